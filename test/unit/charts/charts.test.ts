@@ -170,7 +170,7 @@ const cases: EngineCase[] = [
     mountPath: '/var/lib/mysql',
     probe: {
       startup: /^mysqladmin ping --protocol=TCP --host=127\.0\.0\.1 --port=3306 --silent$/,
-      readiness: /^bash -c exec mysql --defaults-extra-file=<\(printf .*"\$MYSQL_ROOT_PASSWORD"\) --protocol=TCP --host=127\.0\.0\.1 .*SELECT 1/,
+      readiness: /^bash -c mysql --defaults-extra-file=<\(printf .*"\$MYSQL_ROOT_PASSWORD"\) --protocol=TCP --host=127\.0\.0\.1 .*SELECT 1/,
       liveness: /^mysqladmin ping --protocol=TCP --host=127\.0\.0\.1 --port=3306 --silent$/,
     },
   },
