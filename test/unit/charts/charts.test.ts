@@ -6,7 +6,7 @@
 import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { execa } from 'execa'
-import { parseAllDocuments, stringify } from 'yaml'
+import { parseAllDocuments } from 'yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..')
@@ -52,10 +52,13 @@ interface Run {
   stderr: string
 }
 
-/** Runs helm with values on stdin (`-f -`), as the CLI does. */
+/**
+ * Runs helm with values on stdin (`-f -`), as the CLI does. JSON, not `yaml.stringify`: the yaml package writes
+ * strings such as y, on and no unquoted, and helm's YAML 1.1 reader turns them into booleans.
+ */
 async function helmRun(args: string[], values: object): Promise<Run> {
   const r = await execa(helm, [...args, '-f', '-'], {
-    input: stringify(values),
+    input: JSON.stringify(values),
     reject: false,
     timeout: 60_000,
     env: { HELM_DEBUG: 'false' },
@@ -514,6 +517,12 @@ describe('value variations', () => {
   it('passes resources through as sent: no default limit is merged in', async () => {
     const sts = await statefulSet(mysql, { resources: { requests: { cpu: '1', memory: '2Gi' } } })
     expect(sts.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2Gi' } })
+  }, 30_000)
+
+  it('keeps label and annotation values that YAML 1.1 would read as booleans', async () => {
+    const sts = await statefulSet(mysql, { labels: { team: 'no' }, annotations: { 'dbaas.io/x': 'on' } })
+    expect(sts.metadata.labels?.team).toBe('no')
+    expect(sts.metadata.annotations).toEqual({ 'dbaas.io/x': 'on' })
   }, 30_000)
 
   it('renders with the chart defaults plus only auth.existingSecret', async () => {
