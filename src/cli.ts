@@ -1,0 +1,97 @@
+// The program: builds the command tree over injected deps, runs it, and is the one place that turns errors
+// into messages and exit codes. Nothing here imports the cluster client.
+import { Command, CommanderError } from 'commander'
+import { connectionCommand } from './commands/connection.ts'
+import { createCommand } from './commands/create.ts'
+import { deleteCommand } from './commands/delete.ts'
+import { enginesCommand } from './commands/engines.ts'
+import { listCommand } from './commands/list.ts'
+import { logsCommand } from './commands/logs.ts'
+import { statusCommand } from './commands/status.ts'
+import { versionCommand } from './commands/version.ts'
+import { realDeps, type Deps } from './deps.ts'
+import { DbaasError, ExitCode, InterruptedError, isDbaasError, OperationError } from './errors.ts'
+import { stopAllUis } from './output/ui.ts'
+import { VERSION } from './version.ts'
+
+export function buildProgram(deps: Deps): Command {
+  const program = new Command('dbaas')
+    .description('Databases as a service on any Kubernetes cluster: PostgreSQL, MySQL and MariaDB from your kubeconfig')
+    .version(VERSION, '-V, --version', "print dbaas's version")
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
+    .helpCommand('help [command]', 'show help for a command')
+  const groups: Array<[string, Command[]]> = [
+    ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), logsCommand(deps), deleteCommand(deps)]],
+    ['Setup:', [enginesCommand(deps), versionCommand(deps)]],
+  ]
+  for (const [group, cmds] of groups) {
+    for (const c of cmds) {
+      c.helpGroup(group)
+      program.addCommand(c)
+    }
+  }
+  const streams = deps.streams
+  const apply = (c: Command) => {
+    c.exitOverride()
+    c.configureOutput({
+      writeOut: (s) => streams.out.write(s),
+      writeErr: (s) => streams.err.write(s),
+      outputError: (s, write) => write(s.replace(/^error: /, 'Error: ')),
+    })
+    for (const sub of c.commands) apply(sub)
+  }
+  apply(program)
+  return program
+}
+
+/** Whether the user asked for machine output, so errors are printed as JSON on stderr too. */
+function wantsJson(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if ((a === '-o' || a === '--output' || a === '--format') && argv[i + 1] === 'json') return true
+    if (a === '-ojson' || a === '--output=json' || a === '--format=json') return true
+  }
+  return false
+}
+
+/** Runs the CLI; resolves to the exit code. argv excludes node and the script (user args only). */
+export async function main(args: string[], deps: Deps = realDeps()): Promise<number> {
+  const program = buildProgram(deps)
+  const json = wantsJson(args)
+  try {
+    await program.parseAsync(args, { from: 'user' })
+    return ExitCode.ok
+  } catch (err) {
+    stopAllUis()
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok
+      // commander already printed its message; usage errors are exit 2.
+      if (json) deps.printer.error(new DbaasError('usage', ExitCode.usage, err.message.replace(/^error: /, '')), true)
+      return ExitCode.usage
+    }
+    const e: DbaasError = isDbaasError(err)
+      ? err
+      : deps.signal.aborted
+        ? new InterruptedError()
+        : new OperationError((err as Error)?.message ?? String(err), { cause: err })
+    deps.printer.error(e, json)
+    if (!isDbaasError(err) && (deps.env.DBAAS_DEBUG || deps.env.DEBUG)) deps.streams.err.write(`${(err as Error)?.stack ?? ''}\n`)
+    return e.exitCode
+  }
+}
+
+/** The process entry: wires SIGINT to an abort signal (exit 130) and sets process.exitCode. */
+export async function run(): Promise<void> {
+  const ctrl = new AbortController()
+  let interrupted = false
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(ExitCode.interrupted)
+    interrupted = true
+    ctrl.abort()
+  })
+  const deps = realDeps({ signal: ctrl.signal })
+  const code = await main(process.argv.slice(2), deps)
+  process.exitCode = interrupted && code === ExitCode.ok ? ExitCode.interrupted : code
+}

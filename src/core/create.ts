@@ -1,0 +1,392 @@
+// dbaas create: gather state and check every precondition first (nothing is written until all pass), then
+// namespace → credentials Secret → helm release → wait for the pods by watching.
+import type { Deps, ClusterFlags } from '../deps.ts'
+import type { Engine } from '../engines/types.ts'
+import { ClusterError, ConflictError, InterruptedError, OperationError, PreconditionError, UsageError } from '../errors.ts'
+import { R, resourceFor, type Kube, type KubeObject } from '../k8s/kube.ts'
+import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTANCE, MANAGED_BY, KIND } from '../k8s/labels.ts'
+import { waitFor } from '../k8s/wait.ts'
+import { parseAllDocuments } from 'yaml'
+import { deriveStatus, groupInstances, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
+
+export type DryRunMode = 'none' | 'client' | 'server'
+
+export interface CreateOptions {
+  engine: Engine
+  name: string
+  namespace: string
+  version: string
+  storage: string
+  storageClass?: string | undefined
+  cpu: string
+  memory: string
+  database: string
+  user: string
+  /** From --password-stdin; generated when absent. */
+  password?: string | undefined
+  dryRun: DryRunMode
+  wait: boolean
+  timeoutMs: number
+  cluster: ClusterFlags
+  /** Extra annotations recorded on the StatefulSet (restores record their origin here). */
+  annotations?: Record<string, string>
+  /** A pre-made credentials Secret's data (restores bring the source's credentials). */
+  credentials?: Record<string, string> | undefined
+}
+
+export interface CreateResult {
+  instance: InstanceView
+  /** "created", "completed" (an Incomplete/Failed instance was finished) or "dry-run". */
+  action: 'created' | 'completed' | 'dry-run'
+  /** Objects printed by a dry run (Secret values redacted). */
+  objects: KubeObject[]
+  notes: string[]
+}
+
+export const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** A password from a CSPRNG, by rejection sampling so every character is equally likely. */
+export function generatePassword(random: (n: number) => Buffer, length = 24): string {
+  const limit = 256 - (256 % PASSWORD_ALPHABET.length)
+  let out = ''
+  while (out.length < length) {
+    for (const b of random(length * 2)) {
+      if (b < limit && out.length < length) out += PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length]
+    }
+  }
+  return out
+}
+
+export function credentialsSecretName(name: string): string {
+  return `${name}-credentials`
+}
+
+export function buildNamespace(o: Pick<CreateOptions, 'name' | 'engine' | 'version' | 'namespace'>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: o.namespace,
+      labels: withKind(identityLabels({ name: o.name, engine: o.engine.name, version: o.version }), Kinds.namespace),
+      annotations: { [ANN.namespaceCreated]: 'true' },
+    },
+  }
+}
+
+export function credentialsData(o: Pick<CreateOptions, 'engine' | 'user' | 'database'>, password: string, rootPassword: string): Record<string, string> {
+  return {
+    username: o.user,
+    password,
+    database: o.database,
+    ...(o.engine.rootPassword ? { 'root-password': rootPassword } : {}),
+  }
+}
+
+export function buildCredentialsSecret(o: Pick<CreateOptions, 'name' | 'engine' | 'version' | 'namespace' | 'database' | 'user'>, data: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: credentialsSecretName(o.name),
+      namespace: o.namespace,
+      labels: withKind(identityLabels({ name: o.name, engine: o.engine.name, version: o.version }), Kinds.credentials),
+      annotations: { [ANN.database]: o.database, [ANN.user]: o.user },
+    },
+    stringData: data,
+  }
+}
+
+/** The chart values: everything the chart needs, and never a password. */
+export function buildValues(o: CreateOptions): Record<string, unknown> {
+  const labels = identityLabels({ name: o.name, engine: o.engine.name, version: o.version })
+  return {
+    engineVersion: o.version,
+    image: { repository: o.engine.image, tag: o.version, pullPolicy: 'IfNotPresent' },
+    auth: { existingSecret: credentialsSecretName(o.name) },
+    storage: { size: o.storage, storageClass: o.storageClass ?? '' },
+    resources: { requests: { cpu: o.cpu, memory: o.memory }, limits: { memory: o.memory } },
+    labels,
+    annotations: {
+      [ANN.storage]: o.storage,
+      ...(o.storageClass ? { [ANN.storageClass]: o.storageClass } : {}),
+      [ANN.database]: o.database,
+      [ANN.user]: o.user,
+      [ANN.cpu]: o.cpu,
+      [ANN.memory]: o.memory,
+      ...(o.annotations ?? {}),
+    },
+  }
+}
+
+export function releaseLabels(o: Pick<CreateOptions, 'name' | 'engine' | 'version'>): Record<string, string> {
+  return withKind(identityLabels({ name: o.name, engine: o.engine.name, version: o.version }), Kinds.release)
+}
+
+/** Replaces every Secret value with a placeholder, for printing. */
+export function redact(obj: KubeObject): KubeObject {
+  if (obj.kind !== 'Secret') return obj
+  const hide = (m?: Record<string, string>) => (m ? Object.fromEntries(Object.keys(m).map((k) => [k, '<redacted>'])) : undefined)
+  const copy: KubeObject = { ...obj }
+  if (obj.data) copy.data = hide(obj.data) as Record<string, string>
+  if (obj.stringData) copy.stringData = hide(obj.stringData) as Record<string, string>
+  return copy
+}
+
+interface ClusterState {
+  namespace?: KubeObject | undefined
+  parts?: InstanceParts | undefined
+  storageClasses: KubeObject[]
+  credentials?: KubeObject | undefined
+}
+
+async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
+  const ns = o.namespace
+  const [namespace, sts, secrets, classes] = await Promise.all([
+    kube.find(R.namespaces, undefined, ns),
+    kube.find(R.statefulSets, ns, o.name),
+    kube.list(R.secrets, ns, { labelSelector: instanceSelector(o.name), metadataOnly: true }).then((l) => l.items),
+    kube.list(R.storageClasses, undefined).then((l) => l.items),
+  ])
+  const parts = groupInstances(sts ? [sts] : [], secrets).find((p) => p.name === o.name && p.namespace === ns)
+  return { namespace, parts, storageClasses: classes, credentials: parts?.credentials }
+}
+
+function checkStorageClass(o: CreateOptions, classes: KubeObject[]): void {
+  const names = classes.map((c) => c.metadata.name)
+  if (o.storageClass) {
+    if (!names.includes(o.storageClass)) {
+      throw new UsageError(`storage class "${o.storageClass}" does not exist`, {
+        hint: names.length ? `existing classes: ${names.join(', ')}` : 'this cluster has no storage classes',
+      })
+    }
+    return
+  }
+  const isDefault = (c: KubeObject) =>
+    c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' ||
+    c.metadata.annotations?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true'
+  if (!classes.some(isDefault)) {
+    throw new PreconditionError('this cluster has no default storage class, so the data volume could not be provisioned', {
+      hint: names.length ? `pass --storage-class (existing: ${names.join(', ')})` : 'install a CSI driver with a StorageClass first',
+    })
+  }
+}
+
+/** Everything create will write must be allowed before anything is written. */
+async function checkAccess(kube: Kube, o: CreateOptions, namespaceExists: boolean): Promise<void> {
+  const ns = o.namespace
+  const denied = await kube.denied([
+    ...(namespaceExists ? [] : [{ verb: 'create', resource: 'namespaces' }]),
+    { verb: 'create', resource: 'secrets', namespace: ns },
+    { verb: 'list', resource: 'secrets', namespace: ns },
+    { verb: 'create', group: 'apps', resource: 'statefulsets', namespace: ns },
+    { verb: 'create', resource: 'services', namespace: ns },
+    { verb: 'watch', resource: 'pods', namespace: ns },
+  ])
+  if (denied.length) {
+    const what = denied.map((d) => `${d.verb} ${d.group ? `${d.resource}.${d.group}` : d.resource}`).join(', ')
+    throw new ClusterError('forbidden', `you may not ${what} in namespace ${ns}; nothing was created`, {
+      hint: namespaceExists ? 'ask a cluster admin for the Role that `dbaas rbac` prints' : `ask for namespace ${ns} to be created for you, or pass -n with a namespace you may use`,
+      details: { denied },
+    })
+  }
+}
+
+export async function createInstance(o: CreateOptions, deps: Deps): Promise<CreateResult> {
+  const password = o.password ?? generatePassword(deps.randomBytes)
+  const data = o.credentials ?? credentialsData(o, password, generatePassword(deps.randomBytes))
+  const nsObj = buildNamespace(o)
+  const secret = buildCredentialsSecret(o, data)
+  const values = buildValues(o)
+
+  if (o.dryRun === 'client') {
+    // Contacts nothing: helm template renders locally.
+    const manifests = await renderChart(o, values, deps)
+    const objects = [...(o.namespace === `dbaas-${o.name}` ? [nsObj] : []), redact(secret), ...manifests]
+    return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes: [] }
+  }
+
+  const kube = await deps.kube(o.cluster)
+  deps.ui.step(`Checking ${o.namespace}/${o.name}`)
+  const [state] = await Promise.all([readState(kube, o), deps.helm.version()])
+  checkStorageClass(o, state.storageClasses)
+  if (state.parts) {
+    const existing = state.parts
+    const view = toView(existing, deps.now())
+    if (view.engine !== o.engine.name) {
+      throw new ConflictError(`instance "${o.name}" already exists in ${o.namespace} as ${view.engine}`, {
+        code: 'already_exists',
+        hint: `pick another name, or remove it first with \`dbaas delete ${o.name} -n ${o.namespace}\``,
+      })
+    }
+    const status = deriveStatus(existing, deps.now())
+    if (status !== 'Incomplete' && status !== 'Failed') {
+      throw new ConflictError(`instance "${o.name}" already exists in ${o.namespace} (${status})`, {
+        code: 'already_exists',
+        hint: `see it with \`dbaas status ${o.name} -n ${o.namespace}\`, or pick another name`,
+      })
+    }
+  }
+  if (state.namespace?.metadata.deletionTimestamp) {
+    throw new PreconditionError(`namespace ${o.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })
+  }
+  await checkAccess(kube, o, state.namespace !== undefined)
+
+  if (o.dryRun === 'server') return serverDryRun(o, kube, deps, state, nsObj, secret, values)
+
+  const completing = state.parts !== undefined
+  const notes: string[] = []
+  deps.ui.step(completing ? `Completing ${o.name} (${o.engine.displayName} ${o.version})` : `Creating ${o.name} (${o.engine.displayName} ${o.version})`)
+  if (!state.namespace) await kube.create(R.namespaces, nsObj)
+  if (!state.credentials) {
+    await kube.create(R.secrets, secret)
+  } else if (o.password !== undefined) {
+    notes.push(`kept the existing password in secret ${credentialsSecretName(o.name)}; --password-stdin was not applied`)
+  }
+  await unblockRelease(o, state.parts, deps)
+  deps.ui.step(`Installing helm release ${o.name}`)
+  await deps.helm.upgradeInstall({
+    release: o.name,
+    chart: o.engine.chart,
+    namespace: o.namespace,
+    values,
+    labels: releaseLabels(o),
+    timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)),
+    target: deps.kubeTarget(o.cluster),
+  })
+  if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
+  deps.ui.done()
+  const parts = await readParts(kube, o.name, o.namespace)
+  return { instance: toView(parts ?? { name: o.name, namespace: o.namespace, releases: [] }, deps.now()), action: completing ? 'completed' : 'created', objects: [], notes }
+}
+
+async function readParts(kube: Kube, name: string, namespace: string): Promise<InstanceParts | undefined> {
+  const [sts, secrets] = await Promise.all([
+    kube.find(R.statefulSets, namespace, name),
+    kube.list(R.secrets, namespace, { labelSelector: instanceSelector(name), metadataOnly: true }).then((l) => l.items),
+  ])
+  return groupInstances(sts ? [sts] : [], secrets).find((p) => p.name === name)
+}
+
+/** A release left in pending-* by an interrupted helm would block the next install: clear it. */
+async function unblockRelease(o: CreateOptions, parts: InstanceParts | undefined, deps: Deps): Promise<void> {
+  const release = parts ? latestOf(parts) : undefined
+  if (!release) return
+  const target = deps.kubeTarget(o.cluster)
+  if (release.status === 'pending-install') {
+    deps.ui.step(`Removing the interrupted install of ${o.name}`)
+    await deps.helm.uninstall(o.name, o.namespace, target, { noHooks: true })
+  } else if (release.status === 'pending-upgrade' || release.status === 'pending-rollback') {
+    deps.ui.step(`Rolling back the interrupted upgrade of ${o.name}`)
+    await deps.helm.rollback(o.name, o.namespace, target)
+  }
+}
+
+function latestOf(parts: InstanceParts): { status: string } | undefined {
+  let best: { status: string; rev: number } | undefined
+  for (const s of parts.releases) {
+    const rev = Number(s.metadata.labels?.version ?? 0)
+    if (!best || rev > best.rev) best = { status: s.metadata.labels?.status ?? '', rev }
+  }
+  return best
+}
+
+/** Waits until `want` pods of the instance are Ready, failing fast on a terminal pod state. */
+export async function waitReady(kube: Kube, name: string, namespace: string, want: number, timeoutMs: number, deps: Deps): Promise<void> {
+  deps.ui.step(`Waiting for ${name} to be ready`)
+  await waitFor(
+    kube,
+    R.pods,
+    namespace,
+    { labelSelector: selector({ [MANAGED_BY]: 'dbaas', [INSTANCE]: name, [KIND]: Kinds.pod }) },
+    (pods) => {
+      const failure = podFailure(pods)
+      if (failure) {
+        throw new OperationError(`${name} cannot start: ${failure}`, {
+          hint: `see \`dbaas status ${name} -n ${namespace}\` and \`dbaas logs ${name} -n ${namespace}\`; fix the cause and run create again, or remove it with \`dbaas delete ${name} -n ${namespace}\``,
+        })
+      }
+      const ready = pods.filter(podReady).length
+      deps.ui.update(`(${ready}/${want} ready)`)
+      return ready >= want ? true : undefined
+    },
+    {
+      timeoutMs,
+      signal: deps.signal,
+      describe: (pods) =>
+        pods.length === 0
+          ? 'no pod has been created yet'
+          : pods.map((p) => `pod ${p.metadata.name} ${p.status?.phase ?? 'Pending'}${podReady(p) ? ' (ready)' : ' (not ready)'}`).join(', '),
+      timeoutHint: `the instance is still there: follow it with \`dbaas status ${name} -n ${namespace}\`, or remove it with \`dbaas delete ${name} -n ${namespace}\``,
+    },
+  ).catch((err) => {
+    if (err instanceof InterruptedError) {
+      throw new InterruptedError(`interrupted while waiting for ${name}`, {
+        hint: `it goes on starting: \`dbaas status ${name} -n ${namespace}\` shows where it is; \`dbaas delete ${name} -n ${namespace}\` removes it`,
+      })
+    }
+    throw err
+  })
+}
+
+async function renderChart(o: CreateOptions, values: Record<string, unknown>, deps: Deps): Promise<KubeObject[]> {
+  const text = await deps.helm.template({ release: o.name, chart: o.engine.chart, namespace: o.namespace, values })
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((d): d is KubeObject => d !== null && typeof d === 'object' && typeof d.kind === 'string')
+    .map((d) => ({ ...d, metadata: { ...d.metadata, namespace: d.metadata.namespace ?? o.namespace } }))
+}
+
+function plannedView(o: CreateOptions, now: number): InstanceView {
+  return {
+    kind: 'instance',
+    name: o.name,
+    namespace: o.namespace,
+    engine: o.engine.name,
+    version: o.version,
+    status: 'Creating',
+    ready: '0/1',
+    storage: o.storage,
+    storageClass: o.storageClass ?? null,
+    database: o.database,
+    user: o.user,
+    createdAt: new Date(now).toISOString(),
+    release: null,
+    restoredFrom: o.annotations?.[ANN.restoredFrom] ?? null,
+  }
+}
+
+async function serverDryRun(
+  o: CreateOptions,
+  kube: Kube,
+  deps: Deps,
+  state: ClusterState,
+  nsObj: KubeObject,
+  secret: KubeObject,
+  values: Record<string, unknown>,
+): Promise<CreateResult> {
+  const manifests = await renderChart(o, values, deps)
+  const objects: KubeObject[] = []
+  const notes: string[] = []
+  if (!state.namespace) objects.push(await kube.create(R.namespaces, nsObj, { dryRun: true }))
+  const namespaced = [secret, ...manifests]
+  if (!state.namespace) {
+    notes.push(
+      `namespace ${o.namespace} does not exist yet, so these objects could not be validated by the server: ${namespaced
+        .map((m) => `${m.kind}/${m.metadata.name}`)
+        .join(', ')}`,
+    )
+    objects.push(...namespaced.map(redact))
+  } else {
+    for (const m of namespaced) {
+      const r = resourceFor(m.apiVersion ?? '', m.kind ?? '')
+      if (!r) {
+        notes.push(`${m.kind}/${m.metadata.name} was not validated (dbaas does not send that kind itself)`)
+        objects.push(redact(m))
+        continue
+      }
+      objects.push(redact(await kube.apply(r, m, { dryRun: true })))
+    }
+  }
+  return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes }
+}

@@ -1,0 +1,169 @@
+// The instance model: what dbaas calls an instance, read back from cluster objects and their labels alone.
+// An instance is its StatefulSet; a credentials Secret or helm release without one is an Incomplete instance,
+// so nothing dbaas created is ever invisible.
+import { engineFromLabel } from '../engines/registry.ts'
+import type { KubeObject } from '../k8s/kube.ts'
+import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, Kinds } from '../k8s/labels.ts'
+
+export const STATUSES = ['Creating', 'Ready', 'Degraded', 'Failed', 'Incomplete', 'Deleting'] as const
+export type InstanceStatus = (typeof STATUSES)[number]
+
+/** A helm release as its storage Secret's labels describe it (owner=helm, name, status, version). */
+export interface ReleaseInfo {
+  status: string
+  revision: number
+  updatedAt: string | undefined
+}
+
+/** The stable, documented shape of `-o json|yaml` for an instance. */
+export interface InstanceView {
+  kind: 'instance'
+  name: string
+  namespace: string
+  engine: string
+  version: string
+  status: InstanceStatus
+  ready: string
+  storage: string | null
+  storageClass: string | null
+  database: string | null
+  user: string | null
+  createdAt: string | null
+  release: { status: string; revision: number } | null
+  restoredFrom: string | null
+}
+
+/** The objects found for one instance name in one namespace. */
+export interface InstanceParts {
+  name: string
+  namespace: string
+  statefulSet?: KubeObject | undefined
+  credentials?: KubeObject | undefined
+  releases: KubeObject[]
+}
+
+/** How long a first install may take before "not ready yet" means Degraded rather than Creating. */
+export const CREATING_GRACE_MS = 15 * 60_000
+/** How long helm may hold a release in pending-install before dbaas calls it interrupted. */
+export const PENDING_GRACE_MS = 2 * 60_000
+
+export function latestRelease(secrets: KubeObject[]): ReleaseInfo | undefined {
+  let best: ReleaseInfo | undefined
+  for (const s of secrets) {
+    const l = s.metadata.labels ?? {}
+    if (l.owner !== 'helm') continue
+    const revision = Number(l.version ?? 0)
+    if (!best || revision > best.revision) {
+      best = { status: l.status ?? 'unknown', revision, updatedAt: l.modifiedAt ? new Date(Number(l.modifiedAt) * 1000).toISOString() : s.metadata.creationTimestamp }
+    }
+  }
+  return best
+}
+
+/** Terminal pod states that no amount of waiting fixes. */
+export const TERMINAL_REASONS = new Set([
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+])
+
+/** The first terminal waiting reason among a set of pods, if any ("pod x: CrashLoopBackOff"). */
+export function podFailure(pods: KubeObject[]): string | undefined {
+  for (const p of pods) {
+    for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
+      const reason = cs?.state?.waiting?.reason
+      if (typeof reason === 'string' && TERMINAL_REASONS.has(reason)) {
+        const msg = cs.state.waiting.message ? `: ${String(cs.state.waiting.message).split('\n')[0]}` : ''
+        return `pod ${p.metadata.name} is in ${reason}${msg}`
+      }
+    }
+  }
+  return undefined
+}
+
+export function podReady(p: KubeObject): boolean {
+  return (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')
+}
+
+export function deriveStatus(parts: InstanceParts, now: number, pods?: KubeObject[]): InstanceStatus {
+  const sts = parts.statefulSet
+  const release = latestRelease(parts.releases)
+  if (sts?.metadata.deletionTimestamp || release?.status === 'uninstalling') return 'Deleting'
+  if (release?.status === 'failed') return 'Failed'
+  if (!sts) {
+    if (release?.status === 'pending-install' && release.updatedAt && now - Date.parse(release.updatedAt) < PENDING_GRACE_MS) {
+      return 'Creating'
+    }
+    return 'Incomplete'
+  }
+  if (release?.status?.startsWith('pending-') && release.updatedAt && now - Date.parse(release.updatedAt) >= PENDING_GRACE_MS) {
+    return 'Incomplete'
+  }
+  if (pods && podFailure(pods)) return 'Failed'
+  const want = sts.spec?.replicas ?? 1
+  const ready = sts.status?.readyReplicas ?? 0
+  if (want > 0 && ready >= want) return 'Ready'
+  const created = Date.parse(sts.metadata.creationTimestamp ?? '')
+  const firstInstall = !release || release.revision <= 1
+  if (firstInstall && Number.isFinite(created) && now - created < CREATING_GRACE_MS) return 'Creating'
+  return 'Degraded'
+}
+
+export function toView(parts: InstanceParts, now: number, pods?: KubeObject[]): InstanceView {
+  const sts = parts.statefulSet
+  const src = sts ?? parts.credentials ?? parts.releases[0]
+  const labels = src?.metadata.labels ?? {}
+  const ann = { ...(parts.credentials?.metadata.annotations ?? {}), ...(sts?.metadata.annotations ?? {}) }
+  const release = latestRelease(parts.releases)
+  const want = sts?.spec?.replicas ?? 1
+  const ready = sts?.status?.readyReplicas ?? 0
+  return {
+    kind: 'instance',
+    name: parts.name,
+    namespace: parts.namespace,
+    engine: labels[ENGINE] ?? 'unknown',
+    version: labels[ENGINE_VERSION] ?? 'unknown',
+    status: deriveStatus(parts, now, pods),
+    ready: sts ? `${ready}/${want}` : '0/0',
+    storage: ann[ANN.storage] ?? null,
+    storageClass: ann[ANN.storageClass] ?? null,
+    database: ann[ANN.database] ?? null,
+    user: ann[ANN.user] ?? null,
+    createdAt: (sts ?? parts.credentials)?.metadata.creationTimestamp ?? null,
+    release: release ? { status: release.status, revision: release.revision } : null,
+    restoredFrom: ann[ANN.restoredFrom] ?? null,
+  }
+}
+
+/**
+ * Groups StatefulSets and dbaas-labelled Secrets (credentials and helm release storage, metadata only) into
+ * instances. Backups' Secrets carry no instance label and are ignored here.
+ */
+export function groupInstances(statefulSets: KubeObject[], secrets: KubeObject[]): InstanceParts[] {
+  const byKey = new Map<string, InstanceParts>()
+  const partsFor = (ns: string, name: string) => {
+    const k = `${ns}/${name}`
+    let p = byKey.get(k)
+    if (!p) {
+      p = { name, namespace: ns, releases: [] }
+      byKey.set(k, p)
+    }
+    return p
+  }
+  for (const s of statefulSets) {
+    const l = s.metadata.labels ?? {}
+    if (l[KIND] !== Kinds.instance || !l[INSTANCE]) continue
+    partsFor(s.metadata.namespace ?? '', l[INSTANCE]).statefulSet = s
+  }
+  for (const s of secrets) {
+    const l = s.metadata.labels ?? {}
+    const name = l[INSTANCE]
+    if (!name || !engineFromLabel(l[ENGINE])) continue
+    if (l.owner === 'helm') partsFor(s.metadata.namespace ?? '', name).releases.push(s)
+    else if (l[KIND] === Kinds.credentials) partsFor(s.metadata.namespace ?? '', name).credentials = s
+  }
+  return [...byKey.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+}

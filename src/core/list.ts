@@ -1,0 +1,47 @@
+// dbaas list: two requests whatever the number of instances — the StatefulSets dbaas labelled and the
+// metadata of the Secrets it labelled (credentials and helm release storage) — across every namespace the
+// user may list, or one namespace with -n.
+import type { ClusterFlags, Deps } from '../deps.ts'
+import { apiInfo } from '../k8s/errors.ts'
+import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
+import { KIND, Kinds, MANAGED } from '../k8s/labels.ts'
+import { groupInstances, toView, type InstanceView } from './instances.ts'
+
+export interface ListOptions {
+  cluster: ClusterFlags
+  /** -n given: list only there. -A or nothing: every namespace the user may list. */
+  namespace?: string | undefined
+  /** -l: an extra label selector, ANDed with dbaas's own. */
+  selector?: string | undefined
+}
+
+export interface ListResult {
+  items: InstanceView[]
+  /** Set when cluster-wide listing was forbidden and the context's namespace was listed instead. */
+  fellBackTo?: string
+}
+
+async function fetch(kube: Kube, namespace: string | undefined, extra: string | undefined): Promise<[KubeObject[], KubeObject[]]> {
+  const and = extra ? `,${extra}` : ''
+  const [sts, secrets] = await Promise.all([
+    kube.list(R.statefulSets, namespace, { labelSelector: `${MANAGED},${KIND}=${Kinds.instance}${and}` }),
+    kube.list(R.secrets, namespace, { labelSelector: `${MANAGED}${and}`, metadataOnly: true }),
+  ])
+  return [sts.items, secrets.items]
+}
+
+export async function listInstances(o: ListOptions, deps: Deps): Promise<ListResult> {
+  const kube = await deps.kube(o.cluster)
+  let fellBackTo: string | undefined
+  let found: [KubeObject[], KubeObject[]]
+  try {
+    found = await fetch(kube, o.namespace, o.selector)
+  } catch (err) {
+    if (o.namespace !== undefined || apiInfo(err)?.httpCode !== 403) throw err
+    fellBackTo = kube.contextNamespace
+    found = await fetch(kube, fellBackTo, o.selector)
+  }
+  const now = deps.now()
+  const items = groupInstances(found[0], found[1]).map((p) => toView(p, now))
+  return { items, ...(fellBackTo ? { fellBackTo } : {}) }
+}

@@ -1,0 +1,55 @@
+// dbaas logs: the database container's log of each pod of an instance, prefixed by pod when there are several.
+import type { ClusterFlags, Deps } from '../deps.ts'
+import { engineFromLabel } from '../engines/registry.ts'
+import { NotFoundError } from '../errors.ts'
+import { R } from '../k8s/kube.ts'
+import { instanceSelector } from '../k8s/labels.ts'
+import { findInstance } from './find.ts'
+import { toView } from './instances.ts'
+
+export interface LogsOptions {
+  name: string
+  namespace?: string | undefined
+  cluster: ClusterFlags
+  follow: boolean
+  sinceSeconds?: number | undefined
+  tailLines?: number | undefined
+  previous: boolean
+}
+
+/** Streams log lines to `write`; resolves when every stream has ended (never, with -f, until Ctrl-C). */
+export async function streamLogs(o: LogsOptions, deps: Deps, write: (line: string) => void): Promise<void> {
+  const kube = await deps.kube(o.cluster)
+  const parts = await findInstance(kube, { name: o.name, namespace: o.namespace })
+  const engine = engineFromLabel(toView(parts, deps.now()).engine)
+  const pods = (await kube.list(R.pods, parts.namespace, { labelSelector: instanceSelector(o.name) })).items
+  if (pods.length === 0) {
+    throw new NotFoundError(`instance "${o.name}" has no pods`, { hint: `\`dbaas status ${o.name} -n ${parts.namespace}\` explains why` })
+  }
+  const prefix = pods.length > 1
+  await Promise.all(
+    pods.map(async (p) => {
+      let rest = ''
+      const emit = (line: string) => write(prefix ? `[${p.metadata.name}] ${line}` : line)
+      await kube.logs(
+        parts.namespace,
+        p.metadata.name,
+        {
+          ...(engine ? { container: engine.container } : {}),
+          follow: o.follow,
+          ...(o.sinceSeconds !== undefined ? { sinceSeconds: o.sinceSeconds } : {}),
+          ...(o.tailLines !== undefined ? { tailLines: o.tailLines } : {}),
+          previous: o.previous,
+          signal: deps.signal,
+        },
+        (chunk) => {
+          rest += chunk.toString('utf8')
+          const lines = rest.split('\n')
+          rest = lines.pop() ?? ''
+          for (const l of lines) emit(l)
+        },
+      )
+      if (rest !== '') emit(rest)
+    }),
+  )
+}

@@ -1,0 +1,108 @@
+// dbaas status: one instance in detail — pods, volume, endpoint, recent warnings and the helm release.
+import type { ClusterFlags, Deps } from '../deps.ts'
+import { R, type KubeObject } from '../k8s/kube.ts'
+import { ANN, instanceSelector } from '../k8s/labels.ts'
+import { engineFromLabel } from '../engines/registry.ts'
+import { findInstance } from './find.ts'
+import { latestRelease, podReady, toView, type InstanceView } from './instances.ts'
+
+export interface StatusOptions {
+  name: string
+  namespace?: string | undefined
+  cluster: ClusterFlags
+}
+
+export interface PodView {
+  name: string
+  phase: string
+  ready: boolean
+  restarts: number
+  node: string | null
+  reason: string | null
+}
+
+export interface StatusView extends InstanceView {
+  pods: PodView[]
+  volumes: Array<{ name: string; status: string; capacity: string | null; storageClass: string | null }>
+  endpoint: { host: string; port: number } | null
+  events: Array<{ type: string; reason: string; object: string; message: string; count: number; lastSeen: string | null }>
+  explanation: string
+}
+
+function podView(p: KubeObject): PodView {
+  const statuses: any[] = p.status?.containerStatuses ?? []
+  const waiting = statuses.map((c) => c?.state?.waiting?.reason).find((r) => typeof r === 'string')
+  return {
+    name: p.metadata.name,
+    phase: p.metadata.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Pending'),
+    ready: podReady(p),
+    restarts: statuses.reduce((n, c) => n + (c?.restartCount ?? 0), 0),
+    node: p.spec?.nodeName ?? null,
+    reason: waiting ?? null,
+  }
+}
+
+/** One sentence saying what the status means and what to do about it. */
+export function explain(v: InstanceView): string {
+  const ref = `${v.name} -n ${v.namespace}`
+  switch (v.status) {
+    case 'Ready':
+      return 'running and accepting connections'
+    case 'Creating':
+      return 'starting for the first time; `dbaas status ' + ref + '` again to follow it'
+    case 'Degraded':
+      return 'fewer pods are ready than wanted; see the pods and events below'
+    case 'Failed':
+      return `cannot run; fix the cause shown below, then \`dbaas create ${v.engine} ${ref}\` to complete it, or \`dbaas delete ${ref}\``
+    case 'Incomplete':
+      return `creation did not finish; \`dbaas create ${v.engine} ${ref}\` completes it, \`dbaas delete ${ref}\` removes it`
+    case 'Deleting':
+      return 'being deleted'
+  }
+}
+
+export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<StatusView> {
+  const kube = await deps.kube(o.cluster)
+  const parts = await findInstance(kube, { name: o.name, namespace: o.namespace })
+  const ns = parts.namespace
+  const sel = instanceSelector(o.name)
+  const [pods, pvcs, services, events] = await Promise.all([
+    kube.list(R.pods, ns, { labelSelector: sel }).then((l) => l.items),
+    kube.list(R.pvcs, ns, { labelSelector: sel }).then((l) => l.items),
+    kube.list(R.services, ns, { labelSelector: sel }).then((l) => l.items),
+    kube.list(R.events, ns, { fieldSelector: 'type=Warning' }).then((l) => l.items),
+  ])
+  const now = deps.now()
+  const view = toView(parts, now, pods)
+  const engine = engineFromLabel(view.engine)
+  const client = services.find((s) => s.spec?.clusterIP !== 'None')
+  const names = new Set([o.name, ...pods.map((p) => p.metadata.name), ...pvcs.map((p) => p.metadata.name)])
+  const recent = events
+    .filter((e: any) => names.has(e.involvedObject?.name))
+    .sort((a: any, b: any) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))
+    .slice(0, 10)
+    .map((e: any) => ({
+      type: e.type,
+      reason: e.reason ?? '',
+      object: `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`,
+      message: String(e.message ?? '').trim(),
+      count: e.count ?? 1,
+      lastSeen: e.lastTimestamp ?? e.eventTime ?? null,
+    }))
+  const release = latestRelease(parts.releases)
+  return {
+    ...view,
+    pods: pods.map(podView),
+    volumes: pvcs.map((p) => ({
+      name: p.metadata.name,
+      status: p.status?.phase ?? 'Pending',
+      capacity: p.status?.capacity?.storage ?? p.spec?.resources?.requests?.storage ?? null,
+      storageClass: p.spec?.storageClassName ?? null,
+    })),
+    endpoint: client ? { host: `${client.metadata.name}.${ns}.svc.cluster.local`, port: client.spec?.ports?.[0]?.port ?? engine?.port ?? 0 } : null,
+    events: recent,
+    release: release ? { status: release.status, revision: release.revision } : null,
+    storage: view.storage ?? parts.statefulSet?.metadata.annotations?.[ANN.storage] ?? null,
+    explanation: explain(view),
+  }
+}

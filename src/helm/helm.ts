@@ -1,0 +1,186 @@
+// Helm through execa: argument arrays only (never a shell), values by standard input (never --set, never a
+// file others can read), and no password ever in the values. Helm 3 and helm 4 differ in a few flags; the
+// major version is detected once per process.
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { HelmError, PreconditionError } from '../errors.ts'
+
+export interface KubeTarget {
+  kubeconfig?: string | undefined
+  context?: string | undefined
+}
+
+export interface InstallRequest {
+  release: string
+  chart: string
+  namespace: string
+  values: Record<string, unknown>
+  labels: Record<string, string>
+  timeoutSeconds: number
+  target: KubeTarget
+}
+
+export interface TemplateRequest {
+  release: string
+  chart: string
+  namespace: string
+  values: Record<string, unknown>
+}
+
+export interface Helm {
+  /** "v3.19.5"; throws a PreconditionError when helm is not installed. */
+  version(): Promise<string>
+  upgradeInstall(req: InstallRequest): Promise<void>
+  template(req: TemplateRequest): Promise<string>
+  uninstall(release: string, namespace: string, target: KubeTarget, opts?: { noHooks?: boolean; timeoutSeconds?: number }): Promise<void>
+  rollback(release: string, namespace: string, target: KubeTarget): Promise<void>
+}
+
+/** Runs a command with an argument array; resolves stdout. Injected so tests can record argv. */
+export type Runner = (file: string, args: string[], opts: { input?: string; env?: Record<string, string> }) => Promise<{ stdout: string }>
+
+export const execaRunner: Runner = async (file, args, opts) => {
+  const { execa } = await import('execa')
+  const r = await execa(file, args, {
+    ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' }),
+    env: { HELM_DEBUG: 'false', ...opts.env },
+    stripFinalNewline: true,
+  })
+  return { stdout: r.stdout }
+}
+
+/** The repository's templates/charts directory, found from this file whether bundled (dist/) or not (src/). */
+export function chartsDir(): string {
+  if (process.env.DBAAS_CHARTS_DIR) return process.env.DBAAS_CHARTS_DIR
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'templates', 'charts')
+    if (existsSync(candidate)) return candidate
+    dir = dirname(dir)
+  }
+  throw new HelmError('cannot find the charts directory (templates/charts) next to the dbaas installation', {
+    hint: 'reinstall dbaas, or set DBAAS_CHARTS_DIR',
+  })
+}
+
+function targetArgs(t: KubeTarget): string[] {
+  return [...(t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : []), ...(t.context ? ['--kube-context', t.context] : [])]
+}
+
+/** The last meaningful lines of helm's stderr, without its "Error: " prefix. */
+export function helmMessage(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^(WARNING|walk\.go|install\.go|upgrade\.go)/.test(l))
+  const last = lines.slice(-2).join(' ')
+  return last.replace(/^Error:\s*/i, '').replace(/\bError:\s*/g, '')
+}
+
+export class HelmCli implements Helm {
+  private readonly bin: string
+  private readonly run: Runner
+  private detected: Promise<string> | undefined
+
+  constructor(opts: { bin?: string; run?: Runner } = {}) {
+    this.bin = opts.bin ?? process.env.DBAAS_HELM ?? 'helm'
+    this.run = opts.run ?? execaRunner
+  }
+
+  private async exec(args: string[], what: string, input?: string): Promise<string> {
+    try {
+      const r = await this.run(this.bin, args, input === undefined ? {} : { input })
+      return r.stdout
+    } catch (err) {
+      throw this.translate(err, what)
+    }
+  }
+
+  private translate(err: unknown, what: string): Error {
+    const e = err as { code?: string; stderr?: string; exitCode?: number }
+    if (e?.code === 'ENOENT') {
+      return new PreconditionError(`helm is not installed (looked for "${this.bin}" on PATH)`, {
+        hint: 'install helm 3.13+ or 4 (https://helm.sh/docs/intro/install/), or set DBAAS_HELM to its path',
+        details: { code: 'helm_missing' },
+      })
+    }
+    const msg = helmMessage(e?.stderr ?? '')
+    // Never err.message: execa puts the whole command line in it.
+    return new HelmError(`helm ${what} failed${msg ? `: ${msg}` : e?.exitCode !== undefined ? ` (exit ${e.exitCode})` : ''}`)
+  }
+
+  version(): Promise<string> {
+    this.detected ??= this.exec(['version', '--template', '{{.Version}}'], 'version').then((v) => {
+      const m = /^v?(\d+)\.(\d+)/.exec(v.trim())
+      if (!m) throw new HelmError(`could not understand helm's version "${v.trim()}"`)
+      const [maj, min] = [Number(m[1]), Number(m[2])]
+      if (maj < 3 || (maj === 3 && min < 13)) {
+        throw new PreconditionError(`helm ${v.trim()} is too old`, { hint: 'dbaas needs helm 3.13 or newer (release labels); install helm 3.13+ or 4' })
+      }
+      return v.trim()
+    })
+    return this.detected
+  }
+
+  async major(): Promise<number> {
+    return Number(/^v?(\d+)/.exec(await this.version())?.[1] ?? 3)
+  }
+
+  async upgradeInstall(req: InstallRequest): Promise<void> {
+    await this.version()
+    const labels = Object.entries(req.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')
+    const args = [
+      'upgrade',
+      '--install',
+      req.release,
+      join(chartsDir(), req.chart),
+      '--namespace',
+      req.namespace,
+      '--values',
+      '-',
+      '--labels',
+      labels,
+      '--timeout',
+      `${req.timeoutSeconds}s`,
+      ...targetArgs(req.target),
+    ]
+    // dbaas waits by watching the StatefulSet itself; helm neither waits nor rolls back (no --atomic /
+    // --rollback-on-failure): a failure leaves what exists for `status` to explain.
+    // JSON is YAML that helm cannot misread (an unquoted `on` or `y` would become a boolean).
+    await this.exec(args, 'install', JSON.stringify(req.values))
+  }
+
+  async template(req: TemplateRequest): Promise<string> {
+    await this.version()
+    return this.exec(
+      ['template', req.release, join(chartsDir(), req.chart), '--namespace', req.namespace, '--values', '-'],
+      'template',
+      JSON.stringify(req.values),
+    )
+  }
+
+  async uninstall(release: string, namespace: string, target: KubeTarget, opts: { noHooks?: boolean; timeoutSeconds?: number } = {}): Promise<void> {
+    await this.version()
+    await this.exec(
+      [
+        'uninstall',
+        release,
+        '--namespace',
+        namespace,
+        ...(opts.noHooks ? ['--no-hooks'] : []),
+        '--timeout',
+        `${opts.timeoutSeconds ?? 300}s`,
+        ...targetArgs(target),
+      ],
+      'uninstall',
+    )
+  }
+
+  async rollback(release: string, namespace: string, target: KubeTarget): Promise<void> {
+    await this.version()
+    await this.exec(['rollback', release, '--namespace', namespace, ...targetArgs(target)], 'rollback')
+  }
+}

@@ -1,0 +1,73 @@
+// The labels and annotations dbaas writes. The cluster is dbaas's only state, so these keys are its
+// schema: every object dbaas creates carries the identity labels, and listing works from them alone.
+
+export const MANAGED_BY = 'app.kubernetes.io/managed-by'
+export const INSTANCE = 'app.kubernetes.io/instance'
+export const NAME = 'app.kubernetes.io/name'
+export const ENGINE = 'dbaas.io/engine'
+export const ENGINE_VERSION = 'dbaas.io/engine-version'
+export const KIND = 'dbaas.io/kind'
+export const SOURCE_INSTANCE = 'dbaas.io/source-instance'
+
+export const ANN = {
+  storage: 'dbaas.io/storage',
+  storageClass: 'dbaas.io/storage-class',
+  database: 'dbaas.io/database',
+  user: 'dbaas.io/user',
+  cpu: 'dbaas.io/cpu',
+  memory: 'dbaas.io/memory',
+  createdBy: 'dbaas.io/created-by',
+  namespaceCreated: 'dbaas.io/namespace-created',
+  restoredFrom: 'dbaas.io/restored-from',
+  restoredFromNamespace: 'dbaas.io/restored-from-namespace',
+  restoredFromInstance: 'dbaas.io/restored-from-instance',
+} as const
+
+/** What each object dbaas writes is, in the `dbaas.io/kind` label. */
+export const Kinds = {
+  instance: 'instance',
+  credentials: 'credentials',
+  namespace: 'namespace',
+  service: 'service',
+  pod: 'pod',
+  data: 'data',
+  release: 'release',
+  backup: 'backup',
+  backupCredentials: 'backup-credentials',
+  haCluster: 'ha-cluster',
+} as const
+
+export const MANAGED = `${MANAGED_BY}=dbaas`
+
+export interface Identity {
+  name: string
+  engine: string
+  version: string
+}
+
+/** The identity labels shared by every object of one instance (without dbaas.io/kind). */
+export function identityLabels(id: Identity): Record<string, string> {
+  return {
+    [MANAGED_BY]: 'dbaas',
+    [INSTANCE]: id.name,
+    [NAME]: id.engine,
+    [ENGINE]: id.engine,
+    [ENGINE_VERSION]: id.version,
+  }
+}
+
+export function withKind(labels: Record<string, string>, kind: string): Record<string, string> {
+  return { ...labels, [KIND]: kind }
+}
+
+/** A label selector string from a map. */
+export function selector(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')
+}
+
+/** The selector that matches one instance's objects (and never its backups, which carry no instance label). */
+export function instanceSelector(name: string): string {
+  return selector({ [MANAGED_BY]: 'dbaas', [INSTANCE]: name })
+}

@@ -1,0 +1,83 @@
+// Waiting by watching: list once, evaluate, then watch from the list's resourceVersion so no change falls in
+// between; re-list when the watch expires (410) or the server closes it. No fixed sleeps.
+import { TimeoutError, InterruptedError } from '../errors.ts'
+import type { Kube, KubeObject, ListOptions, ResourceType } from './kube.ts'
+
+export interface WaitOptions {
+  timeoutMs: number
+  signal?: AbortSignal | undefined
+  /** Describes where things stood when the wait timed out, for the error message. */
+  describe?: (items: KubeObject[]) => string
+  /** Called after each evaluation with the current items (progress reporting). */
+  onProgress?: (items: KubeObject[]) => void
+  timeoutHint?: string
+}
+
+/**
+ * Resolves with the first non-undefined value `evaluate` returns for the current set of objects matched by
+ * (resource, namespace, selectors). `evaluate` may throw to fail fast on a terminal state.
+ */
+export async function waitFor<R>(
+  kube: Kube,
+  r: ResourceType,
+  namespace: string | undefined,
+  selectors: ListOptions,
+  evaluate: (items: KubeObject[]) => R | undefined,
+  opts: WaitOptions,
+): Promise<R> {
+  const deadline = Date.now() + opts.timeoutMs
+  const ctrl = new AbortController()
+  const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs)
+  const onAbort = () => ctrl.abort()
+  opts.signal?.addEventListener('abort', onAbort, { once: true })
+  const items = new Map<string, KubeObject>()
+  const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`
+  let result: { value: R } | undefined
+  const check = () => {
+    const all = [...items.values()]
+    opts.onProgress?.(all)
+    const v = evaluate(all)
+    if (v !== undefined) result = { value: v }
+    return result !== undefined
+  }
+  try {
+    while (!ctrl.signal.aborted) {
+      const list = await kube.list(r, namespace, { labelSelector: selectors.labelSelector, fieldSelector: selectors.fieldSelector })
+      items.clear()
+      for (const o of list.items) items.set(key(o), o)
+      if (check()) return (result as { value: R }).value
+      const remaining = Math.max(1, Math.ceil((deadline - Date.now()) / 1000))
+      try {
+        await kube.watch(
+          r,
+          namespace,
+          {
+            labelSelector: selectors.labelSelector,
+            fieldSelector: selectors.fieldSelector,
+            resourceVersion: list.metadata.resourceVersion,
+            timeoutSeconds: Math.min(remaining, 300),
+            signal: ctrl.signal,
+          },
+          (ev) => {
+            if (ev.type === 'BOOKMARK') return false
+            if (ev.type === 'DELETED') items.delete(key(ev.object))
+            else items.set(key(ev.object), ev.object)
+            return check()
+          },
+        )
+      } catch (err) {
+        // An expired watch (410 Gone) or a dropped stream: list again.
+        if (!(err as { watchStatus?: unknown }).watchStatus && !ctrl.signal.aborted) throw err
+      }
+      if (result) return result.value
+    }
+    if (opts.signal?.aborted) throw new InterruptedError()
+    const where = opts.describe ? opts.describe([...items.values()]) : ''
+    throw new TimeoutError(`timed out after ${Math.round(opts.timeoutMs / 1000)} s${where ? `: ${where}` : ''}`, {
+      hint: opts.timeoutHint,
+    })
+  } finally {
+    clearTimeout(timer)
+    opts.signal?.removeEventListener('abort', onAbort)
+  }
+}

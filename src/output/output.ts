@@ -1,0 +1,130 @@
+// The one output module: results to stdout (table, json, yaml, name), everything else to stderr. Commands
+// hand it data; it decides how data looks. Colour only for people: off without a TTY or with NO_COLOR.
+import { Chalk } from 'chalk'
+import Table from 'cli-table3'
+import { stringify } from 'yaml'
+import { UsageError, type DbaasError } from '../errors.ts'
+
+export const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const
+export type Format = (typeof FORMATS)[number]
+
+export function parseFormat(value: string | undefined, allowed: readonly Format[] = FORMATS): Format {
+  const v = (value ?? 'table') as Format
+  if (!allowed.includes(v)) {
+    throw new UsageError(`unknown output format "${value}"`, { hint: `use -o ${allowed.filter((f) => f !== 'table').join('|')}` })
+  }
+  return v
+}
+
+export interface Streams {
+  out: { write(s: string): unknown; isTTY?: boolean }
+  err: { write(s: string): unknown; isTTY?: boolean }
+}
+
+export interface Column<T> {
+  header: string
+  get: (row: T) => string
+  wide?: boolean
+}
+
+export interface Style {
+  bold(s: string): string
+  dim(s: string): string
+  green(s: string): string
+  yellow(s: string): string
+  red(s: string): string
+}
+
+function style(enabled: boolean): Style {
+  const c = new Chalk({ level: enabled ? 1 : 0 })
+  return { bold: c.bold, dim: c.dim, green: c.green, yellow: c.yellow, red: c.red }
+}
+
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true
+  return stream.isTTY === true && env.TERM !== 'dumb'
+}
+
+export class Printer {
+  readonly streams: Streams
+  readonly outStyle: Style
+  readonly errStyle: Style
+
+  constructor(streams: Streams, env: NodeJS.ProcessEnv) {
+    this.streams = streams
+    this.outStyle = style(colorEnabled(streams.out, env))
+    this.errStyle = style(colorEnabled(streams.err, env))
+  }
+
+  /** A data document in json or yaml. Arrays print as arrays ([] rather than null). */
+  data(value: unknown, format: 'json' | 'yaml'): void {
+    if (format === 'json') this.streams.out.write(`${JSON.stringify(value, null, 2)}\n`)
+    else this.streams.out.write(stringify(value, { lineWidth: 0 }))
+  }
+
+  /** Rows as a kubectl-style table (no borders, upper-case headers). */
+  table<T>(rows: T[], columns: Column<T>[], opts: { wide?: boolean; empty?: string } = {}): void {
+    if (rows.length === 0) {
+      this.streams.err.write(`${opts.empty ?? 'No resources found.'}\n`)
+      return
+    }
+    const cols = columns.filter((c) => opts.wide || !c.wide)
+    const t = new Table({
+      head: cols.map((c) => c.header),
+      chars: {
+        top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
+        'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '   ',
+      },
+      style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+    })
+    for (const r of rows) t.push(cols.map((c) => c.get(r)))
+    const text = t
+      .toString()
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('\n')
+    this.streams.out.write(`${text}\n`)
+  }
+
+  /** Plain result lines (e.g. `instance "x" created`, names, URIs). */
+  line(text = ''): void {
+    this.streams.out.write(`${text}\n`)
+  }
+
+  /** Key/value sections for `status` and friends. */
+  keyValues(pairs: Array<[string, string]>, indent = ''): void {
+    const width = Math.max(...pairs.map(([k]) => k.length)) + 1
+    for (const [k, v] of pairs) this.streams.out.write(`${indent}${`${k}:`.padEnd(width + 1)}${v}\n`)
+  }
+
+  /** Warnings and notes go to stderr. */
+  warn(text: string): void {
+    this.streams.err.write(`${this.errStyle.yellow('Warning:')} ${text}\n`)
+  }
+
+  note(text: string): void {
+    this.streams.err.write(`${text}\n`)
+  }
+
+  error(err: DbaasError, json: boolean): void {
+    if (json) {
+      this.streams.err.write(`${JSON.stringify({ error: err.toJSON() })}\n`)
+      return
+    }
+    this.streams.err.write(`${this.errStyle.red('Error:')} ${err.message}\n`)
+    if (err.hint) this.streams.err.write(`${this.errStyle.dim('Hint:')} ${err.hint}\n`)
+  }
+}
+
+/** kubectl-style ages: 45s, 12m, 3h, 5d. */
+export function age(iso: string | undefined, now: number): string {
+  if (!iso) return '<unknown>'
+  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000))
+  if (s < 120) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 120) return `${m}m`
+  const h = Math.floor(m / 60)
+  if (h < 48) return `${h}h`
+  return `${Math.floor(h / 24)}d`
+}
