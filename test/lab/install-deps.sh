@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the lab needs (PostgreSQL 15, MariaDB, openssl), only when something is missing.
+# Idempotent: on a machine that has them it does nothing. The lab runs its own database servers on
+# 127.0.0.1:15432 and 127.0.0.1:13306 with their own data directories; the Debian-packaged MariaDB service
+# that apt may start on 3306 is stopped so it holds nothing the lab needs.
+set -euo pipefail
+
+missing=()
+[[ -x /usr/lib/postgresql/15/bin/postgres && -x /usr/lib/postgresql/15/bin/initdb ]] || missing+=(postgresql-15)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client-15)
+command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]] || missing+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+
+if (( ${#missing[@]} == 0 )); then
+  echo "lab deps: all present"
+  exit 0
+fi
+
+echo "lab deps: installing ${missing[*]}"
+sudo=()
+if (( EUID != 0 )); then sudo=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+# Packages must not start services while being installed (no init system here, and the lab runs its own).
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+  "${sudo[@]}" chmod +x "$policy"
+  made_policy=1
+fi
+cleanup() { if (( made_policy )); then "${sudo[@]}" rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Should a packaged service have started anyway, stop it: the lab uses its own servers and ports.
+if command -v service >/dev/null 2>&1; then
+  "${sudo[@]}" service mariadb stop >/dev/null 2>&1 || true
+  "${sudo[@]}" service postgresql stop >/dev/null 2>&1 || true
+fi
+echo "lab deps: done"
