@@ -1,0 +1,61 @@
+// vitest globalSetup for the e2e project. With DBAAS_E2E_KUBECONFIG set, the suite runs against that
+// cluster (DBAAS_E2E_LAB=0). Otherwise it brings the lab up once per run (DBAAS_E2E_LAB=1), puts the lab's
+// kubectl and helm (helm 3; helm 4 with DBAAS_E2E_HELM=4) first on PATH, and leaves the lab as it found it:
+// started by this run → taken down at the end (unless DBAAS_E2E_KEEP_LAB=1); already running → left running.
+// The environment set here is inherited by the test workers; the same facts are also `provide`d as `lab`.
+import { spawnSync } from 'node:child_process'
+import { delimiter, join } from 'node:path'
+import type { TestProject } from 'vitest/node'
+import { labPaths, labSourceDir } from './lib/paths.ts'
+import { pathDirFor, processComponents } from './lib/manager.ts'
+import { isOurs, readPid } from './lib/proc.ts'
+
+export interface LabContext {
+  isLab: boolean
+  kubeconfig: string
+  helmMajor: '3' | '4'
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    lab: LabContext
+  }
+}
+
+const labCli = join(labSourceDir, 'lab.ts')
+
+function cli(args: string[]): number {
+  const r = spawnSync(process.execPath, [labCli, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
+  return r.status ?? 1
+}
+
+export default function setup(project: TestProject): (() => void) | undefined {
+  const helmMajor = process.env.DBAAS_E2E_HELM === '4' ? '4' : '3'
+  const external = process.env.DBAAS_E2E_KUBECONFIG
+  if (external) {
+    process.env.KUBECONFIG = external
+    process.env.DBAAS_E2E_LAB = '0'
+    project.provide('lab', { isLab: false, kubeconfig: external, helmMajor })
+    process.stderr.write(`e2e: using the cluster in ${external} (lab-only tests are skipped)\n`)
+    return undefined
+  }
+
+  const p = labPaths()
+  const running = processComponents().some((c) => {
+    const rec = readPid(p.pidDir, c.name)
+    return rec !== undefined && isOurs(rec)
+  })
+  process.stderr.write(running ? 'e2e: the lab is running; checking it (lab:up)\n' : 'e2e: starting the lab (lab:up)\n')
+  if (cli(['up']) !== 0) throw new Error('e2e: `lab:up` failed (output above); `npm run lab:status` and the logs under the lab state dir tell more')
+
+  process.env.KUBECONFIG = p.kubeconfig
+  process.env.DBAAS_E2E_LAB = '1'
+  process.env.PATH = `${pathDirFor(p, helmMajor)}${delimiter}${process.env.PATH ?? ''}`
+  project.provide('lab', { isLab: true, kubeconfig: p.kubeconfig, helmMajor })
+
+  return () => {
+    if (running || process.env.DBAAS_E2E_KEEP_LAB === '1') return
+    process.stderr.write('e2e: taking the lab down (it was started by this run)\n')
+    cli(['down'])
+  }
+}
