@@ -220,7 +220,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
       })
     }
     const status = deriveStatus(existing, deps.now())
-    if (status !== 'Incomplete' && status !== 'Failed') {
+    if (status !== 'Incomplete' && status !== 'Failed' && status !== 'Creating') {
       throw new ConflictError(`instance "${o.name}" already exists in ${o.namespace} (${status})`, {
         code: 'already_exists',
         hint: `see it with \`dbaas status ${o.name} -n ${o.namespace}\`, or pick another name`,
@@ -243,7 +243,33 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   } else if (o.password !== undefined) {
     notes.push(`kept the existing password in secret ${credentialsSecretName(o.name)}; --password-stdin was not applied`)
   }
+  // An instance still starting (an earlier create was interrupted while waiting) only needs the wait.
+  const installed = state.parts?.statefulSet !== undefined && latestOf(state.parts)?.status === 'deployed'
   await unblockRelease(o, state.parts, deps)
+  if (!installed) await install(o, values, deps)
+  await reclaimLabels(kube, o.name, o.namespace)
+  if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
+  deps.ui.done()
+  const parts = await readParts(kube, o.name, o.namespace)
+  return { instance: toView(parts ?? { name: o.name, namespace: o.namespace, releases: [] }, deps.now()), action: completing ? 'completed' : 'created', objects: [], notes }
+}
+
+/**
+ * helm stamps `app.kubernetes.io/managed-by: Helm` on every object it installs; dbaas's identity label is
+ * written back on the StatefulSet and Services right after. Until then (an interrupted create) the instance
+ * shows as Incomplete, and a second create finishes the job.
+ */
+export async function reclaimLabels(kube: Kube, name: string, namespace: string): Promise<void> {
+  const sel = selector({ [INSTANCE]: name })
+  for (const r of [R.statefulSets, R.services]) {
+    for (const obj of (await kube.list(r, namespace, { labelSelector: sel })).items) {
+      if (obj.metadata.labels?.[MANAGED_BY] === 'dbaas' || !obj.metadata.labels?.[KIND]) continue
+      await kube.mergePatch(r, namespace, obj.metadata.name, { metadata: { labels: { [MANAGED_BY]: 'dbaas' } } })
+    }
+  }
+}
+
+async function install(o: CreateOptions, values: Record<string, unknown>, deps: Deps): Promise<void> {
   deps.ui.step(`Installing helm release ${o.name}`)
   await deps.helm.upgradeInstall({
     release: o.name,
@@ -254,10 +280,6 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
     timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)),
     target: deps.kubeTarget(o.cluster),
   })
-  if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
-  deps.ui.done()
-  const parts = await readParts(kube, o.name, o.namespace)
-  return { instance: toView(parts ?? { name: o.name, namespace: o.namespace, releases: [] }, deps.now()), action: completing ? 'completed' : 'created', objects: [], notes }
 }
 
 async function readParts(kube: Kube, name: string, namespace: string): Promise<InstanceParts | undefined> {
@@ -319,7 +341,19 @@ export async function waitReady(kube: Kube, name: string, namespace: string, wan
           : pods.map((p) => `pod ${p.metadata.name} ${p.status?.phase ?? 'Pending'}${podReady(p) ? ' (ready)' : ' (not ready)'}`).join(', '),
       timeoutHint: `the instance is still there: follow it with \`dbaas status ${name} -n ${namespace}\`, or remove it with \`dbaas delete ${name} -n ${namespace}\``,
     },
-  ).catch((err) => {
+  )
+    .then(() =>
+      // The pods are ready; the StatefulSet's own status follows within moments, and list/status read it.
+      waitFor(
+        kube,
+        R.statefulSets,
+        namespace,
+        { fieldSelector: `metadata.name=${name}` },
+        (items) => ((items[0]?.status?.readyReplicas ?? 0) >= want ? true : undefined),
+        { timeoutMs, signal: deps.signal, describe: () => `the StatefulSet ${name} does not report its pods ready yet` },
+      ),
+    )
+    .catch((err) => {
     if (err instanceof InterruptedError) {
       throw new InterruptedError(`interrupted while waiting for ${name}`, {
         hint: `it goes on starting: \`dbaas status ${name} -n ${namespace}\` shows where it is; \`dbaas delete ${name} -n ${namespace}\` removes it`,

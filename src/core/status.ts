@@ -76,9 +76,10 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
   const view = toView(parts, now, pods)
   const engine = engineFromLabel(view.engine)
   const client = services.find((s) => s.spec?.clusterIP !== 'None')
-  const names = new Set([o.name, ...pods.map((p) => p.metadata.name), ...pvcs.map((p) => p.metadata.name)])
+  // Events of these very objects (by uid): an earlier instance of the same name left its own behind.
+  const uids = new Set([parts.statefulSet, ...pods, ...pvcs].map((x) => x?.metadata.uid).filter(Boolean))
   const recent = events
-    .filter((e: any) => names.has(e.involvedObject?.name))
+    .filter((e: any) => uids.has(e.involvedObject?.uid))
     .sort((a: any, b: any) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))
     .slice(0, 10)
     .map((e: any) => ({

@@ -145,6 +145,8 @@ export class HelmCli implements Helm {
       labels,
       '--timeout',
       `${req.timeoutSeconds}s`,
+      // helm 4 applies server-side; dbaas re-labels what helm installed (managed-by), so take those fields back.
+      ...((await this.major()) >= 4 ? ['--force-conflicts'] : []),
       ...targetArgs(req.target),
     ]
     // dbaas waits by watching the StatefulSet itself; helm neither waits nor rolls back (no --atomic /

@@ -128,10 +128,12 @@ export class Kube {
 
   /** Lists in one namespace, or across all namespaces when namespace is undefined. One request. */
   async list<T = KubeObject>(r: ResourceType, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList<T>> {
-    return this.transport.request<KubeList<T>>('GET', resourcePath(r, namespace), {
+    const list = await this.transport.request<KubeList<T>>('GET', resourcePath(r, namespace), {
       query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit },
       ...(opts.metadataOnly ? { accept: metadataAccept } : {}),
     })
+    // An empty PartialObjectMetadataList comes back with "items": null.
+    return { metadata: list?.metadata ?? {}, items: list?.items ?? [] }
   }
 
   async create<T = KubeObject>(r: ResourceType, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<T> {

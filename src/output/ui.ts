@@ -33,9 +33,9 @@ export function lineUi(err: Streams['err'], now: () => number = Date.now): Ui {
   }
   return {
     step(text) {
+      // One line per finished step, with its time; a step still running shows on the next line's time.
       end('✔')
       current = { text, start: now() }
-      err.write(`… ${text}\n`)
     },
     update() {},
     done(text) {
