@@ -4,6 +4,7 @@
 // started by this run → taken down at the end (unless DBAAS_E2E_KEEP_LAB=1); already running → left running.
 // The environment set here is inherited by the test workers; the same facts are also `provide`d as `lab`.
 import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { labPaths, labSourceDir } from './lib/paths.ts'
@@ -35,6 +36,9 @@ export default function setup(project: TestProject): (() => void) | undefined {
   if (external) {
     process.env.KUBECONFIG = external
     process.env.DBAAS_E2E_LAB = '0'
+    // The user's kubectl and helm come first; the lab's built ones (if any) only fill in what is missing.
+    const labTools = pathDirFor(labPaths(), helmMajor)
+    if (existsSync(labTools)) process.env.PATH = `${process.env.PATH ?? ''}${delimiter}${labTools}`
     project.provide('lab', { isLab: false, kubeconfig: external, helmMajor })
     process.stderr.write(`e2e: using the cluster in ${external} (lab-only tests are skipped)\n`)
     return undefined
