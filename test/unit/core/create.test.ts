@@ -22,7 +22,10 @@ const pg = getEngine('postgres')
 const mysql = getEngine('mysql')
 
 function opts(o: Partial<CreateOptions> = {}): CreateOptions {
+  const namespace = o.namespace ?? 'dbaas-orders'
+  // Cast: namespaceExplicit is being added to CreateOptions (see the lead's work in progress).
   return {
+    namespaceExplicit: namespace !== `dbaas-${o.name ?? 'orders'}`,
     engine: pg,
     name: 'orders',
     namespace: 'dbaas-orders',
@@ -37,7 +40,7 @@ function opts(o: Partial<CreateOptions> = {}): CreateOptions {
     timeoutMs: 600_000,
     cluster: {},
     ...o,
-  }
+  } as CreateOptions
 }
 
 describe('generatePassword', () => {
@@ -383,5 +386,42 @@ describe('createInstance', () => {
     expect(d.transport.writes.map((w) => [w.method, w.query.dryRun])).toEqual([['POST', 'All']])
     expect(r.notes[0]).toMatch(/namespace dbaas-orders does not exist yet.*Secret\/orders-credentials, StatefulSet\/orders/)
     expect(d.transport.all(R.namespaces)).toEqual([])
+  })
+
+  it('an RBAC-limited user (namespaced Role only) can create in its existing namespace with -n', async () => {
+    // Cluster-scoped reads (the Namespace, StorageClasses) are forbidden to a namespaced Role.
+    const d = fakeDeps({ contextNamespace: 'team' })
+    d.transport.seed(R.namespaces, { metadata: { name: 'team' } })
+    d.transport.seed(R.storageClasses, storageClass('standard', true))
+    const clusterScoped = /^\/api\/v1\/namespaces\/[^/]+$|^\/apis\/storage\.k8s\.io\//
+    d.transport.fail({ method: 'GET', path: clusterScoped, failure: { code: 403, reason: 'Forbidden', message: 'forbidden at the cluster scope' } })
+    d.transport.deny = (a) => a.namespace !== 'team'
+    const r = await createInstance(opts({ namespace: 'team' }), d)
+    expect(r.action).toBe('created')
+    expect(d.transport.get(R.secrets, 'team', 'orders-credentials')).toBeDefined()
+  })
+
+  it('an RBAC-limited user without -n is refused before any write when dbaas-<name> would need creating', async () => {
+    const d = fakeDeps({ contextNamespace: 'team' })
+    d.transport.fail({ method: 'GET', path: /^\/api\/v1\/namespaces\/[^/]+$|^\/apis\/storage\.k8s\.io\//, failure: { code: 403, reason: 'Forbidden' } })
+    d.transport.deny = (a) => a.namespace !== 'team'
+    const err = await createInstance(opts(), d).catch((e) => e)
+    expect(err).toBeInstanceOf(ClusterError)
+    expect(err.code).toBe('forbidden')
+    expect(err.message).toContain('create namespaces')
+    expect(writes(d)).toEqual([])
+    expect(d.fakeHelm.ops()).not.toContain('upgradeInstall')
+  })
+
+  it.fails('an existing complete instance is a conflict (4) even on a cluster without a default storage class', async () => {
+    // BUG: src/core/create.ts:createInstance runs checkStorageClass before the existence check, so re-running create answers 7 instead of 4.
+    const d = fakeDeps()
+    d.transport.seed(R.storageClasses, storageClass('fast'))
+    d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
+    d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', ready: 1, annotations: { [ANN.storageClass]: 'fast' } }))
+    d.transport.seed(R.secrets, credentials({ name: 'orders' }), release({ name: 'orders' }))
+    const err = await createInstance(opts(), d).catch((e) => e)
+    expect(err).toBeInstanceOf(ConflictError)
+    expect(writes(d)).toEqual([])
   })
 })
