@@ -87,6 +87,8 @@ export class FakeTransport implements Transport {
   /** Watch events served by stream(), in order; after them the stream stays open until aborted. */
   watchEvents: Array<{ type: string; object: KubeObject }> = []
   clock: () => number = () => Date.parse('2026-11-25T12:00:00Z')
+  /** Container logs served by stream() for `.../pods/<name>/log`, keyed by "<namespace>/<pod>", in chunks. */
+  readonly logs = new Map<string, string[]>()
 
   get requestCount(): number {
     return this.requests.length
@@ -111,6 +113,7 @@ export class FakeTransport implements Transport {
       }
       obj.metadata.resourceVersion ??= String(++this.rv)
       obj.metadata.creationTimestamp ??= new Date(this.clock()).toISOString()
+      obj.metadata.uid ??= `uid-${this.rv}`
       if (r.kind === 'Secret') normaliseSecret(obj)
       this.store.set(resourcePath(r, o.metadata.namespace, o.metadata.name), obj)
     }
@@ -229,6 +232,13 @@ export class FakeTransport implements Transport {
     this.requests.push({ method: 'GET', path, query: { ...(opts.query ?? {}) }, accept: opts.accept })
     const f = this.failure('GET', path)
     if (f) throw this.error(f, 'GET', path)
+    const p = parsePath(path)
+    if (p?.plural === 'pods' && p.subresource === 'log') {
+      const chunks = this.logs.get(`${p.namespace}/${p.name}`)
+      if (!chunks) throw this.error({ code: 404, reason: 'NotFound', message: `pods "${p.name}" not found` }, 'GET', path)
+      for (const c of chunks) onChunk(Buffer.from(c))
+      return
+    }
     for (const ev of this.watchEvents.splice(0)) {
       onChunk(Buffer.from(`${JSON.stringify(ev)}\n`))
       if (opts.signal?.aborted) return

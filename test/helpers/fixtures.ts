@@ -77,7 +77,7 @@ export function pod(i: Ident & { index?: number; ready?: boolean; waiting?: stri
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `${id.name}-${i.index ?? 0}`, namespace: id.namespace, labels: withKind(identityLabels(id), Kinds.pod) },
+    metadata: { name: `${id.name}-${i.index ?? 0}`, uid: `uid-${id.name}-${i.index ?? 0}`, namespace: id.namespace, labels: withKind(identityLabels(id), Kinds.pod) },
     status: {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: i.ready ? 'True' : 'False' }],
