@@ -71,11 +71,15 @@ export async function main(args: string[], deps: Deps = realDeps()): Promise<num
       if (json) deps.printer.error(new DbaasError('usage', ExitCode.usage, err.message.replace(/^error: /, '')), true)
       return ExitCode.usage
     }
-    const e: DbaasError = isDbaasError(err)
-      ? err
-      : deps.signal.aborted
-        ? new InterruptedError()
-        : new OperationError((err as Error)?.message ?? String(err), { cause: err })
+    // After Ctrl-C, whatever failed next (helm killed by the same signal, a dropped watch) is the interruption.
+    const e: DbaasError =
+      deps.signal.aborted && !(err instanceof InterruptedError)
+        ? new InterruptedError('interrupted', {
+            hint: '`dbaas status <name>` shows what was left; running the same command again completes it, `dbaas delete <name>` removes it',
+          })
+        : isDbaasError(err)
+          ? err
+          : new OperationError((err as Error)?.message ?? String(err), { cause: err })
     deps.printer.error(e, json)
     if (!isDbaasError(err) && (deps.env.DBAAS_DEBUG || deps.env.DEBUG)) deps.streams.err.write(`${(err as Error)?.stack ?? ''}\n`)
     return e.exitCode

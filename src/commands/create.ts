@@ -42,6 +42,7 @@ export async function completeCreate(engineArg: string | undefined, nameArg: str
     engine,
     name,
     namespace: cluster.namespace ?? defaultNamespace(name),
+    namespaceExplicit: cluster.namespace !== undefined,
     version: resolveVersion(engine, raw.version),
     storage: validateStorage(raw.storage),
     storageClass: raw.storageClass,

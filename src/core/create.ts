@@ -6,6 +6,7 @@ import { ClusterError, ConflictError, InterruptedError, OperationError, Precondi
 import { R, resourceFor, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTANCE, MANAGED_BY, KIND } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'
+import { orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
 import { deriveStatus, groupInstances, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
 
@@ -15,6 +16,8 @@ export interface CreateOptions {
   engine: Engine
   name: string
   namespace: string
+  /** The namespace came from -n (rather than the dbaas-<name> default). */
+  namespaceExplicit: boolean
   version: string
   storage: string
   storageClass?: string | undefined
@@ -134,25 +137,31 @@ export function redact(obj: KubeObject): KubeObject {
 }
 
 interface ClusterState {
-  namespace?: KubeObject | undefined
+  /** The namespace, undefined when it does not exist, 'forbidden' when the user may not read it. */
+  namespace?: KubeObject | 'forbidden' | undefined
   parts?: InstanceParts | undefined
-  storageClasses: KubeObject[]
+  /** undefined when the user may not list storage classes (a namespaced user): not checked then. */
+  storageClasses: KubeObject[] | undefined
   credentials?: KubeObject | undefined
 }
 
 async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
   const ns = o.namespace
   const [namespace, sts, secrets, classes] = await Promise.all([
-    kube.find(R.namespaces, undefined, ns),
-    kube.find(R.statefulSets, ns, o.name),
-    kube.list(R.secrets, ns, { labelSelector: instanceSelector(o.name), metadataOnly: true }).then((l) => l.items),
-    kube.list(R.storageClasses, undefined).then((l) => l.items),
+    orForbidden(kube.find(R.namespaces, undefined, ns)),
+    orForbidden(kube.find(R.statefulSets, ns, o.name)),
+    orForbidden(kube.list(R.secrets, ns, { labelSelector: instanceSelector(o.name), metadataOnly: true }).then((l) => l.items)),
+    orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items)),
   ])
-  const parts = groupInstances(sts ? [sts] : [], secrets).find((p) => p.name === o.name && p.namespace === ns)
-  return { namespace, parts, storageClasses: classes, credentials: parts?.credentials }
+  const found = (v: KubeObject | undefined | 'forbidden') => (v === 'forbidden' ? undefined : v)
+  const parts = groupInstances(found(sts) ? [found(sts) as KubeObject] : [], secrets === 'forbidden' ? [] : secrets).find(
+    (p) => p.name === o.name && p.namespace === ns,
+  )
+  return { namespace, parts, storageClasses: classes === 'forbidden' ? undefined : classes, credentials: parts?.credentials }
 }
 
-function checkStorageClass(o: CreateOptions, classes: KubeObject[]): void {
+function checkStorageClass(o: CreateOptions, classes: KubeObject[] | undefined): void {
+  if (classes === undefined) return // may not list classes: the provisioner will say
   const names = classes.map((c) => c.metadata.name)
   if (o.storageClass) {
     if (!names.includes(o.storageClass)) {
@@ -202,7 +211,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   if (o.dryRun === 'client') {
     // Contacts nothing: helm template renders locally.
     const manifests = await renderChart(o, values, deps)
-    const objects = [...(o.namespace === `dbaas-${o.name}` ? [nsObj] : []), redact(secret), ...manifests]
+    const objects = [...(o.namespaceExplicit ? [] : [nsObj]), redact(secret), ...manifests]
     return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes: [] }
   }
 
@@ -227,17 +236,19 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
       })
     }
   }
-  if (state.namespace?.metadata.deletionTimestamp) {
+  if (state.namespace !== 'forbidden' && state.namespace?.metadata.deletionTimestamp) {
     throw new PreconditionError(`namespace ${o.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })
   }
-  await checkAccess(kube, o, state.namespace !== undefined)
+  // A namespace the user may not read exists when they named it with -n; dbaas-<name> would have to be created.
+  const namespaceExists = state.namespace === 'forbidden' ? o.namespaceExplicit : state.namespace !== undefined
+  await checkAccess(kube, o, namespaceExists)
 
-  if (o.dryRun === 'server') return serverDryRun(o, kube, deps, state, nsObj, secret, values)
+  if (o.dryRun === 'server') return serverDryRun(o, kube, deps, namespaceExists, nsObj, secret, values)
 
   const completing = state.parts !== undefined
   const notes: string[] = []
   deps.ui.step(completing ? `Completing ${o.name} (${o.engine.displayName} ${o.version})` : `Creating ${o.name} (${o.engine.displayName} ${o.version})`)
-  if (!state.namespace) await kube.create(R.namespaces, nsObj)
+  if (!namespaceExists) await kube.create(R.namespaces, nsObj)
   if (!state.credentials) {
     await kube.create(R.secrets, secret)
   } else if (o.password !== undefined) {
@@ -394,7 +405,7 @@ async function serverDryRun(
   o: CreateOptions,
   kube: Kube,
   deps: Deps,
-  state: ClusterState,
+  namespaceExists: boolean,
   nsObj: KubeObject,
   secret: KubeObject,
   values: Record<string, unknown>,
@@ -402,9 +413,9 @@ async function serverDryRun(
   const manifests = await renderChart(o, values, deps)
   const objects: KubeObject[] = []
   const notes: string[] = []
-  if (!state.namespace) objects.push(await kube.create(R.namespaces, nsObj, { dryRun: true }))
+  if (!namespaceExists) objects.push(await kube.create(R.namespaces, nsObj, { dryRun: true }))
   const namespaced = [secret, ...manifests]
-  if (!state.namespace) {
+  if (!namespaceExists) {
     notes.push(
       `namespace ${o.namespace} does not exist yet, so these objects could not be validated by the server: ${namespaced
         .map((m) => `${m.kind}/${m.metadata.name}`)

@@ -1,7 +1,7 @@
 // dbaas delete: uninstall the release, remove the credentials, keep the data unless asked, and remove the
 // namespace only when dbaas created it and nothing dbaas manages is left in it.
 import type { ClusterFlags, Deps } from '../deps.ts'
-import { apiInfo, isApiNotFound } from '../k8s/errors.ts'
+import { apiInfo, isApiNotFound, orForbidden } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { ANN, INSTANCE, KIND, Kinds, MANAGED, instanceSelector } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'
@@ -121,7 +121,9 @@ export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: D
   }
 
   let namespaceDeleted = false
-  const nsObj = await kube.find(R.namespaces, undefined, ns)
+  // A user who may not read namespaces cannot have had dbaas create one: leave it alone.
+  const readable = await orForbidden(kube.find(R.namespaces, undefined, ns))
+  const nsObj = readable === 'forbidden' ? undefined : readable
   const created = nsObj?.metadata.annotations?.[ANN.namespaceCreated] === 'true' && nsObj.metadata.labels?.[INSTANCE] === o.name
   if (nsObj && created && !nsObj.metadata.deletionTimestamp) {
     const left = await leftovers(kube, ns, o.name)

@@ -108,3 +108,13 @@ export function networkError(err: unknown, server: string): DbaasError {
     cause: err,
   })
 }
+
+/** A read that RBAC may refuse: resolves to 'forbidden' instead of failing, so callers can explain or fall back. */
+export async function orForbidden<T>(p: Promise<T>): Promise<T | 'forbidden'> {
+  try {
+    return await p
+  } catch (err) {
+    if (apiInfo(err)?.httpCode === 403) return 'forbidden'
+    throw err
+  }
+}

@@ -4,10 +4,10 @@
 // lazily, for what it does better: exec/auth-provider credential plugins, port-forward and exec streams.
 import https from 'node:https'
 import { URL } from 'node:url'
-import { stringify } from 'yaml'
 import type { ResolvedConfig } from './kubeconfig.ts'
 import { ClusterError } from '../errors.ts'
 import { apiError, networkError } from './errors.ts'
+import { clientNode } from './client-node.ts'
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>
@@ -159,10 +159,7 @@ async function buildAuth(cfg: ResolvedConfig): Promise<AuthMaterial> {
   if (cfg.cluster.tlsServerName) agentOpts.servername = cfg.cluster.tlsServerName
   if (cfg.user.needsPlugin) {
     // exec and auth-provider plugins (cloud IAM, OIDC): let the standard client run them.
-    const { KubeConfig } = await import('@kubernetes/client-node')
-    const kc = new KubeConfig()
-    kc.loadFromString(stringify(cfg.raw))
-    kc.setCurrentContext(cfg.contextName)
+    const { kc } = await clientNode(cfg)
     const opts: https.RequestOptions = {}
     await kc.applyToHTTPSOptions(opts)
     if (opts.cert) agentOpts.cert = opts.cert

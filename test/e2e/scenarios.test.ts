@@ -1,6 +1,8 @@
 // The harder paths of the core: interrupted creates, one name in two namespaces, both dry-runs, where the
 // password may and may not appear, delete's confirmation rule, and a user limited by RBAC.
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLimitedUser } from '../lab/fixtures/limited-user.ts'
 import { helm, kubectl, kubectlJson, tempNamespace, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
@@ -11,7 +13,7 @@ describe('an interrupted create is explained by status and completed by a second
   const name = uniqueName('intr')
   afterAll(() => cleanupInstance(name))
 
-  it('helm failing after the Secret was written leaves an Incomplete instance', async () => {
+  it('a helm that cannot even report its version is refused before anything is written', async () => {
     const r = await dbaas(['create', 'pg', name, '--storage', '1Gi'], { env: { DBAAS_HELM: '/bin/false' } })
     // /bin/false prints no version: helm is judged unusable before anything is written.
     expect(r.exitCode).not.toBe(0)
@@ -21,28 +23,55 @@ describe('an interrupted create is explained by status and completed by a second
   it('Ctrl-C during create, then status and a second create', async () => {
     const { execa } = await import('execa')
     const { cliPath } = await import('./helpers.ts')
-    const child = execa(process.execPath, [cliPath, 'create', 'pg', name, '--storage', '1Gi'], { reject: false, env: { CI: 'true' } })
-    // Interrupt as soon as dbaas has written its first object.
+    // A helm that takes its time before installing, so Ctrl-C lands mid-create, as it would in a terminal:
+    // the whole process group (dbaas and helm) gets SIGINT.
+    const dir = mkdtempSync(join(tmpdir(), 'slow-helm-'))
+    const slow = join(dir, 'helm')
+    writeFileSync(slow, '#!/usr/bin/env bash\nif [ "$1" = upgrade ]; then sleep 30; fi\nexec helm "$@"\n', { mode: 0o755 })
+    const child = execa(process.execPath, [cliPath, 'create', 'pg', name, '--storage', '1Gi'], {
+      reject: false,
+      detached: true,
+      env: { CI: 'true', DBAAS_HELM: slow },
+    })
     await waitFor('the credentials secret', 60_000, async () => (await kubectl(['get', 'secret', `${name}-credentials`, '-n', `dbaas-${name}`, '-o', 'name'])).code === 0, 20)
-    child.kill('SIGINT')
+    process.kill(-(child.pid as number), 'SIGINT')
     const r = await child
-    expect(r.exitCode).toBe(130)
-    const status = await dbaas(['status', name, '-o', 'json'])
-    expect(status.exitCode).toBe(0)
-    expect(['Incomplete', 'Creating', 'Ready']).toContain(status.json().status)
-    const list = (await dbaasOk(['list', '-o', 'json'])).json<any[]>()
-    expect(list.map((i) => i.name)).toContain(name)
-    const again = (await dbaasOk(['create', 'pg', name, '--storage', '1Gi', '-o', 'json'])).json()
-    expect(again.status).toBe('Ready')
+    expect(r.exitCode, String(r.stderr)).toBe(130)
+    expect(String(r.stderr)).toContain('running the same command again completes it')
+    const status = (await dbaasOk(['status', name, '-o', 'json'])).json()
+    expect(status.status).toBe('Incomplete')
+    expect(status.explanation).toContain('completes it')
+    const listed = (await dbaasOk(['list', '-o', 'json'])).json<any[]>().find((i) => i.name === name)
+    expect(listed?.status).toBe('Incomplete')
+    const again = await dbaasOk(['create', 'pg', name, '--storage', '1Gi'])
+    expect(again.stdout).toContain(`instance "${name}" completed`)
+    expect((await dbaasOk(['status', name, '-o', 'json'])).json().status).toBe('Ready')
+  })
+
+  it('a release stuck in pending-install is cleared and the create completed', async () => {
+    const other = uniqueName('pend')
+    const ns = `dbaas-${other}`
+    try {
+      await dbaasOk(['create', 'mysql', other, '--storage', '1Gi'])
+      // What an interrupted helm leaves behind: the release record still pending-install, no StatefulSet.
+      await kubectl(['delete', 'statefulset', other, '-n', ns, '--wait=true'])
+      const rel = `sh.helm.release.v1.${other}.v1`
+      await kubectl(['label', 'secret', rel, '-n', ns, 'status=pending-install', '--overwrite'])
+      await kubectl(['label', 'secret', rel, '-n', ns, 'modifiedAt=1', '--overwrite'])
+      expect((await dbaasOk(['status', other, '-o', 'json'])).json().status).toBe('Incomplete')
+      const done = (await dbaasOk(['create', 'mysql', other, '--storage', '1Gi', '-o', 'json'])).json()
+      expect(done.status).toBe('Ready')
+      expect(done.release.status).toBe('deployed')
+    } finally {
+      await cleanupInstance(other)
+    }
   })
 
   it('a credentials Secret alone is listed as Incomplete and completed by create', async () => {
     const other = uniqueName('half')
     const ns = `dbaas-${other}`
     try {
-      await dbaasOk(['create', 'mariadb', other, '--storage', '1Gi', '--no-wait'])
-      await dbaasOk(['delete', other, '--yes', '--delete-data', '--no-wait'])
-      // Re-create only what the first step of create writes: namespace and credentials.
+      // Only what the first step of create writes: the namespace and the credentials.
       await kubectl(['create', 'namespace', ns])
       const labels = [`app.kubernetes.io/managed-by=dbaas`, `app.kubernetes.io/instance=${other}`, `app.kubernetes.io/name=mariadb`, `dbaas.io/engine=mariadb`, `dbaas.io/engine-version=12.3`, `dbaas.io/kind=credentials`]
       await kubectl(['create', 'secret', 'generic', `${other}-credentials`, '-n', ns, '--from-literal=username=app', '--from-literal=password=p4ssw0rd-123', '--from-literal=database=app', '--from-literal=root-password=r00t-p4ss'])
