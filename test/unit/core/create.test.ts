@@ -414,7 +414,7 @@ describe('createInstance', () => {
   })
 
   it.fails('an existing complete instance is a conflict (4) even on a cluster without a default storage class', async () => {
-    // BUG: src/core/create.ts:createInstance runs checkStorageClass before the existence check, so re-running create answers 7 instead of 4.
+    // BUG: src/core/create.ts:221 (createInstance) runs checkStorageClass before the existence check, so re-running create answers 7 instead of 4.
     const d = fakeDeps()
     d.transport.seed(R.storageClasses, storageClass('fast'))
     d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
