@@ -213,7 +213,7 @@ export class FakeTransport implements Transport {
       const key = itemPath(path)
       const prev = this.store.get(key)
       const body = structuredClone(opts.body as KubeObject)
-      const next = opts.contentType === 'application/apply-patch+yaml' ? body : { ...(prev ?? {}), ...body, metadata: { ...prev?.metadata, ...body.metadata } }
+      const next = (opts.contentType === 'application/apply-patch+yaml' ? body : mergePatch(prev ?? {}, body)) as KubeObject
       if (!prev && opts.contentType !== 'application/apply-patch+yaml') throw notFound(p.name!)
       next.metadata.resourceVersion = String(++this.rv)
       if (!dryRun) this.store.set(key, next as KubeObject)
@@ -248,6 +248,18 @@ export class FakeTransport implements Transport {
     if (opts.signal.aborted) return
     await new Promise<void>((resolve) => opts.signal!.addEventListener('abort', () => resolve(), { once: true }))
   }
+}
+
+/** RFC 7386 JSON merge patch: objects merge recursively, null deletes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch)
+  const out: Record<string, unknown> =
+    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {}
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === null) delete out[k]
+    else out[k] = mergePatch(out[k], v)
+  }
+  return out
 }
 
 function itemPath(path: string): string {

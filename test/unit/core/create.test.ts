@@ -5,6 +5,7 @@ import {
   buildNamespace,
   buildValues,
   createInstance,
+  reclaimLabels,
   credentialsData,
   generatePassword,
   redact,
@@ -16,6 +17,7 @@ import { ClusterError, ConflictError, PreconditionError, UsageError } from '../.
 import { R } from '../../../src/k8s/kube.ts'
 import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, MANAGED_BY, NAME } from '../../../src/k8s/labels.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../../helpers/fake-deps.ts'
+import { fakeKube, FakeTransport } from '../../helpers/fake-kube.ts'
 import { credentials, pod, release, statefulSet, storageClass } from '../../helpers/fixtures.ts'
 
 const pg = getEngine('postgres')
@@ -423,5 +425,56 @@ describe('createInstance', () => {
     const err = await createInstance(opts(), d).catch((e) => e)
     expect(err).toBeInstanceOf(ConflictError)
     expect(writes(d)).toEqual([])
+  })
+
+  it('an instance still Creating (an earlier create interrupted while waiting) is not reinstalled, only waited for', async () => {
+    const d = cluster((d) => {
+      d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
+      d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', ready: 0, created: new Date(NOW - 60_000).toISOString() }))
+      d.transport.seed(R.secrets, credentials({ name: 'orders' }), release({ name: 'orders', status: 'deployed' }))
+    })
+    const r = await createInstance(opts(), d)
+    expect(r.action).toBe('completed')
+    expect(d.fakeHelm.ops().filter((o) => o !== 'version')).toEqual([])
+    expect(writes(d)).toEqual([])
+  })
+
+  it.fails('a pending-install still within its grace (another create running) is not uninstalled', async () => {
+    // BUG: src/core/create.ts:232 lets a Creating instance through and :259 (unblockRelease) then uninstalls any pending-install release, even one helm is installing right now (deriveStatus calls it Creating for PENDING_GRACE_MS).
+    const d = cluster((d) => {
+      d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
+      d.transport.seed(R.secrets, credentials({ name: 'orders' }), release({ name: 'orders', status: 'pending-install', modifiedAt: Math.floor(NOW / 1000) - 10 }))
+    })
+    await createInstance(opts(), d).catch(() => undefined)
+    expect(d.fakeHelm.ops()).not.toContain('uninstall')
+  })
+})
+
+describe('reclaimLabels', () => {
+  it('writes managed-by=dbaas back on the StatefulSet and Services helm labelled, and nothing else', async () => {
+    const t = new FakeTransport()
+    const helmed = (o: ReturnType<typeof statefulSet>) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY]: 'Helm' } } })
+    t.seed(R.statefulSets, helmed(statefulSet({ name: 'orders' })))
+    t.seed(R.services, { metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'Helm', [KIND]: 'service' } } })
+    t.seed(R.services, { metadata: { name: 'orders-hl', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'dbaas', [KIND]: 'service' } } })
+    t.seed(R.services, { metadata: { name: 'foreign', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'Helm' } } })
+    await reclaimLabels(fakeKube(t), 'orders', 'dbaas-orders')
+    const patches = t.writes
+    expect(patches.map((p) => [p.method, p.path, p.contentType])).toEqual([
+      ['PATCH', '/apis/apps/v1/namespaces/dbaas-orders/statefulsets/orders', 'application/merge-patch+json'],
+      ['PATCH', '/api/v1/namespaces/dbaas-orders/services/orders', 'application/merge-patch+json'],
+    ])
+    expect(patches[0]!.body).toEqual({ metadata: { labels: { [MANAGED_BY]: 'dbaas' } } })
+    expect(t.get(R.statefulSets, 'dbaas-orders', 'orders')?.metadata.labels?.[MANAGED_BY]).toBe('dbaas')
+  })
+
+  it('after an install, list finds the instance helm had relabelled', async () => {
+    const d = cluster()
+    d.fakeHelm.onInstall = () => {
+      const s = statefulSet({ name: 'orders', ready: 1 })
+      d.transport.seed(R.statefulSets, { ...s, metadata: { ...s.metadata, labels: { ...s.metadata.labels, [MANAGED_BY]: 'Helm' } } })
+    }
+    const r = await createInstance(opts(), d)
+    expect(r.instance.status).toBe('Ready')
   })
 })

@@ -171,3 +171,13 @@ describe('helmMessage', () => {
     expect(helmMessage('install.go:225: debug\nupgrade.go:1: debug')).toBe('')
   })
 })
+
+describe('helm 3 vs 4', () => {
+  it('helm 4 gets --force-conflicts (it applies server-side and dbaas re-labels), helm 3 does not', async () => {
+    for (const [v, want] of [['v3.19.0', false], ['v4.0.1', true]] as const) {
+      const { runs, run } = recorder(undefined, v)
+      await new HelmCli({ run }).upgradeInstall(request())
+      expect(runs.find((r) => r.args[0] === 'upgrade')!.args.includes('--force-conflicts')).toBe(want)
+    }
+  })
+})

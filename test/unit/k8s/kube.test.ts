@@ -101,3 +101,12 @@ describe('Kube', () => {
     await expect(fakeKube(t).watch(R.pods, 'ns', {}, () => false)).rejects.toMatchObject({ watchStatus: { code: 410 } })
   })
 })
+
+describe('Kube.list', () => {
+  it('an empty PartialObjectMetadataList with "items": null becomes []', async () => {
+    const t = new FakeTransport()
+    t.request = async () => ({ metadata: { resourceVersion: '5' }, items: null }) as never
+    const l = await fakeKube(t).list(R.secrets, 'ns', { metadataOnly: true })
+    expect(l).toEqual({ metadata: { resourceVersion: '5' }, items: [] })
+  })
+})
