@@ -8,6 +8,7 @@ import path from 'node:path'
 import { execa } from 'execa'
 import { parseAllDocuments } from 'yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { findHelm } from '../../helpers/find-helm.ts'
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..')
 const chartsDir = path.join(repoRoot, 'templates/charts')
@@ -16,33 +17,6 @@ const updateGolden = process.env.UPDATE_GOLDEN === '1'
 
 // ---------------------------------------------------------------------------------------------------------------
 // helm
-
-async function runs(file: string): Promise<boolean> {
-  const r = await execa(file, ['version', '--short'], { reject: false, timeout: 20_000 })
-  return r.exitCode === 0
-}
-
-async function findHelm(): Promise<string> {
-  const tried: string[] = []
-  const fromEnv = process.env.DBAAS_HELM
-  if (fromEnv) {
-    if (await runs(fromEnv)) return fromEnv
-    throw new Error(`DBAAS_HELM=${fromEnv} does not run (\`${fromEnv} version\` failed)`)
-  }
-  tried.push('`helm` on PATH')
-  if (await runs('helm').catch(() => false)) return 'helm'
-  const dir = await execa('bash', [path.join(repoRoot, 'test/lab/build.sh'), '--dir'], { reject: false })
-  if (dir.exitCode === 0) {
-    const labHelm = path.join(dir.stdout.trim(), 'bin/helm3')
-    tried.push(labHelm)
-    const executable = await access(labHelm, constants.X_OK).then(() => true, () => false)
-    if (executable && (await runs(labHelm))) return labHelm
-  }
-  throw new Error(
-    `helm not found (tried ${tried.join(', ')}). The chart tests need a real helm: set DBAAS_HELM=/path/to/helm, ` +
-      'put helm on PATH, or build the lab with `npm run lab:build`.',
-  )
-}
 
 let helm = ''
 
