@@ -75,4 +75,19 @@ describe('findInstance', () => {
     expect(err.message).toContain('mine or dbaas-x')
     expect(err.hint).toContain('-n')
   })
+
+  it('RBAC fallback looks in exactly the context namespace, then dbaas-<name>, and nowhere else', async () => {
+    const t = new FakeTransport()
+    t.fail({ path: '/api/v1/secrets', failure: FORBIDDEN })
+    await findInstance(fakeKube(t, 'mine'), { name: 'x' }).catch(() => undefined)
+    const order = t.requests.slice(1).map((r) => /\/namespaces\/([^/]+)\//.exec(r.path)?.[1])
+    expect([...new Set(order)]).toEqual(['mine', 'dbaas-x'])
+  })
+
+  it('RBAC fallback does not look twice when the context namespace is dbaas-<name>', async () => {
+    const t = new FakeTransport()
+    t.fail({ path: '/api/v1/secrets', failure: FORBIDDEN })
+    await findInstance(fakeKube(t, 'dbaas-x'), { name: 'x' }).catch(() => undefined)
+    expect(t.requests.slice(1)).toHaveLength(2) // one StatefulSet GET and one Secret list
+  })
 })
