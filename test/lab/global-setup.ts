@@ -2,9 +2,11 @@
 // cluster (DBAAS_E2E_LAB=0). Otherwise it brings the lab up once per run (DBAAS_E2E_LAB=1), puts the lab's
 // kubectl and helm (helm 3; helm 4 with DBAAS_E2E_HELM=4) first on PATH, and leaves the lab as it found it:
 // started by this run → taken down at the end (unless DBAAS_E2E_KEEP_LAB=1); already running → left running.
+// Several runs may share the lab at once (developers on one machine): each run registers itself in
+// `<state>.e2e-runs/`, and the last one out takes down a lab that an e2e run started.
 // The environment set here is inherited by the test workers; the same facts are also `provide`d as `lab`.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { labPaths, labSourceDir } from './lib/paths.ts'
@@ -24,6 +26,15 @@ declare module 'vitest' {
 }
 
 const labCli = join(labSourceDir, 'lab.ts')
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 function cli(args: string[]): number {
   const r = spawnSync(process.execPath, [labCli, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
@@ -45,10 +56,15 @@ export default function setup(project: TestProject): (() => void) | undefined {
   }
 
   const p = labPaths()
+  const runsDir = `${p.stateDir}.e2e-runs`
+  const startedMarker = join(runsDir, 'started-by-e2e')
+  mkdirSync(runsDir, { recursive: true })
+  writeFileSync(join(runsDir, String(process.pid)), new Date().toISOString() + '\n')
   const running = processComponents().some((c) => {
     const rec = readPid(p.pidDir, c.name)
     return rec !== undefined && isOurs(rec)
   })
+  if (!running) writeFileSync(startedMarker, String(process.pid) + '\n')
   process.stderr.write(running ? 'e2e: the lab is running; checking it (lab:up)\n' : 'e2e: starting the lab (lab:up)\n')
   if (cli(['up']) !== 0) throw new Error('e2e: `lab:up` failed (output above); `npm run lab:status` and the logs under the lab state dir tell more')
 
@@ -58,8 +74,11 @@ export default function setup(project: TestProject): (() => void) | undefined {
   project.provide('lab', { isLab: true, kubeconfig: p.kubeconfig, helmMajor })
 
   return () => {
-    if (running || process.env.DBAAS_E2E_KEEP_LAB === '1') return
-    process.stderr.write('e2e: taking the lab down (it was started by this run)\n')
+    rmSync(join(runsDir, String(process.pid)), { force: true })
+    const others = readdirSync(runsDir).filter((f) => /^\d+$/.test(f) && alive(Number(f)))
+    if (others.length > 0 || !existsSync(startedMarker) || process.env.DBAAS_E2E_KEEP_LAB === '1') return
+    rmSync(startedMarker, { force: true })
+    process.stderr.write('e2e: taking the lab down (an e2e run started it and no other run uses it)\n')
     cli(['down'])
   }
 }

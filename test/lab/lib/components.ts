@@ -60,6 +60,9 @@ async function leaseFresh(p: LabPaths, name: string, sinceMs: number): Promise<b
   return renew >= sinceMs && Date.now() - renew <= duration
 }
 
+const etcdClientUrl = `http://127.0.0.1:${ports.etcdClient}`
+const etcdPeerUrl = `http://127.0.0.1:${ports.etcdPeer}`
+
 const componentLog = (p: LabPaths) => ['--v=1', `--kubeconfig=${p.kubeconfig}`]
 
 export function components(): Component[] {
@@ -93,13 +96,13 @@ export function components(): Component[] {
       ports: [ports.etcdClient, ports.etcdPeer],
       spawn: (p) => ({
         bin: bin(p, 'etcd'),
-        args: ['--name=node0', `--data-dir=${p.etcdDataDir}`, '--listen-client-urls=http://127.0.0.1:2379',
-          '--advertise-client-urls=http://127.0.0.1:2379', '--listen-peer-urls=http://127.0.0.1:2380',
-          '--initial-advertise-peer-urls=http://127.0.0.1:2380', '--initial-cluster=node0=http://127.0.0.1:2380',
+        args: ['--name=node0', `--data-dir=${p.etcdDataDir}`, `--listen-client-urls=${etcdClientUrl}`,
+          `--advertise-client-urls=${etcdClientUrl}`, `--listen-peer-urls=${etcdPeerUrl}`,
+          `--initial-advertise-peer-urls=${etcdPeerUrl}`, `--initial-cluster=node0=${etcdPeerUrl}`,
           '--auto-compaction-retention=1', '--quota-backend-bytes=8589934592', '--log-level=warn'],
       }),
       ready: async () => {
-        const r = await httpGet('http://127.0.0.1:2379/health')
+        const r = await httpGet(`${etcdClientUrl}/health`)
         return r.status === 200 && /"health":\s*"true"/.test(r.body)
       },
       timeoutMs: 30_000,
@@ -113,7 +116,7 @@ export function components(): Component[] {
         const k = pkiFiles(p.pkiDir)
         return {
           bin: bin(p, 'kube-apiserver'),
-          args: ['--etcd-servers=http://127.0.0.1:2379', '--etcd-prefix=/registry', '--allow-privileged=true',
+          args: [`--etcd-servers=${etcdClientUrl}`, '--etcd-prefix=/registry', '--allow-privileged=true',
             '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
             `--tls-cert-file=${k.adminCert}`, `--tls-private-key-file=${k.adminKey}`, `--client-ca-file=${k.caCert}`,
             `--service-account-key-file=${k.adminKey}`, `--service-account-signing-key-file=${k.adminKey}`,
@@ -122,7 +125,7 @@ export function components(): Component[] {
             '--authorization-mode=Node,RBAC', '--service-cluster-ip-range=10.96.0.0/16', '--v=1'],
         }
       },
-      ready: async (p) => (await httpsGet('https://127.0.0.1:6443/readyz', { pkiDir: p.pkiDir })).status === 200,
+      ready: async (p) => (await httpsGet(`https://127.0.0.1:${ports.apiserver}/readyz`, { pkiDir: p.pkiDir })).status === 200,
       timeoutMs: 90_000,
     },
     {

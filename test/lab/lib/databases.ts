@@ -1,5 +1,6 @@
 // The lab's real database servers on loopback: PostgreSQL 15 on 127.0.0.1:15432 and MariaDB on
-// 127.0.0.1:13306, each with its own data directory and password authentication over TCP.
+// 127.0.0.1:13306 (plus DBAAS_LAB_PORT_OFFSET), each with its own data directory and password
+// authentication over TCP.
 import { execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

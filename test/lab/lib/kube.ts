@@ -6,7 +6,7 @@ import { request } from 'node:https'
 import { connect } from 'node:net'
 import { request as httpRequest } from 'node:http'
 import { pkiFiles } from './pki.ts'
-import type { LabPaths } from './paths.ts'
+import { ports, type LabPaths } from './paths.ts'
 
 export interface HttpResult {
   status: number
@@ -65,7 +65,7 @@ export async function probe(check: () => Promise<boolean>): Promise<boolean> {
 
 /** Reads an object from the lab's apiserver as the admin; undefined on 404. */
 export async function apiGet<T = any>(paths: LabPaths, path: string): Promise<T | undefined> {
-  const r = await httpsGet(`https://127.0.0.1:6443${path}`, { pkiDir: paths.pkiDir })
+  const r = await httpsGet(`https://127.0.0.1:${ports.apiserver}${path}`, { pkiDir: paths.pkiDir })
   if (r.status === 404) return undefined
   if (r.status !== 200) throw new Error(`GET ${path}: HTTP ${r.status}: ${r.body.slice(0, 300)}`)
   return JSON.parse(r.body) as T

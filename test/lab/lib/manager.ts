@@ -9,6 +9,7 @@ import { buildScript, contextName, labPaths, ports, type LabPaths } from './path
 import { ensurePki, kubeconfigYaml, pkiFiles } from './pki.ts'
 import { groupRssBytes, isOurs, listeningPorts, readPid, removePid, spawnDetached, stopGroup, tail, type PidRecord } from './proc.ts'
 import { probe } from './kube.ts'
+import { withLock } from './lock.ts'
 
 export type Out = (line: string) => void
 
@@ -156,6 +157,10 @@ export interface UpResult {
 export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const out = opts.out ?? ((l: string) => console.log(l))
   const p = labPaths()
+  return withLock(p.stateDir, 'up', () => upLocked(p, opts, out), { out })
+}
+
+async function upLocked(p: LabPaths, opts: UpOptions, out: Out): Promise<UpResult> {
   const t0 = Date.now()
   const buildMs = ensureBinaries(p, out)
   prepareState(p, out)
@@ -202,19 +207,55 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
 export async function down(opts: { out?: Out; purge?: boolean } = {}): Promise<{ stillListening: number[] }> {
   const out = opts.out ?? ((l: string) => console.log(l))
   const p = labPaths()
+  return withLock(p.stateDir, 'down', () => downLocked(p, opts, out), { out })
+}
+
+/** Stop order: dependents first, so the apiserver is not left waiting on a stopped etcd. */
+function stopWaves(): ProcessComponent[][] {
+  const all = components()
+  const byName = new Map(all.map((c) => [c.name, c]))
+  const depth = new Map<string, number>()
+  const level = (name: string): number => {
+    const known = depth.get(name)
+    if (known !== undefined) return known
+    const c = byName.get(name)!
+    const d = c.after.length === 0 ? 0 : 1 + Math.max(...c.after.map(level))
+    depth.set(name, d)
+    return d
+  }
   const procs = processComponents()
-  await Promise.all(
-    procs.map(async (c) => {
-      const rec = readPid(p.pidDir, c.name)
-      if (!rec) return
-      const how = await stopGroup(rec, c.stopSignal ?? 'SIGTERM', 8_000)
-      removePid(p.pidDir, c.name)
-      if (how !== 'absent') out(`${pad(c.name)}${how} (pid ${rec.pid})`)
-    }),
-  )
-  const labPorts = procs.flatMap((c) => c.ports)
-  const held = listeningPorts()
-  const stillListening = labPorts.filter((port) => held.has(port))
+  const max = Math.max(...procs.map((c) => level(c.name)))
+  const waves: ProcessComponent[][] = []
+  for (let d = max; d >= 0; d--) {
+    const wave = procs.filter((c) => level(c.name) === d)
+    if (wave.length > 0) waves.push(wave)
+  }
+  // Every other component talks to the apiserver: stop them all before it, whatever their depth.
+  const api = waves.flat().filter((c) => c.name === 'kube-apiserver' || c.name === 'etcd' || c.after.length === 0)
+  const rest = waves.map((w) => w.filter((c) => !api.includes(c))).filter((w) => w.length > 0)
+  return [...rest, api.filter((c) => c.name === 'kube-apiserver'), api.filter((c) => c.name !== 'kube-apiserver')]
+}
+
+async function downLocked(p: LabPaths, opts: { purge?: boolean }, out: Out): Promise<{ stillListening: number[] }> {
+  for (const wave of stopWaves()) {
+    await Promise.all(
+      wave.map(async (c) => {
+        const rec = readPid(p.pidDir, c.name)
+        if (!rec) return
+        const how = await stopGroup(rec, c.stopSignal ?? 'SIGTERM', 8_000)
+        removePid(p.pidDir, c.name)
+        if (how !== 'absent') out(`${pad(c.name)}${how} (pid ${rec.pid})`)
+      }),
+    )
+  }
+  const labPorts = processComponents().flatMap((c) => c.ports)
+  let stillListening = labPorts
+  for (let i = 0; i < 30; i++) {
+    const held = listeningPorts()
+    stillListening = labPorts.filter((port) => held.has(port))
+    if (stillListening.length === 0) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
   if (stillListening.length > 0) out(`warning: ports still held (not by this lab's recorded processes): ${stillListening.join(', ')}`)
   // Keep the PKI (so merged kubeconfigs and signed users stay valid) unless purging.
   if (existsSync(p.stateDir)) {
@@ -266,28 +307,32 @@ export async function stopComponent(name: string, out: Out = console.log): Promi
   const c = findComponent(name)
   if (c.kind !== 'process') throw new LabError(`${name} is a setup step, not a process`)
   const p = labPaths()
-  const rec = readPid(p.pidDir, name)
-  if (!rec) {
-    out(`${name} is not running`)
-    return
-  }
-  const how = await stopGroup(rec, c.stopSignal ?? 'SIGTERM', 10_000)
-  removePid(p.pidDir, name)
-  out(`${name} ${how === 'absent' ? 'was not running' : how} (pid ${rec.pid})`)
+  await withLock(p.stateDir, `stop ${name}`, async () => {
+    const rec = readPid(p.pidDir, name)
+    if (!rec) {
+      out(`${name} is not running`)
+      return
+    }
+    const how = await stopGroup(rec, c.stopSignal ?? 'SIGTERM', 10_000)
+    removePid(p.pidDir, name)
+    out(`${name} ${how === 'absent' ? 'was not running' : how} (pid ${rec.pid})`)
+  }, { out })
 }
 
 export async function startComponent(name: string, out: Out = console.log): Promise<void> {
   const c = findComponent(name)
   const p = labPaths()
-  prepareState(p, out)
-  const s = Date.now()
-  if (c.kind === 'task') {
-    await c.run(p)
-    out(`${name} done in ${secs(Date.now() - s)}`)
-    return
-  }
-  const r = await startProcess(p, c)
-  out(`${name} ${r.state === 'running' ? 'already running' : `ready in ${secs(Date.now() - s)}`} (pid ${r.rec.pid})`)
+  await withLock(p.stateDir, `start ${name}`, async () => {
+    prepareState(p, out)
+    const s = Date.now()
+    if (c.kind === 'task') {
+      await c.run(p)
+      out(`${name} done in ${secs(Date.now() - s)}`)
+      return
+    }
+    const r = await startProcess(p, c)
+    out(`${name} ${r.state === 'running' ? 'already running' : `ready in ${secs(Date.now() - s)}`} (pid ${r.rec.pid})`)
+  }, { out })
 }
 
 export function envLines(helm: '3' | '4' = process.env.DBAAS_LAB_HELM === '4' ? '4' : '3'): string[] {

@@ -9,17 +9,36 @@ import { fileURLToPath } from 'node:url'
 export const labSourceDir = dirname(dirname(fileURLToPath(import.meta.url)))
 export const buildScript = join(labSourceDir, 'build.sh')
 
-/** Ports the lab listens on; `down` checks that none is still held. */
-export const ports = {
-  postgres: 15432,
-  mariadb: 13306,
-  etcdClient: 2379,
-  etcdPeer: 2380,
-  apiserver: 6443,
-  controllerManager: 10257,
-  scheduler: 10259,
-  kwok: 10250,
-} as const
+export interface LabPorts {
+  postgres: number
+  mariadb: number
+  etcdClient: number
+  etcdPeer: number
+  apiserver: number
+  controllerManager: number
+  scheduler: number
+  kwok: number
+}
+
+/**
+ * Ports the lab listens on; `down` checks that none is still held. DBAAS_LAB_PORT_OFFSET (default 0) shifts
+ * them all, so a second lab (with its own DBAAS_LAB_DIR) can run beside the first one.
+ */
+export function portsFor(offset: number): LabPorts {
+  return {
+    postgres: 15432 + offset,
+    mariadb: 13306 + offset,
+    etcdClient: 2379 + offset,
+    etcdPeer: 2380 + offset,
+    apiserver: 6443 + offset,
+    controllerManager: 10257 + offset,
+    scheduler: 10259 + offset,
+    kwok: 10250 + offset,
+  }
+}
+
+export const portOffset = Number(process.env.DBAAS_LAB_PORT_OFFSET ?? 0) || 0
+export const ports: LabPorts = portsFor(portOffset)
 
 export const driverName = 'csi.lab.local'
 export const storageClassName = 'lab-csi'
@@ -62,8 +81,7 @@ export function stateDir(): string {
   return process.env.DBAAS_LAB_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'dbaas-lab', 'state')
 }
 
-export function labPaths(): LabPaths {
-  const state = stateDir()
+export function labPaths(state = stateDir()): LabPaths {
   const build = buildDir()
   const isRoot = process.getuid?.() === 0
   const key = createHash('sha256').update(state).digest('hex').slice(0, 10)

@@ -43,10 +43,14 @@ export function spawnDetached(name: string, spec: SpawnSpec, logFile: string, pi
   const fd = openSync(logFile, 'a')
   try {
     writeFileSync(fd, `\n==== ${new Date().toISOString()} starting ${spec.bin} ${spec.args.join(' ')}\n`)
+    // Never pass KUBECONFIG on: csi-provisioner prefers it over --kubeconfig, and a user's KUBECONFIG names
+    // their own cluster, not the lab.
+    const env = { ...(spec.env ?? process.env) }
+    delete env.KUBECONFIG
     const child = spawn(spec.bin, spec.args, {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: spec.env ?? process.env,
+      env,
       cwd: spec.cwd,
       uid: spec.uid,
       gid: spec.gid,
