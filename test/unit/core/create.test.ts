@@ -448,6 +448,18 @@ describe('createInstance', () => {
     await createInstance(opts(), d).catch(() => undefined)
     expect(d.fakeHelm.ops()).not.toContain('uninstall')
   })
+
+  it.fails('a StatefulSet of the same name that dbaas does not manage is refused before any write', async () => {
+    // BUG: src/core/create.ts:148 (readState) fetches the StatefulSet by name but groupInstances drops it (no dbaas.io/kind), so create writes the Secret and only helm fails (exit 1, "invalid ownership metadata"), leaving the Secret behind.
+    const d = cluster((d) => {
+      d.transport.seed(R.namespaces, { metadata: { name: 'team' } })
+      d.transport.seed(R.statefulSets, { metadata: { name: 'orders', namespace: 'team', labels: { app: 'orders' } }, spec: { replicas: 1 } })
+    })
+    const err = await createInstance(opts({ namespace: 'team' }), d).catch((e) => e)
+    expect(err).toBeInstanceOf(ConflictError)
+    expect(writes(d)).toEqual([])
+    expect(d.fakeHelm.ops()).not.toContain('upgradeInstall')
+  })
 })
 
 describe('reclaimLabels', () => {
