@@ -25,8 +25,8 @@ async function main(argv: string[]): Promise<number> {
       await up({ mergeKubeconfig: rest.includes('--merge-kubeconfig'), out: (l) => process.stdout.write(l + '\n') })
       return 0
     case 'down':
-      await down({ purge: rest.includes('--purge'), out: (l) => process.stdout.write(l + '\n') })
-      return 0
+      const { stillListening } = await down({ purge: rest.includes('--purge'), out: (l) => process.stdout.write(l + '\n') })
+      return stillListening.length === 0 ? 0 : 1
     case 'status': {
       const rows = await status()
       for (const line of formatStatus(rows)) process.stdout.write(line + '\n')
