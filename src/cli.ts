@@ -14,7 +14,7 @@ import { DbaasError, ExitCode, InterruptedError, isDbaasError, OperationError } 
 import { stopAllUis } from './output/ui.ts'
 import { VERSION } from './version.ts'
 
-export function buildProgram(deps: Deps): Command {
+export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command {
   const program = new Command('dbaas')
     .description('Databases as a service on any Kubernetes cluster: PostgreSQL, MySQL and MariaDB from your kubeconfig')
     .version(VERSION, '-V, --version', "print dbaas's version")
@@ -38,7 +38,8 @@ export function buildProgram(deps: Deps): Command {
     c.configureOutput({
       writeOut: (s) => streams.out.write(s),
       writeErr: (s) => streams.err.write(s),
-      outputError: (s, write) => write(s.replace(/^error: /, 'Error: ')),
+      // With -o json, main prints the usage error as JSON instead.
+      outputError: (s, write) => (opts.json ? undefined : write(s.replace(/^error: /, 'Error: '))),
     })
     for (const sub of c.commands) apply(sub)
   }
@@ -58,8 +59,8 @@ function wantsJson(argv: string[]): boolean {
 
 /** Runs the CLI; resolves to the exit code. argv excludes node and the script (user args only). */
 export async function main(args: string[], deps: Deps = realDeps()): Promise<number> {
-  const program = buildProgram(deps)
   const json = wantsJson(args)
+  const program = buildProgram(deps, { json })
   try {
     await program.parseAsync(args, { from: 'user' })
     return ExitCode.ok

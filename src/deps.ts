@@ -6,7 +6,7 @@ import { HttpTransport } from './k8s/http.ts'
 import { loadKubeconfig, type KubeconfigFlags, type ResolvedConfig } from './k8s/kubeconfig.ts'
 import { Printer, type Streams } from './output/output.ts'
 import { silentUi, type Ui } from './output/ui.ts'
-import { parseDuration } from './core/names.ts'
+import { parseRequestTimeout } from './core/names.ts'
 
 export interface ClusterFlags extends KubeconfigFlags {
   requestTimeout?: string | undefined
@@ -63,7 +63,7 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
       let client = clients.get(k)
       if (!client) {
         const cfg = kubeconfig(flags)
-        const timeoutMs = flags.requestTimeout ? parseDuration(flags.requestTimeout, '--request-timeout') : 30_000
+        const timeoutMs = flags.requestTimeout === undefined ? 30_000 : parseRequestTimeout(flags.requestTimeout)
         client = new Kube(new HttpTransport(cfg, { timeoutMs, ...(trace ? { trace } : {}) }), cfg.contextNamespace)
         clients.set(k, client)
       }

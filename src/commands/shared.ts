@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander'
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { UsageError } from '../errors.ts'
-import { parseDuration, validateNamespace } from '../core/names.ts'
+import { parseRequestTimeout, validateNamespace } from '../core/names.ts'
 import { parseFormat, type Format } from '../output/output.ts'
 import { lineUi, silentUi, spinnerUi } from '../output/ui.ts'
 
@@ -25,7 +25,7 @@ export function withClusterFlags(cmd: Command): Command {
 
 export function clusterFlags(raw: RawClusterFlags): ClusterFlags {
   if (raw.namespace !== undefined) validateNamespace(raw.namespace)
-  if (raw.requestTimeout !== undefined) parseDuration(raw.requestTimeout, '--request-timeout')
+  if (raw.requestTimeout !== undefined) parseRequestTimeout(raw.requestTimeout)
   return { kubeconfig: raw.kubeconfig, context: raw.context, namespace: raw.namespace, requestTimeout: raw.requestTimeout }
 }
 

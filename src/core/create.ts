@@ -8,7 +8,7 @@ import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTA
 import { waitFor } from '../k8s/wait.ts'
 import { orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
-import { deriveStatus, groupInstances, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
+import { deriveStatus, groupInstances, PENDING_GRACE_MS, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
 
 export type DryRunMode = 'none' | 'client' | 'server'
 
@@ -140,6 +140,8 @@ interface ClusterState {
   /** The namespace, undefined when it does not exist, 'forbidden' when the user may not read it. */
   namespace?: KubeObject | 'forbidden' | undefined
   parts?: InstanceParts | undefined
+  /** A StatefulSet of that name exists that is not a dbaas instance. */
+  foreign: boolean
   /** undefined when the user may not list storage classes (a namespaced user): not checked then. */
   storageClasses: KubeObject[] | undefined
   credentials?: KubeObject | undefined
@@ -153,11 +155,12 @@ async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
     orForbidden(kube.list(R.secrets, ns, { labelSelector: instanceSelector(o.name), metadataOnly: true }).then((l) => l.items)),
     orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items)),
   ])
-  const found = (v: KubeObject | undefined | 'forbidden') => (v === 'forbidden' ? undefined : v)
-  const parts = groupInstances(found(sts) ? [found(sts) as KubeObject] : [], secrets === 'forbidden' ? [] : secrets).find(
+  const statefulSet = sts === 'forbidden' ? undefined : sts
+  const parts = groupInstances(statefulSet ? [statefulSet] : [], secrets === 'forbidden' ? [] : secrets).find(
     (p) => p.name === o.name && p.namespace === ns,
   )
-  return { namespace, parts, storageClasses: classes === 'forbidden' ? undefined : classes, credentials: parts?.credentials }
+  const foreign = statefulSet !== undefined && statefulSet.metadata.labels?.[KIND] !== Kinds.instance
+  return { namespace, parts, foreign, storageClasses: classes === 'forbidden' ? undefined : classes, credentials: parts?.credentials }
 }
 
 function checkStorageClass(o: CreateOptions, classes: KubeObject[] | undefined): void {
@@ -218,7 +221,12 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   const kube = await deps.kube(o.cluster)
   deps.ui.step(`Checking ${o.namespace}/${o.name}`)
   const [state] = await Promise.all([readState(kube, o), deps.helm.version()])
-  checkStorageClass(o, state.storageClasses)
+  if (state.foreign) {
+    throw new ConflictError(`a StatefulSet named ${o.name} already exists in ${o.namespace} and was not created by dbaas`, {
+      code: 'already_exists',
+      hint: 'pick another name, or another namespace with -n',
+    })
+  }
   if (state.parts) {
     const existing = state.parts
     const view = toView(existing, deps.now())
@@ -235,7 +243,14 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
         hint: `see it with \`dbaas status ${o.name} -n ${o.namespace}\`, or pick another name`,
       })
     }
+    if (status === 'Creating' && latestOf(existing)?.status.startsWith('pending-')) {
+      // helm is installing it right now (another create): neither interfere nor wait on someone else's helm.
+      throw new PreconditionError(`instance "${o.name}" is being installed by another dbaas or helm right now`, {
+        hint: `follow it with \`dbaas status ${o.name} -n ${o.namespace}\`; if that process was killed, run create again after ${PENDING_GRACE_MS / 60_000} minutes`,
+      })
+    }
   }
+  checkStorageClass(o, state.storageClasses)
   if (state.namespace !== 'forbidden' && state.namespace?.metadata.deletionTimestamp) {
     throw new PreconditionError(`namespace ${o.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })
   }

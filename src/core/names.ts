@@ -56,7 +56,7 @@ export function validateStorage(q: string, flag = '--storage'): string {
     throw new UsageError(`${flag} "${q}" is not a size`, { hint: 'use a Kubernetes quantity such as 10Gi or 500Mi' })
   }
   if (bytes < 2 ** 20) {
-    throw new UsageError(`${flag} "${q}" is too small for a database`, { hint: 'use at least 1Gi (e.g. --storage 10Gi)' })
+    throw new UsageError(`${flag} "${q}" is too small for a database`, { hint: 'use at least 1Mi; databases usually want 1Gi or more (e.g. --storage 10Gi)' })
   }
   return q
 }
@@ -67,7 +67,7 @@ export function validateMemory(q: string): string {
     throw new UsageError(`--memory "${q}" is not a memory size`, { hint: 'use a Kubernetes quantity such as 512Mi or 2Gi' })
   }
   if (bytes < 32 * 2 ** 20) {
-    throw new UsageError(`--memory "${q}" is too small for a database`, { hint: 'use at least 64Mi (e.g. --memory 512Mi)' })
+    throw new UsageError(`--memory "${q}" is too small for a database`, { hint: 'use at least 32Mi (e.g. --memory 512Mi)' })
   }
   return q
 }
@@ -85,7 +85,7 @@ export function validateCpu(q: string): string {
 /** Durations as kubectl and helm take them: 90s, 5m, 1h30m, or a bare number of seconds. */
 export function parseDuration(text: string, flag = '--timeout'): number {
   const t = text.trim()
-  if (/^[0-9]+$/.test(t)) return Number(t) * 1000
+  if (/^[0-9]+$/.test(t) && Number(t) > 0) return Number(t) * 1000
   const re = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)/g
   let total = 0
   let consumed = 0
@@ -112,4 +112,9 @@ export function validateIdentifier(value: string, flag: string): string {
     throw new UsageError(`--user "${value}" is reserved by the engine`, { hint: 'pick another user name, e.g. app' })
   }
   return value
+}
+
+/** --request-timeout as kubectl reads it: a duration, or 0 (in any unit) for no timeout. */
+export function parseRequestTimeout(text: string): number {
+  return /^0+(ms|s|m|h)?$/.test(text.trim()) ? 0 : parseDuration(text, '--request-timeout')
 }

@@ -209,8 +209,7 @@ describe('-o json errors', () => {
     expect(Object.keys(doc)).toEqual(['error'])
   })
 
-  it.fails('a commander usage error with -o json leaves only JSON on stderr', async () => {
-    // BUG: src/cli.ts:41 (outputError) prints commander's human "Error: unknown option" line and main (line 71) then adds the JSON document, so stderr is not parseable.
+  it('a commander usage error with -o json leaves only JSON on stderr', async () => {
     const r = await run(['list', '--bogus', '-o', 'json'])
     expect(r.code).toBe(2)
     expect(r.out).toBe('')

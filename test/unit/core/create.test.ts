@@ -415,8 +415,7 @@ describe('createInstance', () => {
     expect(d.fakeHelm.ops()).not.toContain('upgradeInstall')
   })
 
-  it.fails('an existing complete instance is a conflict (4) even on a cluster without a default storage class', async () => {
-    // BUG: src/core/create.ts:221 (createInstance) runs checkStorageClass before the existence check, so re-running create answers 7 instead of 4.
+  it('an existing complete instance is a conflict (4) even on a cluster without a default storage class', async () => {
     const d = fakeDeps()
     d.transport.seed(R.storageClasses, storageClass('fast'))
     d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
@@ -439,8 +438,7 @@ describe('createInstance', () => {
     expect(writes(d)).toEqual([])
   })
 
-  it.fails('a pending-install still within its grace (another create running) is not uninstalled', async () => {
-    // BUG: src/core/create.ts:232 lets a Creating instance through and :259 (unblockRelease) then uninstalls any pending-install release, even one helm is installing right now (deriveStatus calls it Creating for PENDING_GRACE_MS).
+  it('a pending-install still within its grace (another create running) is not uninstalled', async () => {
     const d = cluster((d) => {
       d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
       d.transport.seed(R.secrets, credentials({ name: 'orders' }), release({ name: 'orders', status: 'pending-install', modifiedAt: Math.floor(NOW / 1000) - 10 }))
@@ -449,8 +447,7 @@ describe('createInstance', () => {
     expect(d.fakeHelm.ops()).not.toContain('uninstall')
   })
 
-  it.fails('a StatefulSet of the same name that dbaas does not manage is refused before any write', async () => {
-    // BUG: src/core/create.ts:148 (readState) fetches the StatefulSet by name but groupInstances drops it (no dbaas.io/kind), so create writes the Secret and only helm fails (exit 1, "invalid ownership metadata"), leaving the Secret behind.
+  it('a StatefulSet of the same name that dbaas does not manage is refused before any write', async () => {
     const d = cluster((d) => {
       d.transport.seed(R.namespaces, { metadata: { name: 'team' } })
       d.transport.seed(R.statefulSets, { metadata: { name: 'orders', namespace: 'team', labels: { app: 'orders' } }, spec: { replicas: 1 } })
