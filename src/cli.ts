@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander'
 import { connectionCommand } from './commands/connection.ts'
 import { createCommand } from './commands/create.ts'
 import { deleteCommand } from './commands/delete.ts'
+import { doctorCommand } from './commands/doctor.ts'
 import { enginesCommand } from './commands/engines.ts'
 import { listCommand } from './commands/list.ts'
 import { logsCommand } from './commands/logs.ts'
@@ -22,9 +23,11 @@ export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
     .helpCommand('help [command]', 'show help for a command')
+    // Read in main() wherever it appears; declared here so it shows in help.
+    .option('--no-input', 'never prompt (also without a terminal or with CI=true); missing arguments are usage errors')
   const groups: Array<[string, Command[]]> = [
     ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), logsCommand(deps), deleteCommand(deps)]],
-    ['Setup:', [enginesCommand(deps), versionCommand(deps)]],
+    ['Setup:', [doctorCommand(deps), enginesCommand(deps), versionCommand(deps)]],
   ]
   for (const [group, cmds] of groups) {
     for (const c of cmds) {
@@ -57,8 +60,22 @@ function wantsJson(argv: string[]): boolean {
   return false
 }
 
+/** Removes a global --no-input (before `--`) and says whether it was there. */
+export function noInput(args: string[]): { args: string[]; noInput: boolean } {
+  const end = args.indexOf('--')
+  const head = end < 0 ? args : args.slice(0, end)
+  if (!head.includes('--no-input')) return { args, noInput: false }
+  return { args: [...head.filter((a) => a !== '--no-input'), ...(end < 0 ? [] : args.slice(end))], noInput: true }
+}
+
 /** Runs the CLI; resolves to the exit code. argv excludes node and the script (user args only). */
 export async function main(args: string[], deps: Deps = realDeps()): Promise<number> {
+  // --no-input is global: accepted anywhere before `--`, it turns prompting off for every command.
+  const split = noInput(args)
+  if (split.noInput) {
+    args = split.args
+    deps = { ...deps, interactive: false }
+  }
   const json = wantsJson(args)
   const program = buildProgram(deps, { json })
   try {

@@ -1,0 +1,91 @@
+// dbaas doctor over fakes: required vs optional checks, exit codes, RBAC per verb, JSON shape.
+import { describe, expect, it } from 'vitest'
+import { main } from '../../src/cli.ts'
+import { runDoctor } from '../../src/core/doctor.ts'
+import { R } from '../../src/k8s/kube.ts'
+import { PreconditionError } from '../../src/errors.ts'
+import { fakeDeps } from '../helpers/fake-deps.ts'
+
+const defaultClass = { metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'csi.x' }
+
+describe('doctor', () => {
+  it('all required checks pass: exit 0, ✔ lines', async () => {
+    const d = fakeDeps()
+    d.transport.seed(R.storageClasses, defaultClass)
+    expect(await main(['doctor'], d)).toBe(0)
+    expect(d.out.text).toContain('✔ Kubernetes cluster')
+    expect(d.out.text).toContain('default StorageClass "fast"')
+    expect(d.out.text).toContain('✔ RBAC')
+    expect(d.out.text).toContain('ready for dbaas')
+  })
+
+  it('no StorageClass at all is a required failure: exit 1, ✘ with a fix', async () => {
+    const d = fakeDeps()
+    expect(await main(['doctor'], d)).toBe(1)
+    expect(d.out.text).toMatch(/✘ StorageClass/)
+    expect(d.out.text).toContain('fix: install a CSI driver')
+  })
+
+  it('classes without a default: a warning, still exit 0', async () => {
+    const d = fakeDeps()
+    d.transport.seed(R.storageClasses, { metadata: { name: 'slow' } })
+    expect(await main(['doctor'], d)).toBe(0)
+    expect(d.out.text).toMatch(/! StorageClass +no default StorageClass/)
+  })
+
+  it('a missing helm fails the helm check', async () => {
+    const d = fakeDeps()
+    d.transport.seed(R.storageClasses, defaultClass)
+    d.fakeHelm.versionError = new PreconditionError('helm not found')
+    expect(await main(['doctor', '-o', 'json'], d)).toBe(1)
+    const r = JSON.parse(d.out.text)
+    expect(r.ok).toBe(false)
+    expect(r.checks.find((c: any) => c.id === 'helm')).toMatchObject({ status: 'fail', required: true })
+  })
+
+  it('an unreachable cluster fails cluster and storage, without further checks', async () => {
+    const d = fakeDeps()
+    d.transport.fail({ path: '/version', failure: { code: 503, message: 'down' } })
+    const r = await runDoctor({ cluster: {} }, d)
+    expect(r.ok).toBe(false)
+    expect(r.checks.map((c) => [c.id, c.status])).toEqual([
+      ['cluster', 'fail'],
+      ['helm', 'ok'],
+      ['storage', 'fail'],
+    ])
+  })
+
+  it('RBAC: a denied namespaced permission disables its verbs; cluster-scoped ones only limit', async () => {
+    const d = fakeDeps()
+    d.transport.seed(R.storageClasses, defaultClass)
+    d.transport.deny = (a) => (a.resource === 'pods' && a.verb === 'create' ? false : a.resource === 'pods' && a.namespace !== undefined && a.verb === 'get') || a.resource === 'volumesnapshotcontents'
+    const r = await runDoctor({ cluster: {}, namespace: 'team-a' }, d)
+    const rbac = r.checks.find((c) => c.id === 'rbac')!
+    expect(rbac.status).toBe('warn')
+    expect(rbac.disables).toEqual(expect.arrayContaining(['create', 'connect']))
+    expect(rbac.disables).not.toContain('restore')
+    expect(rbac.message).toContain('limited (cluster-scoped reads missing): restore')
+    expect(rbac.fix).toContain('dbaas rbac -n team-a')
+    expect(r.ok).toBe(true)
+  })
+
+  it('optional detectors add their checks; a failing detector becomes a warning', async () => {
+    const d = fakeDeps()
+    d.transport.seed(R.storageClasses, defaultClass)
+    const r = await runDoctor(
+      {
+        cluster: {},
+        detectors: [
+          async () => [{ id: 'cnpg', title: 'CloudNativePG', status: 'warn', required: false, message: 'operator missing', disables: ['ha'] }],
+          async () => {
+            throw new Error('boom')
+          },
+        ],
+      },
+      d,
+    )
+    expect(r.checks.find((c) => c.id === 'cnpg')?.disables).toEqual(['ha'])
+    expect(r.checks.some((c) => c.message.includes('boom'))).toBe(true)
+    expect(r.ok).toBe(true)
+  })
+})
