@@ -160,9 +160,31 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   return withLock(p.stateDir, 'up', () => upLocked(p, opts, out), { out })
 }
 
+/** Removes the lab's state; the PKI (so merged kubeconfigs and signed users stay valid) stays unless purging. */
+function clearState(p: LabPaths, purge: boolean): void {
+  if (existsSync(p.stateDir)) {
+    for (const entry of readdirSync(p.stateDir)) {
+      if (!purge && (entry === 'pki' || entry === 'kubeconfig' || entry.endsWith('.lock'))) continue
+      rmSync(join(p.stateDir, entry), { recursive: true, force: true })
+    }
+    if (purge) rmSync(p.stateDir, { recursive: true, force: true })
+  }
+  rmSync(p.dbDir, { recursive: true, force: true })
+}
+
 async function upLocked(p: LabPaths, opts: UpOptions, out: Out): Promise<UpResult> {
   const t0 = Date.now()
   const buildMs = ensureBinaries(p, out)
+  // Nothing of the lab is running (the machine restarted, or its processes were killed rather than taken
+  // down): the mock driver's volumes died with it, so start from a clean cluster, not from stale etcd data.
+  const alive = processComponents().some((c) => {
+    const rec = readPid(p.pidDir, c.name)
+    return rec !== undefined && isOurs(rec)
+  })
+  if (!alive && existsSync(p.pidDir) && readdirSync(p.pidDir).length > 0) {
+    out(`${pad('state')}stale (no lab process is running): starting from a clean cluster`)
+    clearState(p, false)
+  }
   prepareState(p, out)
 
   const all = components()
@@ -257,15 +279,7 @@ async function downLocked(p: LabPaths, opts: { purge?: boolean }, out: Out): Pro
     await new Promise((r) => setTimeout(r, 100))
   }
   if (stillListening.length > 0) out(`warning: ports still held (not by this lab's recorded processes): ${stillListening.join(', ')}`)
-  // Keep the PKI (so merged kubeconfigs and signed users stay valid) unless purging.
-  if (existsSync(p.stateDir)) {
-    for (const entry of readdirSync(p.stateDir)) {
-      if (!opts.purge && (entry === 'pki' || entry === 'kubeconfig')) continue
-      rmSync(join(p.stateDir, entry), { recursive: true, force: true })
-    }
-    if (opts.purge) rmSync(p.stateDir, { recursive: true, force: true })
-  }
-  rmSync(p.dbDir, { recursive: true, force: true })
+  clearState(p, opts.purge === true)
   out(`lab is down${opts.purge ? ' (state purged)' : ` (state removed; PKI kept in ${p.pkiDir})`}`)
   return { stillListening }
 }
