@@ -1,6 +1,7 @@
 // The program: builds the command tree over injected deps, runs it, and is the one place that turns errors
 // into messages and exit codes. Nothing here imports the cluster client.
 import { Command, CommanderError } from 'commander'
+import { connectCommand } from './commands/connect.ts'
 import { connectionCommand } from './commands/connection.ts'
 import { createCommand } from './commands/create.ts'
 import { deleteCommand } from './commands/delete.ts'
@@ -26,7 +27,7 @@ export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command
     // Read in main() wherever it appears; declared here so it shows in help.
     .option('--no-input', 'never prompt (also without a terminal or with CI=true); missing arguments are usage errors')
   const groups: Array<[string, Command[]]> = [
-    ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), logsCommand(deps), deleteCommand(deps)]],
+    ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), connectCommand(deps), logsCommand(deps), deleteCommand(deps)]],
     ['Setup:', [doctorCommand(deps), enginesCommand(deps), versionCommand(deps)]],
   ]
   for (const [group, cmds] of groups) {

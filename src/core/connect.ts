@@ -1,0 +1,176 @@
+// dbaas connect: an in-process port-forward to an instance's pod on a free local port, then the engine's
+// client with the credentials in its environment (never on its command line, where `ps` shows them).
+// Each TCP connection gets its own port-forward stream, so a client that reconnects (psql's \c, a pool)
+// keeps working for as long as the forward is up.
+import { spawn } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import { createServer, type Server, type Socket } from 'node:net'
+import { delimiter, join } from 'node:path'
+import type { ClusterFlags, Deps } from '../deps.ts'
+import { engineFromLabel } from '../engines/registry.ts'
+import type { Engine } from '../engines/types.ts'
+import { OperationError, PreconditionError, UsageError } from '../errors.ts'
+import { R, type KubeObject } from '../k8s/kube.ts'
+import { instanceSelector } from '../k8s/labels.ts'
+import { connectionInfo, connectionUri, type ConnectionView } from './connection.ts'
+
+export interface ConnectOptions {
+  name: string
+  namespace?: string | undefined
+  cluster: ClusterFlags
+  /** Local port; 0 or undefined: a free one. */
+  port?: number | undefined
+}
+
+export interface ConnectPlan {
+  connection: ConnectionView
+  engine: Engine
+  pod: string
+  podPort: number
+}
+
+function podReady(p: KubeObject): boolean {
+  return p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')
+}
+
+/** Prefers a ready pod, and among those the first ordinal (the primary of a single-instance StatefulSet). */
+export function pickPod(pods: KubeObject[]): KubeObject | undefined {
+  const live = pods.filter((p) => !p.metadata.deletionTimestamp)
+  const byName = (a: KubeObject, b: KubeObject) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true })
+  return [...live].sort(byName).find(podReady) ?? undefined
+}
+
+export async function planConnect(o: ConnectOptions, deps: Deps): Promise<ConnectPlan> {
+  const connection = await connectionInfo({ name: o.name, namespace: o.namespace, cluster: o.cluster, showPassword: true }, deps)
+  const engine = engineFromLabel(connection.engine)
+  if (!engine) throw new PreconditionError(`instance "${o.name}" has an unknown engine "${connection.engine}"`)
+  const kube = await deps.kube(o.cluster)
+  const pods = (await kube.list(R.pods, connection.namespace, { labelSelector: instanceSelector(o.name) })).items
+  const pod = pickPod(pods)
+  if (!pod) {
+    throw new PreconditionError(`instance "${o.name}" has no ready pod to connect to`, {
+      hint: `\`dbaas status ${o.name} -n ${connection.namespace}\` shows why`,
+    })
+  }
+  return { connection, engine, pod: pod.metadata.name, podPort: engine.port }
+}
+
+/** Opens one port-forward stream per accepted socket. */
+export type ForwardStream = (namespace: string, pod: string, port: number, socket: Socket) => Promise<void>
+
+export interface Forward {
+  port: number
+  /** Connections accepted so far. */
+  connections(): number
+  close(): Promise<void>
+}
+
+/** The client library's PortForward (WebSocket), loaded only here. */
+export async function clientNodeForwarder(deps: Deps, cluster: ClusterFlags): Promise<ForwardStream> {
+  const { clientNode } = await import('../k8s/client-node.ts')
+  const { k8s, kc } = await clientNode(deps.kubeconfig(cluster))
+  const pf = new k8s.PortForward(kc, true)
+  return async (namespace, pod, port, socket) => {
+    const res = await pf.portForward(namespace, pod, [port], socket, null, socket)
+    const ws = typeof res === 'function' ? res() : res
+    socket.on('close', () => ws?.close())
+    ws?.on('close', () => socket.destroy())
+  }
+}
+
+export async function startForward(plan: ConnectPlan, localPort: number, forward: ForwardStream, onError: (err: Error) => void): Promise<Forward> {
+  let count = 0
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    count++
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => socket.destroy())
+    forward(plan.connection.namespace, plan.pod, plan.podPort, socket).catch((err: Error) => {
+      onError(err)
+      socket.destroy()
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UsageError(`local port ${localPort} is already in use`, { hint: 'pick another with --port, or leave --port out for a free one' })
+          : err,
+      ),
+    )
+    server.listen(localPort, '127.0.0.1', () => resolve())
+  })
+  const addr = server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : localPort
+  return {
+    port,
+    connections: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** The local URI (127.0.0.1 and the forwarded port) with the password shown or masked. */
+export function localUri(plan: ConnectPlan, port: number, password: string): string {
+  const c = plan.connection
+  return connectionUri(plan.engine.scheme, c.user, password, '127.0.0.1', port, c.database)
+}
+
+/** Finds an executable on PATH. */
+export function which(cmd: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue
+    const file = join(dir, cmd)
+    try {
+      accessSync(file, constants.X_OK)
+      return file
+    } catch {
+      // not here
+    }
+  }
+  return undefined
+}
+
+export interface ClientCommand {
+  command: string
+  args: string[]
+  /** Added to the environment: where to connect and the password. */
+  env: Record<string, string>
+}
+
+/** The client invocation: connection facts by environment or plain options, the password by environment only. */
+export function clientCommand(plan: ConnectPlan, port: number, client: string, extra: string[]): ClientCommand {
+  const c = plan.connection
+  if (plan.engine.passwordEnv === 'PGPASSWORD') {
+    return {
+      command: client,
+      args: extra,
+      env: { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: c.user, PGDATABASE: c.database, PGPASSWORD: c.password },
+    }
+  }
+  return {
+    command: client,
+    args: ['--protocol=tcp', '--host=127.0.0.1', `--port=${port}`, `--user=${c.user}`, `--database=${c.database}`, ...extra],
+    env: { MYSQL_PWD: c.password },
+  }
+}
+
+/** Finds the first of the engine's clients on PATH. */
+export function findClient(engine: Engine, env: NodeJS.ProcessEnv, wanted?: string): string | undefined {
+  if (wanted) return which(wanted, env) ?? (wanted.includes('/') ? wanted : undefined)
+  for (const c of engine.clients) if (which(c, env)) return c
+  return undefined
+}
+
+/** Runs the client on the terminal; resolves with its exit code. */
+export function runClient(cmd: ClientCommand, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd.command, cmd.args, { stdio: 'inherit', env: { ...env, ...cmd.env } })
+    child.on('error', (err) => reject(new OperationError(`could not run ${cmd.command}: ${err.message}`)))
+    child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)))
+  })
+}

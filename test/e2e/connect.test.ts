@@ -1,0 +1,80 @@
+// dbaas connect against the lab's real databases: the simulated pod's port is forwarded by kwok to the
+// lab's PostgreSQL and MariaDB, which know the instance's user and password (provisionDatabase).
+import { execa } from 'execa'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { provisionDatabase, type ProvisionedDatabase } from '../lab/fixtures/database.ts'
+import { labInfo, uniqueName } from '../lab/fixtures/lab.ts'
+import { labOnly } from '../lab/tags.ts'
+import { cleanupInstance, cliPath, dbaas, dbaasOk } from './helpers.ts'
+
+const cases = [
+  { engine: 'postgresql', dbEngine: 'postgresql' as const, statement: ['-tA', '-c', 'select 1'] },
+  { engine: 'mariadb', dbEngine: 'mariadb' as const, statement: ['-N', '-B', '-e', 'select 1'] },
+]
+
+for (const c of cases) {
+  labOnly('needs the lab databases behind kwok port-forward').describe(`connect to ${c.engine}`, () => {
+    const name = uniqueName(`cn${c.engine.slice(0, 2)}`)
+    const ident = name.replaceAll('-', '_')
+    let db: ProvisionedDatabase | undefined
+    beforeAll(async () => {
+      await dbaasOk(['create', c.engine, name, '--storage', '1Gi', '--user', ident, '--database', ident])
+      const conn = (await dbaasOk(['connection', name, '--show-password', '-o', 'json'])).json()
+      db = await provisionDatabase({ engine: c.dbEngine, user: conn.user, password: conn.password, database: conn.database })
+    })
+    afterAll(async () => {
+      await db?.drop()
+      await cleanupInstance(name)
+    })
+
+    labOnly('lab databases').it('runs the client through the forward with the password by environment', async () => {
+      const r = await dbaas(['connect', name, '--', ...c.statement])
+      expect(r.stderr).toMatch(/through 127\.0\.0\.1:\d+/)
+      expect(r.exitCode, r.stderr).toBe(0)
+      expect(r.stdout.trim()).toBe('1')
+      // Not the database's default port: a free one.
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(r.stderr)?.[1])
+      expect([5432, 3306]).not.toContain(port)
+    })
+
+    labOnly('lab databases').it('a wrong password is refused by the database', async () => {
+      await provisionDatabase({ engine: c.dbEngine, user: db!.user, password: 'a-different-Passw0rd', database: db!.database })
+      try {
+        const r = await dbaas(['connect', name, '--', ...c.statement])
+        expect(r.exitCode).not.toBe(0)
+        expect(r.stderr).toMatch(/password authentication failed|Access denied/)
+      } finally {
+        await provisionDatabase({ engine: c.dbEngine, user: db!.user, password: db!.password, database: db!.database })
+      }
+    })
+
+    labOnly('lab databases').it('--forward-only prints the URI, serves several connections, Ctrl-C exits 130', async () => {
+      const child = execa(process.execPath, [cliPath, 'connect', name, '--forward-only', '--show-password'], {
+        reject: false,
+        env: { CI: 'true', NO_COLOR: '1', KUBECONFIG: labInfo().kubeconfig },
+      })
+      let out = ''
+      child.stdout?.on('data', (b: Buffer) => (out += b.toString()))
+      const deadline = Date.now() + 30_000
+      while (!/:\/\/.*@127\.0\.0\.1:\d+\//.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      const uri = out.trim().split('\n').pop()!
+      expect(uri).toContain(encodeURIComponent(db!.password))
+      const u = new URL(uri)
+      // Two separate client connections through the same forward (a client reconnecting).
+      for (let i = 0; i < 2; i++) {
+        const q =
+          c.engine === 'postgresql'
+            ? await execa('psql', [uri, ...c.statement], { reject: false })
+            : await execa('mariadb', ['--protocol=tcp', '-h', '127.0.0.1', '-P', u.port, '-u', db!.user, `--database=${db!.database}`, ...c.statement], {
+                reject: false,
+                env: { MYSQL_PWD: db!.password },
+              })
+        expect(q.exitCode, String(q.stderr)).toBe(0)
+        expect(String(q.stdout).trim()).toBe('1')
+      }
+      child.kill('SIGINT')
+      const r = await child
+      expect(r.exitCode).toBe(130)
+    })
+  })
+}
