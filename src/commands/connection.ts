@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
 import type { Deps } from '../deps.ts'
 import { UsageError } from '../errors.ts'
-import { connectionInfo, envLines } from '../core/connection.ts'
+import { connectionInfo, envLines, laptopPort } from '../core/connection.ts'
 import { clusterFlags, examples, withClusterFlags, type RawClusterFlags } from './shared.ts'
 
 const FORMATS = ['text', 'uri', 'env', 'json', 'yaml'] as const
@@ -37,7 +37,7 @@ export function connectionCommand(deps: Deps): Command {
         ['Password', c.passwordShown ? c.password : `${c.password} (--show-password to reveal; secret ${c.secretRef.namespace}/${c.secretRef.name})`],
         ['URI', c.uri],
       ])
-      p.note(`From your laptop: ${c.portForward}  (then connect to 127.0.0.1:${c.port + 10000})`)
+      p.note(`From your laptop: ${c.portForward}  (then connect to 127.0.0.1:${laptopPort(c.port)})`)
     }
   })
 }

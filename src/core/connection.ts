@@ -32,6 +32,11 @@ export interface ConnectionView {
 
 export const MASK = '********'
 
+/** The local port suggested for a port-forward: clear of a database the laptop may run itself. */
+export function laptopPort(port: number): number {
+  return port + 20000
+}
+
 export function connectionUri(scheme: string, user: string, password: string, host: string, port: number, database: string): string {
   const enc = encodeURIComponent
   return `${scheme}://${enc(user)}:${enc(password)}@${host}:${port}/${enc(database)}`
@@ -68,7 +73,7 @@ export async function connectionInfo(o: ConnectionOptions, deps: Deps): Promise<
     passwordShown: o.showPassword,
     secretRef: { name: secretName, namespace: parts.namespace, key: 'password' },
     uri: connectionUri(engine.scheme, user, shown, host, engine.port, database),
-    portForward: `kubectl port-forward -n ${parts.namespace} svc/${o.name} ${engine.port + 10000}:${engine.port}`,
+    portForward: `kubectl port-forward -n ${parts.namespace} svc/${o.name} ${laptopPort(engine.port)}:${engine.port}`,
   }
 }
 
