@@ -292,7 +292,7 @@ describe('connection', () => {
     expect(out).toContain('Host:     orders.dbaas-orders.svc.cluster.local')
     expect(out).toContain('Port:     5432')
     expect(out).toMatch(/URI:\s+postgresql:\/\/app:\*{8}@orders\.dbaas-orders\.svc\.cluster\.local:5432\/app/)
-    expect(err).toContain('kubectl port-forward -n dbaas-orders svc/orders 15432:5432')
+    expect(err).toContain('kubectl port-forward -n dbaas-orders svc/orders 25432:5432')
   })
 
   it('--show-password reveals it', async () => {

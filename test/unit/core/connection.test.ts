@@ -37,7 +37,7 @@ describe('connectionInfo', () => {
       passwordShown: false,
       secretRef: { name: 'db-credentials', namespace: 'dbaas-db', key: 'password' },
       uri: `postgresql://app:${MASK}@db.dbaas-db.svc.cluster.local:5432/app`,
-      portForward: 'kubectl port-forward -n dbaas-db svc/db 15432:5432',
+      portForward: 'kubectl port-forward -n dbaas-db svc/db 25432:5432',
     })
     expect(JSON.stringify(c)).not.toContain('p@ss')
   })
