@@ -1,6 +1,7 @@
 // The program: builds the command tree over injected deps, runs it, and is the one place that turns errors
 // into messages and exit codes. Nothing here imports the cluster client.
 import { Command, CommanderError } from 'commander'
+import { completionCommand, runComplete } from './commands/completion.ts'
 import { connectCommand } from './commands/connect.ts'
 import { connectionCommand } from './commands/connection.ts'
 import { createCommand } from './commands/create.ts'
@@ -28,7 +29,7 @@ export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command
     .option('--no-input', 'never prompt (also without a terminal or with CI=true); missing arguments are usage errors')
   const groups: Array<[string, Command[]]> = [
     ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), connectCommand(deps), logsCommand(deps), deleteCommand(deps)]],
-    ['Setup:', [doctorCommand(deps), enginesCommand(deps), versionCommand(deps)]],
+    ['Setup:', [doctorCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
   ]
   for (const [group, cmds] of groups) {
     for (const c of cmds) {
@@ -79,6 +80,11 @@ export async function main(args: string[], deps: Deps = realDeps()): Promise<num
   }
   const json = wantsJson(args)
   const program = buildProgram(deps, { json })
+  // The shells' completion scripts (and kubectl_complete-dbaas) call `dbaas __complete <words…>`.
+  if (args[0] === '__complete' || args[0] === '__completeNoDesc') {
+    await runComplete(program, args.slice(1), deps, args[0] === '__complete')
+    return ExitCode.ok
+  }
   try {
     await program.parseAsync(args, { from: 'user' })
     return ExitCode.ok

@@ -1,0 +1,67 @@
+// Completion through the real shells' functions: bash's completion function run in a subshell with
+// COMP_WORDS set, against the lab for live instance names; kubectl's plugin completion executable.
+import { execa } from 'execa'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { labInfo, uniqueName } from '../lab/fixtures/lab.ts'
+import { cleanupInstance, cliPath, dbaas, dbaasOk } from './helpers.ts'
+
+const binDir = mkdtempSync(join(tmpdir(), 'dbaas-bin-'))
+writeFileSync(join(binDir, 'dbaas'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`)
+chmodSync(join(binDir, 'dbaas'), 0o755)
+
+/** Runs bash's completion for these words (the last one is being completed) and returns COMPREPLY. */
+async function bashComplete(words: string[], env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  const arr = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ')
+  const script = `source <(dbaas completion bash); COMP_WORDS=(dbaas ${arr}); COMP_CWORD=${words.length}; _dbaas; printf '%s\\n' "\${COMPREPLY[@]}"`
+  const r = await execa('bash', ['-c', script], { env: { PATH: `${binDir}:${process.env.PATH}`, KUBECONFIG: labInfo().kubeconfig, ...env }, reject: false })
+  expect(r.exitCode, String(r.stderr)).toBe(0)
+  return String(r.stdout).split('\n').filter(Boolean)
+}
+
+describe('completion', () => {
+  const name = uniqueName('compl')
+  beforeAll(async () => {
+    await dbaasOk(['create', 'postgres', name, '--storage', '1Gi', '--no-wait'])
+  })
+  afterAll(() => cleanupInstance(name))
+
+  it('prints a script for each shell and refuses others', async () => {
+    for (const sh of ['bash', 'zsh', 'fish']) expect((await dbaasOk(['completion', sh])).stdout).toContain('__complete')
+    const bad = await dbaas(['completion', 'tcsh'])
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('unknown shell')
+  })
+
+  it('completes subcommands', async () => {
+    expect(await bashComplete(['cr'])).toEqual(['create'])
+    expect(await bashComplete(['co'])).toEqual(expect.arrayContaining(['connection', 'connect', 'completion']))
+  })
+
+  it('completes flags, engines and versions', async () => {
+    expect(await bashComplete(['create', 'postgres', 'x', '--stor'])).toEqual(['--storage', '--storage-class'])
+    expect(await bashComplete(['create', 'ma'])).toEqual(['mariadb'])
+    expect(await bashComplete(['create', 'mysql', 'x', '--version', ''])).toEqual(['9.7', '8.4'])
+    expect(await bashComplete(['list', '-o', 'y'])).toEqual(['yaml'])
+  })
+
+  it('completes live instance names from the cluster', async () => {
+    expect(await bashComplete(['status', name.slice(0, 7)])).toContain(name)
+    expect(await bashComplete(['delete', name])).toEqual([name])
+  })
+
+  it('is silent when the cluster cannot be reached, within --request-timeout', async () => {
+    const t0 = Date.now()
+    const words = await bashComplete(['status', '--request-timeout', '1s', 'x'], { KUBECONFIG: '/nonexistent/kubeconfig' })
+    expect(words).toEqual([])
+    expect(Date.now() - t0).toBeLessThan(10_000)
+  })
+
+  it('kubectl_complete-dbaas speaks cobra\'s protocol for `kubectl dbaas <TAB>`', async () => {
+    const bin = new URL('../../bin/kubectl_complete-dbaas', import.meta.url).pathname
+    const r = await execa(bin, ['status', name], { env: { KUBECONFIG: labInfo().kubeconfig }, reject: false })
+    expect(String(r.stdout).split('\n')).toEqual([expect.stringMatching(new RegExp(`^${name}\\t`)), ':4'])
+  })
+})
