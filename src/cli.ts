@@ -8,6 +8,7 @@ import { createCommand } from './commands/create.ts'
 import { deleteCommand } from './commands/delete.ts'
 import { doctorCommand } from './commands/doctor.ts'
 import { enginesCommand } from './commands/engines.ts'
+import { haCommand } from './commands/ha.ts'
 import { listCommand } from './commands/list.ts'
 import { logsCommand } from './commands/logs.ts'
 import { statusCommand } from './commands/status.ts'
@@ -29,6 +30,7 @@ export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command
     .option('--no-input', 'never prompt (also without a terminal or with CI=true); missing arguments are usage errors')
   const groups: Array<[string, Command[]]> = [
     ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), connectCommand(deps), logsCommand(deps), deleteCommand(deps)]],
+    ['High availability:', [haCommand(deps)]],
     ['Setup:', [doctorCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
   ]
   for (const [group, cmds] of groups) {

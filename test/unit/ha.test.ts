@@ -1,0 +1,337 @@
+// The HA model (pure): the Cluster and Secret ha create sends, --param parsing, target picking, refusals,
+// the exact switchover patch, and the status view; plus detectCnpg and the conflict retry over the fake API.
+import { describe, expect, it } from 'vitest'
+import { detectCnpg, leaseFresh } from '../../src/core/detect/cnpg.ts'
+import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
+import {
+  buildHaCluster,
+  buildHaSecret,
+  CNPG,
+  haView,
+  imageFor,
+  inProgress,
+  parseParams,
+  pickTarget,
+  resolveInstance,
+  statusView,
+  switchoverCandidates,
+  validateInstances,
+  validateMajor,
+  type HaSpec,
+} from '../../src/core/ha/model.ts'
+import { groupInstances } from '../../src/core/instances.ts'
+import type { KubeObject } from '../../src/k8s/kube.ts'
+import { FakeTransport, fakeKube, R } from '../helpers/fake-kube.ts'
+
+const spec: HaSpec = {
+  name: 'orders',
+  namespace: 'dbaas-orders',
+  instances: 3,
+  database: 'shop',
+  user: 'owner',
+  storage: '5Gi',
+  params: { max_connections: '200' },
+  snapshotClass: 'csi-snap',
+}
+
+describe('buildHaCluster', () => {
+  it('builds a postgresql.cnpg.io/v1 Cluster bootstrapped by initdb from the basic-auth secret', () => {
+    const c = buildHaCluster({ ...spec, version: '17', cpu: '500m', memory: '1Gi', storageClass: 'fast' })
+    expect(c).toEqual({
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: {
+        name: 'orders',
+        namespace: 'dbaas-orders',
+        labels: {
+          'app.kubernetes.io/managed-by': 'dbaas',
+          'app.kubernetes.io/instance': 'orders',
+          'app.kubernetes.io/name': 'postgresql',
+          'dbaas.io/engine': 'postgresql',
+          'dbaas.io/engine-version': '17',
+          'dbaas.io/kind': 'ha-cluster',
+        },
+        annotations: {
+          'dbaas.io/storage': '5Gi',
+          'dbaas.io/storage-class': 'fast',
+          'dbaas.io/database': 'shop',
+          'dbaas.io/user': 'owner',
+          'dbaas.io/cpu': '500m',
+          'dbaas.io/memory': '1Gi',
+        },
+      },
+      spec: {
+        instances: 3,
+        imageName: 'ghcr.io/cloudnative-pg/postgresql:17',
+        storage: { size: '5Gi', storageClass: 'fast' },
+        bootstrap: { initdb: { database: 'shop', owner: 'owner', secret: { name: 'orders-ha-credentials' } } },
+        postgresql: { parameters: { max_connections: '200' } },
+        resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } },
+        backup: { volumeSnapshot: { className: 'csi-snap' } },
+      },
+    })
+  })
+
+  it("leaves the image, resources, parameters and backup to the operator's defaults when not asked", () => {
+    const c = buildHaCluster({ ...spec, params: {}, snapshotClass: undefined })
+    expect(c.spec).toEqual({
+      instances: 3,
+      storage: { size: '5Gi' },
+      bootstrap: { initdb: { database: 'shop', owner: 'owner', secret: { name: 'orders-ha-credentials' } } },
+    })
+    expect(c.metadata.labels?.['dbaas.io/engine-version']).toBe('default')
+  })
+
+  it('bootstraps a restore from volume snapshots and records where it came from', () => {
+    const c = buildHaCluster({ ...spec, recovery: { dataSnapshot: 'b1', walSnapshot: 'b1-wal', source: 'ns/b1' } })
+    expect(c.spec.bootstrap).toEqual({
+      recovery: {
+        database: 'shop',
+        owner: 'owner',
+        secret: { name: 'orders-ha-credentials' },
+        volumeSnapshots: {
+          storage: { name: 'b1', kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' },
+          walStorage: { name: 'b1-wal', kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' },
+        },
+      },
+    })
+    expect(c.metadata.annotations?.['dbaas.io/restored-from']).toBe('ns/b1')
+  })
+
+  it('makes a kubernetes.io/basic-auth Secret whose username is the owner, with a kind single instances ignore', () => {
+    const s = buildHaSecret(spec, 'pw-123456')
+    expect(s.type).toBe('kubernetes.io/basic-auth')
+    expect(s.stringData).toEqual({ username: 'owner', password: 'pw-123456' })
+    expect(s.metadata.labels?.['dbaas.io/kind']).toBe('ha-credentials')
+    // find/list of single instances never mistake it for one
+    expect(groupInstances([], [{ ...s, stringData: undefined }])).toEqual([])
+  })
+
+  it('names images the way CNPG does and accepts only the majors it runs', () => {
+    expect(imageFor('16')).toBe('ghcr.io/cloudnative-pg/postgresql:16')
+    expect(validateMajor('18')).toBe('18')
+    expect(() => validateMajor('12')).toThrow(/not a PostgreSQL major/)
+    expect(() => validateMajor('17.2')).toThrow(/not a PostgreSQL major/)
+  })
+
+  it('takes --instances of at least 1', () => {
+    expect(validateInstances('1')).toBe(1)
+    expect(() => validateInstances('0')).toThrow(/at least 1/)
+    expect(() => validateInstances('three')).toThrow(/not valid/)
+    expect(() => validateInstances('-2')).toThrow(/not valid/)
+  })
+})
+
+describe('parseParams', () => {
+  it('turns key=value pairs into string parameters', () => {
+    expect(parseParams(['max_connections=200', 'shared_buffers=256MB', 'effective_cache_size=1GB', 'pg_stat_statements.max=10000'])).toEqual({
+      max_connections: '200',
+      shared_buffers: '256MB',
+      effective_cache_size: '1GB',
+      'pg_stat_statements.max': '10000',
+    })
+    expect(parseParams(['search_path=a=b'])).toEqual({ search_path: 'a=b' })
+  })
+
+  it.each([
+    ['max_connections', /key=value/],
+    ['=1', /key=value/],
+    ['max_connections=', /key=value/],
+    ['Max-Conn=1', /not a PostgreSQL parameter name/],
+    ['port=5433', /managed by CloudNativePG/],
+    ['wal_level=minimal', /managed by CloudNativePG/],
+  ])('refuses %s', (p, msg) => {
+    expect(() => parseParams([p])).toThrow(msg)
+  })
+
+  it('refuses one parameter given twice with different values', () => {
+    expect(() => parseParams(['work_mem=4MB', 'work_mem=8MB'])).toThrow(/twice/)
+    expect(parseParams(['work_mem=4MB', 'work_mem=4MB'])).toEqual({ work_mem: '4MB' })
+  })
+})
+
+const ready = { conditions: [{ type: 'Ready', status: 'True' }], phase: 'Running' }
+function pod(name: string, isReady = true): KubeObject {
+  return { metadata: { name, namespace: 'ns', labels: { 'cnpg.io/cluster': 'pg' } }, status: isReady ? ready : { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } }
+}
+function cluster(status: Record<string, unknown>, annotations: Record<string, string> = {}): KubeObject {
+  return {
+    metadata: { name: 'pg', namespace: 'ns', resourceVersion: '7', annotations, labels: { 'app.kubernetes.io/instance': 'pg' } },
+    spec: { instances: 3 },
+    status: {
+      phase: 'Cluster in healthy state',
+      currentPrimary: 'pg-1',
+      targetPrimary: 'pg-1',
+      readyInstances: 3,
+      instanceNames: ['pg-1', 'pg-2', 'pg-3'],
+      instancesStatus: { healthy: ['pg-1', 'pg-2', 'pg-3'] },
+      ...status,
+    },
+  }
+}
+const pods = [pod('pg-1'), pod('pg-2'), pod('pg-3')]
+
+describe('target picking', () => {
+  it('offers the ready, unfenced standbys in ordinal order and picks the lowest', () => {
+    const c = cluster({ instanceNames: ['pg-1', 'pg-10', 'pg-2', 'pg-3'] })
+    const cands = switchoverCandidates(c, [...pods, pod('pg-10')])
+    expect(cands.map((m) => m.name)).toEqual(['pg-2', 'pg-3', 'pg-10'])
+    expect(pickTarget(cands)?.name).toBe('pg-2')
+  })
+
+  it('skips standbys that are not ready, failed or fenced', () => {
+    const c = cluster({ instancesStatus: { healthy: ['pg-1', 'pg-3', 'pg-4'], failed: ['pg-2'] }, instanceNames: ['pg-1', 'pg-2', 'pg-3', 'pg-4'] }, { 'cnpg.io/fencedInstances': '["pg-3"]' })
+    const cands = switchoverCandidates(c, [pod('pg-1'), pod('pg-2'), pod('pg-3'), pod('pg-4', false)])
+    expect(cands).toEqual([])
+    expect(pickTarget(cands)).toBeUndefined()
+  })
+
+  it('expands an ordinal to the instance name', () => {
+    expect(resolveInstance('pg', '2')).toBe('pg-2')
+    expect(resolveInstance('pg', 'pg-3')).toBe('pg-3')
+  })
+})
+
+describe('switchover refusals and the patch', () => {
+  it('accepts a ready standby, and says so when the target already is primary', () => {
+    expect(checkSwitchover(cluster({}), pods, 'pg-2')).toBe('ok')
+    expect(checkSwitchover(cluster({}), pods, 'pg-1')).toBe('already')
+  })
+
+  it('refuses a missing target with exit 3', () => {
+    expect(() => checkSwitchover(cluster({}), pods, 'pg-9')).toThrow(expect.objectContaining({ exitCode: 3 }))
+  })
+
+  it.each([
+    ['a switchover in progress', { phase: 'Switchover in progress', targetPrimary: 'pg-3' }, {}, pods],
+    ['a failover in progress', { phase: 'Failing over', targetPrimary: 'pending' }, {}, pods],
+    ['a target that differs from the primary', { targetPrimary: 'pg-3' }, {}, pods],
+    ['a fenced target', {}, { 'cnpg.io/fencedInstances': '["pg-2"]' }, pods],
+    ['every instance fenced', {}, { 'cnpg.io/fencedInstances': '["*"]' }, pods],
+    ['a target that is not ready', {}, {}, [pod('pg-1'), pod('pg-2', false), pod('pg-3')]],
+  ])('refuses %s with exit 7', (_what, status, ann, p) => {
+    expect(() => checkSwitchover(cluster(status, ann), p, 'pg-2')).toThrow(expect.objectContaining({ exitCode: 7 }))
+  })
+
+  it('is exactly the status fields CNPG sets, with the resourceVersion for optimistic locking', () => {
+    expect(switchoverPatch('42', 'pg-2', '2026-11-25T21:00:00.000Z')).toEqual({
+      metadata: { resourceVersion: '42' },
+      status: {
+        targetPrimary: 'pg-2',
+        targetPrimaryTimestamp: '2026-11-25T21:00:00.000Z',
+        phase: 'Switchover in progress',
+        phaseReason: 'Switching over to pg-2',
+      },
+    })
+  })
+
+  it('knows when a switchover or failover is running', () => {
+    expect(inProgress(cluster({}))).toBeUndefined()
+    expect(inProgress(cluster({ targetPrimary: 'pending' }))).toMatch(/pending/)
+    expect(inProgress(cluster({ phase: 'Switchover in progress' }))).toMatch(/Switchover/)
+  })
+})
+
+/** The fake stores objects by item path; the status subresource is the same object. */
+class StatusAwareTransport extends FakeTransport {
+  readonly paths: string[] = []
+  override request<T = unknown>(method: string, path: string, opts: Parameters<FakeTransport['request']>[2] = {}): Promise<T> {
+    this.paths.push(`${method} ${path}`)
+    return super.request<T>(method, path.replace(/\/status$/, ''), opts)
+  }
+}
+
+describe('patchStatusWithRetry', () => {
+  it('re-reads the Cluster after a 409 and patches the fresh object', async () => {
+    const t = new StatusAwareTransport()
+    const kube = fakeKube(t)
+    t.seed(CNPG.clusters, cluster({}))
+    t.fail({ method: 'PATCH', path: /\/clusters\/pg$/, failure: { code: 409, reason: 'Conflict', message: 'the object has been modified' }, times: 1 })
+    const seen: string[] = []
+    const stale = { ...cluster({}), metadata: { ...cluster({}).metadata, resourceVersion: '6' } }
+    const r = await patchStatusWithRetry(kube, 'ns', 'pg', stale, (c) => {
+      seen.push(c.metadata.resourceVersion ?? '')
+      return switchoverPatch(c.metadata.resourceVersion ?? '', 'pg-2', 'now')
+    })
+    expect(r.attempts).toBe(2)
+    expect(seen).toEqual(['6', '7'])
+    expect(t.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/clusters/pg'))).toHaveLength(1)
+    expect(t.paths).toEqual([
+      'PATCH /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg/status',
+      'GET /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg',
+      'PATCH /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg/status',
+    ])
+    expect(t.writes.map((w) => w.contentType)).toEqual(['application/merge-patch+json', 'application/merge-patch+json'])
+    expect(t.get(CNPG.clusters, 'ns', 'pg')?.status).toMatchObject({ targetPrimary: 'pg-2', phase: 'Switchover in progress' })
+  })
+
+  it('gives up after repeated conflicts without pretending it worked', async () => {
+    const t = new FakeTransport()
+    t.seed(CNPG.clusters, cluster({}))
+    t.fail({ method: 'PATCH', path: /\/status$/, failure: { code: 409, reason: 'Conflict' } })
+    await expect(patchStatusWithRetry(fakeKube(t), 'ns', 'pg', cluster({}), () => ({ status: {} }), 3)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/3 conflicts/) })
+  })
+})
+
+describe('status view', () => {
+  it('shows phase, primary and target, each instance with role and readiness, and the endpoints', () => {
+    const v = statusView(cluster({ currentPrimary: 'pg-2', targetPrimary: 'pg-2', image: 'ghcr.io/cloudnative-pg/postgresql:17.6' }, { 'cnpg.io/fencedInstances': '["pg-3"]' }), pods, null)
+    expect(v).toMatchObject({
+      kind: 'ha-cluster',
+      name: 'pg',
+      version: '17',
+      status: 'Ready',
+      ready: '3/3',
+      currentPrimary: 'pg-2',
+      services: { rw: 'pg-rw.ns.svc.cluster.local', ro: 'pg-ro.ns.svc.cluster.local', r: 'pg-r.ns.svc.cluster.local', port: 5432 },
+    })
+    expect(v.members).toEqual([
+      { name: 'pg-1', role: 'standby', ready: true, state: 'healthy', fenced: false },
+      { name: 'pg-2', role: 'primary', ready: true, state: 'healthy', fenced: false },
+      { name: 'pg-3', role: 'standby', ready: true, state: 'healthy', fenced: true },
+    ])
+  })
+
+  it('says Switching, FailingOver, Degraded or Creating in one word', () => {
+    expect(haView(cluster({ phase: 'Switchover in progress' })).status).toBe('Switching')
+    expect(haView(cluster({ phase: 'Failing over', targetPrimary: 'pending' })).status).toBe('FailingOver')
+    expect(haView(cluster({ readyInstances: 2, phase: 'Waiting for the instances to become active' })).status).toBe('Degraded')
+    expect(haView({ metadata: { name: 'x', namespace: 'n' }, spec: { instances: 3 } }).status).toBe('Creating')
+  })
+})
+
+describe('detectCnpg', () => {
+  const crd = { metadata: { name: 'clusters.postgresql.cnpg.io', labels: { 'app.kubernetes.io/version': '1.30.0' } } }
+  const now = Date.parse('2026-11-25T12:00:00Z')
+
+  it('finds the operator by its Deployment label in any namespace', async () => {
+    const t = new FakeTransport().seed(R.crds, crd)
+    t.seed(R.deployments, { metadata: { name: 'my-cnpg', namespace: 'ops', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
+    const d = await detectCnpg(fakeKube(t), now)
+    expect(d).toMatchObject({ crds: true, version: '1.30.0', operator: { running: true, via: 'deployment', namespace: 'ops' } })
+  })
+
+  it('finds it by a fresh leader Lease, and not by a stale one', async () => {
+    const lease = (renew: string) => ({ metadata: { name: 'db9c8771.cnpg.io', namespace: 'cnpg-system' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: renew } })
+    const fresh = new FakeTransport().seed(R.crds, crd).seed(R.leases, lease('2026-11-25T11:59:58.000000Z'))
+    expect((await detectCnpg(fakeKube(fresh), now)).operator).toMatchObject({ running: true, via: 'lease', namespace: 'cnpg-system' })
+    const stale = new FakeTransport().seed(R.crds, crd).seed(R.leases, lease('2026-11-25T11:50:00.000000Z'))
+    expect((await detectCnpg(fakeKube(stale), now)).operator).toMatchObject({ running: false, detail: expect.stringMatching(/stale/) })
+    expect(leaseFresh(lease('2026-11-25T11:59:58Z'), now)).toBe(true)
+  })
+
+  it('says not running when the Deployment has no ready replica', async () => {
+    const t = new FakeTransport().seed(R.crds, crd)
+    t.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 0 } })
+    expect((await detectCnpg(fakeKube(t), now)).operator).toMatchObject({ running: false, detail: expect.stringMatching(/no ready replica/) })
+  })
+
+  it('tolerates 403 and 404 everywhere', async () => {
+    const t = new FakeTransport()
+    t.fail({ path: /.*/, failure: { code: 403, reason: 'Forbidden' } })
+    expect(await detectCnpg(fakeKube(t), now)).toMatchObject({ crds: false, operator: { running: false, detail: expect.stringMatching(/may not list deployments/) } })
+    const absent = new FakeTransport()
+    absent.fail({ path: /postgresql\.cnpg\.io/, failure: { code: 404, reason: 'NotFound' } })
+    expect(await detectCnpg(fakeKube(absent), now)).toMatchObject({ crds: false, operator: { running: false } })
+  })
+})
