@@ -7,6 +7,7 @@ import { connectionCommand } from './commands/connection.ts'
 import { createCommand } from './commands/create.ts'
 import { deleteCommand } from './commands/delete.ts'
 import { doctorCommand } from './commands/doctor.ts'
+import { rbacCommand } from './commands/rbac.ts'
 import { enginesCommand } from './commands/engines.ts'
 import { haCommand } from './commands/ha.ts'
 import { listCommand } from './commands/list.ts'
@@ -31,7 +32,7 @@ export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command
   const groups: Array<[string, Command[]]> = [
     ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), connectCommand(deps), logsCommand(deps), deleteCommand(deps)]],
     ['High availability:', [haCommand(deps)]],
-    ['Setup:', [doctorCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
+    ['Setup:', [doctorCommand(deps), rbacCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
   ]
   for (const [group, cmds] of groups) {
     for (const c of cmds) {
