@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander'
 import { completionCommand, runComplete } from './commands/completion.ts'
 import { connectCommand } from './commands/connect.ts'
+import { backupCommand } from './commands/backup.ts'
 import { connectionCommand } from './commands/connection.ts'
 import { createCommand } from './commands/create.ts'
 import { deleteCommand } from './commands/delete.ts'
@@ -12,6 +13,7 @@ import { enginesCommand } from './commands/engines.ts'
 import { haCommand } from './commands/ha.ts'
 import { listCommand } from './commands/list.ts'
 import { logsCommand } from './commands/logs.ts'
+import { restoreCommand } from './commands/restore.ts'
 import { statusCommand } from './commands/status.ts'
 import { versionCommand } from './commands/version.ts'
 import { realDeps, type Deps } from './deps.ts'
@@ -32,6 +34,7 @@ export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command
   const groups: Array<[string, Command[]]> = [
     ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), connectCommand(deps), logsCommand(deps), deleteCommand(deps)]],
     ['High availability:', [haCommand(deps)]],
+    ['Backups:', [backupCommand(deps), restoreCommand(deps)]],
     ['Setup:', [doctorCommand(deps), rbacCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
   ]
   for (const [group, cmds] of groups) {

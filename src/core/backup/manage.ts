@@ -1,0 +1,126 @@
+// dbaas backup list | delete | prune: backups read back from their VolumeSnapshots' labels alone, so
+// backups of deleted instances are listed (and restorable) like any other.
+import type { ClusterFlags, Deps } from '../../deps.ts'
+import { PreconditionError } from '../../errors.ts'
+import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
+import { BACKUP_SELECTOR, findBackup, listBackupObjects } from './common.ts'
+import { backupCredentialsName, isExpired, toBackupView, type BackupView } from './model.ts'
+
+export interface BackupListOptions {
+  cluster: ClusterFlags
+  /** -n given: only there; otherwise every namespace the user may list. */
+  namespace?: string | undefined
+  instance?: string | undefined
+}
+
+export interface BackupListResult {
+  items: BackupView[]
+  fellBackTo?: string
+  notes: string[]
+}
+
+/** Which (namespace/instance) pairs still have their StatefulSet, for INSTANCE "(deleted)". */
+async function liveInstances(kube: Kube, namespace: string | undefined): Promise<Set<string> | undefined> {
+  try {
+    const sts = await kube.list(R.statefulSets, namespace, { labelSelector: `${MANAGED},${KIND}=${Kinds.instance}`, metadataOnly: true })
+    return new Set(sts.items.map((s) => `${s.metadata.namespace}/${s.metadata.labels?.[INSTANCE] ?? s.metadata.name}`))
+  } catch {
+    return undefined
+  }
+}
+
+export async function listBackups(o: BackupListOptions, deps: Deps): Promise<BackupListResult> {
+  const kube = await deps.kube(o.cluster)
+  const [found, live] = await Promise.all([listBackupObjects(kube, o.namespace, o.instance), liveInstances(kube, o.namespace)])
+  const notes: string[] = []
+  if (found.noCrds) notes.push('this cluster has no VolumeSnapshot CRDs, so it holds no backups')
+  const now = deps.now()
+  const items = found.items
+    .map((vs) => toBackupView(vs, now, live ? live.has(`${vs.metadata.namespace}/${vs.metadata.labels?.['dbaas.io/source-instance'] ?? ''}`) : null))
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || String(a.createdAt).localeCompare(String(b.createdAt)) || a.name.localeCompare(b.name))
+  return { items, ...(found.fellBackTo ? { fellBackTo: found.fellBackTo } : {}), notes }
+}
+
+export interface BackupDeleteOptions {
+  name: string
+  namespace?: string | undefined
+  cluster: ClusterFlags
+  dryRun: boolean
+}
+
+export interface BackupDeleteResult {
+  name: string
+  namespace: string
+  dryRun: boolean
+  deleted: string[]
+}
+
+/** Finds the backup to delete (for the confirmation prompt, before anything is removed). */
+export async function planBackupDelete(o: BackupDeleteOptions, deps: Deps): Promise<KubeObject> {
+  const kube = await deps.kube(o.cluster)
+  return findBackup(kube, o.name, o.namespace, 'dbaas ha backup')
+}
+
+/** Refuses while a restore is still reading from this snapshot (a PVC from it that is not Bound yet). */
+async function checkNotRestoring(kube: Kube, vs: KubeObject): Promise<void> {
+  const ns = vs.metadata.namespace ?? ''
+  let pvcs: KubeObject[] = []
+  try {
+    pvcs = (await kube.list(R.pvcs, ns)).items
+  } catch {
+    return
+  }
+  const busy = pvcs.filter((p) => p.spec?.dataSource?.kind === 'VolumeSnapshot' && p.spec?.dataSource?.name === vs.metadata.name && p.status?.phase !== 'Bound')
+  if (busy.length) {
+    throw new PreconditionError(`backup "${vs.metadata.name}" is being restored into ${busy.map((p) => `persistentvolumeclaim/${p.metadata.name}`).join(', ')}, which is not Bound yet; nothing was deleted`, {
+      hint: 'wait for the restore to finish, then delete the backup',
+    })
+  }
+}
+
+export async function deleteBackup(vs: KubeObject, o: BackupDeleteOptions, deps: Deps): Promise<BackupDeleteResult> {
+  const kube = await deps.kube(o.cluster)
+  const ns = vs.metadata.namespace ?? ''
+  const name = vs.metadata.name
+  const deleted = [`volumesnapshot/${name}`, `secret/${backupCredentialsName(name)}`]
+  if (o.dryRun) return { name, namespace: ns, dryRun: true, deleted }
+  await checkNotRestoring(kube, vs)
+  await kube.deleteIfExists(R.volumeSnapshots, ns, name)
+  // Owned by the snapshot (garbage-collected anyway); removed now so nothing lingers for the collector.
+  await kube.deleteIfExists(R.secrets, ns, backupCredentialsName(name))
+  return { name, namespace: ns, dryRun: false, deleted }
+}
+
+export interface PruneOptions {
+  cluster: ClusterFlags
+  namespace?: string | undefined
+  instance?: string | undefined
+  dryRun: boolean
+}
+
+export interface PruneResult {
+  dryRun: boolean
+  deleted: BackupView[]
+  kept: number
+}
+
+export async function pruneBackups(o: PruneOptions, deps: Deps): Promise<PruneResult> {
+  const kube = await deps.kube(o.cluster)
+  const found = await listBackupObjects(kube, o.namespace, o.instance)
+  const now = deps.now()
+  const expired = found.items.filter((vs) => isExpired(vs, now) && !vs.metadata.deletionTimestamp)
+  const deleted: BackupView[] = []
+  for (const vs of expired) {
+    if (!o.dryRun) {
+      deps.ui.step(`Deleting expired backup ${vs.metadata.namespace}/${vs.metadata.name}`)
+      await kube.deleteIfExists(R.volumeSnapshots, vs.metadata.namespace, vs.metadata.name)
+      await kube.deleteIfExists(R.secrets, vs.metadata.namespace, backupCredentialsName(vs.metadata.name))
+    }
+    deleted.push(toBackupView(vs, now))
+  }
+  deps.ui.done()
+  return { dryRun: o.dryRun, deleted, kept: found.items.length - expired.length }
+}
+
+export { BACKUP_SELECTOR }
