@@ -5,9 +5,10 @@ import type { InstanceView } from '../core/instances.ts'
 import { age, type Column } from '../output/output.ts'
 import { clusterFlags, examples, format, outputOption, withClusterFlags, type RawClusterFlags } from './shared.ts'
 
-export function instanceColumns(now: number): Column<InstanceView>[] {
+export function instanceColumns(now: number, opts: { kind?: boolean } = {}): Column<InstanceView>[] {
   return [
     { header: 'NAME', get: (i) => i.name },
+    ...(opts.kind ? [{ header: 'KIND', get: (i: InstanceView) => i.kind }] : []),
     { header: 'ENGINE', get: (i) => i.engine },
     { header: 'VERSION', get: (i) => i.version },
     { header: 'STATUS', get: (i) => i.status },
@@ -32,7 +33,7 @@ interface RawList extends RawClusterFlags {
 export function listCommand(deps: Deps): Command {
   const cmd = new Command('list')
     .alias('ls')
-    .description('List database instances in every namespace you may list (or one, with -n)')
+    .description('List database instances and HA clusters in every namespace you may list (or one, with -n)')
     .option('-A, --all-namespaces', 'list across all namespaces (the default unless -n is given)')
     .option('-l, --selector <selector>', 'only instances whose objects match this label selector')
     .addOption(outputOption(['table', 'wide', 'json', 'yaml', 'name']))
@@ -50,6 +51,6 @@ export function listCommand(deps: Deps): Command {
     const p = deps.printer
     if (fmt === 'json' || fmt === 'yaml') p.data(res.items, fmt)
     else if (fmt === 'name') for (const i of res.items) p.line(i.name)
-    else p.table(res.items, instanceColumns(deps.now()), { wide: fmt === 'wide', empty: 'No instances found.' })
+    else p.table(res.items, instanceColumns(deps.now(), { kind: true }), { wide: fmt === 'wide', empty: 'No instances found.' })
   })
 }

@@ -17,7 +17,8 @@ export interface ReleaseInfo {
 
 /** The stable, documented shape of `-o json|yaml` for an instance. */
 export interface InstanceView {
-  kind: 'instance'
+  /** 'ha-cluster' for a CloudNativePG Cluster dbaas created (`dbaas ha`), shown beside instances by `dbaas list`. */
+  kind: 'instance' | 'ha-cluster'
   name: string
   namespace: string
   engine: string

@@ -1,11 +1,14 @@
-// dbaas list: two requests whatever the number of instances — the StatefulSets dbaas labelled and the
-// metadata of the Secrets it labelled (credentials and helm release storage) — across every namespace the
-// user may list, or one namespace with -n.
+// dbaas list: three requests whatever the number of instances — the StatefulSets dbaas labelled, the
+// metadata of the Secrets it labelled (credentials and helm release storage) and the CloudNativePG Clusters
+// it labelled (HA clusters; none when the CRD is absent) — across every namespace the user may list, or one
+// namespace with -n.
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { apiInfo } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { KIND, Kinds, MANAGED } from '../k8s/labels.ts'
 import { groupInstances, toView, type InstanceView } from './instances.ts'
+import { listHaClusters } from './ha/read.ts'
+import { haInstanceView } from './ha/model.ts'
 
 export interface ListOptions {
   cluster: ClusterFlags
@@ -21,19 +24,24 @@ export interface ListResult {
   fellBackTo?: string
 }
 
-async function fetch(kube: Kube, namespace: string | undefined, extra: string | undefined): Promise<[KubeObject[], KubeObject[]]> {
+async function fetch(kube: Kube, namespace: string | undefined, extra: string | undefined): Promise<[KubeObject[], KubeObject[], KubeObject[]]> {
   const and = extra ? `,${extra}` : ''
-  const [sts, secrets] = await Promise.all([
+  const [sts, secrets, clusters] = await Promise.all([
     kube.list(R.statefulSets, namespace, { labelSelector: `${MANAGED},${KIND}=${Kinds.instance}${and}` }),
     kube.list(R.secrets, namespace, { labelSelector: `${MANAGED}${and}`, metadataOnly: true }),
+    // HA clusters: a user who may list everything else but not Clusters just does not see them.
+    listHaClusters(kube, namespace, extra).catch((err) => {
+      if (apiInfo(err)?.httpCode === 403) return [] as KubeObject[]
+      throw err
+    }),
   ])
-  return [sts.items, secrets.items]
+  return [sts.items, secrets.items, clusters]
 }
 
 export async function listInstances(o: ListOptions, deps: Deps): Promise<ListResult> {
   const kube = await deps.kube(o.cluster)
   let fellBackTo: string | undefined
-  let found: [KubeObject[], KubeObject[]]
+  let found: [KubeObject[], KubeObject[], KubeObject[]]
   try {
     found = await fetch(kube, o.namespace, o.selector)
   } catch (err) {
@@ -42,6 +50,8 @@ export async function listInstances(o: ListOptions, deps: Deps): Promise<ListRes
     found = await fetch(kube, fellBackTo, o.selector)
   }
   const now = deps.now()
-  const items = groupInstances(found[0], found[1]).map((p) => toView(p, now))
+  const items = [...groupInstances(found[0], found[1]).map((p) => toView(p, now)), ...found[2].map(haInstanceView)].sort(
+    (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind),
+  )
   return { items, ...(fellBackTo ? { fellBackTo } : {}) }
 }

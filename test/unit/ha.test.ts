@@ -335,3 +335,33 @@ describe('detectCnpg', () => {
     expect(await detectCnpg(fakeKube(absent), now)).toMatchObject({ crds: false, operator: { running: false } })
   })
 })
+
+describe('dbaas list with HA clusters', () => {
+  it('shows them beside single instances with kind ha-cluster, still in 3 requests', async () => {
+    const { fakeDeps } = await import('../helpers/fake-deps.ts')
+    const { statefulSet } = await import('../helpers/fixtures.ts')
+    const { listInstances } = await import('../../src/core/list.ts')
+    const d = fakeDeps()
+    d.transport.seed(R.statefulSets, statefulSet({ name: 'single', ready: 1 }))
+    const ha = buildHaCluster({ ...spec, name: 'single', namespace: 'dbaas-single' })
+    for (let i = 0; i < 20; i++) d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, name: `ha${i}`, namespace: 'team' }), status: { phase: 'Cluster in healthy state', readyInstances: 3, currentPrimary: `ha${i}-1` } })
+    d.transport.seed(CNPG.clusters, ha)
+    const r = await listInstances({ cluster: {} }, d)
+    expect(d.transport.requests).toHaveLength(3)
+    expect(r.items).toHaveLength(22)
+    expect(r.items.filter((i) => i.name === 'single').map((i) => i.kind)).toEqual(['ha-cluster', 'instance'])
+    expect(r.items.find((i) => i.name === 'ha0')).toMatchObject({ kind: 'ha-cluster', engine: 'postgresql', status: 'Ready', ready: '3/3', storage: '5Gi', database: 'shop', user: 'owner' })
+  })
+
+  it('treats a missing CRD (404) or a forbidden Cluster list (403) as no HA clusters', async () => {
+    const { fakeDeps } = await import('../helpers/fake-deps.ts')
+    const { listInstances } = await import('../../src/core/list.ts')
+    for (const code of [404, 403]) {
+      const d = fakeDeps()
+      d.transport.fail({ path: /postgresql\.cnpg\.io/, failure: { code, reason: code === 404 ? 'NotFound' : 'Forbidden' } })
+      const r = await listInstances({ cluster: {} }, d)
+      expect(r.items).toEqual([])
+      expect(r.fellBackTo).toBeUndefined()
+    }
+  })
+})

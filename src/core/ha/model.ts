@@ -2,6 +2,7 @@
 // builders), --param parsing, and the view `ha list`/`ha status` print. No IO here.
 import { UsageError } from '../../errors.ts'
 import type { KubeObject, ResourceType } from '../../k8s/kube.ts'
+import type { InstanceView } from '../instances.ts'
 import { ANN, ENGINE_VERSION, INSTANCE, Kinds, identityLabels, withKind } from '../../k8s/labels.ts'
 
 export const CNPG = {
@@ -170,6 +171,28 @@ export function buildHaCluster(s: HaSpec): KubeObject {
 }
 
 // ---- reading a Cluster back ----
+
+/** An HA cluster as a row of `dbaas list`, beside single instances (kind ha-cluster). */
+export function haInstanceView(c: KubeObject): InstanceView {
+  const v = haView(c)
+  const status = v.status === 'Ready' || v.status === 'Creating' || v.status === 'Deleting' ? v.status : 'Degraded'
+  return {
+    kind: 'ha-cluster',
+    name: v.name,
+    namespace: v.namespace,
+    engine: v.engine,
+    version: v.version,
+    status,
+    ready: v.ready,
+    storage: v.storage,
+    storageClass: c.metadata.annotations?.[ANN.storageClass] ?? c.spec?.storage?.storageClass ?? null,
+    database: v.database,
+    user: v.user,
+    createdAt: v.createdAt,
+    release: null,
+    restoredFrom: v.restoredFrom,
+  }
+}
 
 export interface MemberView {
   name: string

@@ -9,7 +9,7 @@ const FORBIDDEN = { code: 403, reason: 'Forbidden', message: 'forbidden' }
 const clusterWide = /^\/apis?\/(?:[^/]+\/)?v1\/(statefulsets|secrets)$/
 
 describe('listInstances', () => {
-  it('makes exactly 2 requests whatever the number of instances', async () => {
+  it('makes exactly 3 requests whatever the number of instances (StatefulSets, Secrets, HA Clusters)', async () => {
     for (const n of [0, 1, 50]) {
       const d = fakeDeps()
       for (let i = 0; i < n; i++) {
@@ -19,8 +19,8 @@ describe('listInstances', () => {
       }
       const r = await listInstances({ cluster: {} }, d)
       expect(r.items).toHaveLength(n)
-      expect(d.transport.requests).toHaveLength(2)
-      expect(d.transport.requests.map((q) => q.path).sort()).toEqual(['/api/v1/secrets', '/apis/apps/v1/statefulsets'])
+      expect(d.transport.requests).toHaveLength(3)
+      expect(d.transport.requests.map((q) => q.path).sort()).toEqual(['/api/v1/secrets', '/apis/apps/v1/statefulsets', '/apis/postgresql.cnpg.io/v1/clusters'])
     }
   })
 
@@ -28,7 +28,8 @@ describe('listInstances', () => {
     const d = fakeDeps()
     d.transport.seed(R.secrets, credentials({ name: 'x', password: 'never-listed-pw' }))
     const r = await listInstances({ cluster: {} }, d)
-    const [sts, sec] = [...d.transport.requests].sort((a, b) => a.path.localeCompare(b.path)).reverse()
+    const [cnpg, sts, sec] = [...d.transport.requests].sort((a, b) => a.path.localeCompare(b.path)).reverse()
+    expect(cnpg!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas,dbaas.io/kind=ha-cluster')
     expect(sts!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas,dbaas.io/kind=instance')
     expect(sec!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas')
     expect(sec!.accept).toContain('as=PartialObjectMetadataList')
@@ -48,7 +49,11 @@ describe('listInstances', () => {
     d.transport.seed(R.statefulSets, statefulSet({ name: 'a', namespace: 'team' }), statefulSet({ name: 'b' }))
     const r = await listInstances({ cluster: { namespace: 'team' }, namespace: 'team' }, d)
     expect(r.items.map((i) => `${i.namespace}/${i.name}`)).toEqual(['team/a'])
-    expect(d.transport.requests.map((q) => q.path).sort()).toEqual(['/api/v1/namespaces/team/secrets', '/apis/apps/v1/namespaces/team/statefulsets'])
+    expect(d.transport.requests.map((q) => q.path).sort()).toEqual([
+      '/api/v1/namespaces/team/secrets',
+      '/apis/apps/v1/namespaces/team/statefulsets',
+      '/apis/postgresql.cnpg.io/v1/namespaces/team/clusters',
+    ])
     expect(r.fellBackTo).toBeUndefined()
   })
 
