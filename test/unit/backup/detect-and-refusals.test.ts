@@ -1,0 +1,134 @@
+// detectSnapshotSupport against an in-memory API server (CRDs, controller by Deployment or Lease, default
+// classes, 403/404 tolerated), and backup/restore refusals that must write nothing.
+import { describe, expect, it } from 'vitest'
+import { detectSnapshotSupport, snapshotLeaseFresh } from '../../../src/core/detect/snapshots.ts'
+import { createBackup } from '../../../src/core/backup/create.ts'
+import { restoreBackup } from '../../../src/core/backup/restore.ts'
+import { buildBackupSnapshot } from '../../../src/core/backup/model.ts'
+import { ExitCode } from '../../../src/errors.ts'
+import { FakeTransport, fakeKube, R } from '../../helpers/fake-kube.ts'
+import { fakeDeps, NOW } from '../../helpers/fake-deps.ts'
+import { credentials, statefulSet } from '../../helpers/fixtures.ts'
+
+const crd = { metadata: { name: 'volumesnapshots.snapshot.storage.k8s.io' }, spec: { versions: [{ name: 'v1beta1', served: false }, { name: 'v1', served: true, storage: true }] } }
+const lease = (renewAgoS: number) => ({
+  metadata: { name: 'snapshot-controller-leader', namespace: 'kube-system' },
+  spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: new Date(NOW - renewAgoS * 1000).toISOString() },
+})
+const klass = (name: string, driver: string, isDefault: boolean) => ({
+  metadata: { name, ...(isDefault ? { annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' } } : {}) },
+  driver,
+  deletionPolicy: 'Delete',
+})
+
+describe('detectSnapshotSupport', () => {
+  it('finds the CRDs, a fresh lease and the default class per driver', async () => {
+    const t = new FakeTransport()
+      .seed(R.crds, crd)
+      .seed(R.leases, lease(3))
+      .seed(R.volumeSnapshotClasses, klass('a', 'one', true), klass('b', 'one', false), klass('c', 'two', true))
+    const s = await detectSnapshotSupport(fakeKube(t), NOW)
+    expect(s).toMatchObject({ crds: true, crdVersion: 'v1', controller: { running: true, via: 'lease' } })
+    expect(s.defaultClasses).toEqual([
+      { name: 'a', driver: 'one' },
+      { name: 'c', driver: 'two' },
+    ])
+  })
+  it('reports a stale lease as not running, saying how old it is', async () => {
+    const t = new FakeTransport().seed(R.crds, crd).seed(R.leases, lease(60))
+    const s = await detectSnapshotSupport(fakeKube(t), NOW)
+    expect(s.controller.running).toBe(false)
+    expect(s.controller.unknown).toBeUndefined()
+    expect(s.controller.detail).toContain('60 s ago')
+  })
+  it('sees a ready snapshot-controller Deployment in any namespace', async () => {
+    const t = new FakeTransport().seed(R.crds, crd).seed(R.deployments, {
+      metadata: { name: 'snapshot-controller', namespace: 'snap-system', labels: { 'app.kubernetes.io/name': 'snapshot-controller' } },
+      spec: { template: {} },
+      status: { readyReplicas: 2 },
+    })
+    const s = await detectSnapshotSupport(fakeKube(t), NOW)
+    expect(s.controller).toMatchObject({ running: true, via: 'deployment' })
+    expect(s.controller.detail).toContain('snap-system/snapshot-controller')
+  })
+  it('reports missing CRDs and no controller', async () => {
+    const s = await detectSnapshotSupport(fakeKube(new FakeTransport()), NOW)
+    expect(s).toMatchObject({ crds: false, controller: { running: false }, defaultClasses: [] })
+  })
+  it('tolerates 403 everywhere: unknown, not a failure', async () => {
+    const t = new FakeTransport().fail({ path: /./, failure: { code: 403, reason: 'Forbidden' } })
+    const s = await detectSnapshotSupport(fakeKube(t), NOW)
+    expect(s.crds).toBe(false)
+    expect(s.controller).toMatchObject({ running: false, unknown: true })
+  })
+  it('a lease is fresh within its duration plus a little slack', () => {
+    expect(snapshotLeaseFresh(lease(15) as never, NOW)).toBe(true)
+    expect(snapshotLeaseFresh(lease(19) as never, NOW)).toBe(true)
+    expect(snapshotLeaseFresh(lease(21) as never, NOW)).toBe(false)
+  })
+})
+
+function cluster(t: FakeTransport, opts: { controller?: boolean; crds?: boolean } = {}): FakeTransport {
+  if (opts.crds !== false) t.seed(R.crds, crd).seed(R.volumeSnapshotClasses, klass('snap', 'csi.x', true))
+  if (opts.controller !== false) t.seed(R.leases, lease(1))
+  return t
+}
+
+const base = { wait: true, timeoutMs: 5_000, dryRun: 'none' as const, cluster: {} }
+
+describe('backup create refusals write nothing', () => {
+  it('instance not found → 3', async () => {
+    const d = fakeDeps({ transport: cluster(new FakeTransport()) })
+    await expect(createBackup({ ...base, instance: 'nope', quiesce: false }, d)).rejects.toMatchObject({ exitCode: ExitCode.notFound })
+    expect(d.transport.writes).toEqual([])
+  })
+  it('no snapshot controller → 7', async () => {
+    const t = cluster(new FakeTransport(), { controller: false })
+      .seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 }))
+      .seed(R.secrets, credentials({ name: 'db' }))
+    const d = fakeDeps({ transport: t })
+    await expect(createBackup({ ...base, instance: 'db', quiesce: false }, d)).rejects.toMatchObject({ exitCode: ExitCode.precondition, message: expect.stringContaining('no snapshot controller') })
+    expect(d.transport.writes).toEqual([])
+  })
+  it('no CRDs → 7', async () => {
+    const t = new FakeTransport().seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 })).seed(R.secrets, credentials({ name: 'db' }))
+    const d = fakeDeps({ transport: t })
+    await expect(createBackup({ ...base, instance: 'db', quiesce: false }, d)).rejects.toMatchObject({ exitCode: ExitCode.precondition, message: expect.stringContaining('CRDs') })
+    expect(d.transport.writes).toEqual([])
+  })
+})
+
+describe('restore refusals write nothing', () => {
+  const backup = (status: object) => ({
+    ...buildBackupSnapshot({
+      name: 'b1', namespace: 'dbaas-db', instance: 'db', engine: 'postgresql', version: '18', pvc: 'data-db-0', storage: '10Gi', database: 'app', user: 'app', quiesce: 'none', driver: 'csi.x',
+    }),
+    status,
+  })
+  const ropts = { backup: 'b1', to: 'copy', namespace: 'dbaas-copy', namespaceExplicit: false, ...base }
+  it('backup not found → 3', async () => {
+    const d = fakeDeps({ transport: cluster(new FakeTransport()) })
+    await expect(restoreBackup(ropts, d)).rejects.toMatchObject({ exitCode: ExitCode.notFound })
+    expect(d.transport.writes).toEqual([])
+  })
+  it('backup not ready → 7', async () => {
+    const d = fakeDeps({ transport: cluster(new FakeTransport()).seed(R.volumeSnapshots, backup({ readyToUse: false })) })
+    await expect(restoreBackup(ropts, d)).rejects.toMatchObject({ exitCode: ExitCode.precondition, message: expect.stringContaining('not ready') })
+    expect(d.transport.writes).toEqual([])
+  })
+  it('requested size below the backup\'s → 7', async () => {
+    const d = fakeDeps({
+      transport: cluster(new FakeTransport())
+        .seed(R.volumeSnapshots, backup({ readyToUse: true }))
+        .seed(R.secrets, { metadata: { name: 'dbaas-backup-b1', namespace: 'dbaas-db' }, data: { password: 'eA==' } }),
+    })
+    await expect(restoreBackup({ ...ropts, storage: '1Gi' }, d)).rejects.toMatchObject({ exitCode: ExitCode.precondition, message: expect.stringContaining('smaller') })
+    expect(d.transport.writes).toEqual([])
+  })
+  it('an HA cluster\'s snapshot → 2 naming `dbaas ha restore`', async () => {
+    const ha = { metadata: { name: 'b1', namespace: 'x', labels: { 'cnpg.io/cluster': 'pg' } }, spec: {} }
+    const d = fakeDeps({ transport: cluster(new FakeTransport()).seed(R.volumeSnapshots, ha) })
+    await expect(restoreBackup(ropts, d)).rejects.toMatchObject({ exitCode: ExitCode.usage, hint: expect.stringContaining('dbaas ha restore') })
+    expect(d.transport.writes).toEqual([])
+  })
+})
