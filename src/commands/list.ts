@@ -3,6 +3,7 @@ import type { Deps } from '../deps.ts'
 import { listInstances } from '../core/list.ts'
 import type { InstanceView } from '../core/instances.ts'
 import { age, type Column } from '../output/output.ts'
+import { watchList } from './watch.ts'
 import { clusterFlags, examples, format, outputOption, withClusterFlags, type RawClusterFlags } from './shared.ts'
 
 export function instanceColumns(now: number, opts: { kind?: boolean } = {}): Column<InstanceView>[] {
@@ -37,13 +38,15 @@ export function listCommand(deps: Deps): Command {
     .option('-A, --all-namespaces', 'list across all namespaces (the default unless -n is given)')
     .option('-l, --selector <selector>', 'only instances whose objects match this label selector')
     .addOption(outputOption(['table', 'wide', 'json', 'yaml', 'name']))
+    .option('-w, --watch', 'keep the table up to date: redraw on every change (Ctrl-C to stop)')
   withClusterFlags(cmd)
   examples(cmd, [
     ['Everything dbaas manages that you may see', 'dbaas list'],
     ['One namespace, with more columns', 'dbaas list -n team-a -o wide'],
     ['Names of the PostgreSQL instances, for a script', 'dbaas list -l dbaas.io/engine=postgresql -o name'],
   ])
-  return cmd.action(async (raw: RawList) => {
+  return cmd.action(async (raw: RawList & { watch?: boolean }) => {
+    if (raw.watch) return watchList(raw, deps)
     const fmt = format(raw, ['table', 'wide', 'json', 'yaml', 'name'])
     const cluster = clusterFlags(raw)
     const res = await listInstances({ cluster, namespace: raw.allNamespaces ? undefined : cluster.namespace, selector: raw.selector }, deps)

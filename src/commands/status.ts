@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import type { Deps } from '../deps.ts'
 import { instanceStatus, type StatusView } from '../core/status.ts'
 import { age } from '../output/output.ts'
+import { watchStatus } from './watch.ts'
 import { clusterFlags, examples, format, outputOption, withClusterFlags, type RawClusterFlags } from './shared.ts'
 
 export function printStatus(v: StatusView, deps: Deps): void {
@@ -40,12 +41,14 @@ export function statusCommand(deps: Deps): Command {
     .description('Show one instance: status, pods, volume, endpoint, recent warnings and its helm release')
     .argument('<name>', 'instance name')
     .addOption(outputOption(['table', 'json', 'yaml']))
+    .option('-w, --watch', 'keep the view up to date: redraw on every change (Ctrl-C to stop)')
   withClusterFlags(cmd)
   examples(cmd, [
     ['Where an instance stands', 'dbaas status orders'],
     ['The same, for a script', 'dbaas status orders -n team-a -o json'],
   ])
-  return cmd.action(async (name: string, raw: RawClusterFlags & { output?: string }) => {
+  return cmd.action(async (name: string, raw: RawClusterFlags & { output?: string; watch?: boolean }) => {
+    if (raw.watch) return watchStatus(name, raw, deps)
     const fmt = format(raw, ['table', 'json', 'yaml'])
     const v = await instanceStatus({ name, namespace: raw.namespace, cluster: clusterFlags(raw) }, deps)
     if (fmt === 'json' || fmt === 'yaml') deps.printer.data(v, fmt)
