@@ -1,6 +1,90 @@
-// The optional areas' own detectors (volume snapshots for backups, CloudNativePG for ha), as doctor checks.
-import type { Detector } from './doctor.ts'
+// The optional areas' own detectors — volume snapshots (backups) and CloudNativePG (ha) — turned into doctor
+// checks. The detection itself belongs to those areas (core/detect/*); doctor only words the verdicts.
+import { apiInfo } from '../k8s/errors.ts'
+import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
+import { CNPG_INSTALL_HINT, detectCnpg, type CnpgDetection } from './detect/cnpg.ts'
+import { detectSnapshotSupport, SNAPSHOT_INSTALL_HINT, type SnapshotSupport } from './detect/snapshots.ts'
+import type { Check, Detector } from './doctor.ts'
+
+const BACKUP_VERBS = ['backup', 'restore']
+const HA_VERBS = ['ha']
+
+export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] | undefined): Check[] {
+  const base = { required: false, disables: BACKUP_VERBS }
+  const checks: Check[] = []
+  checks.push(
+    s.crds
+      ? { ...base, id: 'snapshot-crds', title: 'Snapshot CRDs', status: 'ok', message: `VolumeSnapshot CRDs installed (${s.crdVersion ?? 'v1'})` }
+      : { ...base, id: 'snapshot-crds', title: 'Snapshot CRDs', status: 'warn', message: 'the VolumeSnapshot CRDs are not installed', fix: SNAPSHOT_INSTALL_HINT },
+  )
+  checks.push(
+    s.controller.running
+      ? { ...base, id: 'snapshot-controller', title: 'Snapshot controller', status: 'ok', message: s.controller.detail }
+      : {
+          ...base,
+          id: 'snapshot-controller',
+          title: 'Snapshot controller',
+          status: 'warn',
+          message: `${s.controller.unknown ? 'could not tell whether the snapshot controller runs' : 'the snapshot controller is not running'}: ${s.controller.detail}`,
+          fix: SNAPSHOT_INSTALL_HINT,
+        },
+  )
+  // A default VolumeSnapshotClass for each CSI driver that provisions volumes (StorageClass provisioners).
+  const drivers = [...new Set((storageClasses ?? []).map((c) => String(c.provisioner ?? '')).filter((p) => p.includes('.')))]
+  const covered = new Set(s.defaultClasses.map((c) => c.driver))
+  const missing = drivers.filter((d) => !covered.has(d))
+  const have = s.defaultClasses.map((c) => `"${c.name}" for ${c.driver}`).join(', ')
+  if (s.defaultClasses.length === 0) {
+    checks.push({
+      ...base,
+      id: 'snapshot-class',
+      title: 'VolumeSnapshotClass',
+      status: 'warn',
+      message: `no default VolumeSnapshotClass${drivers.length ? ` for ${drivers.join(', ')}` : ''}`,
+      fix: `create one per CSI driver with annotation snapshot.storage.kubernetes.io/is-default-class: "true"${drivers[0] ? ` (driver: ${drivers[0]})` : ''}`,
+    })
+  } else if (missing.length) {
+    checks.push({
+      ...base,
+      id: 'snapshot-class',
+      title: 'VolumeSnapshotClass',
+      status: 'warn',
+      message: `default ${have}; none for ${missing.join(', ')} (volumes of those drivers cannot be backed up)`,
+      fix: `create a default VolumeSnapshotClass for ${missing.join(', ')}`,
+    })
+  } else {
+    checks.push({ ...base, id: 'snapshot-class', title: 'VolumeSnapshotClass', status: 'ok', message: `default ${have}` })
+  }
+  return checks
+}
+
+export function cnpgChecks(c: CnpgDetection): Check[] {
+  const base = { required: false, disables: HA_VERBS }
+  return [
+    c.crds
+      ? { ...base, id: 'cnpg-crds', title: 'CloudNativePG CRDs', status: 'ok', message: `installed${c.version ? ` (${c.version})` : ''}` }
+      : { ...base, id: 'cnpg-crds', title: 'CloudNativePG CRDs', status: 'warn', message: 'not installed', fix: CNPG_INSTALL_HINT },
+    c.operator.running
+      ? { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'ok', message: c.operator.detail }
+      : { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `missing: ${c.operator.detail}`, fix: CNPG_INSTALL_HINT },
+  ]
+}
+
+async function storageClassesOrUndefined(kube: Kube): Promise<KubeObject[] | undefined> {
+  try {
+    return (await kube.list(R.storageClasses, undefined)).items
+  } catch (err) {
+    if (apiInfo(err)?.httpCode === 403) return undefined
+    throw err
+  }
+}
 
 export async function doctorDetectors(): Promise<Detector[]> {
-  return []
+  return [
+    async (kube) => {
+      const [s, classes] = await Promise.all([detectSnapshotSupport(kube), storageClassesOrUndefined(kube)])
+      return snapshotChecks(s, classes)
+    },
+    async (kube) => cnpgChecks(await detectCnpg(kube)),
+  ]
 }

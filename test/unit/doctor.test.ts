@@ -89,3 +89,28 @@ describe('doctor', () => {
     expect(r.ok).toBe(true)
   })
 })
+
+describe('doctor detectors', async () => {
+  const { snapshotChecks, cnpgChecks } = await import('../../src/core/doctor-detectors.ts')
+  it('snapshots: a stopped controller is ! and disables backup and restore; a driver without a default class is !', () => {
+    const checks = snapshotChecks(
+      { crds: true, crdVersion: 'v1', controller: { running: false, detail: 'lease stale' }, defaultClasses: [{ name: 'snap', driver: 'a.csi' }] },
+      [{ metadata: { name: 'x' }, provisioner: 'a.csi' }, { metadata: { name: 'y' }, provisioner: 'b.csi' }],
+    )
+    expect(checks.map((c) => [c.id, c.status])).toEqual([
+      ['snapshot-crds', 'ok'],
+      ['snapshot-controller', 'warn'],
+      ['snapshot-class', 'warn'],
+    ])
+    expect(checks[1]?.disables).toEqual(['backup', 'restore'])
+    expect(checks[2]?.message).toContain('none for b.csi')
+  })
+  it('cnpg: CRDs without an operator is ! and disables ha', () => {
+    const checks = cnpgChecks({ crds: true, operator: { running: false, detail: 'no deployment' } })
+    expect(checks.map((c) => [c.id, c.status])).toEqual([
+      ['cnpg-crds', 'ok'],
+      ['cnpg-operator', 'warn'],
+    ])
+    expect(checks[1]?.disables).toEqual(['ha'])
+  })
+})
