@@ -1,4 +1,4 @@
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { stringify } from 'yaml'
 import type { Deps } from '../deps.ts'
 import { InterruptedError, NotFoundError, UsageError } from '../errors.ts'
@@ -7,7 +7,7 @@ import { createBackup, type BackupCreateOptions, type BackupCreateResult } from 
 import { deleteBackup, listBackups, planBackupDelete, pruneBackups, type BackupDeleteOptions } from '../core/backup/manage.ts'
 import { expiresIn, parseRetention, type BackupView } from '../core/backup/model.ts'
 import { age, type Column } from '../output/output.ts'
-import { clusterFlags, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { clusterFlags, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 export function backupColumns(now: number): Column<BackupView>[] {
   return [
@@ -62,7 +62,7 @@ function createSub(deps: Deps): Command {
     .option('--quiesce', 'consistent point first: PostgreSQL CHECKPOINT; MySQL/MariaDB FLUSH TABLES WITH READ LOCK held until the snapshot is cut')
     .option('--no-wait', 'return once the snapshot is requested, without waiting until it is ready to use')
     .addOption(timeoutOption('10m'))
-    .addOption(dryRunOption())
+    .addOption(new Option('--dry-run [mode]', 'print what would be sent: client (reads the instance, writes nothing) or server (validated by the API server)'))
     .addOption(outputOption(['table', 'json', 'yaml']))
   withClusterFlags(cmd)
   examples(cmd, [
@@ -122,6 +122,8 @@ interface RawDelete extends RawClusterFlags {
   yes?: boolean
   ignoreNotFound?: boolean
   dryRun?: boolean
+  wait: boolean
+  timeout: string
   output?: string
 }
 
@@ -140,6 +142,8 @@ function deleteSub(deps: Deps): Command {
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--ignore-not-found', 'succeed when the backup does not exist')
     .option('--dry-run', 'print what would be deleted, delete nothing')
+    .option('--no-wait', 'return without waiting until the snapshot controller has removed it')
+    .addOption(timeoutOption('2m'))
     .addOption(outputOption(['table', 'json', 'yaml']))
   withClusterFlags(cmd)
   examples(cmd, [
@@ -148,7 +152,14 @@ function deleteSub(deps: Deps): Command {
   ])
   return cmd.action(async (name: string, raw: RawDelete) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
-    const opts: BackupDeleteOptions = { name, namespace: raw.namespace, cluster: clusterFlags(raw), dryRun: raw.dryRun === true }
+    const opts: BackupDeleteOptions = {
+      name,
+      namespace: raw.namespace,
+      cluster: clusterFlags(raw),
+      dryRun: raw.dryRun === true,
+      wait: raw.wait,
+      timeoutMs: parseDuration(raw.timeout),
+    }
     const p = deps.printer
     let vs
     try {
@@ -165,7 +176,7 @@ function deleteSub(deps: Deps): Command {
       if (!deps.interactive) throw new UsageError(`refusing to delete backup "${name}" without confirmation`, { hint: 'pass --yes (no terminal to ask on)' })
       if (!(await confirmBackup(name, `backup "${name}" in namespace ${vs.metadata.namespace}`, deps))) throw new InterruptedError('delete cancelled; nothing was deleted')
     }
-    const r = await deleteBackup(vs, opts, deps)
+    const r = await deleteBackup(vs, opts, await withProgress(deps, fmt))
     if (fmt === 'json' || fmt === 'yaml') return p.data(r, fmt)
     if (r.dryRun) for (const d of r.deleted) p.line(`would delete ${d}`)
     else p.line(`backup "${r.name}" deleted from namespace ${r.namespace}`)
@@ -175,6 +186,8 @@ function deleteSub(deps: Deps): Command {
 interface RawPrune extends RawClusterFlags {
   allNamespaces?: boolean
   dryRun?: boolean
+  wait: boolean
+  timeout: string
   output?: string
 }
 
@@ -184,6 +197,8 @@ function pruneSub(deps: Deps): Command {
     .argument('[instance]', 'only this instance\'s backups')
     .option('-A, --all-namespaces', 'across all namespaces (the default unless -n is given)')
     .option('--dry-run', 'print what would be deleted, delete nothing')
+    .option('--no-wait', 'return without waiting until the snapshot controller has removed them')
+    .addOption(timeoutOption('5m'))
     .addOption(outputOption(['table', 'json', 'yaml']))
   withClusterFlags(cmd)
   examples(cmd, [
@@ -194,7 +209,7 @@ function pruneSub(deps: Deps): Command {
     const fmt = format(raw, ['table', 'json', 'yaml'])
     const cluster = clusterFlags(raw)
     const r = await pruneBackups(
-      { cluster, namespace: raw.allNamespaces ? undefined : cluster.namespace, instance, dryRun: raw.dryRun === true },
+      { cluster, namespace: raw.allNamespaces ? undefined : cluster.namespace, instance, dryRun: raw.dryRun === true, wait: raw.wait, timeoutMs: parseDuration(raw.timeout) },
       await withProgress(deps, fmt),
     )
     const p = deps.printer

@@ -1,11 +1,11 @@
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { stringify } from 'yaml'
 import type { Deps } from '../deps.ts'
 import { restoreBackup, type RestoreOptions, type RestoreResult } from '../core/backup/restore.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateMemory, validateName, validateNamespace, validateStorage } from '../core/names.ts'
 import { UsageError } from '../errors.ts'
 import { instanceColumns } from './list.ts'
-import { clusterFlags, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { clusterFlags, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 interface RawRestore extends RawClusterFlags {
   to?: string
@@ -46,7 +46,7 @@ export function restoreCommand(deps: Deps): Command {
     .option('--memory <size>', 'memory request and limit (default: the source\'s)')
     .option('--no-wait', 'return once installed, without waiting for readiness')
     .addOption(timeoutOption('10m'))
-    .addOption(dryRunOption())
+    .addOption(new Option('--dry-run [mode]', 'print what would be sent: client (reads the backup, writes nothing) or server (validated by the API server)'))
     .addOption(outputOption(['table', 'json', 'yaml']))
   withClusterFlags(cmd)
   cmd.options.find((o) => o.long === '--namespace')!.description = 'namespace of the new instance (default: dbaas-<new-name>)'

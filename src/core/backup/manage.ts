@@ -4,6 +4,7 @@ import type { ClusterFlags, Deps } from '../../deps.ts'
 import { PreconditionError } from '../../errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import { INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
+import { waitFor } from '../../k8s/wait.ts'
 import { BACKUP_SELECTOR, findBackup, listBackupObjects } from './common.ts'
 import { backupCredentialsName, isExpired, toBackupView, type BackupView } from './model.ts'
 
@@ -47,6 +48,22 @@ export interface BackupDeleteOptions {
   namespace?: string | undefined
   cluster: ClusterFlags
   dryRun: boolean
+  /** Wait until the snapshot controller has released its finalizers and the VolumeSnapshot is gone. */
+  wait?: boolean
+  timeoutMs?: number
+}
+
+/** The snapshot controller removes its finalizers (and the physical snapshot, per deletionPolicy) before the object goes. */
+async function waitGone(kube: Kube, ns: string, names: string[], timeoutMs: number, deps: Deps): Promise<void> {
+  if (names.length === 0) return
+  deps.ui.step(`Waiting for ${names.length === 1 ? `backup ${names[0]}` : `${names.length} backups`} to be gone`)
+  const want = new Set(names)
+  await waitFor(kube, R.volumeSnapshots, ns, { labelSelector: BACKUP_SELECTOR }, (items) => (items.some((i) => want.has(i.metadata.name)) ? undefined : true), {
+    timeoutMs,
+    signal: deps.signal,
+    describe: (items) => `still there: ${items.filter((i) => want.has(i.metadata.name)).map((i) => `volumesnapshot/${i.metadata.name} (finalizers: ${(i.metadata as { finalizers?: string[] }).finalizers?.join(', ') ?? 'none'})`).join(', ')}`,
+    timeoutHint: 'the snapshot controller has not finished deleting it; `kubectl describe volumesnapshot` says why',
+  })
 }
 
 export interface BackupDeleteResult {
@@ -89,6 +106,8 @@ export async function deleteBackup(vs: KubeObject, o: BackupDeleteOptions, deps:
   await kube.deleteIfExists(R.volumeSnapshots, ns, name)
   // Owned by the snapshot (garbage-collected anyway); removed now so nothing lingers for the collector.
   await kube.deleteIfExists(R.secrets, ns, backupCredentialsName(name))
+  if (o.wait !== false) await waitGone(kube, ns, [name], o.timeoutMs ?? 120_000, deps)
+  deps.ui.done()
   return { name, namespace: ns, dryRun: false, deleted }
 }
 
@@ -97,6 +116,8 @@ export interface PruneOptions {
   namespace?: string | undefined
   instance?: string | undefined
   dryRun: boolean
+  wait?: boolean
+  timeoutMs?: number
 }
 
 export interface PruneResult {
@@ -118,6 +139,11 @@ export async function pruneBackups(o: PruneOptions, deps: Deps): Promise<PruneRe
       await kube.deleteIfExists(R.secrets, vs.metadata.namespace, backupCredentialsName(vs.metadata.name))
     }
     deleted.push(toBackupView(vs, now))
+  }
+  if (!o.dryRun && o.wait !== false) {
+    const byNs = new Map<string, string[]>()
+    for (const vs of expired) byNs.set(vs.metadata.namespace ?? '', [...(byNs.get(vs.metadata.namespace ?? '') ?? []), vs.metadata.name])
+    for (const [ns, names] of byNs) await waitGone(kube, ns, names, o.timeoutMs ?? 120_000, deps)
   }
   deps.ui.done()
   return { dryRun: o.dryRun, deleted, kept: found.items.length - expired.length }

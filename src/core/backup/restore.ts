@@ -251,6 +251,15 @@ function objectsFor(p: RestorePlan, o: RestoreOptions): { content?: KubeObject; 
   return { ...(content ? { content } : {}), ...(snapshot ? { snapshot } : {}), pvc }
 }
 
+async function waitGone(kube: Kube, r: typeof R.volumeSnapshots | typeof R.volumeSnapshotContents, ns: string | undefined, name: string, timeoutMs: number, deps: Deps): Promise<void> {
+  await waitFor(kube, r, ns, { fieldSelector: `metadata.name=${name}` }, (items) => (items.length === 0 ? true : undefined), {
+    timeoutMs,
+    signal: deps.signal,
+    describe: () => `${r.kind} ${ns ? `${ns}/` : ''}${name} is still being deleted by the snapshot controller`,
+    timeoutHint: 'the restored instance is ready and does not need it; remove it later with kubectl',
+  })
+}
+
 async function waitPvcBound(kube: Kube, ns: string, name: string, timeoutMs: number, deps: Deps): Promise<void> {
   await waitFor(kube, R.pvcs, ns, { fieldSelector: `metadata.name=${name}` }, (items) => (items[0]?.status?.phase === 'Bound' ? true : undefined), {
     timeoutMs,
@@ -382,6 +391,9 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
     deps.ui.step('Removing the helper snapshot')
     if (await kube.deleteIfExists(R.volumeSnapshots, o.namespace, p.helperName)) removed.push(`volumesnapshot/${o.namespace}/${p.helperName}`)
     if (await kube.deleteIfExists(R.volumeSnapshotContents, undefined, p.contentName)) removed.push(`volumesnapshotcontent/${p.contentName}`)
+    // Both carry the snapshot controller's finalizers: gone once it has let go (Retain keeps the physical snapshot).
+    await waitGone(kube, R.volumeSnapshots, o.namespace, p.helperName, o.timeoutMs, deps)
+    await waitGone(kube, R.volumeSnapshotContents, undefined, p.contentName, o.timeoutMs, deps)
   }
   deps.ui.done()
   return {
