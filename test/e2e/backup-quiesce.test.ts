@@ -1,0 +1,113 @@
+// Issue 5, "Done means" 4: --quiesce runs the engine's statement in the lab's real database, reached through
+// exec into the simulated pod. PostgreSQL: the requested-checkpoint counter moves. MariaDB: FLUSH TABLES
+// WITH READ LOCK is requested before the snapshot exists, and a writer stays blocked until the snapshot is cut.
+import { execa } from 'execa'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { kubectl, kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
+import { labDatabases, mariadbAdmin, psqlAdmin } from '../lab/fixtures/database.ts'
+import { labOnly } from '../lab/tags.ts'
+import { cleanupInstance, dbaas, dbaasOk } from './helpers.ts'
+
+const lab = labOnly('observes the quiesce statements in the lab\'s own databases')
+
+lab.describe('backup create --quiesce, PostgreSQL', () => {
+  const name = uniqueName('bkqpg')
+  beforeAll(async () => void (await dbaasOk(['create', 'pg', name, '--storage', '1Gi'])))
+  afterAll(() => cleanupInstance(name))
+
+  lab.it('runs CHECKPOINT in the database before the snapshot', async () => {
+    const count = async () => Number((await psqlAdmin(['select checkpoints_req from pg_stat_bgwriter'])).trim())
+    const before = await count()
+    const v = (await dbaasOk(['backup', 'create', name, '--quiesce', '-o', 'json'])).json()
+    expect(v).toMatchObject({ ready: true, quiesced: 'checkpoint' })
+    expect(await count()).toBeGreaterThan(before)
+    // Without --quiesce, no CHECKPOINT is requested by dbaas (the counter may still move on its own, so only the record is checked).
+    const plain = (await dbaasOk(['backup', 'create', name, '--name', `${name}-plain`, '-o', 'json'])).json()
+    expect(plain.quiesced).toBe('none')
+  })
+})
+
+lab.describe('backup create --quiesce, MariaDB', () => {
+  const name = uniqueName('bkqmy')
+  const ns = `dbaas-${name}`
+  const db = `bq_${name.replaceAll('-', '_')}`
+  const pwd = labDatabases.mariadb.adminPassword
+  const client = (sql: string) =>
+    execa('mariadb', ['--no-defaults', '--protocol=tcp', '-h', '127.0.0.1', '-P', String(labDatabases.mariadb.port), '-u', 'root', '-N', '-B', '-e', sql], {
+      env: { ...process.env, MYSQL_PWD: pwd },
+      reject: false,
+    })
+  const processlist = async () =>
+    (await mariadbAdmin('select state, info from information_schema.processlist where info is not null'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [state, info] = l.split('\t')
+        return { state: state ?? '', info: info ?? '' }
+      })
+  const comCount = async (v: string) => Number((await mariadbAdmin(`show global status like '${v}'`)).split('\t')[1])
+
+  beforeAll(async () => {
+    await dbaasOk(['create', 'mariadb', name, '--storage', '1Gi'])
+    // The database "inside the pod" is the lab's MariaDB: the instance's root password is made to be its own.
+    await kubectlOk(['-n', ns, 'patch', 'secret', `${name}-credentials`, '-p', JSON.stringify({ stringData: { 'root-password': pwd } })])
+    await mariadbAdmin(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (id int);`)
+  })
+  afterAll(async () => {
+    await mariadbAdmin(`DROP DATABASE IF EXISTS ${db}`)
+    await cleanupInstance(name)
+  })
+
+  lab.it('holds FLUSH TABLES WITH READ LOCK in one session until the snapshot is cut', async () => {
+    const backup = `${name}-q`
+    const unlocksBefore = await comCount('Com_unlock_tables')
+    // 1. Our own table lock makes dbaas's FLUSH TABLES WITH READ LOCK wait where we can see it.
+    const holder = client(`LOCK TABLES ${db}.t WRITE; SELECT SLEEP(3); UNLOCK TABLES;`)
+    await waitFor('the test\'s table lock', 10_000, async () => (await processlist()).some((p) => p.info.startsWith('SELECT SLEEP(3)')), 50)
+    const run = dbaas(['backup', 'create', name, '--quiesce', '--name', backup, '-o', 'json'])
+    await waitFor('dbaas to request the global read lock', 20_000, async () => (await processlist()).some((p) => p.info === 'FLUSH TABLES WITH READ LOCK'), 50)
+    // The lock is requested before the snapshot exists.
+    expect((await kubectl(['get', 'volumesnapshot', backup, '-n', ns, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('')
+    await holder
+    // 2. Once dbaas holds the lock, a writer blocks on it…
+    await waitFor('the global read lock to be granted', 20_000, async () => !(await processlist()).some((p) => p.info === 'FLUSH TABLES WITH READ LOCK'), 20)
+    const writer = client(`INSERT INTO ${db}.t VALUES (1)`)
+    let writerDone = false
+    void writer.then(() => (writerDone = true))
+    let sawBlocked = false
+    await waitFor(
+      'the writer to block or finish',
+      20_000,
+      async () => {
+        if ((await processlist()).some((p) => p.info.startsWith(`INSERT INTO ${db}.t`) && /lock/i.test(p.state))) sawBlocked = true
+        return sawBlocked || writerDone
+      },
+      20,
+    )
+    const w = await writer
+    // …and gets through only after the snapshot was cut.
+    const vs = await kubectlJson(['get', 'volumesnapshot', backup, '-n', ns])
+    expect(w.exitCode, String(w.stderr)).toBe(0)
+    expect(sawBlocked).toBe(true)
+    expect(vs.status.creationTime ?? (vs.status.readyToUse ? 'ready' : undefined)).toBeTruthy()
+    const r = await run
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({ name: backup, ready: true, quiesced: 'read-lock' })
+    expect(await comCount('Com_unlock_tables')).toBeGreaterThan(unlocksBefore)
+    // The session is gone: nothing of dbaas's is left holding or waiting.
+    expect((await processlist()).filter((p) => /FLUSH TABLES|UNLOCK/.test(p.info))).toEqual([])
+  })
+
+  lab.it('refuses with nothing created when the lock cannot be taken (wrong root password)', async () => {
+    await kubectlOk(['-n', ns, 'patch', 'secret', `${name}-credentials`, '-p', JSON.stringify({ stringData: { 'root-password': 'not-the-password' } })])
+    try {
+      const r = await dbaas(['backup', 'create', name, '--quiesce', '--name', `${name}-bad`])
+      expect(r.exitCode).toBe(1)
+      expect(r.stderr).toMatch(/FLUSH TABLES WITH READ LOCK .*failed.*nothing was created/)
+      expect((await kubectl(['get', 'volumesnapshot', `${name}-bad`, '-n', ns, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('')
+      expect((await kubectl(['get', 'secret', `dbaas-backup-${name}-bad`, '-n', ns, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('')
+    } finally {
+      await kubectlOk(['-n', ns, 'patch', 'secret', `${name}-credentials`, '-p', JSON.stringify({ stringData: { 'root-password': pwd } })])
+    }
+  })
+})
