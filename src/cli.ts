@@ -8,6 +8,7 @@ import { connectionCommand } from './commands/connection.ts'
 import { createCommand } from './commands/create.ts'
 import { deleteCommand } from './commands/delete.ts'
 import { doctorCommand } from './commands/doctor.ts'
+import { interactiveCommand } from './commands/interactive.ts'
 import { rbacCommand } from './commands/rbac.ts'
 import { enginesCommand } from './commands/engines.ts'
 import { haCommand } from './commands/ha.ts'
@@ -35,7 +36,7 @@ export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command
     ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), connectCommand(deps), logsCommand(deps), deleteCommand(deps)]],
     ['High availability:', [haCommand(deps)]],
     ['Backups:', [backupCommand(deps), restoreCommand(deps)]],
-    ['Setup:', [doctorCommand(deps), rbacCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
+    ['Setup:', [interactiveCommand(deps), doctorCommand(deps), rbacCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
   ]
   for (const [group, cmds] of groups) {
     for (const c of cmds) {

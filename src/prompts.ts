@@ -1,10 +1,72 @@
-// Prompts, only ever on a terminal. @inquirer/prompts is loaded when a prompt is actually shown.
+// Prompts, only ever on a terminal. Flows talk to a Prompter: the inquirer one in production (loaded when a
+// prompt is actually shown, drawing on stderr so stdout stays the command's result), a fake in tests.
 import type { Deps } from './deps.ts'
+import { InterruptedError } from './errors.ts'
+
+export interface Choice<T> {
+  name: string
+  value: T
+  description?: string | undefined
+}
+
+export interface Prompter {
+  select<T>(o: { message: string; choices: Array<Choice<T>>; default?: T | undefined }): Promise<T>
+  input(o: { message: string; default?: string | undefined; validate?: (value: string) => Promise<true | string> | true | string }): Promise<string>
+  confirm(o: { message: string; default?: boolean }): Promise<boolean>
+  /** A list filtered as the user types (for long lists such as instances). */
+  search<T>(o: { message: string; choices: Array<Choice<T>> }): Promise<T>
+}
+
+/** Ctrl-C (or a closed terminal) inside a prompt is an interruption: exit 130, nothing done. */
+function interrupted(err: unknown): never {
+  const name = (err as Error)?.name
+  if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') {
+    throw new InterruptedError('cancelled; nothing was done')
+  }
+  throw err
+}
+
+export async function inquirerPrompter(deps: Pick<Deps, 'signal'>, output: NodeJS.WritableStream = process.stderr): Promise<Prompter> {
+  const inq = await import('@inquirer/prompts')
+  const ctx = { output, signal: deps.signal }
+  return {
+    select: <T>(o: { message: string; choices: Array<Choice<T>>; default?: T | undefined }) =>
+      inq
+        .select<T>({ message: o.message, choices: o.choices, pageSize: 12, ...(o.default !== undefined ? { default: o.default } : {}) }, ctx)
+        .catch(interrupted),
+    input: (o) =>
+      inq
+        .input(
+          {
+            message: o.message,
+            ...(o.default !== undefined ? { default: o.default } : {}),
+            ...(o.validate ? { validate: o.validate } : {}),
+          },
+          ctx,
+        )
+        .catch(interrupted),
+    confirm: (o) => inq.confirm({ message: o.message, default: o.default ?? true }, ctx).catch(interrupted),
+    search: <T>(o: { message: string; choices: Array<Choice<T>> }) =>
+      inq
+        .search<T>(
+          {
+            message: o.message,
+            pageSize: 12,
+            source: (term) => {
+              const t = (term ?? '').toLowerCase()
+              return o.choices.filter((c) => c.name.toLowerCase().includes(t))
+            },
+          },
+          ctx,
+        )
+        .catch(interrupted),
+  }
+}
 
 /** Asks to type the name to confirm a destructive action (kbcli and GitHub style). */
 export async function confirmByName(name: string, what: string, deps: Deps): Promise<boolean> {
   const { input } = await import('@inquirer/prompts')
   deps.printer.note(`This deletes the ${what}.`)
-  const typed = await input({ message: `Type the instance name (${name}) to confirm:` }, { output: process.stderr })
+  const typed = await input({ message: `Type the instance name (${name}) to confirm:` }, { output: process.stderr }).catch(interrupted)
   return typed.trim() === name
 }

@@ -13,6 +13,7 @@ import {
   validateStorage,
 } from '../core/names.ts'
 import { engines, getEngine, resolveVersion } from '../engines/registry.ts'
+import { promptCreate } from './interactive.ts'
 import { instanceColumns } from './list.ts'
 import { clusterFlags, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
@@ -105,10 +106,14 @@ export function createCommand(deps: Deps): Command {
     ['MariaDB in an existing namespace, password from a secret store', 'vault read -field=pw secret/db | dbaas create mariadb wiki -n team-a --password-stdin'],
     ['See what would be created, without a cluster', 'dbaas create postgres demo --dry-run=client'],
   ])
-  return cmd.action(async (engine: string | undefined, name: string | undefined, raw: RawCreate) => {
+  return cmd.action(async (engine: string | undefined, name: string | undefined, raw: RawCreate, self: Command) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
+    // On a terminal, missing arguments are asked for (commands/interactive.ts); elsewhere they are usage errors.
+    const guided = await promptCreate(engine, name, raw, fmt, self, deps)
+    if (guided) ({ engine, name } = guided)
     const opts = await completeCreate(engine, name, raw, deps)
     const result = await createInstance(opts, await withProgress(deps, fmt))
     printCreateResult(result, fmt, deps)
+    if (guided) deps.printer.note(`To do the same in a script:\n  ${guided.command}`)
   })
 }

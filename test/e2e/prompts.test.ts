@@ -1,0 +1,172 @@
+// Prompt flows in a real terminal: tmux runs dbaas against the lab, send-keys answers the prompts,
+// capture-pane reads the screen, and the API shows what was created. And the no-TTY rules: piped stdin and
+// CI=true never prompt; missing arguments exit 2 naming them.
+import { execa } from 'execa'
+import { afterAll, describe, expect, it } from 'vitest'
+import { kubectl, kubectlJson, labInfo, uniqueName } from '../lab/fixtures/lab.ts'
+import { cleanupInstance, cliPath, dbaas } from './helpers.ts'
+
+const hasTmux = (await execa('tmux', ['-V'], { reject: false })).exitCode === 0
+
+class Terminal {
+  readonly session = uniqueName('dbaas-tty')
+  static async start(args: string[]): Promise<Terminal> {
+    const t = new Terminal()
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+    const cmd = `env -u CI NO_COLOR=1 KUBECONFIG=${q(labInfo().kubeconfig)} ${q(process.execPath)} ${q(cliPath)} ${args.map(q).join(' ')}; echo EXIT=$?; sleep 600`
+    const r = await execa('tmux', ['new-session', '-d', '-s', t.session, '-x', '200', '-y', '50', cmd], { reject: false })
+    if (r.exitCode !== 0) throw new Error(`tmux: ${r.stderr}`)
+    return t
+  }
+  async screen(): Promise<string> {
+    return String((await execa('tmux', ['capture-pane', '-p', '-J', '-S', '-200', '-t', this.session])).stdout)
+  }
+  async waitFor(re: RegExp, timeoutMs = 60_000): Promise<string> {
+    const end = Date.now() + timeoutMs
+    for (;;) {
+      const s = await this.screen()
+      if (re.test(s)) return s
+      if (Date.now() > end) throw new Error(`screen never matched ${re}:\n${s}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  async keys(...keys: string[]): Promise<void> {
+    await execa('tmux', ['send-keys', '-t', this.session, ...keys])
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  async type(text: string): Promise<void> {
+    await execa('tmux', ['send-keys', '-t', this.session, '-l', text])
+  }
+  async close(): Promise<void> {
+    await execa('tmux', ['kill-session', '-t', this.session], { reject: false })
+  }
+}
+
+describe('no terminal: never prompt', () => {
+  it('CI=true with stdin a pipe: create without arguments exits 2 naming the engine', async () => {
+    const r = await dbaas(['create'], { input: '' })
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('missing argument: engine')
+  })
+
+  it('without CI but with piped stdin: create <engine> exits 2 naming the name', async () => {
+    const r = await execa(process.execPath, [cliPath, 'create', 'postgres'], { reject: false, input: '', env: { CI: '', NO_COLOR: '1' } })
+    expect(r.exitCode).toBe(2)
+    expect(String(r.stderr)).toContain('missing argument: name')
+  })
+
+  it('interactive refuses without a terminal', async () => {
+    const r = await dbaas(['interactive'])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('needs a terminal')
+  })
+})
+
+describe.skipIf(!hasTmux)('prompts in a terminal (tmux)', () => {
+  const name = uniqueName('guided')
+  const other = uniqueName('menu')
+  afterAll(async () => {
+    await cleanupInstance(name)
+    await cleanupInstance(other)
+  })
+
+  it('create without arguments asks, validates the name live, shows the command, confirms and creates', async () => {
+    const t = await Terminal.start(['create'])
+    try {
+      await t.waitFor(/\? Engine/)
+      await t.keys('Down', 'Down', 'Enter') // MariaDB
+      await t.waitFor(/\? Name/)
+      await t.type('Bad_Name')
+      await t.keys('Enter')
+      await t.waitFor(/is not valid/)
+      for (let i = 0; i < 8; i++) await t.keys('BSpace')
+      await t.type(name)
+      await t.keys('Enter')
+      await t.waitFor(/\? MariaDB version/)
+      await t.keys('Down', 'Enter') // the second version listed
+      await t.waitFor(/\? Size/)
+      await t.keys('Down', 'Enter') // medium
+      await t.waitFor(/\? Storage class/)
+      await t.keys('Enter') // the cluster default
+      const s = await t.waitFor(/\? Create MariaDB/)
+      expect(s).toContain(`dbaas create mariadb ${name} --version 11.8 --storage 50Gi --cpu 1 --memory 2Gi`)
+      await t.keys('Enter')
+      const done = await t.waitFor(/EXIT=\d+/, 120_000)
+      expect(done).toContain('EXIT=0')
+      expect(done).toMatch(new RegExp(`instance "${name}" created`))
+      expect(done).toMatch(/To do the same in a script:\s+dbaas create mariadb/)
+    } finally {
+      await t.close()
+    }
+    const sts = await kubectlJson(['get', 'statefulset', name, '-n', `dbaas-${name}`])
+    expect(sts.metadata.labels['dbaas.io/engine']).toBe('mariadb')
+    expect(sts.metadata.labels['dbaas.io/engine-version']).toBe('11.8')
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi')
+    expect(sts.spec.template.spec.containers[0].resources.requests).toMatchObject({ cpu: '1', memory: '2Gi' })
+  })
+
+  it('a name already taken is refused while typing', async () => {
+    const t = await Terminal.start(['create', 'postgres'])
+    try {
+      await t.waitFor(/\? Name/)
+      await t.type(name)
+      await t.keys('Enter')
+      await t.waitFor(new RegExp(`"${name}" already exists in namespace dbaas-${name}`))
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('Ctrl-C at a prompt exits 130 and creates nothing', async () => {
+    const gone = uniqueName('never')
+    const t = await Terminal.start(['create', 'postgres'])
+    try {
+      await t.waitFor(/\? Name/)
+      await t.type(gone)
+      await t.keys('Enter')
+      await t.waitFor(/\? PostgreSQL version/)
+      await t.keys('C-c')
+      const s = await t.waitFor(/EXIT=\d+/)
+      expect(s).toContain('EXIT=130')
+    } finally {
+      await t.close()
+    }
+    const r = await kubectl(['get', 'namespace', `dbaas-${gone}`, '--ignore-not-found', '-o', 'name'])
+    expect(r.stdout.trim()).toBe('')
+  })
+
+  it('dbaas i: the menu creates, lists and shows an instance, then quits', async () => {
+    const t = await Terminal.start(['i'])
+    try {
+      await t.waitFor(/\? What would you like to do\?/)
+      await t.keys('Enter') // Create a database (first)
+      await t.waitFor(/\? Engine/)
+      await t.keys('Enter') // PostgreSQL
+      await t.waitFor(/\? Name/)
+      await t.type(other)
+      await t.keys('Enter')
+      await t.waitFor(/\? PostgreSQL version/)
+      await t.keys('Enter')
+      await t.waitFor(/\? Size/)
+      await t.keys('Enter')
+      await t.waitFor(/\? Storage class/)
+      await t.keys('Enter')
+      await t.waitFor(/\? Create PostgreSQL/)
+      await t.keys('Enter')
+      await t.waitFor(new RegExp(`instance "${other}" created`), 120_000)
+      await t.waitFor(/\? What would you like to do\?[\s\S]*$/)
+      await t.keys('Down', 'Down', 'Enter') // Show a database's status
+      await t.waitFor(/\? Which database\?/)
+      await t.type(other)
+      await t.waitFor(new RegExp(`❯ ${other} `))
+      await t.keys('Enter')
+      await t.waitFor(new RegExp(`\\$ dbaas status ${other} -n dbaas-${other}[\\s\\S]*Status:\\s+Ready`))
+      await t.waitFor(/\? What would you like to do\?[^\n]*\n[\s\S]*Quit/)
+      for (let i = 0; i < 6; i++) await t.keys('Down')
+      await t.keys('Enter')
+      expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=0')
+    } finally {
+      await t.close()
+    }
+  })
+})
