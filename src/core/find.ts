@@ -7,6 +7,7 @@ import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { instanceSelector } from '../k8s/labels.ts'
 import { groupInstances, type InstanceParts } from './instances.ts'
 import { defaultNamespace } from './names.ts'
+import { notFoundSuggesting } from './did-you-mean.ts'
 
 export interface FindOptions {
   name: string
@@ -50,7 +51,7 @@ export async function findInstance(kube: Kube, opts: FindOptions): Promise<Insta
   const { name } = opts
   if (opts.namespace) {
     const parts = await partsIn(kube, name, opts.namespace)
-    if (!parts) throw notFound(name, opts.namespace)
+    if (!parts) throw await notFoundSuggesting(kube, name, opts.namespace, notFound(name, opts.namespace))
     return parts
   }
   const found = await namespacesOf(kube, name)
@@ -68,7 +69,7 @@ export async function findInstance(kube: Kube, opts: FindOptions): Promise<Insta
       hint: 'you may not list across namespaces: pass -n with the instance\'s namespace',
     })
   }
-  if (found.namespaces.length === 0) throw notFound(name)
+  if (found.namespaces.length === 0) throw await notFoundSuggesting(kube, name, undefined, notFound(name))
   if (found.namespaces.length > 1) {
     throw new UsageError(`instance "${name}" exists in several namespaces: ${found.namespaces.join(', ')}`, {
       hint: `pick one with -n, e.g. dbaas … ${name} -n ${found.namespaces[0]}`,

@@ -59,6 +59,16 @@ describe('completion', () => {
     expect(Date.now() - t0).toBeLessThan(10_000)
   })
 
+  it('did you mean: a mistyped instance name and a mistyped subcommand', async () => {
+    const typo = name.slice(0, -1)
+    const r = await dbaas(['status', typo])
+    expect(r.exitCode).toBe(3)
+    expect(r.stderr).toContain(`did you mean "${name}"`)
+    const sub = await dbaas(['stauts', name])
+    expect(sub.exitCode).toBe(2)
+    expect(sub.stderr).toContain('(Did you mean status?)')
+  })
+
   it('kubectl_complete-dbaas speaks cobra\'s protocol for `kubectl dbaas <TAB>`', async () => {
     const bin = new URL('../../bin/kubectl_complete-dbaas', import.meta.url).pathname
     const r = await execa(bin, ['status', name], { env: { KUBECONFIG: labInfo().kubeconfig }, reject: false })
