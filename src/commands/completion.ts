@@ -167,7 +167,12 @@ export async function completeWords(program: Command, words: string[], deps: Dep
   if (name === 'command') return { items: program.commands.filter((c) => !hidden(c)).map((c) => ({ value: c.name(), description: c.description() })), directive: Directive.noFileComp }
   if (/backup/i.test(name)) return { items: await liveBackups(w.flags, deps), directive: Directive.noFileComp }
   if (w.cmd.name() === 'create' && name === 'name') return none
-  if (/name|instance|source|target/i.test(name)) return { items: await liveInstances(w.flags, deps), directive: Directive.noFileComp }
+  if (/name|instance|source|target|cluster/i.test(name)) {
+    let under: Command | null = w.cmd
+    while (under && under.parent && under.parent.parent) under = under.parent
+    const kind = under?.name() === 'ha' ? 'ha-cluster' : w.cmd.parent?.name() === 'backup' ? 'instance' : undefined
+    return { items: await liveInstances(w.flags, deps, kind), directive: Directive.noFileComp }
+  }
   return none
 }
 

@@ -46,7 +46,7 @@ export function connectCommand(deps: Deps): Command {
   examples(cmd, [
     ['A psql (or mysql/mariadb) shell on the instance', 'dbaas connect orders'],
     ['Run one statement', "dbaas connect orders -- -c 'select version()'"],
-    ['Keep a forward on local port 15432 for a GUI or an app', 'dbaas connect orders --forward-only --port 15432 --show-password'],
+    ['Keep a forward on local port 25432 for a GUI or an app', 'dbaas connect orders --forward-only --port 25432 --show-password'],
   ])
   return cmd.action(async (name: string, clientArgs: string[], raw: RawConnect) => {
     let port = 0

@@ -33,10 +33,11 @@ export function completionCluster(flags: ClusterFlags): ClusterFlags {
   return { ...flags, requestTimeout: flags.requestTimeout ?? '5s' }
 }
 
-export function liveInstances(flags: ClusterFlags, deps: Deps): Promise<Candidate[]> {
+/** Instance names; `kind` narrows to single instances or HA clusters (the `ha` verbs). */
+export function liveInstances(flags: ClusterFlags, deps: Deps, kind?: 'instance' | 'ha-cluster'): Promise<Candidate[]> {
   return quietly(async () => {
     const res = await listInstances({ cluster: completionCluster(flags), namespace: flags.namespace }, deps)
-    return res.items.map((i) => ({ value: i.name, description: `${i.engine} ${i.version}, ${i.status}, ${i.namespace}` }))
+    return res.items.filter((i) => !kind || (i as { kind?: string }).kind === kind).map((i) => ({ value: i.name, description: `${i.engine} ${i.version}, ${i.status}, ${i.namespace}` }))
   })
 }
 
