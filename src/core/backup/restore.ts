@@ -104,6 +104,26 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
     })
   }
 
+  const cross = o.namespace !== backupNs
+  if (cross) {
+    // Before anything is written: may this user create cluster-scoped VolumeSnapshotContents?
+    const denied = await kube.denied([
+      { verb: 'get', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
+      { verb: 'create', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
+      { verb: 'delete', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
+    ])
+    if (denied.length) {
+      throw new ClusterError(
+        'forbidden',
+        `restoring into another namespace needs cluster-wide access to VolumeSnapshotContents (${denied.map((d) => d.verb).join(', ')}), which you do not have; nothing was created`,
+        {
+          hint: `restore into the backup's own namespace, which needs none: \`dbaas restore ${o.backup} --to ${o.to} -n ${backupNs}\`; or ask a cluster admin for that access`,
+          details: { denied },
+        },
+      )
+    }
+  }
+
   // The target must not exist: neither an instance nor the data PVC the StatefulSet would adopt.
   try {
     await findInstance(kube, { name: o.to, namespace: o.namespace })
@@ -112,7 +132,8 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
       hint: 'pick another --to name',
     })
   } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err
+    // A namespace the user may not read holds nothing of theirs; the access checks below say what they may do.
+    if (!(err instanceof NotFoundError) && !(err instanceof ClusterError && err.code === 'forbidden')) throw err
   }
   const [pvc, nsObj, secret] = await Promise.all([
     orForbidden(kube.find(R.pvcs, o.namespace, restorePvcName(o.to))),
@@ -137,7 +158,6 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
 
   const storage = validateStorage(o.storage ?? ann[BACKUP_ANN.storage] ?? '10Gi')
   const storageClass = o.storageClass ?? ann[BACKUP_ANN.storageClass]
-  const cross = o.namespace !== backupNs
   const contentName = vs.status?.boundVolumeSnapshotContentName as string | undefined
   const content = cross || !ann[BACKUP_ANN.driver] ? (contentName ? await orForbidden(kube.find(R.volumeSnapshotContents, undefined, contentName)) : undefined) : undefined
   const contentObj = content && content !== 'forbidden' ? content : undefined
@@ -156,22 +176,6 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
   }
 
   if (cross) {
-    // Before anything is written: may this user create cluster-scoped VolumeSnapshotContents?
-    const denied = await kube.denied([
-      { verb: 'get', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
-      { verb: 'create', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
-      { verb: 'delete', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
-    ])
-    if (denied.length || content === 'forbidden') {
-      throw new ClusterError(
-        'forbidden',
-        `restoring into another namespace needs cluster-wide access to VolumeSnapshotContents (${(denied.length ? denied : [{ verb: 'get' }]).map((d) => d.verb).join(', ')}), which you do not have; nothing was created`,
-        {
-          hint: `restore into the backup's own namespace, which needs none: \`dbaas restore ${o.backup} --to ${o.to} -n ${backupNs}\`; or ask a cluster admin for that access`,
-          details: { denied },
-        },
-      )
-    }
     if (!contentObj?.status?.snapshotHandle) {
       throw new PreconditionError(`the backup's VolumeSnapshotContent ${contentName ?? '<none>'} has no snapshotHandle yet; nothing was created`, { hint: 'try again in a moment' })
     }
