@@ -7,6 +7,7 @@ import { createBackup, type BackupCreateOptions, type BackupCreateResult } from 
 import { deleteBackup, listBackups, planBackupDelete, pruneBackups, type BackupDeleteOptions } from '../core/backup/manage.ts'
 import { expiresIn, parseRetention, type BackupView } from '../core/backup/model.ts'
 import { age, type Column } from '../output/output.ts'
+import { promptBackupCreate } from './interactive.ts'
 import { clusterFlags, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 export function backupColumns(now: number): Column<BackupView>[] {
@@ -55,7 +56,7 @@ function printCreate(r: BackupCreateResult, fmt: string, deps: Deps): void {
 function createSub(deps: Deps): Command {
   const cmd = new Command('create')
     .description('Take a backup: a CSI VolumeSnapshot of the instance\'s data volume, with a copy of its credentials')
-    .argument('<instance>', 'instance to back up')
+    .argument('[instance]', 'instance to back up (asked for on a terminal)')
     .option('--name <name>', 'backup name (default: <instance>-<UTC timestamp>)')
     .option('--class <class>', 'VolumeSnapshotClass (default: the default class of the volume\'s CSI driver)')
     .option('--retention <duration>', 'keep it this long, e.g. 12h, 7d, 2w; `backup prune` deletes it afterwards (default: forever)')
@@ -70,8 +71,9 @@ function createSub(deps: Deps): Command {
     ['Quiesced first, kept a week, with a name of your own', 'dbaas backup create orders --quiesce --retention 7d --name orders-before-migration'],
     ['What would be sent (the instance is read, nothing is written)', 'dbaas backup create orders --dry-run=client'],
   ])
-  return cmd.action(async (instance: string, raw: RawCreate) => {
+  return cmd.action(async (instanceArg: string | undefined, raw: RawCreate) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
+    const instance = await promptBackupCreate(instanceArg, raw, fmt, deps) // commands/interactive.ts: asks on a terminal
     const opts: BackupCreateOptions = {
       instance: validateName(instance),
       namespace: raw.namespace,

@@ -13,6 +13,7 @@ import { haConnection, haEnvLines, haList, haStatus } from '../core/ha/read.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../core/names.ts'
 import { age, type Column } from '../output/output.ts'
 import { confirmByName } from '../prompts.ts'
+import { promptFailover } from './interactive.ts'
 import { clusterFlags, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 
@@ -250,7 +251,7 @@ function failoverCmd(deps: Deps): Command {
   const cmd = new Command('failover')
     .alias('switchover')
     .description('Switch the primary over to a standby and wait until it is primary and the cluster healthy')
-    .argument('<name>', 'cluster name')
+    .argument('[name]', 'cluster name (asked for on a terminal, with the standby)')
     .option('--to <instance>', 'the standby to promote: its name (orders-2) or ordinal (2); default: the ready standby with the lowest ordinal')
     .option('--force', "simulate a primary failure: delete the primary's pod and wait for the operator's automatic failover")
     .addOption(timeoutOption('5m'))
@@ -261,8 +262,9 @@ function failoverCmd(deps: Deps): Command {
     ['Promote instance 3', 'dbaas ha failover orders --to 3'],
     ['Kill the primary and watch the operator fail over', 'dbaas ha failover orders --force --timeout 2m'],
   ])
-  return cmd.action(async (name: string, raw: RawHa & { to?: string; force?: boolean; timeout: string }) => {
+  return cmd.action(async (nameArg: string | undefined, raw: RawHa & { to?: string; force?: boolean; timeout: string }) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
+    const name = await promptFailover(nameArg, raw, fmt, deps) // commands/interactive.ts: asks on a terminal
     const r = await failover({ ...target(name, raw), to: raw.to, force: raw.force === true, timeoutMs: parseDuration(raw.timeout) }, await withProgress(deps, fmt))
     if (fmt === 'json' || fmt === 'yaml') return deps.printer.data(r, fmt)
     if (r.action === 'already-primary') deps.printer.line(`${r.primary} is already the primary of "${r.name}"; nothing to do`)

@@ -127,3 +127,125 @@ export function interactiveCommand(deps: Deps): Command {
     }
   })
 }
+
+// ---- restore, backup create and ha failover: the same "ask on a terminal, usage error elsewhere" rule ----
+
+const q = (s: string) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+
+async function confirmCommand(prompter: Prompter, deps: Deps, command: string[], question: string): Promise<void> {
+  const line = command.map(q).join(' ')
+  deps.printer.note(`The same without prompts:\n  ${line}`)
+  if (!(await prompter.confirm({ message: question, default: true }))) throw new InterruptedError('cancelled; nothing was done', { hint: `run it later with: ${line}` })
+}
+
+/**
+ * `dbaas restore [backup] --to <new-name>`: on a terminal, picks the backup from a list and asks for the new
+ * name (validated live); elsewhere a missing backup is a usage error. Fills raw.to and raw.backupNamespace.
+ */
+export async function promptRestore(
+  backup: string | undefined,
+  raw: RawClusterFlags & { to?: string; backupNamespace?: string },
+  fmt: string,
+  deps: Deps,
+  prompter?: Prompter,
+): Promise<string> {
+  if (backup && raw.to) return backup
+  if (!deps.interactive || fmt !== 'table') {
+    if (!backup) throw new UsageError('missing argument: backup', { hint: '`dbaas backup list` shows the backups; then dbaas restore <backup> --to <new-name>' })
+    return backup
+  }
+  const pr = prompter ?? (await inquirerPrompter(deps))
+  const cluster = clusterFlags(raw)
+  if (!backup) {
+    const { listBackups } = await import('../core/backup/manage.ts')
+    const res = await listBackups({ cluster: { ...cluster, namespace: undefined }, namespace: raw.backupNamespace }, deps)
+    const ready = res.items.filter((b) => b.ready)
+    if (ready.length === 0) throw new UsageError('there is no ready backup to restore', { hint: 'take one with `dbaas backup create <instance>`' })
+    const b = await pr.search({
+      message: 'Backup to restore (type to filter)',
+      choices: ready.map((x) => ({ name: `${x.name}  (${x.instance}, ${x.engine}${x.version ? ` ${x.version}` : ''}, ${x.size ?? '?'}, namespace ${x.namespace})`, value: x })),
+    })
+    backup = b.name
+    raw.backupNamespace = b.namespace
+  }
+  if (!raw.to) {
+    const { nameTaken } = await import('../core/guided-create.ts')
+    const { validateName } = await import('../core/names.ts')
+    raw.to = (
+      await pr.input({
+        message: 'Name of the new instance',
+        validate: async (v) => {
+          try {
+            validateName(v.trim())
+          } catch (err) {
+            return isDbaasError(err) ? `${err.message}${err.hint ? `: ${err.hint}` : ''}` : String(err)
+          }
+          const taken = await nameTaken(v.trim(), raw.namespace, cluster, deps)
+          return taken ? `an instance "${v.trim()}" already exists in namespace ${taken}` : true
+        },
+      })
+    ).trim()
+  }
+  await confirmCommand(
+    pr,
+    deps,
+    ['dbaas', 'restore', backup, ...(raw.backupNamespace ? ['--backup-namespace', raw.backupNamespace] : []), '--to', raw.to, ...(raw.namespace ? ['-n', raw.namespace] : [])],
+    `Restore ${backup} into a new instance "${raw.to}"?`,
+  )
+  return backup
+}
+
+/** `dbaas backup create [instance]`: on a terminal, picks the instance; elsewhere a missing one is a usage error. */
+export async function promptBackupCreate(instance: string | undefined, raw: RawClusterFlags, fmt: string, deps: Deps, prompter?: Prompter): Promise<string> {
+  if (instance) return instance
+  if (!deps.interactive || fmt !== 'table') throw new UsageError('missing argument: instance', { hint: 'dbaas backup create <instance>; `dbaas list` shows them' })
+  const pr = prompter ?? (await inquirerPrompter(deps))
+  const res = await listInstances({ cluster: clusterFlags(raw), namespace: raw.namespace }, deps)
+  const items = res.items.filter((i) => (i as { kind?: string }).kind !== 'ha-cluster')
+  if (items.length === 0) throw new UsageError('there is no instance to back up', { hint: 'create one with `dbaas create`' })
+  const inst = await pr.search({
+    message: 'Instance to back up (type to filter)',
+    choices: items.map((i) => ({ name: `${i.name}  (${i.engine} ${i.version}, ${i.status}, namespace ${i.namespace})`, value: i })),
+  })
+  raw.namespace = inst.namespace
+  await confirmCommand(pr, deps, ['dbaas', 'backup', 'create', inst.name, '-n', inst.namespace], `Back up "${inst.name}" now?`)
+  return inst.name
+}
+
+/**
+ * `dbaas ha failover [name] [--to standby]`: on a terminal without a name, picks the HA cluster and then one of
+ * its ready standbys; elsewhere a missing name is a usage error. Fills raw.to and raw.namespace.
+ */
+export async function promptFailover(
+  name: string | undefined,
+  raw: RawClusterFlags & { to?: string; skipOperatorCheck?: boolean; force?: boolean },
+  fmt: string,
+  deps: Deps,
+  prompter?: Prompter,
+): Promise<string> {
+  if (name) return name
+  if (!deps.interactive || fmt !== 'table') throw new UsageError('missing argument: name', { hint: 'dbaas ha failover <name>; `dbaas ha list` shows the HA clusters' })
+  const pr = prompter ?? (await inquirerPrompter(deps))
+  const cluster = clusterFlags(raw)
+  const { haList, haStatus } = await import('../core/ha/read.ts')
+  const clusters = (await haList({ cluster, namespace: raw.namespace, skipOperatorCheck: raw.skipOperatorCheck === true }, deps)).items
+  if (clusters.length === 0) throw new UsageError('there is no HA cluster', { hint: 'create one with `dbaas ha create`' })
+  const c = await pr.search({
+    message: 'HA cluster (type to filter)',
+    choices: clusters.map((x) => ({ name: `${x.name}  (${x.status}, primary ${x.currentPrimary ?? '?'}, ${x.ready} ready, namespace ${x.namespace})`, value: x })),
+  })
+  raw.namespace = c.namespace
+  if (!raw.to && !raw.force) {
+    const st = await haStatus({ name: c.name, namespace: c.namespace, cluster: { ...cluster, namespace: c.namespace }, skipOperatorCheck: raw.skipOperatorCheck === true }, deps)
+    const standbys = st.members.filter((m) => m.role === 'standby' && m.ready && !m.fenced)
+    if (standbys.length === 0) throw new UsageError(`HA cluster "${c.name}" has no ready standby to promote`, { hint: `\`dbaas ha status ${c.name} -n ${c.namespace}\` shows its instances` })
+    raw.to = await pr.select({ message: 'Standby to promote', choices: standbys.map((m) => ({ name: `${m.name}${m.state ? `  (${m.state})` : ''}`, value: m.name })) })
+  }
+  await confirmCommand(
+    pr,
+    deps,
+    ['dbaas', 'ha', 'failover', c.name, '-n', c.namespace, ...(raw.to ? ['--to', raw.to] : []), ...(raw.force ? ['--force'] : [])],
+    raw.force ? `Kill the primary of "${c.name}" and wait for the operator's failover?` : `Switch "${c.name}" over to ${raw.to}?`,
+  )
+  return c.name
+}

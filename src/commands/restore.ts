@@ -5,6 +5,7 @@ import { restoreBackup, type RestoreOptions, type RestoreResult } from '../core/
 import { defaultNamespace, parseDuration, validateCpu, validateMemory, validateName, validateNamespace, validateStorage } from '../core/names.ts'
 import { UsageError } from '../errors.ts'
 import { instanceColumns } from './list.ts'
+import { promptRestore } from './interactive.ts'
 import { clusterFlags, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 interface RawRestore extends RawClusterFlags {
@@ -37,7 +38,7 @@ function printRestore(r: RestoreResult, fmt: string, deps: Deps): void {
 export function restoreCommand(deps: Deps): Command {
   const cmd = new Command('restore')
     .description('Restore a backup into a new instance (by default in its own namespace dbaas-<new-name>), with the source\'s credentials')
-    .argument('<backup>', 'backup name (see `dbaas backup list`)')
+    .argument('[backup]', 'backup name (see `dbaas backup list`; asked for on a terminal)')
     .option('--to <new-name>', 'name of the new instance (required)')
     .option('--backup-namespace <namespace>', 'namespace of the backup (default: found by name)')
     .option('--storage <size>', 'data volume size, at least the backup\'s (default: the backup\'s)')
@@ -55,8 +56,9 @@ export function restoreCommand(deps: Deps): Command {
     ['Into the backup\'s own namespace: needs no cluster-wide access', 'dbaas restore orders-20261125-120000 --to orders-copy -n dbaas-orders'],
     ['Bigger, and see first what would be created', 'dbaas restore orders-20261125-120000 --to orders-big --storage 50Gi --dry-run=client'],
   ])
-  return cmd.action(async (backup: string, raw: RawRestore) => {
+  return cmd.action(async (backupArg: string | undefined, raw: RawRestore) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
+    const backup = await promptRestore(backupArg, raw, fmt, deps) // commands/interactive.ts: asks on a terminal
     if (!raw.to) throw new UsageError('missing --to <new-name>', { hint: `dbaas restore ${backup} --to <new-name>` })
     const to = validateName(raw.to)
     const cluster = clusterFlags(raw)
