@@ -205,7 +205,7 @@ lab.describe('restore as a user who may not create VolumeSnapshotContents', () =
   })
 })
 
-lab.describe('no snapshot controller running (on a private lab, so the shared one keeps its controller)', () => {
+lab.describe('no snapshot controller, then no snapshot CRDs (on a private lab, so the shared one keeps both)', () => {
   let priv: PrivateLab
   const name = uniqueName('bknoctl')
   let env: NodeJS.ProcessEnv
@@ -244,5 +244,25 @@ lab.describe('no snapshot controller running (on a private lab, so the shared on
       const start = await priv.cli('start', 'snapshot-controller')
       expect(start.code, start.stderr).toBe(0)
     }
+  }, 120_000)
+
+  lab.it('without the snapshot CRDs, backup create and restore refuse with 7 and write nothing', async () => {
+    // Only this private lab loses its CRDs (and with them every snapshot in it).
+    const del = await priv.kubectl(['delete', 'crd', 'volumesnapshots.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io', 'volumesnapshotclasses.snapshot.storage.k8s.io', '--wait=true', '--timeout=60s'])
+    expect(del.code, del.stderr).toBe(0)
+    const r = await dbaas(['backup', 'create', name, '--name', `${name}-nocrd`], { env })
+    expect(r.exitCode).toBe(7)
+    expect(r.stderr).toContain('no VolumeSnapshot CRDs')
+    expect(r.stderr).toContain('external-snapshotter')
+    expect(await privWritten(`${name}-nocrd`)).toEqual([])
+    const to = uniqueName('bkto')
+    const rr = await dbaas(['restore', `${name}-b`, '--to', to], { env })
+    expect(rr.exitCode).toBe(7)
+    expect(rr.stderr).toContain('no VolumeSnapshot CRDs')
+    expect(await privWritten(to)).toEqual([])
+    // Listing says why it is empty instead of failing.
+    const list = await dbaas(['backup', 'list'], { env })
+    expect(list.exitCode).toBe(0)
+    expect(list.stderr).toContain('no VolumeSnapshot CRDs')
   }, 120_000)
 })
