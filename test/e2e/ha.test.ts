@@ -1,0 +1,411 @@
+// dbaas ha against the lab's real CloudNativePG v1.30 CRDs (schema validation, status subresource). The lab
+// runs no operator, so the operator's part is played explicitly by test/e2e/fixtures/cnpg-operator.ts, driven
+// step by step from each test; dbaas itself always runs as the real, bundled CLI (or, for the deterministic
+// conflict, its own retry function in-process against the real API server).
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { realDeps } from '../../src/deps.ts'
+import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
+import { CNPG } from '../../src/core/ha/model.ts'
+import { kubectl, kubectlJson, kubectlOk, uniqueName } from '../lab/fixtures/lab.ts'
+import { defaultSnapshotClass } from '../lab/fixtures/workloads.ts'
+import { labOnly } from '../lab/tags.ts'
+import { CLUSTERS, CnpgOperatorFixture, getCluster, patchStatus } from './fixtures/cnpg-operator.ts'
+import { dbaas, dbaasOk, type CliResult } from './helpers.ts'
+
+const lab = labOnly('plays the CloudNativePG operator with a fixture (the lab runs no operator)')
+
+/** The API requests dbaas made (DBAAS_TRACE=1 prints them on stderr). */
+const apiCalls = (r: CliResult) => r.stderr.split('\n').filter((l) => l.startsWith('[api] ')).map((l) => l.slice(6))
+const writes = (r: CliResult) => apiCalls(r).filter((l) => !l.startsWith('GET ') && !l.includes('selfsubjectaccessreviews'))
+const traced = { env: { DBAAS_TRACE: '1' } }
+
+async function rv(ns: string, name: string): Promise<string> {
+  return (await getCluster(ns, name)).metadata.resourceVersion
+}
+
+const namespaces: string[] = []
+afterAll(async () => {
+  for (const ns of namespaces) await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
+})
+
+lab.describe('ha without a CloudNativePG operator', () => {
+  it('refuses every verb with exit 7 and says what to install', async () => {
+    // A fixture operator of an earlier, interrupted run may still be going away.
+    const { waitFor } = await import('../lab/fixtures/lab.ts')
+    await waitFor('no CNPG operator Deployment', 60_000, async () => (await kubectlJson(['get', 'deployments', '-A', '-l', 'app.kubernetes.io/name=cloudnative-pg'])).items.length === 0, 500)
+    const name = uniqueName('nop')
+    for (const argv of [
+      ['ha', 'create', name],
+      ['ha', 'list'],
+      ['ha', 'status', name],
+      ['ha', 'connection', name],
+      ['ha', 'scale', name, '--instances', '2'],
+      ['ha', 'failover', name],
+      ['ha', 'delete', name, '--yes'],
+      ['ha', 'backup', 'create', name],
+      ['ha', 'backup', 'list', name],
+      ['ha', 'restore', 'some-backup', '--to', name],
+    ]) {
+      const r = await dbaas(argv)
+      expect(r.exitCode, `${argv.join(' ')}: ${r.stderr}`).toBe(7)
+      expect(r.stderr).toContain('no CloudNativePG operator is running')
+      expect(r.stderr).toMatch(/Hint: install CloudNativePG first: .*cnpg-1\.30\.0\.yaml.*helm install cnpg cnpg\/cloudnative-pg/)
+    }
+    expect((await kubectl(['get', 'namespace', `dbaas-${name}`, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
+  })
+
+  it('--skip-operator-check lets a GitOps-style create through (validated by the server, nothing stored)', async () => {
+    const name = uniqueName('gitops')
+    const r = await dbaasOk(['ha', 'create', name, '-n', 'default', '--skip-operator-check', '--dry-run=server', '-o', 'json'])
+    const kinds = r.json().items.map((o: any) => o.kind)
+    expect(kinds).toEqual(['Secret', 'Cluster'])
+    expect((await kubectl(['-n', 'default', 'get', CLUSTERS, name, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
+  })
+})
+
+lab.describe('ha with the operator played by the fixture', () => {
+  let op: CnpgOperatorFixture
+  const name = uniqueName('ha')
+  const ns = `dbaas-${name}`
+  beforeAll(async () => {
+    op = await CnpgOperatorFixture.install()
+    namespaces.push(ns)
+  })
+  afterAll(async () => op?.remove())
+  /** Puts the Cluster's status back to healthy with this primary, so one test's failure does not cascade. */
+  const settle = async (primary: number) => {
+    const names = [1, 2, 3].map((i) => `${name}-${i}`)
+    await patchStatus(ns, name, {
+      currentPrimary: `${name}-${primary}`,
+      targetPrimary: `${name}-${primary}`,
+      phase: 'Cluster in healthy state',
+      phaseReason: '',
+      readyInstances: 3,
+      instancesStatus: { healthy: names, failed: null },
+    })
+    for (const n of names) await kubectlOk(['-n', ns, 'label', 'pod', n, '--overwrite', `cnpg.io/instanceRole=${n === `${name}-${primary}` ? 'primary' : 'replica'}`])
+  }
+
+  it('detects the operator by its Deployment, and by its fresh Lease alone', async () => {
+    expect((await dbaas(['ha', 'list'])).exitCode).toBe(0)
+    await op.scale(0)
+    try {
+      // The Deployment has no ready replica and the Lease is no longer renewed, but is still fresh.
+      expect((await dbaas(['ha', 'list'])).exitCode).toBe(0)
+    } finally {
+      await op.scale(1)
+    }
+  })
+
+  it('create: the Cluster dbaas sends is accepted by the real CRD schema, applied server-side by dbaas', async () => {
+    const r = await dbaasOk(['ha', 'create', name, '--instances', '3', '--database', 'shop', '--user', 'owner', '--storage', '1Gi', '--version', '17', '--param', 'max_connections=200', '--param', 'shared_buffers=256MB', '--param', 'effective_cache_size=1GB', '-o', 'json'])
+    expect(r.json()).toMatchObject({ kind: 'ha-cluster', name, namespace: ns, version: '17', instances: 3, status: 'Creating' })
+    const c = await getCluster(ns, name)
+    const snapClass = await defaultSnapshotClass()
+    expect(c.spec).toMatchObject({
+      instances: 3,
+      imageName: 'ghcr.io/cloudnative-pg/postgresql:17',
+      storage: { size: '1Gi' },
+      bootstrap: { initdb: { database: 'shop', owner: 'owner', secret: { name: `${name}-ha-credentials` } } },
+      postgresql: { parameters: { max_connections: '200', shared_buffers: '256MB', effective_cache_size: '1GB' } },
+      backup: { volumeSnapshot: { className: snapClass } },
+    })
+    expect(c.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': name, 'dbaas.io/kind': 'ha-cluster', 'dbaas.io/engine': 'postgresql' })
+    expect(c.metadata.managedFields?.find((m: any) => m.manager === 'dbaas')).toMatchObject({ operation: 'Apply' })
+    const s = await kubectlJson(['-n', ns, 'get', 'secret', `${name}-ha-credentials`])
+    expect(s.type).toBe('kubernetes.io/basic-auth')
+    expect(Buffer.from(s.data.username, 'base64').toString()).toBe('owner')
+    expect(Buffer.from(s.data.password, 'base64').toString()).toMatch(/^[A-Za-z0-9]{24}$/)
+    expect(s.metadata.labels['dbaas.io/kind']).toBe('ha-credentials')
+    // The single-instance verbs do not mistake the HA secret for an instance.
+    expect((await dbaas(['status', name, '-n', ns])).exitCode).toBe(3)
+  })
+
+  it('an invalid request is refused before anything is sent', async () => {
+    const bad = uniqueName('bad')
+    for (const [argv, msg] of [
+      [['--instances', '0'], /--instances must be at least 1/],
+      [['--instances', 'three'], /--instances "three" is not valid/],
+      [['--param', 'port=5433'], /managed by CloudNativePG/],
+      [['--param', 'max_connections'], /not key=value/],
+      [['--version', '12'], /not a PostgreSQL major/],
+      [['--storage', 'lots'], /not a size/],
+      [['--user', 'postgres'], /reserved/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await dbaas(['ha', 'create', bad, ...argv], traced)
+      expect(r.exitCode, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(msg)
+      expect(apiCalls(r)).toEqual([])
+    }
+    expect((await kubectl(['get', 'namespace', `dbaas-${bad}`, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
+  })
+
+  it('create --wait ends when the operator reports the cluster healthy; a second create is a conflict', async () => {
+    const other = uniqueName('hw')
+    namespaces.push(`dbaas-${other}`)
+    const cli = dbaas(['ha', 'create', other, '--instances', '1', '--storage', '1Gi', '--wait', '--timeout', '90s', '-o', 'json'])
+    // The operator reconciles once the Cluster exists.
+    await waitForCluster(`dbaas-${other}`, other)
+    await op.reconcile(`dbaas-${other}`, other)
+    const r = await cli
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({ status: 'Ready', ready: '1/1', currentPrimary: `${other}-1` })
+    const again = await dbaas(['ha', 'create', other, '--storage', '1Gi'])
+    expect(again.exitCode).toBe(4)
+    expect(again.stderr).toContain('already exists')
+  })
+
+  it('status, list and connection show what the operator reports', async () => {
+    await op.reconcile(ns, name)
+    const v = (await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()
+    expect(v).toMatchObject({
+      name,
+      namespace: ns,
+      phase: 'Cluster in healthy state',
+      status: 'Ready',
+      currentPrimary: `${name}-1`,
+      targetPrimary: `${name}-1`,
+      ready: '3/3',
+      services: { rw: `${name}-rw.${ns}.svc.cluster.local`, ro: `${name}-ro.${ns}.svc.cluster.local`, r: `${name}-r.${ns}.svc.cluster.local`, port: 5432 },
+      lastBackup: null,
+    })
+    expect(v.members).toEqual([
+      { name: `${name}-1`, role: 'primary', ready: true, state: 'healthy', fenced: false },
+      { name: `${name}-2`, role: 'standby', ready: true, state: 'healthy', fenced: false },
+      { name: `${name}-3`, role: 'standby', ready: true, state: 'healthy', fenced: false },
+    ])
+    const text = (await dbaasOk(['ha', 'status', name])).stdout
+    expect(text).toMatch(/Primary:\s+\S+-1/)
+    expect(text).toMatch(new RegExp(`${name}-2\\s+standby\\s+ready=true`))
+
+    const list = (await dbaasOk(['ha', 'list', '-o', 'json'])).json<any[]>()
+    expect(list.find((x) => x.name === name)).toMatchObject({ kind: 'ha-cluster', status: 'Ready', ready: '3/3' })
+    // dbaas list: beside single instances, with a KIND column.
+    const all = await dbaasOk(['list', '-n', ns])
+    expect(all.stdout.split('\n')[0]).toMatch(/^NAME\s+KIND\s+ENGINE\s+VERSION\s+STATUS\s+READY\s+STORAGE\s+NAMESPACE\s+AGE$/)
+    expect(all.stdout).toMatch(new RegExp(`^${name}\\s+ha-cluster\\s+postgresql\\s+17\\s+Ready\\s+3/3\\s+1Gi\\s+${ns}`, 'm'))
+
+    const secret = await kubectlJson(['-n', ns, 'get', 'secret', `${name}-ha-credentials`])
+    const password = Buffer.from(secret.data.password, 'base64').toString()
+    const masked = await dbaasOk(['ha', 'connection', name])
+    expect(masked.stdout).not.toContain(password)
+    expect(masked.stdout).toContain('********')
+    const j = (await dbaasOk(['ha', 'connection', name, '-o', 'json'])).json()
+    expect(j).toMatchObject({ database: 'shop', user: 'owner', password: '********', sslmode: 'require', rw: { host: `${name}-rw.${ns}.svc.cluster.local`, port: 5432 }, ro: { host: `${name}-ro.${ns}.svc.cluster.local` } })
+    const uri = (await dbaasOk(['ha', 'connection', name, '--format', 'uri', '--show-password'])).stdout.trim()
+    expect(uri).toBe(`postgresql://owner:${password}@${name}-rw.${ns}.svc.cluster.local:5432/shop?sslmode=require`)
+    expect((await dbaasOk(['ha', 'connection', name, '--format', 'env'])).stdout).toMatch(/^PGSSLMODE='require'$/m)
+  })
+
+  it('failover: refusals exit non-zero and patch nothing; an existing primary is exit 0', async () => {
+    await settle(1)
+    const refuse = async (argv: string[], code: number, msg: RegExp) => {
+      const before = await rv(ns, name)
+      const r = await dbaas(['ha', 'failover', name, ...argv], traced)
+      expect(r.exitCode, r.stderr).toBe(code)
+      expect(code === 0 ? r.stdout : r.stderr).toMatch(msg)
+      expect(writes(r)).toEqual([])
+      expect(await rv(ns, name)).toBe(before)
+    }
+    await refuse(['--to', '9'], 3, new RegExp(`instance ${name}-9 is not part of HA cluster`))
+    await refuse(['--to', '1'], 0, new RegExp(`${name}-1 is already the primary`))
+    await refuse(['--to', `${name}-1`], 0, /already the primary/)
+    // fenced
+    await kubectlOk(['-n', ns, 'annotate', CLUSTERS, name, `cnpg.io/fencedInstances=["${name}-2"]`])
+    await refuse(['--to', '2'], 7, /is fenced and cannot be promoted/)
+    await kubectlOk(['-n', ns, 'annotate', CLUSTERS, name, 'cnpg.io/fencedInstances-'])
+    // not ready: the operator reports the instance failed
+    await patchStatus(ns, name, { instancesStatus: { healthy: [`${name}-1`, `${name}-3`], failed: [`${name}-2`] } })
+    await refuse(['--to', '2'], 7, /is not ready \(failed\)/)
+    await patchStatus(ns, name, { instancesStatus: { healthy: [`${name}-1`, `${name}-2`, `${name}-3`], failed: null } })
+    // a switchover already in progress, and an automatic failover in progress
+    await patchStatus(ns, name, { targetPrimary: `${name}-3`, phase: 'Switchover in progress', phaseReason: `Switching over to ${name}-3` })
+    await refuse(['--to', '2'], 7, /is busy: Switchover in progress/)
+    await refuse([], 7, /is busy/)
+    await patchStatus(ns, name, { targetPrimary: 'pending', phase: 'Failing over', phaseReason: 'Failing over' })
+    await refuse(['--to', '2'], 7, /is busy: Failing over/)
+    await refuse(['--force'], 7, /is busy/)
+    await patchStatus(ns, name, { targetPrimary: `${name}-1`, phase: 'Cluster in healthy state', phaseReason: '' })
+  })
+
+  it('failover sends exactly the status patch, then waits until the target is primary and the cluster healthy', async () => {
+    await settle(1)
+    const serving = op.serveSwitchover(ns, name, { promote: true, settleMs: 1500 })
+    const r = await dbaas(['ha', 'failover', name, '-o', 'json'], traced)
+    const seen = await serving
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({ action: 'switched-over', from: `${name}-1`, primary: `${name}-2`, attempts: 1 })
+    // One write: a merge patch of the status subresource.
+    expect(writes(r)).toEqual([`PATCH /apis/postgresql.cnpg.io/v1/namespaces/${ns}/clusters/${name}/status?fieldManager=dbaas`])
+    // Exactly these fields, as CNPG's switchover writes them, and no spec change.
+    const mine = seen.request.metadata.managedFields?.filter((m: any) => m.manager === 'dbaas' && m.subresource === 'status')
+    expect(mine).toHaveLength(1)
+    expect(Object.keys(mine![0].fieldsV1['f:status']).sort()).toEqual(['f:phase', 'f:phaseReason', 'f:targetPrimary', 'f:targetPrimaryTimestamp'])
+    expect(mine![0].operation).toBe('Update')
+    expect(seen.request.status).toMatchObject({ targetPrimary: `${name}-2`, currentPrimary: `${name}-1`, phase: 'Switchover in progress', phaseReason: `Switching over to ${name}-2` })
+    expect(Date.parse(seen.request.status.targetPrimaryTimestamp)).toBeGreaterThan(Date.now() - 120_000)
+    // The wait did not stop when currentPrimary moved: it ended only after the operator reported health.
+    const after = await getCluster(ns, name)
+    expect(after.status).toMatchObject({ currentPrimary: `${name}-2`, targetPrimary: `${name}-2`, phase: 'Cluster in healthy state' })
+    expect(seen.healthyAt).toBeDefined()
+    const pods = await kubectlJson(['-n', ns, 'get', 'pods', '-l', `cnpg.io/cluster=${name},cnpg.io/instanceRole=primary`])
+    expect(pods.items.map((p: any) => p.metadata.name)).toEqual([`${name}-2`])
+  })
+
+  it('a concurrent writer between read and patch causes a retry on the fresh object, not a lost update', async () => {
+    await settle(2)
+    const kube = await realDeps({ env: process.env }).kube({})
+    const pods = (await kubectlJson(['-n', ns, 'get', 'pods', '-l', `cnpg.io/cluster=${name}`])).items
+    // 1. Benign writer: the operator refreshes status after dbaas read the Cluster.
+    let stale = await kube.get(CNPG.clusters, ns, name)
+    await patchStatus(ns, name, { timelineID: 7 })
+    const seen: string[] = []
+    const r1 = await patchStatusWithRetry(kube, ns, name, stale, (c) => {
+      seen.push(c.metadata.resourceVersion as string)
+      if (checkSwitchover(c, pods, `${name}-3`) === 'already') return undefined
+      return switchoverPatch(c.metadata.resourceVersion as string, `${name}-3`, new Date().toISOString())
+    })
+    expect(r1.attempts).toBe(2) // the first patch got a real 409 from the API server
+    expect(seen[0]).toBe(stale.metadata.resourceVersion)
+    expect(seen[1]).not.toBe(stale.metadata.resourceVersion)
+    const c1 = await getCluster(ns, name)
+    expect(c1.status).toMatchObject({ timelineID: 7, targetPrimary: `${name}-3`, phase: 'Switchover in progress' })
+    await patchStatus(ns, name, { targetPrimary: `${name}-2`, phase: 'Cluster in healthy state', phaseReason: '' })
+
+    // 2. The operator starts an automatic failover after dbaas read the Cluster: the retry sees it and refuses,
+    //    and the operator's targetPrimary "pending" survives.
+    stale = await kube.get(CNPG.clusters, ns, name)
+    await patchStatus(ns, name, { targetPrimary: 'pending', phase: 'Failing over', phaseReason: 'primary unreachable' })
+    await expect(
+      patchStatusWithRetry(kube, ns, name, stale, (c) => {
+        if (c !== stale) checkSwitchover(c, pods, `${name}-3`)
+        return switchoverPatch(c.metadata.resourceVersion as string, `${name}-3`, new Date().toISOString())
+      }),
+    ).rejects.toMatchObject({ exitCode: 7, message: expect.stringMatching(/busy: Failing over/) })
+    expect((await getCluster(ns, name)).status).toMatchObject({ targetPrimary: 'pending', phase: 'Failing over' })
+    await patchStatus(ns, name, { targetPrimary: `${name}-2`, phase: 'Cluster in healthy state', phaseReason: '' })
+  })
+
+  it('times out with exit 6 saying where it stopped when the operator does not promote', async () => {
+    await settle(2)
+    const serving = op.serveSwitchover(ns, name, { promote: false })
+    const r = await dbaas(['ha', 'failover', name, '--to', '3', '--timeout', '4s'])
+    await serving
+    expect(r.exitCode, r.stderr).toBe(6)
+    expect(r.stderr).toContain(`the switchover to ${name}-3 did not happen`)
+    expect(r.stderr).toContain(`currentPrimary ${name}-2, targetPrimary ${name}-3, phase "Switchover in progress" (Switching over to ${name}-3)`)
+    expect(r.stderr).toMatch(/Hint: the request stays with the operator and may still complete/)
+    // The request is still there for the operator; a second failover refuses while it runs.
+    expect((await dbaas(['ha', 'failover', name, '--to', '1'])).exitCode).toBe(7)
+    await patchStatus(ns, name, { targetPrimary: `${name}-2`, phase: 'Cluster in healthy state', phaseReason: '' })
+  })
+
+  it('--force deletes the primary pod and waits for the operator to fail over to a new primary', async () => {
+    await settle(2)
+    const serving = op.serveFailover(ns, name)
+    const r = await dbaas(['ha', 'failover', name, '--force', '--timeout', '90s', '-o', 'json'])
+    const done = await serving
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(done).toEqual({ from: `${name}-2`, to: `${name}-1` })
+    expect(r.json()).toMatchObject({ action: 'failed-over', from: `${name}-2`, primary: `${name}-1` })
+    expect((await getCluster(ns, name)).status).toMatchObject({ currentPrimary: `${name}-1`, targetPrimary: `${name}-1`, phase: 'Cluster in healthy state' })
+  })
+
+  it('scale sets spec.instances and is refused while a switchover runs', async () => {
+    await settle(1)
+    await patchStatus(ns, name, { targetPrimary: `${name}-3`, phase: 'Switchover in progress' })
+    const busy = await dbaas(['ha', 'scale', name, '--instances', '2'], traced)
+    expect(busy.exitCode).toBe(7)
+    expect(writes(busy)).toEqual([])
+    await patchStatus(ns, name, { targetPrimary: `${name}-1`, phase: 'Cluster in healthy state', phaseReason: '' })
+    const r = await dbaasOk(['ha', 'scale', name, '--instances', '2'])
+    expect(r.stdout).toContain('scaled from 3 to 2')
+    expect((await getCluster(ns, name)).spec.instances).toBe(2)
+    expect((await dbaas(['ha', 'scale', name, '--instances', '0'])).exitCode).toBe(2)
+    await op.reconcile(ns, name)
+    expect((await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()).toMatchObject({ ready: '2/2', status: 'Ready' })
+  })
+
+  const backup = `${name}-b1`
+  it('backup create waits until the operator completes the volume-snapshot Backup; list and status show it', async () => {
+    const serving = op.serveBackup(ns, backup)
+    const r = await dbaas(['ha', 'backup', 'create', name, '--backup-name', backup, '--timeout', '90s', '-o', 'json'])
+    await serving
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({ name: backup, namespace: ns, cluster: name, method: 'volumeSnapshot', phase: 'completed', snapshots: [{ name: backup, type: 'PG_DATA' }] })
+    const b = await kubectlJson(['-n', ns, 'get', 'backups.postgresql.cnpg.io', backup])
+    expect(b.spec).toMatchObject({ cluster: { name }, method: 'volumeSnapshot' })
+    expect(b.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': name, 'dbaas.io/kind': 'backup' })
+    const list = (await dbaasOk(['ha', 'backup', 'list', name, '-o', 'json'])).json<any[]>()
+    expect(list.map((x) => [x.name, x.phase])).toEqual([[backup, 'completed']])
+    expect((await dbaasOk(['ha', 'status', name, '-o', 'json'])).json().lastBackup).toMatchObject({ name: backup, phase: 'completed' })
+    expect((await dbaas(['ha', 'backup', 'create', name, '--backup-name', backup, '--no-wait'])).exitCode).toBe(4)
+  })
+
+  it('backup create refuses (7) a cluster without spec.backup.volumeSnapshot.className, creating nothing', async () => {
+    await kubectlOk(['-n', ns, 'patch', CLUSTERS, name, '--type=merge', '-p', JSON.stringify({ spec: { backup: null } })])
+    try {
+      const r = await dbaas(['ha', 'backup', 'create', name, '--backup-name', `${name}-b2`], traced)
+      expect(r.exitCode).toBe(7)
+      expect(r.stderr).toContain('volumeSnapshot.className')
+      expect(writes(r)).toEqual([])
+    } finally {
+      await kubectlOk(['-n', ns, 'patch', CLUSTERS, name, '--type=merge', '-p', JSON.stringify({ spec: { backup: { volumeSnapshot: { className: await defaultSnapshotClass() } } } })])
+    }
+  })
+
+  it('restore bootstraps a new Cluster in another namespace from the backup, through pre-provisioned snapshot content', async () => {
+    const to = uniqueName('rest')
+    const toNs = `dbaas-${to}`
+    namespaces.push(toNs)
+    const r = await dbaas(['ha', 'restore', backup, '--to', to, '--timeout', '90s', '-o', 'json'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({ name: to, namespace: toNs, restoredFrom: `${ns}/${backup}` })
+    const c = await getCluster(toNs, to)
+    expect(c.spec.bootstrap).toEqual({
+      recovery: {
+        database: 'shop',
+        owner: 'owner',
+        secret: { name: `${to}-ha-credentials` },
+        volumeSnapshots: { storage: { name: backup, kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' } },
+      },
+    })
+    expect(c.spec).toMatchObject({ instances: 2, storage: { size: '1Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:17' })
+    const vs = await kubectlJson(['-n', toNs, 'get', 'volumesnapshot', backup])
+    expect(vs.status.readyToUse).toBe(true)
+    expect(vs.metadata.annotations['cnpg.io/backupLabelFile']).toBeTruthy()
+    const content = await kubectlJson(['get', 'volumesnapshotcontent', vs.spec.source.volumeSnapshotContentName])
+    const src = await kubectlJson(['-n', ns, 'get', 'volumesnapshot', backup])
+    const srcContent = await kubectlJson(['get', 'volumesnapshotcontent', src.status.boundVolumeSnapshotContentName])
+    expect(content.spec).toMatchObject({ deletionPolicy: 'Retain', source: { snapshotHandle: srcContent.status.snapshotHandle }, volumeSnapshotRef: { namespace: toNs, name: backup } })
+    const secret = await kubectlJson(['-n', toNs, 'get', 'secret', `${to}-ha-credentials`])
+    expect(Buffer.from(secret.data.username, 'base64').toString()).toBe('owner')
+    expect((await dbaas(['ha', 'restore', backup, '--to', to])).exitCode).toBe(4)
+  })
+
+  it('delete needs --yes without a terminal, deletes the Cluster and its secret, keeps the backups', async () => {
+    const noYes = await dbaas(['ha', 'delete', name], traced)
+    expect(noYes.exitCode).toBe(2)
+    expect(writes(noYes)).toEqual([])
+    const dry = await dbaasOk(['ha', 'delete', name, '--dry-run'])
+    expect(dry.stdout).toContain(`would delete cluster.postgresql.cnpg.io/${name}`)
+    expect(dry.stdout).toContain(`would keep volumesnapshot/${backup}`)
+    const r = await dbaasOk(['ha', 'delete', name, '--yes', '--timeout', '60s'])
+    expect(r.stdout).toContain(`HA cluster "${name}" deleted from namespace ${ns}`)
+    expect(r.stderr).toContain(`kept volumesnapshot/${backup}`)
+    expect((await kubectl(['-n', ns, 'get', CLUSTERS, name, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
+    expect((await kubectl(['-n', ns, 'get', 'secret', `${name}-ha-credentials`, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
+    expect((await kubectl(['-n', ns, 'get', 'volumesnapshot', backup, '-o', 'name', '--ignore-not-found'])).stdout.trim()).not.toBe('')
+    // The pods, PVCs and Services the operator made go with the Cluster (owner references, the real garbage collector).
+    const { waitFor } = await import('../lab/fixtures/lab.ts')
+    await waitFor('the instance pods to be collected', 60_000, async () => (await kubectl(['-n', ns, 'get', 'pods', '-l', `cnpg.io/cluster=${name}`, '-o', 'name'])).stdout.trim() === '', 500)
+    expect((await dbaas(['ha', 'delete', name, '--yes'])).exitCode).toBe(3)
+    expect((await dbaas(['ha', 'delete', name, '--yes', '--ignore-not-found'])).exitCode).toBe(0)
+  })
+})
+
+async function waitForCluster(ns: string, name: string): Promise<void> {
+  const { waitFor } = await import('../lab/fixtures/lab.ts')
+  await waitFor(`Cluster ${ns}/${name}`, 60_000, async () => (await kubectl(['-n', ns, 'get', CLUSTERS, name, '-o', 'name', '--ignore-not-found'])).stdout.trim() !== '', 100)
+}
+
