@@ -1,0 +1,53 @@
+// Issue 5, "Done means" 7: the data round trip — rows written before the backup are in the restore. Only
+// a real cluster can show it (the lab's mock CSI driver keeps no data in its volumes, and its pods run no
+// database), so this runs when the suite is pointed at one (DBAAS_E2E_KUBECONFIG) and is skipped on the lab.
+import { afterAll, describe, expect, it } from 'vitest'
+import { kubectl, uniqueName } from '../lab/fixtures/lab.ts'
+import { onLab } from '../lab/tags.ts'
+import { cleanupInstance, dbaasOk } from './helpers.ts'
+
+const engines = [
+  {
+    engine: 'postgres',
+    container: 'postgresql',
+    sql: (q: string) => ['sh', '-c', `psql -X -v ON_ERROR_STOP=1 -tA -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "${q}"`],
+  },
+  {
+    engine: 'mysql',
+    container: 'mysql',
+    sql: (q: string) => ['sh', '-c', `MYSQL_PWD="$MYSQL_PASSWORD" mysql -N -B -u "$MYSQL_USER" "$MYSQL_DATABASE" -e "${q}"`],
+  },
+  {
+    engine: 'mariadb',
+    container: 'mariadb',
+    sql: (q: string) => ['sh', '-c', `MYSQL_PWD="$MARIADB_PASSWORD" mariadb -N -B -u "$MARIADB_USER" "$MARIADB_DATABASE" -e "${q}"`],
+  },
+]
+
+const realOnly = onLab() ? describe.skip : describe
+if (onLab()) process.stderr.write('skipping "data round trip": real cluster only — the lab\'s volumes and pods hold no data\n')
+
+realOnly.each(engines)('data round trip through backup and restore ($engine) [real cluster only]', ({ engine, container, sql }) => {
+  const name = uniqueName(`rt${engine.slice(0, 3)}`)
+  const ns = `dbaas-${name}`
+  const to = `${name}-r`
+  afterAll(async () => {
+    await cleanupInstance(to)
+    await cleanupInstance(name)
+  })
+  const exec = async (instance: string, where: string, q: string) => {
+    const r = await kubectl(['exec', '-n', where, `${instance}-0`, '-c', container, '--', ...sql(q)], { timeoutMs: 120_000 })
+    if (r.code !== 0) throw new Error(`exec failed: ${r.stderr}`)
+    return r.stdout.trim()
+  }
+
+  it('rows written before a quiesced backup are in the instance restored into a new namespace', async () => {
+    await dbaasOk(['create', engine, name, '--storage', '1Gi'], { timeoutMs: 900_000 })
+    await exec(name, ns, 'CREATE TABLE roundtrip (id int primary key, note varchar(40))')
+    await exec(name, ns, "INSERT INTO roundtrip VALUES (1, 'before the backup'), (2, 'also before')")
+    const b = (await dbaasOk(['backup', 'create', name, '--quiesce', '-o', 'json'], { timeoutMs: 900_000 })).json()
+    await exec(name, ns, "INSERT INTO roundtrip VALUES (3, 'after the backup')")
+    await dbaasOk(['restore', b.name, '--to', to], { timeoutMs: 900_000 })
+    expect(await exec(to, `dbaas-${to}`, 'SELECT id FROM roundtrip ORDER BY id')).toBe('1\n2')
+  }, 1_800_000)
+})
