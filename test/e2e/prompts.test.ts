@@ -4,6 +4,8 @@
 import { execa } from 'execa'
 import { afterAll, describe, expect, it } from 'vitest'
 import { kubectl, kubectlJson, labInfo, uniqueName } from '../lab/fixtures/lab.ts'
+import { labOnly } from '../lab/tags.ts'
+import { CnpgOperatorFixture, getCluster } from './fixtures/cnpg-operator.ts'
 import { cleanupInstance, cliPath, dbaas } from './helpers.ts'
 
 const hasTmux = (await execa('tmux', ['-V'], { reject: false })).exitCode === 0
@@ -53,6 +55,18 @@ describe('no terminal: never prompt', () => {
     const r = await execa(process.execPath, [cliPath, 'create', 'postgres'], { reject: false, input: '', env: { CI: '', NO_COLOR: '1' } })
     expect(r.exitCode).toBe(2)
     expect(String(r.stderr)).toContain('missing argument: name')
+  })
+
+  it('restore, backup create and ha failover without their argument: exit 2 naming it', async () => {
+    for (const [args, what] of [
+      [['restore', '--to', 'x'], 'missing argument: backup'],
+      [['backup', 'create'], 'missing argument: instance'],
+      [['ha', 'failover'], 'missing argument: name'],
+    ] as const) {
+      const r = await dbaas([...args])
+      expect(r.exitCode, r.stderr).toBe(2)
+      expect(r.stderr).toContain(what)
+    }
   })
 
   it('interactive refuses without a terminal', async () => {
@@ -167,6 +181,79 @@ describe.skipIf(!hasTmux)('prompts in a terminal (tmux)', () => {
       expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=0')
     } finally {
       await t.close()
+    }
+  })
+
+  it('restore without arguments: pick the backup, name the new instance, confirm; the copy is created', async () => {
+    const source = uniqueName('rsrc')
+    const copy = uniqueName('rcopy')
+    const backup = `${source}-bk`
+    try {
+      const c = await dbaas(['create', 'postgres', source, '--storage', '1Gi'])
+      expect(c.exitCode, c.stderr).toBe(0)
+      const b = await dbaas(['backup', 'create', source, '--name', backup])
+      expect(b.exitCode, b.stderr).toBe(0)
+      const t = await Terminal.start(['restore'])
+      try {
+        await t.waitFor(/\? Backup to restore/)
+        await t.type(backup)
+        await t.waitFor(new RegExp(`❯ ${backup} `))
+        await t.keys('Enter')
+        await t.waitFor(/\? Name of the new instance/)
+        await t.type(source)
+        await t.keys('Enter')
+        await t.waitFor(new RegExp(`"${source}" already exists`))
+        for (let i = 0; i < source.length; i++) await t.keys('BSpace')
+        await t.type(copy)
+        await t.keys('Enter')
+        const s = await t.waitFor(/\? Restore/)
+        expect(s).toContain(`dbaas restore ${backup} --backup-namespace dbaas-${source} --to ${copy}`)
+        await t.keys('Enter')
+        expect(await t.waitFor(/EXIT=\d+/, 120_000)).toContain('EXIT=0')
+      } finally {
+        await t.close()
+      }
+      const sts = await kubectlJson(['get', 'statefulset', copy, '-n', `dbaas-${copy}`])
+      expect(sts.metadata.labels['dbaas.io/engine']).toBe('postgresql')
+    } finally {
+      await dbaas(['backup', 'delete', backup, '-n', `dbaas-${source}`, '--yes'])
+      await cleanupInstance(copy)
+      await cleanupInstance(source)
+    }
+  })
+})
+
+labOnly('the CloudNativePG operator is played by a lab fixture').describe('ha failover prompts (tmux)', () => {
+  it.skipIf(!hasTmux)('without a name: pick the cluster, then a ready standby; the switchover happens', async () => {
+    const op = await CnpgOperatorFixture.install()
+    const name = uniqueName('hafo')
+    const ns = `dbaas-${name}`
+    try {
+      const c = await dbaas(['ha', 'create', name, '--instances', '3', '--storage', '1Gi'])
+      expect(c.exitCode, c.stderr).toBe(0)
+      await op.reconcile(ns, name)
+      const serving = op.serveSwitchover(ns, name, { promote: true, settleMs: 500 })
+      const t = await Terminal.start(['ha', 'failover'])
+      try {
+        await t.waitFor(/\? HA cluster/)
+        await t.type(name)
+        await t.waitFor(new RegExp(`❯ ${name} `))
+        await t.keys('Enter')
+        await t.waitFor(/\? Standby to promote/)
+        await t.keys('Down', 'Enter') // the second standby: <name>-3
+        const s = await t.waitFor(/\? Switch/)
+        expect(s).toContain(`dbaas ha failover ${name} -n ${ns} --to ${name}-3`)
+        await t.keys('Enter')
+        expect(await t.waitFor(/EXIT=\d+/, 120_000)).toContain('EXIT=0')
+      } finally {
+        await t.close()
+      }
+      await serving
+      expect((await getCluster(ns, name)).status).toMatchObject({ currentPrimary: `${name}-3`, targetPrimary: `${name}-3` })
+    } finally {
+      await dbaas(['ha', 'delete', name, '-n', ns, '--yes', '--no-wait'])
+      await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
+      await op.remove()
     }
   })
 })

@@ -2,6 +2,7 @@
 // the equivalent command, and a declined confirmation.
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
+import { promptBackupCreate, promptFailover, promptRestore } from '../../src/commands/interactive.ts'
 import { equivalentCommand, guidedCreate, sizePresets, type GuidedInput } from '../../src/core/guided-create.ts'
 import { R } from '../../src/k8s/kube.ts'
 import type { Choice, Prompter } from '../../src/prompts.ts'
@@ -91,5 +92,27 @@ describe('guided create', () => {
     const d = fakeDeps({ interactive: true })
     expect(await main(['create', '-o', 'json'], d)).toBe(2)
     expect(d.err.text).toContain('missing argument: engine')
+  })
+
+  it('backup create without an instance on a terminal: pick it, confirm, fills -n', async () => {
+    const d = fakeDeps({ interactive: true })
+    d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: 1, ready: 1, created: '2026-11-25T11:00:00Z' }))
+    d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
+    const raw: { namespace?: string } = {}
+    const p = new FakePrompter({ 'Instance to back up': ['orders'], 'Back up': [true] })
+    expect(await promptBackupCreate(undefined, raw, 'table', d, p)).toBe('orders')
+    expect(raw.namespace).toBe('dbaas-orders')
+    expect(d.err.text).toContain('dbaas backup create orders -n dbaas-orders')
+  })
+
+  it('without a terminal (or with -o json) a missing argument is a usage error naming it; given ones pass through', async () => {
+    const d = fakeDeps({ interactive: false })
+    await expect(promptBackupCreate(undefined, {}, 'table', d)).rejects.toMatchObject({ exitCode: 2, message: 'missing argument: instance' })
+    await expect(promptRestore(undefined, { to: 'x' }, 'table', d)).rejects.toMatchObject({ exitCode: 2, message: 'missing argument: backup' })
+    await expect(promptFailover(undefined, {}, 'table', d)).rejects.toMatchObject({ exitCode: 2, message: 'missing argument: name' })
+    const tty = fakeDeps({ interactive: true })
+    await expect(promptBackupCreate(undefined, {}, 'json', tty)).rejects.toMatchObject({ exitCode: 2 })
+    expect(await promptRestore('b1', { to: 'x' }, 'table', tty)).toBe('b1')
+    expect(await promptFailover('c1', {}, 'table', tty)).toBe('c1')
   })
 })
