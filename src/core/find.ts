@@ -4,7 +4,8 @@
 import { NotFoundError, UsageError, type DbaasError } from '../errors.ts'
 import { apiInfo } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
-import { instanceSelector } from '../k8s/labels.ts'
+import { instanceSelector, KIND } from '../k8s/labels.ts'
+import { HA_CREDENTIALS } from './ha/model.ts'
 import { groupInstances, type InstanceParts } from './instances.ts'
 import { defaultNamespace } from './names.ts'
 import { notFoundSuggesting } from './did-you-mean.ts'
@@ -23,8 +24,10 @@ function isForbidden(err: unknown): boolean {
 export async function namespacesOf(kube: Kube, name: string): Promise<{ namespaces: string[]; secrets: KubeObject[] } | 'forbidden'> {
   try {
     const list = await kube.list(R.secrets, undefined, { labelSelector: instanceSelector(name), metadataOnly: true })
-    const namespaces = [...new Set(list.items.map((s) => s.metadata.namespace ?? ''))].sort()
-    return { namespaces, secrets: list.items }
+    // An HA cluster's initdb Secret carries the same identity labels; it is not a single instance.
+    const secrets = list.items.filter((s) => s.metadata.labels?.[KIND] !== HA_CREDENTIALS)
+    const namespaces = [...new Set(secrets.map((s) => s.metadata.namespace ?? ''))].sort()
+    return { namespaces, secrets }
   } catch (err) {
     if (isForbidden(err)) return 'forbidden'
     throw err

@@ -365,3 +365,17 @@ describe('dbaas list with HA clusters', () => {
     }
   })
 })
+
+describe('single-instance find beside an HA cluster of the same name', () => {
+  it('does not count the HA initdb Secret as an instance in another namespace', async () => {
+    const { findInstance } = await import('../../src/core/find.ts')
+    const { statefulSet, credentials } = await import('../helpers/fixtures.ts')
+    const t = new FakeTransport()
+    t.seed(R.statefulSets, statefulSet({ name: 'orders', namespace: 'team' }))
+    t.seed(R.secrets, credentials({ name: 'orders', namespace: 'team' }))
+    t.seed(R.secrets, buildHaSecret({ ...spec, namespace: 'dbaas-orders' }, 'pw-12345678'))
+    const parts = await findInstance(fakeKube(t), { name: 'orders' })
+    expect(parts.namespace).toBe('team')
+    await expect(findInstance(fakeKube(t), { name: 'orders', namespace: 'dbaas-orders' })).rejects.toMatchObject({ exitCode: 3 })
+  })
+})
