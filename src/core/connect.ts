@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path'
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import type { Engine } from '../engines/types.ts'
-import { OperationError, PreconditionError, UsageError } from '../errors.ts'
+import { NotFoundError, OperationError, PreconditionError, UsageError } from '../errors.ts'
 import { R, type KubeObject } from '../k8s/kube.ts'
 import { instanceSelector } from '../k8s/labels.ts'
 import { connectionInfo, connectionUri, type ConnectionView } from './connection.ts'
@@ -40,12 +40,52 @@ export function pickPod(pods: KubeObject[]): KubeObject | undefined {
   return [...live].sort(byName).find(podReady) ?? undefined
 }
 
+/** An HA cluster (CloudNativePG) of this name: its credentials and the primary's pods, or undefined. */
+async function haTarget(o: ConnectOptions, deps: Deps): Promise<{ connection: ConnectionView; selector: string } | undefined> {
+  try {
+    const { haConnection } = await import('./ha/read.ts')
+    const c = await haConnection({ name: o.name, namespace: o.namespace, cluster: o.cluster, skipOperatorCheck: true, showPassword: true }, deps)
+    return {
+      connection: {
+        name: c.name,
+        namespace: c.namespace,
+        engine: 'postgresql',
+        host: c.rw.host,
+        port: c.rw.port,
+        database: c.database,
+        user: c.user,
+        password: c.password,
+        passwordShown: true,
+        secretRef: c.secretRef,
+        uri: c.rw.uri,
+        portForward: c.portForward,
+      },
+      // CloudNativePG labels the current primary's pod.
+      selector: `cnpg.io/cluster=${c.name},cnpg.io/instanceRole=primary`,
+    }
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined
+    throw err
+  }
+}
+
 export async function planConnect(o: ConnectOptions, deps: Deps): Promise<ConnectPlan> {
-  const connection = await connectionInfo({ name: o.name, namespace: o.namespace, cluster: o.cluster, showPassword: true }, deps)
+  let connection: ConnectionView
+  let selector = instanceSelector(o.name)
+  try {
+    connection = await connectionInfo({ name: o.name, namespace: o.namespace, cluster: o.cluster, showPassword: true }, deps)
+  } catch (err) {
+    // Not a single instance: perhaps an HA cluster of that name (connect reaches its primary).
+    if (!(err instanceof NotFoundError)) throw err
+    const ha = await haTarget(o, deps)
+    if (!ha) throw err
+    connection = ha.connection
+    selector = ha.selector
+  }
   const engine = engineFromLabel(connection.engine)
   if (!engine) throw new PreconditionError(`instance "${o.name}" has an unknown engine "${connection.engine}"`)
   const kube = await deps.kube(o.cluster)
-  const pods = (await kube.list(R.pods, connection.namespace, { labelSelector: instanceSelector(o.name) })).items
+  const pods = (await kube.list(R.pods, connection.namespace, { labelSelector: selector })).items
   const pod = pickPod(pods)
   if (!pod) {
     throw new PreconditionError(`instance "${o.name}" has no ready pod to connect to`, {

@@ -1,7 +1,7 @@
 // dbaas connect against the lab's real databases: the simulated pod's port is forwarded by kwok to the
 // lab's PostgreSQL and MariaDB, which know the instance's user and password (provisionDatabase).
 import { execa } from 'execa'
-import { afterAll, beforeAll, expect } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { provisionDatabase, type ProvisionedDatabase } from '../lab/fixtures/database.ts'
 import { labInfo, uniqueName } from '../lab/fixtures/lab.ts'
 import { labOnly } from '../lab/tags.ts'
@@ -78,3 +78,31 @@ for (const c of cases) {
     })
   })
 }
+
+labOnly('the CloudNativePG operator is played by a lab fixture').describe('connect to an HA cluster', () => {
+  it('reaches the primary with the cluster credentials', async () => {
+    const { CnpgOperatorFixture } = await import('./fixtures/cnpg-operator.ts')
+    const { kubectl, kubectlJson } = await import('../lab/fixtures/lab.ts')
+    const op = await CnpgOperatorFixture.install()
+    const name = uniqueName('haconn')
+    const ns = `dbaas-${name}`
+    const ident = name.replaceAll('-', '_')
+    let db: ProvisionedDatabase | undefined
+    try {
+      await dbaasOk(['ha', 'create', name, '--instances', '2', '--storage', '1Gi', '--user', ident, '--database', ident])
+      await op.reconcile(ns, name)
+      const conn = (await dbaasOk(['ha', 'connection', name, '--show-password', '-o', 'json'])).json()
+      db = await provisionDatabase({ engine: 'postgresql', user: conn.user, password: conn.password, database: conn.database })
+      const r = await dbaas(['connect', name, '--', '-tA', '-c', 'select 1'])
+      expect(r.exitCode, r.stderr).toBe(0)
+      expect(r.stdout.trim()).toBe('1')
+      const primary = (await kubectlJson(['-n', ns, 'get', 'pods', '-l', `cnpg.io/cluster=${name},cnpg.io/instanceRole=primary`])).items[0].metadata.name
+      expect(r.stderr).toContain(`pod/${primary} `)
+    } finally {
+      await db?.drop()
+      await dbaas(['ha', 'delete', name, '-n', ns, '--yes', '--no-wait'])
+      await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
+      await op.remove()
+    }
+  })
+})
