@@ -110,7 +110,7 @@ ${fn}() {
   for line in "\${lines[@]}"; do
     if [[ $line == :* ]]; then directive=\${line#:}; continue; fi
     [[ -z $line ]] && continue
-    completions+=("\${\${line%%$'\\t'*}//:/\\\\:}:\${line#*$'\\t'}")
+    if [[ $line == *$'\\t'* ]]; then completions+=("\${\${line%%$'\\t'*}//:/\\\\:}:\${line#*$'\\t'}"); else completions+=("\${line//:/\\\\:}"); fi
   done
   if (( \${#completions} )); then
     _describe -t values '${prog}' completions

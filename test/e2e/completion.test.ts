@@ -12,6 +12,8 @@ const binDir = mkdtempSync(join(tmpdir(), 'dbaas-bin-'))
 writeFileSync(join(binDir, 'dbaas'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`)
 chmodSync(join(binDir, 'dbaas'), 0o755)
 
+const has = async (bin: string) => (await execa('sh', ['-c', `command -v ${bin}`], { reject: false })).exitCode === 0
+
 /** Runs bash's completion for these words (the last one is being completed) and returns COMPREPLY. */
 async function bashComplete(words: string[], env: NodeJS.ProcessEnv = {}): Promise<string[]> {
   const arr = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ')
@@ -67,6 +69,14 @@ describe('completion', () => {
     const sub = await dbaas(['stauts', name])
     expect(sub.exitCode).toBe(2)
     expect(sub.stderr).toContain('(Did you mean status?)')
+  })
+
+  it('zsh and fish call the same __complete (when those shells are installed)', async () => {
+    const env = { PATH: `${binDir}:${process.env.PATH}`, KUBECONFIG: labInfo().kubeconfig }
+    const zsh = await execa('zsh', ['-c', `compdef() {}; _describe() { print -l -- "\${(@P)4}" }; source <(dbaas completion zsh); words=(dbaas create ma); CURRENT=3; _dbaas`], { env, reject: false })
+    if (await has('zsh')) expect(String(zsh.stdout).trim()).toBe('mariadb:MariaDB 12.3, 11.8, 11.4, 10.11')
+    const fish = await execa('fish', ['-c', `dbaas completion fish | source; complete -C "dbaas status ${name.slice(0, 7)}"`], { env, reject: false })
+    if (await has('fish')) expect(String(fish.stdout)).toMatch(new RegExp(`^${name}\t`, 'm'))
   })
 
   it('kubectl_complete-dbaas speaks cobra\'s protocol for `kubectl dbaas <TAB>`', async () => {
