@@ -2,13 +2,13 @@
 // runs no operator, so the operator's part is played explicitly by test/e2e/fixtures/cnpg-operator.ts, driven
 // step by step from each test; dbaas itself always runs as the real, bundled CLI (or, for the deterministic
 // conflict, its own retry function in-process against the real API server).
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { realDeps } from '../../src/deps.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
 import { CNPG } from '../../src/core/ha/model.ts'
 import { kubectl, kubectlJson, kubectlOk, uniqueName } from '../lab/fixtures/lab.ts'
 import { defaultSnapshotClass } from '../lab/fixtures/workloads.ts'
-import { labOnly } from '../lab/tags.ts'
+import { labOnly, onLab } from '../lab/tags.ts'
 import { CLUSTERS, CnpgOperatorFixture, getCluster, patchStatus } from './fixtures/cnpg-operator.ts'
 import { dbaas, dbaasOk, type CliResult } from './helpers.ts'
 
@@ -402,6 +402,49 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect((await dbaas(['ha', 'delete', name, '--yes'])).exitCode).toBe(3)
     expect((await dbaas(['ha', 'delete', name, '--yes', '--ignore-not-found'])).exitCode).toBe(0)
   })
+})
+
+// Against a real cluster (DBAAS_E2E_KUBECONFIG) with CloudNativePG installed, the same behaviours with the
+// real operator reacting instead of the fixture: create --wait, status, a verified switchover, a
+// volume-snapshot backup, delete. Skipped on the lab, which runs no operator.
+const real = onLab() ? describe.skip : describe
+if (onLab()) process.stderr.write('skipping "ha with the real CloudNativePG operator": needs a real cluster with the operator (DBAAS_E2E_KUBECONFIG)\n')
+real('ha with the real CloudNativePG operator', () => {
+  const name = uniqueName('ha-real')
+  const ns = `dbaas-${name}`
+  afterAll(async () => {
+    await dbaas(['ha', 'delete', name, '-n', ns, '--yes', '--ignore-not-found', '--no-wait'])
+    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
+  })
+
+  it('creates a 2-instance cluster and waits until the operator reports it healthy', async () => {
+    const r = await dbaas(['ha', 'create', name, '--instances', '2', '--storage', '1Gi', '--wait', '--timeout', '12m', '-o', 'json'], { timeoutMs: 13 * 60_000 })
+    expect(r.exitCode, `${r.stderr}\n(is the CloudNativePG operator installed on this cluster?)`).toBe(0)
+    expect(r.json()).toMatchObject({ status: 'Ready', ready: '2/2' })
+    const v = (await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()
+    expect(v.members.map((m: any) => m.role).sort()).toEqual(['primary', 'standby'])
+    expect(v.members.every((m: any) => m.ready)).toBe(true)
+  }, 14 * 60_000)
+
+  it('switches over to the standby and comes back healthy', async () => {
+    const before = (await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()
+    const r = await dbaas(['ha', 'failover', name, '--timeout', '5m', '-o', 'json'], { timeoutMs: 6 * 60_000 })
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json().primary).not.toBe(before.currentPrimary)
+    const after = (await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()
+    expect(after).toMatchObject({ currentPrimary: r.json().primary, targetPrimary: r.json().primary, status: 'Ready' })
+  }, 7 * 60_000)
+
+  it('takes a volume-snapshot backup when the cluster has a default VolumeSnapshotClass', async () => {
+    const c = await getCluster(ns, name)
+    if (!c.spec.backup?.volumeSnapshot?.className) {
+      process.stderr.write('no default VolumeSnapshotClass on this cluster: backup not tried\n')
+      return
+    }
+    const r = await dbaas(['ha', 'backup', 'create', name, '--timeout', '10m', '-o', 'json'], { timeoutMs: 11 * 60_000 })
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({ phase: 'completed', method: 'volumeSnapshot' })
+  }, 12 * 60_000)
 })
 
 async function waitForCluster(ns: string, name: string): Promise<void> {
