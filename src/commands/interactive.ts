@@ -50,6 +50,7 @@ export async function promptCreate(
       namespace: raw.namespace,
       cluster: clusterFlags(raw),
       passthrough,
+      offline: raw.dryRun === true || raw.dryRun === 'client',
     },
     prompter ?? (await inquirerPrompter(deps)),
     deps,

@@ -37,6 +37,8 @@ export interface GuidedInput {
   cluster: ClusterFlags
   /** Flags passed through unchanged into the equivalent command (e.g. --database app). */
   passthrough: string[]
+  /** --dry-run=client: contact nothing, so no live name check and no storage class question. */
+  offline?: boolean
 }
 
 export interface GuidedAnswers {
@@ -119,7 +121,7 @@ export async function guidedCreate(input: GuidedInput, prompter: Prompter, deps:
         } catch (err) {
           return isDbaasError(err) ? `${err.message}${err.hint ? `: ${err.hint}` : ''}` : String(err)
         }
-        const taken = await nameTaken(value.trim(), input.namespace, input.cluster, deps)
+        const taken = input.offline ? undefined : await nameTaken(value.trim(), input.namespace, input.cluster, deps)
         return taken ? `an instance "${value.trim()}" already exists in namespace ${taken}; pick another name` : true
       },
     })).trim()
@@ -142,7 +144,7 @@ export async function guidedCreate(input: GuidedInput, prompter: Prompter, deps:
   }
 
   let storageClass = input.storageClass
-  if (storageClass === undefined) {
+  if (storageClass === undefined && !input.offline) {
     const choices = await storageClassChoices(input.cluster, deps)
     if (choices && choices.length > 1) storageClass = await prompter.select({ message: 'Storage class', choices, default: undefined })
   }

@@ -115,4 +115,12 @@ describe('guided create', () => {
     expect(await promptRestore('b1', { to: 'x' }, 'table', tty)).toBe('b1')
     expect(await promptFailover('c1', {}, 'table', tty)).toBe('c1')
   })
+
+  it('--dry-run=client stays offline: no live name check, no storage class question, no request', async () => {
+    const d = fakeDeps()
+    const p = new FakePrompter({ Name: ['orders'], version: ['18'], Size: [sizePresets[0]], Create: [true] })
+    const a = await guidedCreate(base({ engine: 'pg', offline: true, passthrough: ['--dry-run=client'] }), p, d)
+    expect(a.command).toBe('dbaas create postgresql orders --version 18 --storage 10Gi --cpu 250m --memory 512Mi --dry-run=client')
+    expect(d.transport.requests).toEqual([])
+  })
 })
