@@ -78,7 +78,9 @@ export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boole
   const secretName: string = c.spec?.bootstrap?.initdb?.secret?.name ?? c.spec?.bootstrap?.recovery?.secret?.name ?? haSecretName(name)
   const ownSecret = await orForbidden(kube.find(R.secrets, ns, secretName))
   const deleteSecret = ownSecret !== 'forbidden' && ownSecret?.metadata.labels?.[INSTANCE] === name && ownSecret.metadata.labels?.[KIND] !== undefined
-  const snaps = (await snapshotsIn(kube, ns)).filter((s) => s.metadata.labels?.['cnpg.io/cluster'] === name || s.metadata.name.startsWith(`${name}-`))
+  const allSnaps = await snapshotsIn(kube, ns)
+  // CNPG labels the snapshots of its backups with the cluster's name.
+  const snaps = allSnaps.filter((s) => s.metadata.labels?.['cnpg.io/cluster'] === name)
   const kept = snaps.map((s) => ({ object: `volumesnapshot/${s.metadata.name}`, reason: 'is a backup (restore it with `dbaas ha restore`)' }))
   const deleted = [`cluster.postgresql.cnpg.io/${name} (its pods, PVCs and services)`, ...(deleteSecret ? [`secret/${secretName}`] : [])]
   if (o.dryRun) return { name, namespace: ns, dryRun: true, deleted, kept, namespaceDeleted: false }
@@ -103,7 +105,7 @@ export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boole
       kube.list(CNPG.clusters, ns).then((l) => l.items.filter((x) => x.metadata.name !== name)),
     ])
     const left = [
-      ...kept.map((k) => k.object),
+      ...allSnaps.map((v) => `volumesnapshot/${v.metadata.name}`),
       ...secrets.map((s) => `secret/${s.metadata.name}`),
       ...clusters.map((x) => `cluster.postgresql.cnpg.io/${x.metadata.name}`),
     ]
