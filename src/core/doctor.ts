@@ -158,8 +158,21 @@ export async function rbacCheck(kube: Kube, namespace: string): Promise<Check> {
 }
 
 export async function runDoctor(o: DoctorOptions, deps: Deps): Promise<DoctorReport> {
-  const cfg = deps.kubeconfig(o.cluster)
-  const kube = await deps.kube(o.cluster)
+  let cfg: ReturnType<Deps['kubeconfig']>
+  let kube: Kube
+  try {
+    cfg = deps.kubeconfig(o.cluster)
+    kube = await deps.kube(o.cluster)
+  } catch (err) {
+    // No usable kubeconfig: still a report (helm is checked), with the kubeconfig problem as the cluster check.
+    const hint = (err as { hint?: string }).hint
+    const checks: Check[] = [
+      { id: 'cluster', title: 'Kubernetes cluster', status: 'fail', required: true, message: errText(err), fix: hint ?? 'point KUBECONFIG or --kubeconfig at a kubeconfig, or pick a context with --context' },
+      await helmCheck(deps),
+      { id: 'storage', title: 'StorageClass', status: 'fail', required: true, message: 'not checked: no cluster to ask' },
+    ]
+    return { context: o.cluster.context ?? '', server: '', namespace: o.namespace ?? '', ok: false, checks }
+  }
   const namespace = o.namespace ?? cfg.namespace
   const [cluster, helm] = await Promise.all([clusterCheck(kube, cfg.contextName), helmCheck(deps)])
   const checks: Check[] = [cluster, helm]

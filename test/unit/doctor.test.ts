@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
 import { runDoctor } from '../../src/core/doctor.ts'
 import { R } from '../../src/k8s/kube.ts'
-import { PreconditionError } from '../../src/errors.ts'
+import { ClusterError, PreconditionError } from '../../src/errors.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
 
 const defaultClass = { metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'csi.x' }
@@ -53,6 +53,21 @@ describe('doctor', () => {
       ['helm', 'ok'],
       ['storage', 'fail'],
     ])
+  })
+
+  it('no usable kubeconfig: the cluster check fails with its hint, helm is still checked, exit 1', async () => {
+    const d = fakeDeps()
+    d.kubeconfig = () => {
+      throw new ClusterError('kubeconfig', 'no kubeconfig found', { hint: 'set KUBECONFIG' })
+    }
+    expect(await main(['doctor', '-o', 'json'], d)).toBe(1)
+    const r = JSON.parse(d.out.text)
+    expect(r.checks.map((c: any) => [c.id, c.status])).toEqual([
+      ['cluster', 'fail'],
+      ['helm', 'ok'],
+      ['storage', 'fail'],
+    ])
+    expect(r.checks[0]).toMatchObject({ message: 'no kubeconfig found', fix: 'set KUBECONFIG' })
   })
 
   it('RBAC: a denied namespaced permission disables its verbs; cluster-scoped ones only limit', async () => {
