@@ -63,7 +63,7 @@ export async function promptCreate(
   return { engine: a.engine, name: a.name, command: a.command }
 }
 
-type Task = 'create' | 'list' | 'status' | 'connection' | 'connect' | 'delete' | 'quit'
+type Task = 'create' | 'list' | 'status' | 'connection' | 'connect' | 'backup' | 'restore' | 'delete' | 'quit'
 
 const tasks: Array<{ name: string; value: Task; description: string }> = [
   { name: 'Create a database', value: 'create', description: 'dbaas create' },
@@ -71,6 +71,8 @@ const tasks: Array<{ name: string; value: Task; description: string }> = [
   { name: "Show a database's status", value: 'status', description: 'dbaas status <name>' },
   { name: 'Show connection details', value: 'connection', description: 'dbaas connection <name>' },
   { name: 'Open a database shell', value: 'connect', description: 'dbaas connect <name>' },
+  { name: 'Back up a database', value: 'backup', description: 'dbaas backup create <name>' },
+  { name: 'Restore a backup into a new database', value: 'restore', description: 'dbaas restore <backup> --to <new-name>' },
   { name: 'Delete a database', value: 'delete', description: 'dbaas delete <name>' },
   { name: 'Quit', value: 'quit', description: '' },
 ]
@@ -102,6 +104,11 @@ export function interactiveCommand(deps: Deps): Command {
       if (task === 'quit') return
       if (task === 'create') {
         await run(['create', ...(raw.namespace ? ['-n', raw.namespace] : [])])
+        continue
+      }
+      if (task === 'backup' || task === 'restore') {
+        // Both ask for what they need themselves (promptBackupCreate, promptRestore).
+        await run(task === 'backup' ? ['backup', 'create', ...(raw.namespace ? ['-n', raw.namespace] : [])] : ['restore'])
         continue
       }
       if (task === 'list') {
