@@ -95,3 +95,19 @@ describe('dbaas ha', () => {
     expect(err).toMatch(/HA cluster "nope" not found/)
   })
 })
+
+describe('dbaas ha scale', () => {
+  it('patches spec.instances with the resourceVersion and retries a 409 on the fresh object', async () => {
+    const { code, out, d } = await run(['ha', 'scale', 'pg', '--instances', '3'], (x) => {
+      withCluster(x)
+      x.transport.fail({ method: 'PATCH', path: /\/clusters\/pg$/, failure: { code: 409, reason: 'Conflict', message: 'the object has been modified' }, times: 1 })
+    })
+    expect(code).toBe(0)
+    expect(out).toContain('scaled from 2 to 3')
+    const patches = d.transport.requests.filter((q) => q.method === 'PATCH')
+    expect(patches).toHaveLength(2)
+    expect(patches[0]?.body).toMatchObject({ metadata: { resourceVersion: expect.any(String) }, spec: { instances: 3 } })
+    expect(patches[0]?.contentType).toBe('application/merge-patch+json')
+    expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec.instances).toBe(3)
+  })
+})

@@ -1,7 +1,7 @@
 // ha scale and ha delete.
 import type { Deps } from '../../deps.ts'
 import { PreconditionError } from '../../errors.ts'
-import { apiInfo, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
+import { apiInfo, isApiConflict, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import { ANN, INSTANCE, KIND, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
@@ -20,16 +20,27 @@ export interface ScaleResult {
  * CNPG reconciles instances only once the primary is settled, and a scale-down could remove the target.
  */
 export async function haScale(t: HaTarget & { instances: number; wait: boolean; timeoutMs: number }, deps: Deps): Promise<ScaleResult> {
-  const { kube, cluster } = await openCluster(t, deps)
+  const opened = await openCluster(t, deps)
+  const kube = opened.kube
+  let cluster = opened.cluster
   const ns = cluster.metadata.namespace as string
   const name = cluster.metadata.name
   const from: number = cluster.spec?.instances ?? 0
-  const busy = inProgress(cluster)
-  if (busy) throw new PreconditionError(`HA cluster ${name} cannot be scaled now: ${busy}`, { hint: `wait until \`dbaas ha status ${name} -n ${ns}\` shows it healthy, then scale` })
   let updated = cluster
-  if (from !== t.instances) {
+  // Optimistic locking: a 409 means someone (the operator) wrote the Cluster since it was read; re-check on the fresh one.
+  for (let attempt = 1; ; attempt++) {
+    const busy = inProgress(cluster)
+    if (busy) throw new PreconditionError(`HA cluster ${name} cannot be scaled now: ${busy}`, { hint: `wait until \`dbaas ha status ${name} -n ${ns}\` shows it healthy, then scale` })
+    if ((cluster.spec?.instances ?? 0) === t.instances) break
     deps.ui.step(`Scaling ${name} from ${from} to ${t.instances} instance(s)`)
-    updated = await kube.mergePatch(CNPG.clusters, ns, name, { metadata: { resourceVersion: cluster.metadata.resourceVersion }, spec: { instances: t.instances } })
+    try {
+      updated = await kube.mergePatch(CNPG.clusters, ns, name, { metadata: { resourceVersion: cluster.metadata.resourceVersion }, spec: { instances: t.instances } })
+      break
+    } catch (err) {
+      if (!isApiConflict(err) || attempt >= 5) throw err
+      cluster = await kube.get(CNPG.clusters, ns, name)
+      updated = cluster
+    }
   }
   if (t.wait) updated = await waitHealthy(kube, name, ns, t.timeoutMs, deps)
   deps.ui.done()
