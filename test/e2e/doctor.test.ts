@@ -80,6 +80,23 @@ describe('doctor', () => {
     180_000,
   )
 
+  labOnly('the CloudNativePG operator is played by a lab fixture').it('with the operator running: every check ✔', async () => {
+    const { CnpgOperatorFixture } = await import('./fixtures/cnpg-operator.ts')
+    const op = await CnpgOperatorFixture.install()
+    try {
+      if ((await labCli(['start', 'snapshot-controller'])).code !== 0) throw new Error('lab:start snapshot-controller failed')
+      let r!: Awaited<ReturnType<typeof doctor>>
+      await until(async () => {
+        r = await doctor()
+        return r.report.checks.every((c) => c.status === 'ok')
+      }, 60_000)
+      expect(r.exitCode).toBe(0)
+      expect(r.report.checks.find((c) => c.id === 'cnpg-operator')?.message).toMatch(/deployment .* ready replica|leader lease/)
+    } finally {
+      await op.remove()
+    }
+  })
+
   labOnly('signs a user with the lab CA').describe('as a namespace-limited user', () => {
     let user: LimitedUser | undefined
     const ns = uniqueName('doc-ns')
