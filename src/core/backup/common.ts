@@ -116,3 +116,19 @@ export async function listBackupObjects(kube: Kube, namespace: string | undefine
     return { items, fellBackTo: kube.contextNamespace, noCrds: false }
   }
 }
+
+export type Settled<T> = { ok: true; value: T; error?: undefined } | { ok: false; value?: undefined; error: unknown }
+
+/** A promise's outcome, so reads made together can be judged one by one in the refusals' order. */
+export function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  )
+}
+
+export function unwrap<T>(s: Settled<T>): T {
+  if (!s.ok) throw s.error
+  return s.value
+}
+

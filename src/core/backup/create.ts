@@ -11,7 +11,7 @@ import { credentialsSecretName, redact } from '../create.ts'
 import { findInstance } from '../find.ts'
 import type { InstanceParts } from '../instances.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
-import { findHaCluster, haUsage, PVS, requireSnapshots } from './common.ts'
+import { findHaCluster, haUsage, PVS, requireSnapshots, settle, unwrap } from './common.ts'
 import {
   backupCredentialsName,
   buildBackupCredentials,
@@ -101,15 +101,17 @@ async function plan(kube: Kube, o: BackupCreateOptions, deps: Deps): Promise<Pla
   if (!engine) throw new PreconditionError(`instance "${o.instance}" has no engine dbaas knows (label ${ENGINE})`)
   const now = deps.now()
   const name = validateBackupName(o.name ?? defaultBackupName(o.instance, now))
-  const { support, notes } = await requireSnapshots(kube, now)
-
   const pvcName = `data-${o.instance}-0`
-  const [pvc, existing, secretExisting, credentials] = await Promise.all([
-    kube.find(R.pvcs, ns, pvcName),
-    kube.find(R.volumeSnapshots, ns, name),
-    kube.find(R.secrets, ns, backupCredentialsName(name)),
-    kube.find(R.secrets, ns, credentialsSecretName(o.instance)),
+  // The reads at once; the refusals in their order.
+  const [supportR, pvcR, existingR, secretExistingR, credentialsR] = await Promise.all([
+    settle(requireSnapshots(kube, now)),
+    settle(kube.find(R.pvcs, ns, pvcName)),
+    settle(kube.find(R.volumeSnapshots, ns, name)),
+    settle(kube.find(R.secrets, ns, backupCredentialsName(name))),
+    settle(kube.find(R.secrets, ns, credentialsSecretName(o.instance))),
   ])
+  const { support, notes } = unwrap(supportR)
+  const [pvc, existing, secretExisting, credentials] = [unwrap(pvcR), unwrap(existingR), unwrap(secretExistingR), unwrap(credentialsR)]
   if (existing || secretExisting) {
     throw new ConflictError(`backup "${name}" already exists in namespace ${ns}`, {
       code: 'already_exists',

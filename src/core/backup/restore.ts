@@ -8,7 +8,7 @@
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { ClusterError, ConflictError, DbaasError, NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { orForbidden } from '../../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type AccessCheck, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import { ANN, ENGINE, ENGINE_VERSION, KIND, MANAGED_BY, SOURCE_INSTANCE } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { engineFromLabel } from '../../engines/registry.ts'
@@ -18,7 +18,7 @@ import { findInstance } from '../find.ts'
 import { validateStorage } from '../names.ts'
 import type { InstanceView } from '../instances.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
-import { findBackup, haUsage, requireSnapshots } from './common.ts'
+import { findBackup, haUsage, requireSnapshots, settle, unwrap, type Settled } from './common.ts'
 import { waitSnapshot } from './create.ts'
 import {
   BACKUP_ANN,
@@ -89,57 +89,77 @@ function b64(n: number, deps: Deps): string {
 }
 
 async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<RestorePlan> {
-  const vs = await findBackup(kube, o.backup, o.backupNamespace)
+  // What does not depend on the backup is read while the backup is looked up (one round trip of latency).
+  const vscChecks = [
+    { verb: 'create', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
+    { verb: 'delete', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
+  ]
+  const nsChecks = [
+    { verb: 'create', resource: 'namespaces' },
+    { verb: 'create', resource: 'persistentvolumeclaims', namespace: o.namespace },
+    { verb: 'create', resource: 'secrets', namespace: o.namespace },
+    { verb: 'create', group: 'apps', resource: 'statefulsets', namespace: o.namespace },
+    { verb: 'create', group: SNAPSHOT_GROUP, resource: 'volumesnapshots', namespace: o.namespace },
+  ]
+  const early = Promise.all([
+    settle(requireSnapshots(kube, deps.now())),
+    settle(kube.denied([...vscChecks, ...nsChecks])),
+    // The target must not exist: neither an instance nor the data PVC the StatefulSet would adopt.
+    settle(findInstance(kube, { name: o.to, namespace: o.namespace })),
+    settle(orForbidden(kube.find(R.pvcs, o.namespace, restorePvcName(o.to)))),
+    settle(orForbidden(kube.find(R.namespaces, undefined, o.namespace))),
+    settle(orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items))),
+  ])
+  const found = await settle(findBackup(kube, o.backup, o.backupNamespace))
+  const [support, deniedAll, target, pvcR, nsR, classesR] = await early
+  const vs = unwrap(found)
   if (isHaSnapshot(vs)) throw haUsage(`"${o.backup}" is a backup of an HA cluster`, `dbaas ha restore ${o.backup}`)
   const backupNs = vs.metadata.namespace ?? ''
   const labels = vs.metadata.labels ?? {}
   const ann = vs.metadata.annotations ?? {}
   const engine = engineFromLabel(labels[ENGINE])
   if (!engine) throw new PreconditionError(`backup "${o.backup}" names no engine dbaas knows (label ${ENGINE})`)
-  const { notes } = await requireSnapshots(kube, deps.now())
+  const cross = o.namespace !== backupNs
+  const storageClass = o.storageClass ?? ann[BACKUP_ANN.storageClass]
+  const contentName = vs.status?.boundVolumeSnapshotContentName as string | undefined
+  const [secretR, contentR] = await Promise.all([
+    settle(kube.find(R.secrets, backupNs, backupCredentialsName(o.backup))),
+    settle(contentName && (cross || !ann[BACKUP_ANN.driver]) ? orForbidden(kube.find(R.volumeSnapshotContents, undefined, contentName)) : Promise.resolve(undefined)),
+  ])
+  const denied: Settled<AccessCheck[]> = deniedAll.ok
+    ? { ok: true, value: deniedAll.value.filter((d) => cross || (d.resource !== 'volumesnapshotcontents' && d.resource !== 'volumesnapshots')) }
+    : deniedAll
+  const { notes } = unwrap(support)
   if (vs.metadata.deletionTimestamp) throw new PreconditionError(`backup "${o.backup}" is being deleted; nothing was created`)
   if (vs.status?.readyToUse !== true) {
     throw new PreconditionError(`backup "${o.backup}" is not ready to use${vs.status?.error?.message ? ` (${vs.status.error.message})` : ''}; nothing was created`, {
       hint: `see \`dbaas backup list -n ${backupNs}\`; restore it once READY is true`,
     })
   }
-
-  const cross = o.namespace !== backupNs
-  if (cross) {
-    // Before anything is written: may this user create cluster-scoped VolumeSnapshotContents?
-    const denied = await kube.denied([
-      { verb: 'get', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
-      { verb: 'create', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
-      { verb: 'delete', group: SNAPSHOT_GROUP, resource: 'volumesnapshotcontents' },
-    ])
-    if (denied.length) {
-      throw new ClusterError(
-        'forbidden',
-        `restoring into another namespace needs cluster-wide access to VolumeSnapshotContents (${denied.map((d) => d.verb).join(', ')}), which you do not have; nothing was created`,
-        {
-          hint: `restore into the backup's own namespace, which needs none: \`dbaas restore ${o.backup} --to ${o.to} -n ${backupNs}\`; or ask a cluster admin for that access`,
-          details: { denied },
-        },
-      )
-    }
+  const refused = unwrap(denied)
+  const vscDenied = refused.filter((d) => d.resource === 'volumesnapshotcontents')
+  if (vscDenied.length) {
+    // Before anything is written: this user may not create the cluster-scoped VolumeSnapshotContent.
+    throw new ClusterError(
+      'forbidden',
+      `restoring into another namespace needs cluster-wide access to VolumeSnapshotContents (${vscDenied.map((d) => d.verb).join(', ')}), which you do not have; nothing was created`,
+      {
+        hint: `restore into the backup's own namespace, which needs none: \`dbaas restore ${o.backup} --to ${o.to} -n ${backupNs}\`; or ask a cluster admin for that access`,
+        details: { denied: vscDenied },
+      },
+    )
   }
-
-  // The target must not exist: neither an instance nor the data PVC the StatefulSet would adopt.
-  try {
-    await findInstance(kube, { name: o.to, namespace: o.namespace })
+  if (target.ok) {
     throw new ConflictError(`instance "${o.to}" already exists in namespace ${o.namespace}; nothing was created`, {
       code: 'already_exists',
       hint: 'pick another --to name',
     })
-  } catch (err) {
-    // A namespace the user may not read holds nothing of theirs; the access checks below say what they may do.
-    if (!(err instanceof NotFoundError) && !(err instanceof ClusterError && err.code === 'forbidden')) throw err
   }
-  const [pvc, nsObj, secret] = await Promise.all([
-    orForbidden(kube.find(R.pvcs, o.namespace, restorePvcName(o.to))),
-    orForbidden(kube.find(R.namespaces, undefined, o.namespace)),
-    kube.find(R.secrets, backupNs, backupCredentialsName(o.backup)),
-  ])
+  // A namespace the user may not read holds nothing of theirs; the access checks below say what they may do.
+  if (!(target.error instanceof NotFoundError) && !(target.error instanceof ClusterError && target.error.code === 'forbidden')) throw target.error
+  const pvc = unwrap(pvcR)
+  const nsObj = unwrap(nsR)
+  const secret = unwrap(secretR)
   if (pvc && pvc !== 'forbidden') {
     throw new ConflictError(`persistentvolumeclaim/${restorePvcName(o.to)} already exists in ${o.namespace}; nothing was created`, {
       code: 'already_exists',
@@ -157,22 +177,19 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
   }
 
   const storage = validateStorage(o.storage ?? ann[BACKUP_ANN.storage] ?? '10Gi')
-  const storageClass = o.storageClass ?? ann[BACKUP_ANN.storageClass]
-  const contentName = vs.status?.boundVolumeSnapshotContentName as string | undefined
-  const content = cross || !ann[BACKUP_ANN.driver] ? (contentName ? await orForbidden(kube.find(R.volumeSnapshotContents, undefined, contentName)) : undefined) : undefined
+  const content = unwrap(contentR)
   const contentObj = content && content !== 'forbidden' ? content : undefined
   const driver = contentObj?.spec?.driver ?? ann[BACKUP_ANN.driver]
 
   // Size: restoreSize when the driver reported one (on the snapshot or its content), else the recorded request.
   checkRestoreSize(storage, vs.status?.restoreSize ?? contentObj?.status?.restoreSize, ann[BACKUP_ANN.storage])
-  if (storageClass) {
-    const sc = await orForbidden(kube.find(R.storageClasses, undefined, storageClass))
-    if (sc === undefined) throw new UsageError(`storage class "${storageClass}" does not exist; nothing was created`, { hint: 'pass --storage-class with an existing class' })
-    if (sc !== 'forbidden') checkDriver(storageClass, (sc as { provisioner?: string }).provisioner, driver)
-  } else {
-    const all = await orForbidden(kube.list(R.storageClasses, undefined))
-    const def = all === 'forbidden' ? undefined : all.items.find((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')
-    if (def) checkDriver(def.metadata.name, (def as { provisioner?: string }).provisioner, driver)
+  const classes = unwrap(classesR)
+  if (classes !== 'forbidden') {
+    const sc = storageClass
+      ? classes.find((c) => c.metadata.name === storageClass)
+      : classes.find((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')
+    if (storageClass && !sc) throw new UsageError(`storage class "${storageClass}" does not exist; nothing was created`, { hint: 'pass --storage-class with an existing class' })
+    if (sc) checkDriver(sc.metadata.name, (sc as { provisioner?: string }).provisioner, driver)
   }
 
   if (cross) {
@@ -181,13 +198,7 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
     }
     if (!driver) throw new PreconditionError(`the backup's VolumeSnapshotContent names no CSI driver; nothing was created`)
   }
-  const nsDenied = await kube.denied([
-    ...(nsExists ? [] : [{ verb: 'create', resource: 'namespaces' }]),
-    { verb: 'create', resource: 'persistentvolumeclaims', namespace: o.namespace },
-    { verb: 'create', resource: 'secrets', namespace: o.namespace },
-    { verb: 'create', group: 'apps', resource: 'statefulsets', namespace: o.namespace },
-    ...(cross ? [{ verb: 'create', group: SNAPSHOT_GROUP, resource: 'volumesnapshots', namespace: o.namespace }] : []),
-  ])
+  const nsDenied = refused.filter((d) => d.resource !== 'volumesnapshotcontents' && !(nsExists && d.resource === 'namespaces'))
   if (nsDenied.length) {
     throw new ClusterError('forbidden', `you may not ${nsDenied.map((d) => `${d.verb} ${d.group ? `${d.resource}.${d.group}` : d.resource}`).join(', ')} in namespace ${o.namespace}; nothing was created`, {
       hint: nsExists ? 'ask a cluster admin for the Role that `dbaas rbac` prints' : `ask for namespace ${o.namespace} to be created for you, or pass -n with a namespace you may use`,
@@ -335,15 +346,17 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
   let instance: InstanceView
   const notes = [...p.notes]
   try {
-    if (!p.nsExists) {
-      deps.ui.step(`Creating namespace ${o.namespace}`)
-      await kube.create(R.namespaces, nsObj)
-      undo.push({ what: `namespace/${o.namespace}`, run: () => kube.deleteIfExists(R.namespaces, undefined, o.namespace) })
-    }
+    if (!p.nsExists) undo.push({ what: `namespace/${o.namespace}`, run: () => kube.deleteIfExists(R.namespaces, undefined, o.namespace) })
+    if (objs.content) undo.push({ what: `volumesnapshotcontent/${p.contentName}`, run: () => kube.deleteIfExists(R.volumeSnapshotContents, undefined, p.contentName) })
+    deps.ui.step(p.nsExists ? `Restoring into ${o.namespace}` : `Creating namespace ${o.namespace}`)
+    // The namespace and the cluster-scoped content do not depend on each other.
+    const first = await Promise.allSettled([
+      p.nsExists ? Promise.resolve() : kube.create(R.namespaces, nsObj),
+      objs.content ? kube.create(R.volumeSnapshotContents, objs.content) : Promise.resolve(),
+    ])
+    for (const r of first) if (r.status === 'rejected') throw r.reason
     if (objs.content && objs.snapshot) {
       deps.ui.step(`Binding the snapshot into ${o.namespace}`)
-      undo.push({ what: `volumesnapshotcontent/${p.contentName}`, run: () => kube.deleteIfExists(R.volumeSnapshotContents, undefined, p.contentName) })
-      await kube.create(R.volumeSnapshotContents, objs.content)
       undo.push({ what: `volumesnapshot/${p.helperName}`, run: () => kube.deleteIfExists(R.volumeSnapshots, o.namespace, p.helperName) })
       await kube.create(R.volumeSnapshots, objs.snapshot)
       await waitSnapshot(kube, o.namespace, p.helperName, 'ready', o.timeoutMs, deps)
@@ -368,8 +381,11 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
     installEnd = deps.now()
     instance = created.instance
     notes.push(...created.notes)
-    deps.ui.step(`Waiting for ${restorePvcName(o.to)} to be Bound`)
-    await waitPvcBound(kube, o.namespace, restorePvcName(o.to), o.timeoutMs, deps)
+    if (p.cross) {
+      // The helper snapshot may go only once the volume restored from it is Bound.
+      deps.ui.step(`Waiting for ${restorePvcName(o.to)} to be Bound`)
+      await waitPvcBound(kube, o.namespace, restorePvcName(o.to), o.timeoutMs, deps)
+    }
   } catch (err) {
     deps.ui.fail()
     const failed: string[] = []
@@ -393,11 +409,17 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
   // The restored volume is Bound: it no longer needs the helper snapshot and content.
   if (objs.snapshot && objs.content) {
     deps.ui.step('Removing the helper snapshot')
-    if (await kube.deleteIfExists(R.volumeSnapshots, o.namespace, p.helperName)) removed.push(`volumesnapshot/${o.namespace}/${p.helperName}`)
-    if (await kube.deleteIfExists(R.volumeSnapshotContents, undefined, p.contentName)) removed.push(`volumesnapshotcontent/${p.contentName}`)
+    const [vsGone, vscGone] = await Promise.all([
+      kube.deleteIfExists(R.volumeSnapshots, o.namespace, p.helperName),
+      kube.deleteIfExists(R.volumeSnapshotContents, undefined, p.contentName),
+    ])
+    if (vsGone) removed.push(`volumesnapshot/${o.namespace}/${p.helperName}`)
+    if (vscGone) removed.push(`volumesnapshotcontent/${p.contentName}`)
     // Both carry the snapshot controller's finalizers: gone once it has let go (Retain keeps the physical snapshot).
-    await waitGone(kube, R.volumeSnapshots, o.namespace, p.helperName, o.timeoutMs, deps)
-    await waitGone(kube, R.volumeSnapshotContents, undefined, p.contentName, o.timeoutMs, deps)
+    await Promise.all([
+      waitGone(kube, R.volumeSnapshots, o.namespace, p.helperName, o.timeoutMs, deps),
+      waitGone(kube, R.volumeSnapshotContents, undefined, p.contentName, o.timeoutMs, deps),
+    ])
   }
   deps.ui.done()
   return {

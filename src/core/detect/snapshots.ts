@@ -67,37 +67,41 @@ function servedVersion(crd: KubeObject): string | undefined {
 }
 
 async function controllerWorkloads(kube: Kube): Promise<{ ready?: KubeObject; seen: KubeObject[]; forbidden: boolean }> {
-  const seen: KubeObject[] = []
-  let forbidden = false
-  for (const sel of SNAPSHOT_CONTROLLER_SELECTORS) {
-    const d = await tolerant(kube.list(R.deployments, undefined, { labelSelector: sel }))
-    if (d === 'forbidden') forbidden = true
-    const items = typeof d === 'object' ? d.items : []
-    const ready = items.find((x) => (x.status?.readyReplicas ?? 0) > 0)
-    if (ready) return { ready, seen, forbidden }
-    seen.push(...items)
-    // Some distributions run it as bare pods or a DaemonSet: a running, ready pod is as good.
-    const p = await tolerant(kube.list(R.pods, undefined, { labelSelector: sel }))
-    if (p === 'forbidden') forbidden = true
-    const pod = (typeof p === 'object' ? p.items : []).find(
+  // Every selector, Deployments and pods alike, in parallel: one round trip whatever is found.
+  const reads = await Promise.all(
+    SNAPSHOT_CONTROLLER_SELECTORS.flatMap((sel) => [
+      tolerant(kube.list(R.deployments, undefined, { labelSelector: sel })),
+      tolerant(kube.list(R.pods, undefined, { labelSelector: sel })),
+    ]),
+  )
+  const forbidden = reads.some((r) => r === 'forbidden')
+  const deployments = reads.filter((_, i) => i % 2 === 0).flatMap((r) => (typeof r === 'object' ? r.items : []))
+  // Some distributions run it as bare pods or a DaemonSet: a running, ready pod is as good.
+  const pods = reads.filter((_, i) => i % 2 === 1).flatMap((r) => (typeof r === 'object' ? r.items : []))
+  const ready =
+    deployments.find((x) => (x.status?.readyReplicas ?? 0) > 0) ??
+    pods.find(
       (x) => x.status?.phase === 'Running' && (x.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'),
     )
-    if (pod) return { ready: pod, seen, forbidden }
-  }
-  return { seen, forbidden }
+  return { ...(ready ? { ready } : {}), seen: deployments, forbidden }
 }
 
 export async function detectSnapshotSupport(kube: Kube, now: number = Date.now()): Promise<SnapshotSupport> {
-  const [crd, classes, workloads, leases] = await Promise.all([
-    tolerant(kube.get(R.crds, undefined, SNAPSHOT_CRD)),
+  // The client sends one request at a time: look at the Lease first (the upstream Deployment holds it too),
+  // and list Deployments and pods only when no fresh Lease answers the question.
+  const [classes, leases] = await Promise.all([
     tolerant(kube.list(R.volumeSnapshotClasses, undefined)),
-    controllerWorkloads(kube),
     tolerant(kube.list(R.leases, undefined, { fieldSelector: `metadata.name=${SNAPSHOT_LEASE}` })).then(async (l) => {
       if (l !== 'forbidden') return l
       const one = await tolerant(kube.get(R.leases, 'kube-system', SNAPSHOT_LEASE))
       return typeof one === 'object' ? { metadata: {}, items: [one] } : one
     }),
   ])
+  // Listing a snapshot kind at v1 proves the CRDs are served; the CRD object itself is read only otherwise.
+  const crd: Read<KubeObject> = typeof classes === 'object' ? ({ metadata: { name: SNAPSHOT_CRD }, spec: { versions: [{ name: 'v1', served: true, storage: true }] } } as KubeObject) : await tolerant(kube.get(R.crds, undefined, SNAPSHOT_CRD))
+  const leaseItems = typeof leases === 'object' ? leases.items : []
+  const fresh = leaseItems.find((l) => snapshotLeaseFresh(l, now))
+  const workloads = fresh ? { seen: [], forbidden: false } : await controllerWorkloads(kube)
 
   // The CRD object needs cluster-wide read; a namespaced user learns the same from the API group itself.
   let crds = typeof crd === 'object'
@@ -110,9 +114,15 @@ export async function detectSnapshotSupport(kube: Kube, now: number = Date.now()
   const defaultClasses = typeof classes === 'object' ? defaultSnapshotClasses(classes.items) : []
 
   let controller: SnapshotSupport['controller']
-  if (workloads.ready) {
+  if (fresh) {
+    controller = {
+      running: true,
+      via: 'lease',
+      detail: `leader lease ${fresh.metadata.namespace}/${SNAPSHOT_LEASE} held by ${fresh.spec?.holderIdentity}, renewed ${fresh.spec?.renewTime}`,
+    }
+  } else if (workloads.ready) {
     const w = workloads.ready
-    const what = w.kind === 'Pod' || w.spec?.containers ? 'pod' : 'deployment'
+    const what = w.spec?.containers ? 'pod' : 'deployment'
     controller = {
       running: true,
       via: 'deployment',
@@ -122,29 +132,19 @@ export async function detectSnapshotSupport(kube: Kube, now: number = Date.now()
           : `deployment ${w.metadata.namespace}/${w.metadata.name} has ${w.status?.readyReplicas} ready replica(s)`,
     }
   } else {
-    const leaseItems = typeof leases === 'object' ? leases.items : []
-    const fresh = leaseItems.find((l) => snapshotLeaseFresh(l, now))
-    if (fresh) {
-      controller = {
-        running: true,
-        via: 'lease',
-        detail: `leader lease ${fresh.metadata.namespace}/${SNAPSHOT_LEASE} held by ${fresh.spec?.holderIdentity}, renewed ${fresh.spec?.renewTime}`,
-      }
-    } else {
-      const seen: string[] = []
-      if (workloads.seen.length) {
-        seen.push(`deployment ${workloads.seen.map((d) => `${d.metadata.namespace}/${d.metadata.name}`).join(', ')} has no ready replica`)
-      } else if (workloads.forbidden) seen.push('you may not list deployments to look for it')
-      else seen.push('no snapshot-controller deployment or pod')
-      const stale = leaseItems[0]
-      if (stale) {
-        const age = Math.round((now - Date.parse(stale.spec?.renewTime ?? stale.spec?.acquireTime ?? '')) / 1000)
-        seen.push(`its leader lease ${stale.metadata.namespace}/${SNAPSHOT_LEASE} was last renewed ${Number.isFinite(age) ? `${age} s ago` : 'never'} (lease ${stale.spec?.leaseDurationSeconds ?? '?'} s)`)
-      } else if (leases === 'forbidden') seen.push('you may not read leases')
-      else seen.push(`no leader lease ${SNAPSHOT_LEASE}`)
-      const unknown = workloads.forbidden && leases === 'forbidden'
-      controller = { running: false, detail: seen.join('; '), ...(unknown ? { unknown: true } : {}) }
-    }
+    const seen: string[] = []
+    if (workloads.seen.length) {
+      seen.push(`deployment ${workloads.seen.map((d) => `${d.metadata.namespace}/${d.metadata.name}`).join(', ')} has no ready replica`)
+    } else if (workloads.forbidden) seen.push('you may not list deployments to look for it')
+    else seen.push('no snapshot-controller deployment or pod')
+    const stale = leaseItems[0]
+    if (stale) {
+      const age = Math.round((now - Date.parse(stale.spec?.renewTime ?? stale.spec?.acquireTime ?? '')) / 1000)
+      seen.push(`its leader lease ${stale.metadata.namespace}/${SNAPSHOT_LEASE} was last renewed ${Number.isFinite(age) ? `${age} s ago` : 'never'} (lease ${stale.spec?.leaseDurationSeconds ?? '?'} s)`)
+    } else if (leases === 'forbidden') seen.push('you may not read leases')
+    else seen.push(`no leader lease ${SNAPSHOT_LEASE}`)
+    const unknown = workloads.forbidden && leases === 'forbidden'
+    controller = { running: false, detail: seen.join('; '), ...(unknown ? { unknown: true } : {}) }
   }
   return { crds, ...(crdVersion ? { crdVersion } : {}), controller, defaultClasses }
 }

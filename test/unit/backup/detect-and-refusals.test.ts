@@ -21,6 +21,9 @@ const klass = (name: string, driver: string, isDefault: boolean) => ({
   deletionPolicy: 'Delete',
 })
 
+/** A cluster without the snapshot CRDs: every path of the group is 404, as the API server answers. */
+const noSnapshotApi = (t: FakeTransport) => t.fail({ path: /snapshot\.storage\.k8s\.io/, failure: { code: 404, reason: 'NotFound' } })
+
 describe('detectSnapshotSupport', () => {
   it('finds the CRDs, a fresh lease and the default class per driver', async () => {
     const t = new FakeTransport()
@@ -52,7 +55,8 @@ describe('detectSnapshotSupport', () => {
     expect(s.controller.detail).toContain('snap-system/snapshot-controller')
   })
   it('reports missing CRDs and no controller', async () => {
-    const s = await detectSnapshotSupport(fakeKube(new FakeTransport()), NOW)
+    // Without the CRDs the API server answers 404 for the whole group.
+    const s = await detectSnapshotSupport(fakeKube(noSnapshotApi(new FakeTransport())), NOW)
     expect(s).toMatchObject({ crds: false, controller: { running: false }, defaultClasses: [] })
   })
   it('tolerates 403 everywhere: unknown, not a failure', async () => {
@@ -91,7 +95,7 @@ describe('backup create refusals write nothing', () => {
     expect(d.transport.writes).toEqual([])
   })
   it('no CRDs → 7', async () => {
-    const t = new FakeTransport().seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 })).seed(R.secrets, credentials({ name: 'db' }))
+    const t = noSnapshotApi(new FakeTransport()).seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 })).seed(R.secrets, credentials({ name: 'db' }))
     const d = fakeDeps({ transport: t })
     await expect(createBackup({ ...base, instance: 'db', quiesce: false }, d)).rejects.toMatchObject({ exitCode: ExitCode.precondition, message: expect.stringContaining('CRDs') })
     expect(d.transport.writes).toEqual([])
