@@ -1,14 +1,20 @@
 // Bundles the CLI with esbuild into dist/dbaas.js. Heavy libraries that only some commands need
 // (@kubernetes/client-node, ora, @inquirer/prompts, execa) are dynamic imports, so they land in separate
-// chunks under dist/chunks/ and are loaded only by the commands that use them.
+// chunks under dist/chunks/ and are loaded only by the commands that use them. The bundle is written to a
+// fresh directory and swapped into place, so a CLI started during a build never finds dist/ half-written.
 import { build } from 'esbuild'
-import { readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
+const root = fileURLToPath(new URL('..', import.meta.url))
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }
+const out = `${root}dist`
+const next = `${root}.dist-${process.pid}`
+const old = `${root}.dist-old-${process.pid}`
+rmSync(next, { recursive: true, force: true })
 const result = await build({
-  entryPoints: { dbaas: 'src/main.ts' },
-  outdir: 'dist',
+  entryPoints: { dbaas: `${root}src/main.ts` },
+  outdir: next,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   splitting: true,
@@ -20,10 +26,12 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   define: { __DBAAS_VERSION__: JSON.stringify(pkg.version) },
-  // CommonJS dependencies (cli-table3, …) call require(); give the ESM bundle one.
+  // CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __dbaasCreateRequire } from 'node:module'; const require = __dbaasCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 })
+if (existsSync(out)) renameSync(out, old)
+renameSync(next, out)
+rmSync(old, { recursive: true, force: true })
 const outputs = Object.entries(result.metafile.outputs)
-const main = outputs.find(([f]) => f === 'dist/dbaas.js')
-console.error(`built dist/dbaas.js (${Math.round((main?.[1].bytes ?? 0) / 1024)} KiB) and ${outputs.length - 1} lazy chunks`)
+console.error(`built dist/dbaas.js and ${outputs.length - 1} lazy chunks`)
