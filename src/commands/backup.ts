@@ -5,7 +5,7 @@ import { InterruptedError, NotFoundError, UsageError } from '../errors.ts'
 import { parseDuration, validateName } from '../core/names.ts'
 import { createBackup, type BackupCreateOptions, type BackupCreateResult } from '../core/backup/create.ts'
 import { deleteBackup, listBackups, planBackupDelete, pruneBackups, type BackupDeleteOptions } from '../core/backup/manage.ts'
-import { expiresIn, parseRetention, type BackupView } from '../core/backup/model.ts'
+import { expiresIn, parseRetention, validateBackupName, type BackupView } from '../core/backup/model.ts'
 import { age, type Column } from '../output/output.ts'
 import { promptBackupCreate } from './interactive.ts'
 import { clusterFlags, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
@@ -77,7 +77,7 @@ function createSub(deps: Deps): Command {
     const opts: BackupCreateOptions = {
       instance: validateName(instance),
       namespace: raw.namespace,
-      name: raw.name,
+      name: raw.name === undefined ? undefined : validateBackupName(raw.name),
       snapshotClass: raw.class,
       retention: raw.retention !== undefined ? { text: raw.retention, ms: parseRetention(raw.retention) } : undefined,
       quiesce: raw.quiesce === true,
