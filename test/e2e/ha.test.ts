@@ -24,8 +24,11 @@ async function rv(ns: string, name: string): Promise<string> {
 }
 
 const namespaces: string[] = []
+/** Restored clusters: their pre-provisioned VolumeSnapshotContents (cluster-scoped, Retain) outlive the namespace. */
+const restored: string[] = []
 afterAll(async () => {
   for (const ns of namespaces) await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
+  for (const to of restored) await kubectl(['delete', 'volumesnapshotcontent', '-l', `app.kubernetes.io/managed-by=dbaas,app.kubernetes.io/instance=${to}`, '--wait=false', '--ignore-not-found'])
 })
 
 lab.describe('ha without a CloudNativePG operator', () => {
@@ -358,6 +361,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     const to = uniqueName('rest')
     const toNs = `dbaas-${to}`
     namespaces.push(toNs)
+    restored.push(to)
     const r = await dbaas(['ha', 'restore', backup, '--to', to, '--timeout', '90s', '-o', 'json'])
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ name: to, namespace: toNs, restoredFrom: `${ns}/${backup}` })
