@@ -5,6 +5,7 @@ import { apiInfo, isApiNotFound } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import { openCluster, HA_SELECTOR, requireOperator, type HaTarget } from './find.ts'
 import { CNPG, haSecretName, haView, PG_PORT, POD_CLUSTER_LABEL, statusView, type HaStatusView, type HaView } from './model.ts'
+import { laptopPort } from '../connection.ts'
 
 /** Lists dbaas's HA Clusters (one request); a 404 because the CRD is absent means none. */
 export async function listHaClusters(kube: Kube, namespace: string | undefined, extra?: string): Promise<KubeObject[]> {
@@ -105,7 +106,7 @@ export async function haConnection(t: HaTarget & { showPassword: boolean }, deps
     passwordShown: t.showPassword,
     secretRef: { name: secretName, namespace: ns, key: 'password' },
     sslmode: 'require',
-    portForward: `kubectl port-forward -n ${ns} svc/${name}-rw ${PG_PORT + 10000}:${PG_PORT}`,
+    portForward: `kubectl port-forward -n ${ns} svc/${name}-rw ${laptopPort(PG_PORT)}:${PG_PORT}`,
   }
 }
 
