@@ -124,13 +124,19 @@ describe('backup and restore refusals write nothing', () => {
         spec: { source: { persistentVolumeClaimName: `${name}-no-such-volume` } },
       }),
     })
+    // The snapshot controller's error is surfaced: in the list, and in the refusal.
+    const listed = async () => (await dbaasOk(['backup', 'list', name, '-o', 'json'])).json<any[]>().find((b) => b.name === pending)
+    await waitFor('the snapshot controller to report its error', 30_000, async () => Boolean((await listed())?.error), 300)
+    const view = await listed()
+    expect(view).toMatchObject({ ready: false, status: 'Failed', size: '1Gi' })
+    expect(view.error).toContain('not found')
+    expect((await dbaasOk(['backup', 'list', name, '-o', 'wide'])).stdout).toContain(view.error)
     const to = uniqueName('bkto')
     const r = await dbaas(['restore', pending, '--to', to])
     expect(r.exitCode).toBe(7)
     expect(r.stderr).toContain('is not ready to use')
+    expect(r.stderr).toContain(view.error.slice(0, 40))
     expect(await written(to)).toEqual([])
-    const listed = (await dbaasOk(['backup', 'list', name, '-o', 'json'])).json<any[]>().find((b) => b.name === pending)
-    expect(listed).toMatchObject({ ready: false, size: '1Gi' })
   })
 
   it('restore: requested size below the backup\'s → 7', async () => {
