@@ -136,3 +136,54 @@ describe('restore refusals write nothing', () => {
     expect(d.transport.writes).toEqual([])
   })
 })
+
+describe('backup create waits by watching and surfaces the driver\'s error', () => {
+  const seedInstance = (t: FakeTransport) =>
+    cluster(t)
+      .seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 }))
+      .seed(R.secrets, credentials({ name: 'db' }))
+      .seed(R.pvcs, { metadata: { name: 'data-db-0', namespace: 'dbaas-db' }, spec: { storageClassName: 'std', resources: { requests: { storage: '1Gi' } } }, status: { phase: 'Bound' } })
+      .seed(R.storageClasses, { metadata: { name: 'std' }, provisioner: 'csi.x' })
+
+  it('becomes ready through a watch event, with the credentials copy owned by the snapshot', async () => {
+    const t = seedInstance(new FakeTransport())
+    t.watchEvents.push({ type: 'MODIFIED', object: { metadata: { name: 'b1', namespace: 'dbaas-db' }, status: { readyToUse: true, creationTime: '2026-11-25T12:00:01Z' } } })
+    const d = fakeDeps({ transport: t })
+    const r = await createBackup({ ...base, instance: 'db', name: 'b1', quiesce: false }, d)
+    expect(r.backup).toMatchObject({ name: 'b1', ready: true })
+    const vs = t.get(R.volumeSnapshots, 'dbaas-db', 'b1')
+    // The driver's default class was chosen explicitly.
+    expect(vs?.spec.volumeSnapshotClassName).toBe('snap')
+    const copy = t.get(R.secrets, 'dbaas-db', 'dbaas-backup-b1')
+    expect(copy?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'VolumeSnapshot', name: 'b1', uid: vs?.metadata.uid })
+    // The snapshot first, then its credentials copy (which needs the snapshot's uid).
+    expect(t.writes.map((w) => `${w.method} ${w.path}`)).toEqual([
+      'POST /apis/snapshot.storage.k8s.io/v1/namespaces/dbaas-db/volumesnapshots',
+      'POST /api/v1/namespaces/dbaas-db/secrets',
+    ])
+  })
+
+  it('times out (6) with the driver\'s error message, keeping the backup', async () => {
+    const t = seedInstance(new FakeTransport())
+    t.watchEvents.push({ type: 'MODIFIED', object: { metadata: { name: 'b2', namespace: 'dbaas-db' }, status: { readyToUse: false, error: { message: 'the disk is on fire' } } } })
+    const d = fakeDeps({ transport: t })
+    await expect(createBackup({ ...base, timeoutMs: 300, instance: 'db', name: 'b2', quiesce: false }, d)).rejects.toMatchObject({
+      exitCode: ExitCode.timeout,
+      message: expect.stringContaining('the snapshot driver reports: the disk is on fire'),
+      hint: expect.stringContaining('dbaas backup delete b2'),
+    })
+  })
+
+  it('refuses a class of another driver (7), and says which classes to pass when the driver has no default', async () => {
+    const t = seedInstance(new FakeTransport()).seed(R.volumeSnapshotClasses, klass('other', 'csi.y', false), klass('mine', 'csi.x', false))
+    const d = fakeDeps({ transport: t })
+    await expect(createBackup({ ...base, instance: 'db', snapshotClass: 'other', quiesce: false }, d)).rejects.toMatchObject({ exitCode: ExitCode.precondition, message: expect.stringContaining('is for driver csi.y') })
+    t.store.delete('/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses/snap')
+    await expect(createBackup({ ...base, instance: 'db', quiesce: false }, d)).rejects.toMatchObject({
+      exitCode: ExitCode.precondition,
+      message: expect.stringContaining('no default VolumeSnapshotClass for driver csi.x'),
+      hint: expect.stringContaining('mine'),
+    })
+    expect(t.writes).toEqual([])
+  })
+})
