@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { main } from '../src/cli.ts'
 import { realDeps, type Deps } from '../src/deps.ts'
-import { Kube } from '../src/k8s/kube.ts'
+import { Kube, R } from '../src/k8s/kube.ts'
 import type { Transport } from '../src/k8s/http.ts'
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } } })
@@ -165,7 +165,7 @@ try {
       const b = `${src}-${mode}${i}`
       const same = `${src}-s${mode}${i}`
       const cross = `${src}-x${mode}${i}`
-      cleanup.push(['backup', 'delete', b, '-n', ns, '--yes', '--ignore-not-found', '--no-wait'])
+      cleanup.push(['backup', 'delete', b, '-n', ns, '--yes', '--ignore-not-found'])
       cleanup.push(['delete', same, '-n', ns, '--yes', '--delete-data', '--no-wait', '--ignore-not-found'])
       cleanup.push(['delete', cross, '--yes', '--delete-data', '--no-wait', '--ignore-not-found'])
       const plain = `${src}-c${mode}${i}`
@@ -199,5 +199,9 @@ try {
   if (!values.keep) {
     for (const c of cleanup.reverse()) spawnSync(process.execPath, [cli, ...c], { env, encoding: 'utf8' })
     spawnSync(process.execPath, [cli, 'delete', src, '--yes', '--delete-data', '--ignore-not-found'], { env })
+    // Whatever a failed run left: every namespace this run's names created.
+    const kube = await realDeps({ env }).kube({})
+    const nss = (await kube.list(R.namespaces, undefined)).items.map((n) => n.metadata.name).filter((n) => n === ns || n.startsWith(`${ns}-`))
+    for (const n of nss) await kube.deleteIfExists(R.namespaces, undefined, n)
   }
 }
