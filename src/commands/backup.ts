@@ -33,7 +33,7 @@ interface RawCreate extends RawClusterFlags {
   class?: string
   retention?: string
   quiesce?: boolean
-  wait: boolean
+  wait?: boolean
   timeout: string
   dryRun?: string | boolean
   output?: string
@@ -61,6 +61,7 @@ function createSub(deps: Deps): Command {
     .option('--class <class>', 'VolumeSnapshotClass (default: the default class of the volume\'s CSI driver)')
     .option('--retention <duration>', 'keep it this long, e.g. 12h, 7d, 2w; `backup prune` deletes it afterwards (default: forever)')
     .option('--quiesce', 'consistent point first: PostgreSQL CHECKPOINT; MySQL/MariaDB FLUSH TABLES WITH READ LOCK held until the snapshot is cut')
+    .option('--wait', 'wait until the snapshot is ready to use (the default)')
     .option('--no-wait', 'return once the snapshot is requested, without waiting until it is ready to use')
     .addOption(timeoutOption('10m'))
     .addOption(new Option('--dry-run [mode]', 'print what would be sent: client (reads the instance, writes nothing) or server (validated by the API server)'))
@@ -81,7 +82,7 @@ function createSub(deps: Deps): Command {
       snapshotClass: raw.class,
       retention: raw.retention !== undefined ? { text: raw.retention, ms: parseRetention(raw.retention) } : undefined,
       quiesce: raw.quiesce === true,
-      wait: raw.wait,
+      wait: raw.wait !== false,
       timeoutMs: parseDuration(raw.timeout),
       dryRun: parseDryRun(raw.dryRun),
       cluster: clusterFlags(raw),

@@ -15,7 +15,7 @@ interface RawRestore extends RawClusterFlags {
   storageClass?: string
   cpu?: string
   memory?: string
-  wait: boolean
+  wait?: boolean
   timeout: string
   dryRun?: string | boolean
   output?: string
@@ -45,6 +45,7 @@ export function restoreCommand(deps: Deps): Command {
     .option('--storage-class <class>', 'storage class; its CSI driver must be the snapshot\'s (default: the source\'s)')
     .option('--cpu <cpu>', 'CPU request (default: the source\'s)')
     .option('--memory <size>', 'memory request and limit (default: the source\'s)')
+    .option('--wait', 'wait until the restored instance is ready (the default)')
     .option('--no-wait', 'return once installed, without waiting for readiness')
     .addOption(timeoutOption('10m'))
     .addOption(new Option('--dry-run [mode]', 'print what would be sent: client (reads the backup, writes nothing) or server (validated by the API server)'))
@@ -73,7 +74,7 @@ export function restoreCommand(deps: Deps): Command {
       storageClass: raw.storageClass,
       cpu: raw.cpu === undefined ? undefined : validateCpu(raw.cpu),
       memory: raw.memory === undefined ? undefined : validateMemory(raw.memory),
-      wait: raw.wait,
+      wait: raw.wait !== false,
       timeoutMs: parseDuration(raw.timeout),
       dryRun: parseDryRun(raw.dryRun),
       // The backup is looked up without -n (which names the target); the client itself is the same.
