@@ -59,7 +59,10 @@ async function leftovers(kube: Kube, ns: string, name: string): Promise<Array<{ 
     if (p.metadata.deletionTimestamp) continue
     out.push({ object: `persistentvolumeclaim/${p.metadata.name}`, reason: 'holds data (pass --delete-data to remove it)' })
   }
-  for (const s of snaps) out.push({ object: `volumesnapshot/${s.metadata.name}`, reason: 'is a backup (`dbaas backup delete` removes it)' })
+  for (const s of snaps) {
+    if (s.metadata.deletionTimestamp) continue // already going
+    out.push({ object: `volumesnapshot/${s.metadata.name}`, reason: 'is a backup (`dbaas backup delete` removes it)' })
+  }
   for (const s of secrets) {
     const l = s.metadata.labels ?? {}
     if (l[INSTANCE] === name || s.metadata.deletionTimestamp) continue
