@@ -1,7 +1,7 @@
 // Prompts, only ever on a terminal. Flows talk to a Prompter: the inquirer one in production (loaded when a
 // prompt is actually shown, drawing on stderr so stdout stays the command's result), a fake in tests.
 import type { Deps } from './deps.ts'
-import { InterruptedError } from './errors.ts'
+import { InterruptedError, UsageError } from './errors.ts'
 
 export interface Choice<T> {
   name: string
@@ -63,10 +63,17 @@ export async function inquirerPrompter(deps: Pick<Deps, 'signal'>, output: NodeJ
   }
 }
 
-/** Asks to type the name to confirm a destructive action (kbcli and GitHub style). */
-export async function confirmByName(name: string, what: string, deps: Deps): Promise<boolean> {
+/**
+ * The confirmation rule of every destructive verb: nothing to ask with --yes or a dry run; without a terminal,
+ * a usage error asking for --yes; on one, type the name to confirm (kbcli and GitHub style).
+ */
+export async function confirmDeletion(o: { name: string; noun: string; what: string; yes: boolean; dryRun: boolean }, deps: Deps): Promise<void> {
+  if (o.yes || o.dryRun) return
+  if (!deps.interactive) {
+    throw new UsageError(`refusing to delete ${o.noun} "${o.name}" without confirmation`, { hint: 'pass --yes (no terminal to ask on)' })
+  }
   const { input } = await import('@inquirer/prompts')
-  deps.printer.note(`This deletes the ${what}.`)
-  const typed = await input({ message: `Type the instance name (${name}) to confirm:` }, { output: process.stderr }).catch(interrupted)
-  return typed.trim() === name
+  deps.printer.note(`This deletes the ${o.what}.`)
+  const typed = await input({ message: `Type the ${o.noun} name (${o.name}) to confirm:` }, { output: process.stderr }).catch(interrupted)
+  if (typed.trim() !== o.name) throw new InterruptedError('delete cancelled; nothing was deleted')
 }

@@ -1,14 +1,15 @@
 import { Command, Option } from 'commander'
 import { stringify } from 'yaml'
 import type { Deps } from '../deps.ts'
-import { InterruptedError, NotFoundError, UsageError } from '../errors.ts'
+import { NotFoundError } from '../errors.ts'
 import { parseDuration, validateName } from '../core/names.ts'
 import { createBackup, type BackupCreateOptions, type BackupCreateResult } from '../core/backup/create.ts'
 import { deleteBackup, listBackups, planBackupDelete, pruneBackups, type BackupDeleteOptions } from '../core/backup/manage.ts'
 import { expiresIn, parseRetention, validateBackupName, type BackupView } from '../core/backup/model.ts'
 import { age, type Column } from '../output/output.ts'
 import { promptBackupCreate } from './interactive.ts'
-import { clusterFlags, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { confirmDeletion } from '../prompts.ts'
+import { clusterFlags, deletionOptions, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 export function backupColumns(now: number): Column<BackupView>[] {
   return [
@@ -130,24 +131,12 @@ interface RawDelete extends RawClusterFlags {
   output?: string
 }
 
-async function confirmBackup(name: string, what: string, deps: Deps): Promise<boolean> {
-  const { input } = await import('@inquirer/prompts')
-  deps.printer.note(`This deletes the ${what}; restores made from it are not affected.`)
-  const typed = await input({ message: `Type the backup name (${name}) to confirm:` }, { output: process.stderr })
-  return typed.trim() === name
-}
-
 function deleteSub(deps: Deps): Command {
   const cmd = new Command('delete')
     .alias('rm')
     .description('Delete a backup: its VolumeSnapshot (the snapshot data, per its class\'s deletionPolicy) and its credentials copy')
     .argument('<backup>', 'backup name')
-    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
-    .option('--ignore-not-found', 'succeed when the backup does not exist')
-    .option('--dry-run', 'print what would be deleted, delete nothing')
-    .option('--no-wait', 'return without waiting until the snapshot controller has removed it')
-    .addOption(timeoutOption('2m'))
-    .addOption(outputOption(['table', 'json', 'yaml']))
+  deletionOptions(cmd, { what: 'backup', waitHelp: 'return without waiting until the snapshot controller has removed it', timeout: '2m' })
   withClusterFlags(cmd)
   examples(cmd, [
     ['Delete, asking to type the name', 'dbaas backup delete orders-20261125-120000'],
@@ -175,10 +164,8 @@ function deleteSub(deps: Deps): Command {
       }
       throw err
     }
-    if (!opts.dryRun && !raw.yes) {
-      if (!deps.interactive) throw new UsageError(`refusing to delete backup "${name}" without confirmation`, { hint: 'pass --yes (no terminal to ask on)' })
-      if (!(await confirmBackup(name, `backup "${name}" in namespace ${vs.metadata.namespace}`, deps))) throw new InterruptedError('delete cancelled; nothing was deleted')
-    }
+    const what = `backup "${name}" in namespace ${vs.metadata.namespace}; restores made from it are not affected`
+    await confirmDeletion({ name, noun: 'backup', what, yes: raw.yes === true, dryRun: opts.dryRun }, deps)
     const r = await deleteBackup(vs, opts, await withProgress(deps, fmt))
     if (fmt === 'json' || fmt === 'yaml') return p.data(r, fmt)
     if (r.dryRun) for (const d of r.deleted) p.line(`would delete ${d}`)

@@ -1,10 +1,10 @@
 import { Command } from 'commander'
 import type { Deps } from '../deps.ts'
-import { InterruptedError, NotFoundError, UsageError } from '../errors.ts'
+import { NotFoundError } from '../errors.ts'
 import { parseDuration } from '../core/names.ts'
 import { deleteInstance, planDelete, type DeleteOptions, type DeleteResult } from '../core/delete.ts'
-import { confirmByName } from '../prompts.ts'
-import { clusterFlags, examples, format, outputOption, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { confirmDeletion } from '../prompts.ts'
+import { clusterFlags, deletionOptions, examples, format, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 interface RawDelete extends RawClusterFlags {
   yes?: boolean
@@ -33,13 +33,8 @@ export function deleteCommand(deps: Deps): Command {
     .alias('rm')
     .description('Delete an instance: its release and credentials; the data volume is kept unless --delete-data')
     .argument('<name>', 'instance name')
-    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
-    .option('--ignore-not-found', 'succeed when the instance does not exist')
     .option('--delete-data', 'also delete the data volume (PVC): the data is gone for good')
-    .option('--dry-run', 'print what would be deleted and kept, delete nothing')
-    .option('--no-wait', 'return without waiting until the pods are gone')
-    .addOption(timeoutOption('5m'))
-    .addOption(outputOption(['table', 'json', 'yaml']))
+  deletionOptions(cmd, { what: 'instance', waitHelp: 'return without waiting until the pods are gone', timeout: '5m' })
   withClusterFlags(cmd)
   examples(cmd, [
     ['Delete, asking to type the name, keeping the data volume', 'dbaas delete orders'],
@@ -67,13 +62,8 @@ export function deleteCommand(deps: Deps): Command {
       }
       throw err
     }
-    if (!opts.dryRun && !raw.yes) {
-      if (!deps.interactive) {
-        throw new UsageError(`refusing to delete "${name}" without confirmation`, { hint: 'pass --yes (no terminal to ask on)' })
-      }
-      const what = `${plan.instance.engine} instance "${name}" in namespace ${plan.instance.namespace}${opts.deleteData ? ' AND its data' : ''}`
-      if (!(await confirmByName(name, what, deps))) throw new InterruptedError('delete cancelled; nothing was deleted')
-    }
+    const what = `${plan.instance.engine} instance "${name}" in namespace ${plan.instance.namespace}${opts.deleteData ? ' AND its data' : ''}`
+    await confirmDeletion({ name, noun: 'instance', what, yes: raw.yes === true, dryRun: opts.dryRun }, deps)
     const r = await deleteInstance(plan, opts, await withProgress(deps, fmt))
     printDeleteResult(r, fmt, deps)
   })

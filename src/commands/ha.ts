@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander'
 import { stringify } from 'yaml'
 import type { Deps } from '../deps.ts'
-import { InterruptedError, NotFoundError, UsageError } from '../errors.ts'
+import { NotFoundError, UsageError } from '../errors.ts'
 import { haBackupCreate, haBackupList, haRestore, type BackupView } from '../core/ha/backup.ts'
 import { createHaCluster, type HaCreateResult } from '../core/ha/create.ts'
 import { failover } from '../core/ha/failover.ts'
@@ -12,9 +12,10 @@ import { haDelete, haScale, planHaDelete } from '../core/ha/ops.ts'
 import { haConnection, haEnvLines, haList, haStatus } from '../core/ha/read.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../core/names.ts'
 import { age, type Column } from '../output/output.ts'
-import { confirmByName } from '../prompts.ts'
+import { laptopPort } from '../core/connection.ts'
+import { confirmDeletion } from '../prompts.ts'
 import { promptFailover } from './interactive.ts'
-import { clusterFlags, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { clusterFlags, deletionOptions, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 
 interface RawHa extends RawClusterFlags {
@@ -242,7 +243,7 @@ function connectionCmd(deps: Deps): Command {
         ['URI (rw)', c.rw.uri],
         ['URI (ro)', c.ro.uri],
       ])
-      p.note(`From your laptop: ${c.portForward}  (then connect to 127.0.0.1:${c.rw.port + 10000} with sslmode=require)`)
+      p.note(`From your laptop: ${c.portForward}  (then connect to 127.0.0.1:${laptopPort(c.rw.port)} with sslmode=require)`)
     }
   })
 }
@@ -277,12 +278,7 @@ function deleteCmd(deps: Deps): Command {
     .alias('rm')
     .description('Delete an HA cluster with its instances and data volumes; volume-snapshot backups are kept')
     .argument('<name>', 'cluster name')
-    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
-    .option('--ignore-not-found', 'succeed when the cluster does not exist')
-    .option('--dry-run', 'print what would be deleted and kept, delete nothing')
-    .option('--no-wait', 'return without waiting until the Cluster is gone')
-    .addOption(timeoutOption('5m'))
-    .addOption(outputOption(['table', 'json', 'yaml']))
+  deletionOptions(cmd, { what: 'cluster', waitHelp: 'return without waiting until the Cluster is gone', timeout: '5m' })
   haFlags(cmd)
   return cmd.action(async (name: string, raw: RawHa & { yes?: boolean; ignoreNotFound?: boolean; dryRun?: boolean; wait: boolean; timeout: string }) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
@@ -297,12 +293,8 @@ function deleteCmd(deps: Deps): Command {
       }
       throw err
     }
-    if (!raw.dryRun && !raw.yes) {
-      if (!deps.interactive) throw new UsageError(`refusing to delete "${name}" without confirmation`, { hint: 'pass --yes (no terminal to ask on)' })
-      if (!(await confirmByName(name, `HA cluster "${name}" in namespace ${plan.view.namespace} with all its instances and data volumes`, deps))) {
-        throw new InterruptedError('delete cancelled; nothing was deleted')
-      }
-    }
+    const what = `HA cluster "${name}" in namespace ${plan.view.namespace} with all its instances and data volumes`
+    await confirmDeletion({ name, noun: 'HA cluster', what, yes: raw.yes === true, dryRun: raw.dryRun === true }, deps)
     const r = await haDelete(plan, { ...t, dryRun: raw.dryRun === true, wait: raw.wait, timeoutMs: parseDuration(raw.timeout) }, await withProgress(deps, fmt))
     const p = deps.printer
     if (fmt === 'json' || fmt === 'yaml') return p.data(r, fmt)

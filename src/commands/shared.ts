@@ -66,3 +66,14 @@ export function examples(cmd: Command, lines: Array<[string, string]>): Command 
   const text = lines.map(([comment, example]) => `  # ${comment}\n  ${example}`).join('\n\n')
   return cmd.addHelpText('after', `\nExamples:\n${text}\n`)
 }
+
+/** The flags every delete takes: --yes, --ignore-not-found, --dry-run, --no-wait, --timeout and -o. */
+export function deletionOptions(cmd: Command, o: { what: string; waitHelp: string; timeout: string }): Command {
+  return cmd
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--ignore-not-found', `succeed when the ${o.what} does not exist`)
+    .option('--dry-run', 'print what would be deleted (and kept), delete nothing')
+    .option('--no-wait', o.waitHelp)
+    .addOption(timeoutOption(o.timeout))
+    .addOption(outputOption(['table', 'json', 'yaml']))
+}
