@@ -16,8 +16,9 @@ cache_root=${DBAAS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dbaas-lab}
 
 export GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
 
-# The key covers every wrapper module file, the Kubernetes version and this script's build recipe.
-key=$( (cd "$mods" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "k8s=$k8s_version"; sha256sum "$here/build.sh") \
+# The key covers every wrapper module file, the Kubernetes version and this script's build recipe — by
+# content only, never by path, so every checkout on a machine shares one cache.
+key=$( (cd "$mods" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "k8s=$k8s_version"; sha256sum < "$here/build.sh") \
   | sha256sum | cut -c1-16)
 out="$cache_root/$key"
 
