@@ -64,7 +64,25 @@ export class HttpTransport implements Transport {
     return url
   }
 
+  /**
+   * Like client-go: a 429 or 503 (the API server busy, or a resource's storage re-initialising after a CRD
+   * change) is retried after its Retry-After, a few times, before it becomes the caller's error. Writes are
+   * retried too: the server answered before acting on them.
+   */
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, opts)
+      } catch (err) {
+        const info = (err as { details?: { httpCode?: number; retryAfter?: number } }).details
+        if (attempt >= 5 || (info?.httpCode !== 429 && info?.httpCode !== 503) || opts.signal?.aborted) throw err
+        const waitS = Math.min(Math.max(info.retryAfter ?? 1, 1), 10)
+        await new Promise((r) => setTimeout(r, waitS * 1000))
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
     const { agent, headers } = await this.material()
     const url = this.url(path, opts.query)
     const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body))
@@ -99,7 +117,10 @@ export class HttpTransport implements Transport {
                 reject(apiError(status, text, method, path))
               }
             } else {
-              reject(apiError(status, text, method, path))
+              const err = apiError(status, text, method, path)
+              const retryAfter = Number(res.headers['retry-after'])
+              if (Number.isFinite(retryAfter) && err.details) err.details.retryAfter = retryAfter
+              reject(err)
             }
           })
         },

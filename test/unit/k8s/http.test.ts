@@ -57,6 +57,7 @@ describe.skipIf(!hasOpenssl)('HttpTransport over TLS', () => {
   let server: https.Server
   let base: string
   const seen: Seen[] = []
+  let busy = 0
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dbaas-http-'))
@@ -84,6 +85,13 @@ describe.skipIf(!hasOpenssl)('HttpTransport over TLS', () => {
           res.writeHead(200)
           res.write('one\n')
           setTimeout(() => res.end('two\n'), 5)
+        } else if (path === '/busy-then-ok') {
+          // Busy twice (storage re-initialising), then fine: the transport retries after Retry-After.
+          busy++
+          if (busy <= 2) res.writeHead(429, { 'retry-after': '1' }).end(JSON.stringify({ kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'storage is (re)initializing' }))
+          else res.writeHead(200).end('{"ok":true}')
+        } else if (path === '/always-busy') {
+          res.writeHead(429, { 'retry-after': '1' }).end(JSON.stringify({ kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'too many requests' }))
         } else if (path === '/slow') {
           setTimeout(() => res.writeHead(200).end('{}'), 500)
         } else {
@@ -100,6 +108,17 @@ describe.skipIf(!hasOpenssl)('HttpTransport over TLS', () => {
     await new Promise((r) => server?.close(r))
     rmSync(dir, { recursive: true, force: true })
   })
+
+  it('retries a 429 after its Retry-After, and gives up after five answers', async () => {
+    const t = new HttpTransport(config(base, { caData: ca }))
+    const t0 = Date.now()
+    expect(await t.request('GET', '/busy-then-ok')).toEqual({ ok: true })
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900)
+    expect(t.requestCount).toBe(3)
+    const e = await failure(t.request('GET', '/always-busy'))
+    expect(e.message).toContain('429')
+    expect(t.requestCount).toBe(8)
+  }, 20_000)
 
   it('sends the bearer token, JSON body and query; parses JSON; counts requests', async () => {
     const t = new HttpTransport(config(base, { caData: ca }))
