@@ -156,7 +156,10 @@ export function components(): Component[] {
         bin: bin(p, 'kube-scheduler'),
         args: [...componentLog(p), `--authentication-kubeconfig=${p.kubeconfig}`, `--authorization-kubeconfig=${p.kubeconfig}`,
           '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`,
-          '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics', '--leader-elect=false'],
+          '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics', '--leader-elect=false',
+          // A pod scheduled before its Immediate-binding PVC was bound waits for a requeue event; once a CI run
+          // saw that event missed and the pod left Pending for the default 5 minutes. Retry within 10 s instead.
+          '--pod-max-in-unschedulable-pods-duration=10s'],
       }),
       ready: async () => (await httpsGet(`https://127.0.0.1:${ports.scheduler}/healthz`)).status === 200,
       timeoutMs: 60_000,
