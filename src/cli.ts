@@ -34,8 +34,8 @@ export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command
     .option('--no-input', 'never prompt (also without a terminal or with CI=true); missing arguments are usage errors')
   const groups: Array<[string, Command[]]> = [
     ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), connectCommand(deps), logsCommand(deps), deleteCommand(deps)]],
-    ['High availability:', [haCommand(deps)]],
     ['Backups:', [backupCommand(deps), restoreCommand(deps)]],
+    ['High availability:', [haCommand(deps)]],
     ['Setup:', [interactiveCommand(deps), doctorCommand(deps), rbacCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
   ]
   for (const [group, cmds] of groups) {

@@ -1,13 +1,17 @@
 import { Command } from 'commander'
 import type { Deps } from '../deps.ts'
 import { engines } from '../engines/registry.ts'
-import { format, outputOption } from './shared.ts'
+import { examples, format, outputOption } from './shared.ts'
 
 export function enginesCommand(deps: Deps): Command {
-  return new Command('engines')
+  const cmd = new Command('engines')
     .description('List the database engines and versions dbaas can create')
     .addOption(outputOption(['table', 'json', 'yaml']))
-    .action((raw: { output?: string }) => {
+  examples(cmd, [
+    ['Engines, versions and defaults', 'dbaas engines'],
+    ['The default PostgreSQL version, for a script', "dbaas engines -o json | jq -r '.[] | select(.engine==\"postgresql\") | .default'"],
+  ])
+  return cmd.action((raw: { output?: string }) => {
       const fmt = format(raw, ['table', 'json', 'yaml'])
       const rows = engines.map((e) => ({ engine: e.name, aliases: e.aliases, image: e.image, versions: e.versions, default: e.defaultVersion, port: e.port }))
       if (fmt === 'json' || fmt === 'yaml') return deps.printer.data(rows, fmt)

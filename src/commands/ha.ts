@@ -173,6 +173,10 @@ function scaleCmd(deps: Deps): Command {
     .addOption(timeoutOption('15m'))
     .addOption(outputOption(['table', 'json', 'yaml']))
   haFlags(cmd)
+  examples(cmd, [
+    ['Grow to five instances', 'dbaas ha scale orders --instances 5'],
+    ['Shrink and wait until healthy', 'dbaas ha scale orders --instances 2 --wait'],
+  ])
   return cmd.action(async (name: string, raw: RawHa & { instances: string; wait?: boolean; timeout: string }) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
     const r = await haScale({ ...target(name, raw), instances: validateInstances(raw.instances), wait: raw.wait === true, timeoutMs: parseDuration(raw.timeout) }, await withProgress(deps, fmt))
@@ -188,6 +192,10 @@ function listCmd(deps: Deps): Command {
     .option('-A, --all-namespaces', 'list across all namespaces (the default unless -n is given)')
     .addOption(outputOption(['table', 'wide', 'json', 'yaml', 'name']))
   haFlags(cmd)
+  examples(cmd, [
+    ['Every HA cluster you may see', 'dbaas ha list'],
+    ['One namespace, as JSON', 'dbaas ha list -n team-a -o json'],
+  ])
   return cmd.action(async (raw: RawHa & { allNamespaces?: boolean }) => {
     const fmt = format(raw, ['table', 'wide', 'json', 'yaml', 'name'])
     const cluster = clusterFlags(raw)
@@ -206,6 +214,10 @@ function statusCmd(deps: Deps): Command {
     .argument('<name>', 'cluster name')
     .addOption(outputOption(['table', 'json', 'yaml']))
   haFlags(cmd)
+  examples(cmd, [
+    ['Primary, standbys and endpoints', 'dbaas ha status orders'],
+    ['For a script', 'dbaas ha status orders -o json'],
+  ])
   return cmd.action(async (name: string, raw: RawHa) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
     const v = await haStatus(target(name, raw), deps)
@@ -225,6 +237,10 @@ function connectionCmd(deps: Deps): Command {
     .addOption(new Option('--format <format>', `output: ${CONN_FORMATS.join('|')}`).default('text'))
     .addOption(new Option('-o, --output <format>', 'same as --format json|yaml'))
   haFlags(cmd)
+  examples(cmd, [
+    ['Endpoints with the password masked', 'dbaas ha connection orders'],
+    ['The read-write URI with the password', 'dbaas ha connection orders --format uri --show-password'],
+  ])
   return cmd.action(async (name: string, raw: RawHa & { showPassword?: boolean; format: string }) => {
     const fmt = raw.output && raw.output !== 'table' ? raw.output : raw.format
     if (!(CONN_FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`unknown format "${fmt}"`, { hint: `use --format ${CONN_FORMATS.join('|')}` })
@@ -280,6 +296,10 @@ function deleteCmd(deps: Deps): Command {
     .argument('<name>', 'cluster name')
   deletionOptions(cmd, { what: 'cluster', waitHelp: 'return without waiting until the Cluster is gone', timeout: '5m' })
   haFlags(cmd)
+  examples(cmd, [
+    ['Delete, asking to type the name', 'dbaas ha delete orders'],
+    ['In a script', 'dbaas ha delete orders -n team-a --yes --ignore-not-found'],
+  ])
   return cmd.action(async (name: string, raw: RawHa & { yes?: boolean; ignoreNotFound?: boolean; dryRun?: boolean; wait: boolean; timeout: string }) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
     const t = target(name, raw)
@@ -319,6 +339,10 @@ function backupCmd(deps: Deps): Command {
     .addOption(timeoutOption('30m'))
     .addOption(outputOption(['table', 'json', 'yaml']))
   haFlags(create)
+  examples(create, [
+    ['A volume-snapshot backup, waiting until it completes', 'dbaas ha backup create orders'],
+    ['A cold (offline) backup with a chosen name', 'dbaas ha backup create orders --offline --backup-name orders-before-upgrade'],
+  ])
   create.action(async (name: string, raw: RawHa & { backupName?: string; offline?: boolean; wait: boolean; timeout: string }) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
     if (raw.backupName !== undefined) validateName(raw.backupName, 'backup name')
@@ -335,6 +359,9 @@ function backupCmd(deps: Deps): Command {
     .argument('<name>', 'cluster name')
     .addOption(outputOption(['table', 'json', 'yaml', 'name']))
   haFlags(list)
+  examples(list, [
+    ["An HA cluster's backups", 'dbaas ha backup list orders'],
+  ])
   list.action(async (name: string, raw: RawHa) => {
     const fmt = format(raw, ['table', 'json', 'yaml', 'name'])
     const items = await haBackupList(target(name, raw), deps)
@@ -358,6 +385,10 @@ function restoreCmd(deps: Deps): Command {
     .addOption(timeoutOption('30m'))
     .addOption(outputOption(['table', 'json', 'yaml']))
   haFlags(cmd)
+  examples(cmd, [
+    ['A new cluster from a backup, in its own namespace', 'dbaas ha restore orders-20261125120000 --to orders-copy --wait'],
+    ['Beside the source, with one instance', 'dbaas ha restore orders-20261125120000 --to orders-copy -n dbaas-orders --instances 1'],
+  ])
   return cmd.action(async (backup: string, raw: RawHa & { to: string; backupNamespace?: string; instances?: string; storage?: string; passwordStdin?: boolean; wait?: boolean; timeout: string }) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
     const to = validateName(raw.to, 'cluster name')
@@ -389,5 +420,8 @@ export function haCommand(deps: Deps): Command {
   const ha = new Command('ha')
     .description('PostgreSQL high availability through CloudNativePG: create, status, connection, failover, backups')
   for (const c of [createCmd(deps), listCmd(deps), statusCmd(deps), connectionCmd(deps), scaleCmd(deps), failoverCmd(deps), backupCmd(deps), restoreCmd(deps), deleteCmd(deps)]) ha.addCommand(c)
-  return ha
+  return examples(ha, [
+    ['A three-instance PostgreSQL cluster, then where it stands', 'dbaas ha create orders && dbaas ha status orders'],
+    ['A verified switchover to the best ready standby', 'dbaas ha failover orders'],
+  ])
 }

@@ -1,13 +1,17 @@
 import { Command } from 'commander'
 import type { Deps } from '../deps.ts'
 import { VERSION } from '../version.ts'
-import { clusterFlags, format, outputOption, withClusterFlags, type RawClusterFlags } from './shared.ts'
+import { clusterFlags, examples, format, outputOption, withClusterFlags, type RawClusterFlags } from './shared.ts'
 
 export function versionCommand(deps: Deps): Command {
   const cmd = new Command('version')
     .description("Print dbaas's version (-o json adds helm's and the cluster's)")
     .addOption(outputOption(['table', 'json', 'yaml']))
   withClusterFlags(cmd)
+  examples(cmd, [
+    ["dbaas's version", 'dbaas version'],
+    ['With helm and the cluster (each best effort)', 'dbaas version -o json'],
+  ])
   return cmd.action(async (raw: RawClusterFlags & { output?: string }) => {
     const fmt = format(raw, ['table', 'json', 'yaml'])
     if (fmt === 'table') {
