@@ -3,8 +3,10 @@
 // app.kubernetes.io/name=cloudnative-pg with ready replicas in any namespace, or a fresh leader Lease
 // db9c8771.cnpg.io (Helm installs may rename the Deployment and move the namespace). Reads RBAC refuses (403)
 // or that find nothing (404) are answers, not failures. Every `ha` verb and `dbaas doctor` use this.
-import { apiInfo } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { leaseFresh, tolerant, type Read } from './common.ts'
+
+export { leaseFresh }
 
 export interface CnpgDetection {
   crds: boolean
@@ -26,18 +28,6 @@ export const CNPG_INSTALL_HINT =
   'or `helm install cnpg cnpg/cloudnative-pg -n cnpg-system --create-namespace` (repo https://cloudnative-pg.github.io/charts); ' +
   'pass --skip-operator-check if it is installed later (GitOps)'
 
-type Read<T> = T | 'forbidden' | 'absent'
-
-async function tolerant<T>(p: Promise<T>): Promise<Read<T>> {
-  try {
-    return await p
-  } catch (err) {
-    const code = apiInfo(err)?.httpCode
-    if (code === 403) return 'forbidden'
-    if (code === 404) return 'absent'
-    throw err
-  }
-}
 
 function versionFromLabels(o: KubeObject | undefined): string | undefined {
   const l = { ...(o?.metadata.annotations ?? {}), ...(o?.metadata.labels ?? {}) }
@@ -53,12 +43,6 @@ function versionFromImage(d: KubeObject): string | undefined {
   return tag ? tag.replace(/^v/, '') : undefined
 }
 
-/** A Lease is fresh while its holder's last renewal is within its duration (plus a little clock skew). */
-export function leaseFresh(lease: KubeObject, now: number): boolean {
-  const renew = Date.parse(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? '')
-  const duration = Number(lease.spec?.leaseDurationSeconds ?? 15)
-  return Boolean(lease.spec?.holderIdentity) && Number.isFinite(renew) && now - renew <= (duration + 5) * 1000
-}
 
 export async function detectCnpg(kube: Kube, now: number = Date.now()): Promise<CnpgDetection> {
   // Discovery is readable by every authenticated user, unlike the CRD object itself.

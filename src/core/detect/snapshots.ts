@@ -3,8 +3,8 @@
 // its fresh leader Lease `snapshot-controller-leader`, and the default VolumeSnapshotClass of each driver.
 // Reads that RBAC refuses (403) or that find nothing (404) are answers, not failures. Pure data: `backup`,
 // `restore` and `dbaas doctor` decide what to do with it.
-import { apiInfo } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { leaseFresh, tolerant, type Read } from './common.ts'
 
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io'
 export const SNAPSHOT_CRD = `volumesnapshots.${SNAPSHOT_GROUP}`
@@ -12,8 +12,6 @@ export const SNAPSHOT_LEASE = 'snapshot-controller-leader'
 export const DEFAULT_SNAPSHOT_CLASS_ANNOTATION = 'snapshot.storage.kubernetes.io/is-default-class'
 /** Labels the upstream (kubernetes-csi/external-snapshotter) manifests and common charts put on the controller. */
 export const SNAPSHOT_CONTROLLER_SELECTORS = ['app.kubernetes.io/name=snapshot-controller', 'app=snapshot-controller']
-/** Seconds a Lease may be older than its duration before its holder counts as gone (clock skew). */
-export const LEASE_SLACK_SECONDS = 5
 
 export const SNAPSHOT_INSTALL_HINT =
   'install the CSI snapshot CRDs and snapshot-controller (https://github.com/kubernetes-csi/external-snapshotter: ' +
@@ -33,25 +31,7 @@ export interface SnapshotSupport {
   defaultClasses: Array<{ name: string; driver: string }>
 }
 
-type Read<T> = T | 'forbidden' | 'absent'
 
-async function tolerant<T>(p: Promise<T>): Promise<Read<T>> {
-  try {
-    return await p
-  } catch (err) {
-    const code = apiInfo(err)?.httpCode
-    if (code === 403) return 'forbidden'
-    if (code === 404) return 'absent'
-    throw err
-  }
-}
-
-/** Whether a Lease's holder renewed it within its duration (plus slack). */
-export function snapshotLeaseFresh(lease: KubeObject, now: number): boolean {
-  const renew = Date.parse(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? '')
-  const duration = Number(lease.spec?.leaseDurationSeconds ?? 15)
-  return Boolean(lease.spec?.holderIdentity) && Number.isFinite(renew) && now - renew <= (duration + LEASE_SLACK_SECONDS) * 1000
-}
 
 /** The default VolumeSnapshotClass(es) among these classes, one entry per class marked default. */
 export function defaultSnapshotClasses(classes: KubeObject[]): Array<{ name: string; driver: string }> {
@@ -100,7 +80,7 @@ export async function detectSnapshotSupport(kube: Kube, now: number = Date.now()
   // Listing a snapshot kind at v1 proves the CRDs are served; the CRD object itself is read only otherwise.
   const crd: Read<KubeObject> = typeof classes === 'object' ? ({ metadata: { name: SNAPSHOT_CRD }, spec: { versions: [{ name: 'v1', served: true, storage: true }] } } as KubeObject) : await tolerant(kube.get(R.crds, undefined, SNAPSHOT_CRD))
   const leaseItems = typeof leases === 'object' ? leases.items : []
-  const fresh = leaseItems.find((l) => snapshotLeaseFresh(l, now))
+  const fresh = leaseItems.find((l) => leaseFresh(l, now))
   const workloads = fresh ? { seen: [], forbidden: false } : await controllerWorkloads(kube)
 
   // The CRD object needs cluster-wide read; a namespaced user learns the same from the API group itself.

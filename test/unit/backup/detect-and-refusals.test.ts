@@ -1,7 +1,8 @@
 // detectSnapshotSupport against an in-memory API server (CRDs, controller by Deployment or Lease, default
 // classes, 403/404 tolerated), and backup/restore refusals that must write nothing.
 import { describe, expect, it } from 'vitest'
-import { detectSnapshotSupport, snapshotLeaseFresh } from '../../../src/core/detect/snapshots.ts'
+import { detectSnapshotSupport } from '../../../src/core/detect/snapshots.ts'
+import { leaseFresh } from '../../../src/core/detect/common.ts'
 import { createBackup } from '../../../src/core/backup/create.ts'
 import { restoreBackup } from '../../../src/core/backup/restore.ts'
 import { buildBackupSnapshot } from '../../../src/core/backup/model.ts'
@@ -66,9 +67,9 @@ describe('detectSnapshotSupport', () => {
     expect(s.controller).toMatchObject({ running: false, unknown: true })
   })
   it('a lease is fresh within its duration plus a little slack', () => {
-    expect(snapshotLeaseFresh(lease(15) as never, NOW)).toBe(true)
-    expect(snapshotLeaseFresh(lease(19) as never, NOW)).toBe(true)
-    expect(snapshotLeaseFresh(lease(21) as never, NOW)).toBe(false)
+    expect(leaseFresh(lease(15) as never, NOW)).toBe(true)
+    expect(leaseFresh(lease(19) as never, NOW)).toBe(true)
+    expect(leaseFresh(lease(21) as never, NOW)).toBe(false)
   })
 })
 
