@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander'
-import { stringify } from 'yaml'
 import type { Deps } from '../deps.ts'
 import { NotFoundError } from '../errors.ts'
 import { parseDuration, validateName } from '../core/names.ts'
@@ -9,7 +8,7 @@ import { expiresIn, parseRetention, validateBackupName, type BackupView } from '
 import { age, type Column } from '../output/output.ts'
 import { promptBackupCreate } from './interactive.ts'
 import { confirmDeletion } from '../prompts.ts'
-import { clusterFlags, deletionOptions, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { clusterFlags, printManifests, deletionOptions, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 export function backupColumns(now: number): Column<BackupView>[] {
   return [
@@ -43,11 +42,7 @@ interface RawCreate extends RawClusterFlags {
 function printCreate(r: BackupCreateResult, fmt: string, deps: Deps): void {
   const p = deps.printer
   for (const n of r.notes) p.note(n)
-  if (r.action === 'dry-run') {
-    if (fmt === 'json') p.data({ apiVersion: 'v1', kind: 'List', items: r.objects }, 'json')
-    else for (const o of r.objects) p.line(`---\n${stringify(o, { lineWidth: 0 })}`.trimEnd())
-    return
-  }
+  if (r.action === 'dry-run') return printManifests(r.objects, fmt, deps)
   if (fmt === 'json' || fmt === 'yaml') return p.data(r.backup, fmt)
   p.line(`backup "${r.backup.name}" of ${r.backup.instance} created in namespace ${r.backup.namespace}${r.backup.ready ? '' : ' (not ready yet)'}`)
   p.table([r.backup], backupColumns(deps.now()))

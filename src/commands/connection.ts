@@ -1,10 +1,7 @@
-import { Command, Option } from 'commander'
+import { Command } from 'commander'
 import type { Deps } from '../deps.ts'
-import { UsageError } from '../errors.ts'
 import { connectionInfo, envLines, laptopPort } from '../core/connection.ts'
-import { clusterFlags, examples, withClusterFlags, type RawClusterFlags } from './shared.ts'
-
-const FORMATS = ['text', 'uri', 'env', 'json', 'yaml'] as const
+import { clusterFlags, connectionFormat, connectionFormatOptions, examples, withClusterFlags, type RawClusterFlags } from './shared.ts'
 
 export function connectionCommand(deps: Deps): Command {
   const cmd = new Command('connection')
@@ -12,8 +9,7 @@ export function connectionCommand(deps: Deps): Command {
     .description('Show how to connect to an instance: host, port, database, user, password (masked) and a URI')
     .argument('<name>', 'instance name')
     .option('--show-password', 'print the password instead of ********')
-    .addOption(new Option('--format <format>', `output: ${FORMATS.join('|')}`).default('text'))
-    .addOption(new Option('-o, --output <format>', 'same as --format json|yaml'))
+  connectionFormatOptions(cmd)
   withClusterFlags(cmd)
   examples(cmd, [
     ['Connection details with the password masked', 'dbaas connection orders'],
@@ -21,8 +17,7 @@ export function connectionCommand(deps: Deps): Command {
     ['Shell variables (PGHOST, PGPASSWORD, …) to source', 'eval "$(dbaas connection orders --format env --show-password)"'],
   ])
   return cmd.action(async (name: string, raw: RawClusterFlags & { showPassword?: boolean; format: string; output?: string }) => {
-    const fmt = raw.output && raw.output !== 'table' ? raw.output : raw.format
-    if (!(FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`unknown format "${fmt}"`, { hint: `use --format ${FORMATS.join('|')}` })
+    const fmt = connectionFormat(raw)
     const c = await connectionInfo({ name, namespace: raw.namespace, cluster: clusterFlags(raw), showPassword: raw.showPassword === true }, deps)
     const p = deps.printer
     if (fmt === 'json' || fmt === 'yaml') p.data(c, fmt)

@@ -1,5 +1,4 @@
 import { Command } from 'commander'
-import { stringify } from 'yaml'
 import type { Deps } from '../deps.ts'
 import { UsageError } from '../errors.ts'
 import { createInstance, type CreateOptions, type CreateResult } from '../core/create.ts'
@@ -15,7 +14,7 @@ import {
 import { engines, getEngine, resolveVersion } from '../engines/registry.ts'
 import { promptCreate } from './interactive.ts'
 import { instanceColumns } from './list.ts'
-import { clusterFlags, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { clusterFlags, printManifests, readPasswordStdin, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 interface RawCreate extends RawClusterFlags {
   version?: string
@@ -56,23 +55,14 @@ export async function completeCreate(engineArg: string | undefined, nameArg: str
     timeoutMs: parseDuration(raw.timeout),
     cluster,
   }
-  if (raw.passwordStdin) {
-    const pw = (await deps.readStdin()).replace(/\r?\n$/, '')
-    if (pw.length < 8) throw new UsageError('the password read from standard input is shorter than 8 characters', { hint: 'pipe a longer password, or leave out --password-stdin to have one generated' })
-    if (/[\n\r]/.test(pw)) throw new UsageError('the password read from standard input spans several lines', { hint: 'pipe a single line' })
-    opts.password = pw
-  }
+  if (raw.passwordStdin) opts.password = await readPasswordStdin(deps)
   return opts
 }
 
 export function printCreateResult(r: CreateResult, fmt: string, deps: Deps): void {
   const p = deps.printer
   for (const n of r.notes) p.note(n)
-  if (r.action === 'dry-run') {
-    if (fmt === 'json') p.data({ apiVersion: 'v1', kind: 'List', items: r.objects }, 'json')
-    else for (const o of r.objects) p.line(`---\n${stringify(o, { lineWidth: 0 })}`.trimEnd())
-    return
-  }
+  if (r.action === 'dry-run') return printManifests(r.objects, fmt, deps)
   if (fmt === 'json' || fmt === 'yaml') {
     p.data(r.instance, fmt)
     return

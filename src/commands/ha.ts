@@ -1,8 +1,7 @@
 // dbaas ha …: PostgreSQL HA clusters through CloudNativePG. Wiring only: raw flags → typed options → core/ha.
-import { Command, Option } from 'commander'
-import { stringify } from 'yaml'
+import { Command } from 'commander'
 import type { Deps } from '../deps.ts'
-import { NotFoundError, UsageError } from '../errors.ts'
+import { NotFoundError } from '../errors.ts'
 import { haBackupCreate, haBackupList, haRestore, type BackupView } from '../core/ha/backup.ts'
 import { createHaCluster, type HaCreateResult } from '../core/ha/create.ts'
 import { failover } from '../core/ha/failover.ts'
@@ -15,7 +14,7 @@ import { age, type Column } from '../output/output.ts'
 import { laptopPort } from '../core/connection.ts'
 import { confirmDeletion } from '../prompts.ts'
 import { promptFailover } from './interactive.ts'
-import { clusterFlags, deletionOptions, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { clusterFlags, connectionFormat, connectionFormatOptions, printManifests, readPasswordStdin, deletionOptions, dryRunOption, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 
 interface RawHa extends RawClusterFlags {
@@ -33,12 +32,6 @@ function target(name: string, raw: RawHa): HaTarget {
   return { name, namespace: cluster.namespace, cluster, skipOperatorCheck: raw.skipOperatorCheck === true }
 }
 
-async function readPassword(deps: Deps): Promise<string> {
-  const pw = (await deps.readStdin()).replace(/\r?\n$/, '')
-  if (pw.length < 8) throw new UsageError('the password read from standard input is shorter than 8 characters', { hint: 'pipe a longer password, or leave out --password-stdin to have one generated' })
-  if (/[\n\r]/.test(pw)) throw new UsageError('the password read from standard input spans several lines', { hint: 'pipe a single line' })
-  return pw
-}
 
 export function haColumns(now: number): Column<HaView>[] {
   return [
@@ -70,11 +63,7 @@ const backupColumns: Column<BackupView>[] = [
 function printCreate(r: HaCreateResult, fmt: string, deps: Deps): void {
   const p = deps.printer
   for (const n of r.notes) p.note(n)
-  if (r.action === 'dry-run') {
-    if (fmt === 'json') p.data({ apiVersion: 'v1', kind: 'List', items: r.objects }, 'json')
-    else for (const o of r.objects) p.line(`---\n${stringify(o, { lineWidth: 0 })}`.trimEnd())
-    return
-  }
+  if (r.action === 'dry-run') return printManifests(r.objects, fmt, deps)
   if (fmt === 'json' || fmt === 'yaml') return p.data(r.cluster, fmt)
   p.line(`HA cluster "${r.cluster.name}" created in namespace ${r.cluster.namespace}`)
   p.table([r.cluster], haColumns(deps.now()))
@@ -152,7 +141,7 @@ function createCmd(deps: Deps): Command {
         params: parseParams(raw.param ?? []),
       },
       namespaceExplicit: cluster.namespace !== undefined,
-      password: raw.passwordStdin ? await readPassword(deps) : undefined,
+      password: raw.passwordStdin ? await readPasswordStdin(deps) : undefined,
       snapshotClass: raw.snapshotClass,
       dryRun: parseDryRun(raw.dryRun),
       wait: raw.wait === true,
@@ -226,24 +215,20 @@ function statusCmd(deps: Deps): Command {
   })
 }
 
-const CONN_FORMATS = ['text', 'uri', 'env', 'json', 'yaml'] as const
-
 function connectionCmd(deps: Deps): Command {
   const cmd = new Command('connection')
     .alias('conn')
     .description('Show the read-write and read-only endpoints, database, user and (masked) password')
     .argument('<name>', 'cluster name')
     .option('--show-password', 'print the password instead of ********')
-    .addOption(new Option('--format <format>', `output: ${CONN_FORMATS.join('|')}`).default('text'))
-    .addOption(new Option('-o, --output <format>', 'same as --format json|yaml'))
+  connectionFormatOptions(cmd)
   haFlags(cmd)
   examples(cmd, [
     ['Endpoints with the password masked', 'dbaas ha connection orders'],
     ['The read-write URI with the password', 'dbaas ha connection orders --format uri --show-password'],
   ])
   return cmd.action(async (name: string, raw: RawHa & { showPassword?: boolean; format: string }) => {
-    const fmt = raw.output && raw.output !== 'table' ? raw.output : raw.format
-    if (!(CONN_FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`unknown format "${fmt}"`, { hint: `use --format ${CONN_FORMATS.join('|')}` })
+    const fmt = connectionFormat(raw)
     const c = await haConnection({ ...target(name, raw), showPassword: raw.showPassword === true }, deps)
     const p = deps.printer
     if (fmt === 'json' || fmt === 'yaml') p.data(c, fmt)
@@ -402,7 +387,7 @@ function restoreCmd(deps: Deps): Command {
         namespaceExplicit: cluster.namespace !== undefined,
         instances: raw.instances === undefined ? undefined : validateInstances(raw.instances),
         storage: raw.storage === undefined ? undefined : validateStorage(raw.storage),
-        password: raw.passwordStdin ? await readPassword(deps) : undefined,
+        password: raw.passwordStdin ? await readPasswordStdin(deps) : undefined,
         wait: raw.wait === true,
         timeoutMs: parseDuration(raw.timeout),
         cluster,

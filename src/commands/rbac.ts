@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts'
 import { UsageError } from '../errors.ts'
 import { validateNamespace } from '../core/names.ts'
 import { allVerbs, permissions, rbacManifests, type Verb } from '../core/rbac.ts'
-import { examples, format, outputOption } from './shared.ts'
+import { examples, format, outputOption, printManifests } from './shared.ts'
 
 interface RawRbac {
   namespace?: string
@@ -47,7 +47,7 @@ export function rbacCommand(deps: Deps): Command {
     const unknown = verbs.filter((v) => !(v in permissions))
     if (unknown.length) throw new UsageError(`unknown verb ${unknown.map((v) => `"${v}"`).join(', ')}`, { hint: `use: ${allVerbs.join(', ')}` })
     const objs = rbacManifests({ namespace, verbs: verbs as Verb[], user: raw.user, group: raw.group, name: raw.name })
-    if (fmt === 'json') return deps.printer.data({ apiVersion: 'v1', kind: 'List', items: objs }, 'json')
+    if (fmt === 'json') return printManifests(objs, fmt, deps)
     const p = deps.printer
     p.line(`# dbaas ${verbs.join(', ')} for a user limited to namespace ${namespace}.`)
     p.line('# The ClusterRole covers what only cluster scope grants: reading storage and snapshot classes, namespaces,')

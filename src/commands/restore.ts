@@ -1,12 +1,11 @@
 import { Command, Option } from 'commander'
-import { stringify } from 'yaml'
 import type { Deps } from '../deps.ts'
 import { restoreBackup, type RestoreOptions, type RestoreResult } from '../core/backup/restore.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateMemory, validateName, validateNamespace, validateStorage } from '../core/names.ts'
 import { UsageError } from '../errors.ts'
 import { instanceColumns } from './list.ts'
 import { promptRestore } from './interactive.ts'
-import { clusterFlags, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
+import { clusterFlags, printManifests, examples, format, outputOption, parseDryRun, timeoutOption, withClusterFlags, withProgress, type RawClusterFlags } from './shared.ts'
 
 interface RawRestore extends RawClusterFlags {
   to?: string
@@ -24,11 +23,7 @@ interface RawRestore extends RawClusterFlags {
 function printRestore(r: RestoreResult, fmt: string, deps: Deps): void {
   const p = deps.printer
   for (const n of r.notes) p.note(n)
-  if (r.action === 'dry-run') {
-    if (fmt === 'json') p.data({ apiVersion: 'v1', kind: 'List', items: r.objects }, 'json')
-    else for (const o of r.objects) p.line(`---\n${stringify(o, { lineWidth: 0 })}`.trimEnd())
-    return
-  }
+  if (r.action === 'dry-run') return printManifests(r.objects, fmt, deps)
   if (fmt === 'json' || fmt === 'yaml') return p.data({ ...r.instance, backup: r.backup, crossNamespace: r.crossNamespace, removed: r.removed }, fmt)
   p.line(`instance "${r.instance.name}" restored in namespace ${r.instance.namespace} from backup ${r.backup.namespace}/${r.backup.name}`)
   p.table([r.instance], instanceColumns(deps.now()))

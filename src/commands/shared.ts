@@ -1,8 +1,10 @@
 // Flags shared by many commands, defined once (kubectl's global flags, -o, --dry-run, --timeout), and the
 // small steps every command repeats: raw flags → typed options, progress set-up, mutation lines.
 import { Command, Option } from 'commander'
+import { stringify } from 'yaml'
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { UsageError } from '../errors.ts'
+import type { KubeObject } from '../k8s/kube.ts'
 import { parseRequestTimeout, validateNamespace } from '../core/names.ts'
 import { parseFormat, type Format } from '../output/output.ts'
 import { lineUi, silentUi, spinnerUi } from '../output/ui.ts'
@@ -76,4 +78,34 @@ export function deletionOptions(cmd: Command, o: { what: string; waitHelp: strin
     .option('--no-wait', o.waitHelp)
     .addOption(timeoutOption(o.timeout))
     .addOption(outputOption(['table', 'json', 'yaml']))
+}
+
+/** --password-stdin: one line of at least 8 characters, the trailing newline dropped. */
+export async function readPasswordStdin(deps: Deps): Promise<string> {
+  const pw = (await deps.readStdin()).replace(/\r?\n$/, '')
+  if (pw.length < 8) throw new UsageError('the password read from standard input is shorter than 8 characters', { hint: 'pipe a longer password, or leave out --password-stdin to have one generated' })
+  if (/[\n\r]/.test(pw)) throw new UsageError('the password read from standard input spans several lines', { hint: 'pipe a single line' })
+  return pw
+}
+
+/** Objects a dry run would send: a v1 List with -o json, else multi-document YAML. */
+export function printManifests(objects: KubeObject[], fmt: string, deps: Deps): void {
+  if (fmt === 'json') deps.printer.data({ apiVersion: 'v1', kind: 'List', items: objects }, 'json')
+  else for (const o of objects) deps.printer.line(`---\n${stringify(o, { lineWidth: 0 })}`.trimEnd())
+}
+
+export const CONNECTION_FORMATS = ['text', 'uri', 'env', 'json', 'yaml'] as const
+export type ConnectionFormat = (typeof CONNECTION_FORMATS)[number]
+
+/** `connection`'s --format, with -o json|yaml as its kubectl-style synonym. */
+export function connectionFormatOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <format>', `output: ${CONNECTION_FORMATS.join('|')}`).default('text'))
+    .addOption(new Option('-o, --output <format>', 'same as --format json|yaml'))
+}
+
+export function connectionFormat(raw: { format: string; output?: string }): ConnectionFormat {
+  const fmt = raw.output && raw.output !== 'table' ? raw.output : raw.format
+  if (!(CONNECTION_FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`unknown format "${fmt}"`, { hint: `use --format ${CONNECTION_FORMATS.join('|')}` })
+  return fmt as ConnectionFormat
 }

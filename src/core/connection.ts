@@ -77,9 +77,14 @@ export async function connectionInfo(o: ConnectionOptions, deps: Deps): Promise<
   }
 }
 
+/** A value single-quoted for a POSIX shell. */
+export function shellQuote(v: string | number): string {
+  return `'${String(v).replace(/'/g, `'\\''`)}'`
+}
+
 /** `--format env`: shell-sourceable lines, named the way each engine's clients read them. */
 export function envLines(c: ConnectionView): string[] {
-  const q = (v: string | number) => `'${String(v).replace(/'/g, `'\\''`)}'`
+  const q = shellQuote
   if (c.engine === 'postgresql') {
     return [`PGHOST=${q(c.host)}`, `PGPORT=${q(c.port)}`, `PGDATABASE=${q(c.database)}`, `PGUSER=${q(c.user)}`, `PGPASSWORD=${q(c.password)}`, `DATABASE_URL=${q(c.uri)}`]
   }
