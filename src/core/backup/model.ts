@@ -7,6 +7,7 @@ import type { KubeObject } from '../../k8s/kube.ts'
 import { ANN, ENGINE, ENGINE_VERSION, KIND, Kinds, MANAGED_BY, SOURCE_INSTANCE, identityLabels, withKind } from '../../k8s/labels.ts'
 import { parseBytes, parseDuration } from '../names.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
+import { POD_CLUSTER_LABEL } from '../ha/model.ts'
 
 /** Annotations a backup carries: what a restore needs, and its expiry. */
 export const BACKUP_ANN = {
@@ -27,8 +28,8 @@ export const BACKUP_ANN = {
 /** The label on the helper VolumeSnapshot and VolumeSnapshotContent of a cross-namespace restore. */
 export const RESTORE_SOURCE_KIND = 'restore-source'
 export const RESTORE_TARGET = 'dbaas.io/restore-target'
-/** VolumeSnapshots CloudNativePG takes for an HA cluster carry this label. */
-export const CNPG_CLUSTER_LABEL = 'cnpg.io/cluster'
+/** VolumeSnapshots CloudNativePG takes for an HA cluster carry the cluster's label, as its pods do. */
+export const CNPG_CLUSTER_LABEL = POD_CLUSTER_LABEL
 
 export type QuiesceMode = 'none' | 'checkpoint' | 'read-lock'
 

@@ -6,7 +6,8 @@ import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import { ANN, INSTANCE, KIND, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { openCluster, type HaTarget } from './find.ts'
-import { CNPG, haSecretName, haView, inProgress, type HaView } from './model.ts'
+import { CNPG, haSecretName, haView, inProgress, POD_CLUSTER_LABEL, type HaView } from './model.ts'
+import type { DeleteResult } from '../delete.ts'
 import { waitHealthy } from './wait.ts'
 
 export interface ScaleResult {
@@ -57,14 +58,8 @@ export async function planHaDelete(t: HaTarget, deps: Deps): Promise<HaDeletePla
   return { cluster, view: haView(cluster) }
 }
 
-export interface HaDeleteResult {
-  name: string
-  namespace: string
-  dryRun: boolean
-  deleted: string[]
-  kept: Array<{ object: string; reason: string }>
-  namespaceDeleted: boolean
-}
+/** The same shape as a single instance's delete. */
+export type HaDeleteResult = DeleteResult
 
 async function snapshotsIn(kube: Kube, ns: string): Promise<KubeObject[]> {
   return kube.list(R.volumeSnapshots, ns).then(
@@ -91,7 +86,7 @@ export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boole
   const deleteSecret = ownSecret !== 'forbidden' && ownSecret?.metadata.labels?.[INSTANCE] === name && ownSecret.metadata.labels?.[KIND] !== undefined
   const allSnaps = await snapshotsIn(kube, ns)
   // CNPG labels the snapshots of its backups with the cluster's name.
-  const snaps = allSnaps.filter((s) => s.metadata.labels?.['cnpg.io/cluster'] === name)
+  const snaps = allSnaps.filter((s) => s.metadata.labels?.[POD_CLUSTER_LABEL] === name)
   const kept = snaps.map((s) => ({ object: `volumesnapshot/${s.metadata.name}`, reason: 'is a backup (restore it with `dbaas ha restore`)' }))
   const deleted = [`cluster.postgresql.cnpg.io/${name} (its pods, PVCs and services)`, ...(deleteSecret ? [`secret/${secretName}`] : [])]
   if (o.dryRun) return { name, namespace: ns, dryRun: true, deleted, kept, namespaceDeleted: false }
