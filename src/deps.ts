@@ -4,8 +4,9 @@ import { HelmCli, type Helm, type KubeTarget } from './helm/helm.ts'
 import { Kube } from './k8s/kube.ts'
 import { HttpTransport } from './k8s/http.ts'
 import { loadKubeconfig, type KubeconfigFlags, type ResolvedConfig } from './k8s/kubeconfig.ts'
-import { Printer, type Streams } from './output/output.ts'
+import { Printer, type Streams } from './output/printer.ts'
 import { silentUi, type Ui } from './output/ui.ts'
+import { lazyPrompter, type Prompter } from './prompts.ts'
 import { parseRequestTimeout } from './core/names.ts'
 
 export interface ClusterFlags extends KubeconfigFlags {
@@ -31,10 +32,16 @@ export interface Deps {
   signal: AbortSignal
   /** Standard input is a terminal and prompting is allowed (not CI, not --no-input). */
   interactive: boolean
+  /** Asks on the terminal; only ever called from a verb's complete step (commands/pipeline.ts). */
+  prompter: Prompter
   readStdin(): Promise<string>
+  /** kubectl's -v: 6 logs every API request and helm's command line on stderr, 8 adds bodies (Secrets redacted). */
+  verbosity: number
+  /** Runs another dbaas command line in this process (the interactive menu); set by main(). */
+  invoke?: (args: string[]) => Promise<number>
 }
 
-export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): Deps {
+export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; signal?: AbortSignal; verbosity?: number } = {}): Deps {
   const env = opts.env ?? process.env
   const streams: Streams = opts.streams ?? { out: process.stdout, err: process.stderr }
   const configs = new Map<string, ResolvedConfig>()
@@ -49,7 +56,9 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
     }
     return cfg
   }
-  const trace = env.DBAAS_TRACE ? (line: string) => streams.err.write(`[api] ${line}\n`) : undefined
+  const verbosity = opts.verbosity ?? 0
+  const trace = env.DBAAS_TRACE || verbosity >= 6 ? (line: string) => streams.err.write(`[api] ${line}\n`) : undefined
+  const signal = opts.signal ?? new AbortController().signal
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0'
   return {
     env,
@@ -76,8 +85,10 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
     },
     now: () => Date.now(),
     randomBytes: (n) => randomBytes(n),
-    signal: opts.signal ?? new AbortController().signal,
+    signal,
     interactive: process.stdin.isTTY === true && !ci,
+    prompter: lazyPrompter({ signal }),
+    verbosity,
     async readStdin() {
       const chunks: Buffer[] = []
       for await (const c of process.stdin) chunks.push(c as Buffer)

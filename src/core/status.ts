@@ -5,6 +5,7 @@ import { ANN, instanceSelector } from '../k8s/labels.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import { findInstance } from './find.ts'
 import { latestRelease, podReady, toView, type InstanceView } from './instances.ts'
+import { watchSources, type LiveView, type WatchSource } from './live.ts'
 
 export interface StatusOptions {
   name: string
@@ -105,5 +106,29 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
     release: release ? { status: release.status, revision: release.revision } : null,
     storage: view.storage ?? parts.statefulSet?.metadata.annotations?.[ANN.storage] ?? null,
     explanation: explain(view),
+  }
+}
+
+/** `status --watch`: the instance found once, then its view read again on every change to its objects. */
+export async function liveStatus(o: StatusOptions, deps: Deps): Promise<LiveView<StatusView>> {
+  const kube = await deps.kube(o.cluster)
+  const first = await instanceStatus(o, deps)
+  const ns = first.namespace
+  const sel = instanceSelector(o.name)
+  const sources: WatchSource[] = [
+    { r: R.statefulSets, namespace: ns, opts: { fieldSelector: `metadata.name=${o.name}` } },
+    { r: R.pods, namespace: ns, opts: { labelSelector: sel } },
+    { r: R.pvcs, namespace: ns, opts: { labelSelector: sel } },
+    { r: R.events, namespace: ns, opts: { fieldSelector: 'type=Warning' } },
+  ]
+  let pending: StatusView | undefined = first
+  return {
+    signal: deps.signal,
+    read: async () => {
+      const v = pending ?? (await instanceStatus({ ...o, namespace: ns }, deps))
+      pending = undefined
+      return v
+    },
+    changes: (onChange) => watchSources(kube, sources, deps.signal, onChange),
   }
 }

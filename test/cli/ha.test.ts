@@ -58,7 +58,7 @@ describe('dbaas ha', () => {
   })
 
   it('create sends namespace, basic-auth secret and a server-side applied Cluster with the default snapshot class', async () => {
-    const { code, d } = await run(['ha', 'create', 'pg', '--instances', '2', '--storage', '1Gi', '-o', 'json'], (x) => {
+    const { code, d } = await run(['ha', 'create', 'pg', '--no-wait', '--instances', '2', '--storage', '1Gi', '-o', 'json'], (x) => {
       operator(x)
       x.transport.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap', annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' } } })
     })
@@ -98,7 +98,7 @@ describe('dbaas ha', () => {
 
 describe('dbaas ha scale', () => {
   it('patches spec.instances with the resourceVersion and retries a 409 on the fresh object', async () => {
-    const { code, out, d } = await run(['ha', 'scale', 'pg', '--instances', '3'], (x) => {
+    const { code, out, d } = await run(['ha', 'scale', 'pg', '--no-wait', '--instances', '3'], (x) => {
       withCluster(x)
       x.transport.fail({ method: 'PATCH', path: /\/clusters\/pg$/, failure: { code: 409, reason: 'Conflict', message: 'the object has been modified' }, times: 1 })
     })

@@ -5,7 +5,7 @@ import { apiInfo, isApiNotFound } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import { openCluster, HA_SELECTOR, requireOperator, type HaTarget } from './find.ts'
 import { CNPG, haSecretName, haView, PG_PORT, POD_CLUSTER_LABEL, statusView, type HaStatusView, type HaView } from './model.ts'
-import { laptopPort, shellQuote } from '../connection.ts'
+import { laptopPort } from '../connection.ts'
 
 /** Lists dbaas's HA Clusters (one request); a 404 because the CRD is absent means none. */
 export async function listHaClusters(kube: Kube, namespace: string | undefined, extra?: string): Promise<KubeObject[]> {
@@ -108,18 +108,4 @@ export async function haConnection(t: HaTarget & { showPassword: boolean }, deps
     sslmode: 'require',
     portForward: `kubectl port-forward -n ${ns} svc/${name}-rw ${laptopPort(PG_PORT)}:${PG_PORT}`,
   }
-}
-
-export function haEnvLines(c: HaConnectionView): string[] {
-  const q = shellQuote
-  return [
-    `PGHOST=${q(c.rw.host)}`,
-    `PGPORT=${q(c.rw.port)}`,
-    `PGDATABASE=${q(c.database)}`,
-    `PGUSER=${q(c.user)}`,
-    `PGPASSWORD=${q(c.password)}`,
-    `PGSSLMODE=${q(c.sslmode)}`,
-    `DATABASE_URL=${q(c.rw.uri)}`,
-    `DATABASE_URL_RO=${q(c.ro.uri)}`,
-  ]
 }
