@@ -10,7 +10,8 @@ import type { ClusterFlags, Deps } from '../deps.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import type { Engine } from '../engines/types.ts'
 import { DbaasError, NotFoundError, OperationError, PreconditionError, UsageError, type ExitCode } from '../errors.ts'
-import { R, type KubeObject } from '../k8s/kube.ts'
+import { R } from '../k8s/kube.ts'
+import type { Pod } from '../k8s/types.ts'
 import { instanceSelector } from '../k8s/labels.ts'
 import { connectionInfo, connectionUri, MASK, type ConnectionView } from './connection.ts'
 
@@ -29,14 +30,14 @@ export interface ConnectPlan {
   podPort: number
 }
 
-function podReady(p: KubeObject): boolean {
-  return p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')
+function podReady(p: Pod): boolean {
+  return p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
 }
 
 /** Prefers a ready pod, and among those the first ordinal (the primary of a single-instance StatefulSet). */
-export function pickPod(pods: KubeObject[]): KubeObject | undefined {
+export function pickPod(pods: Pod[]): Pod | undefined {
   const live = pods.filter((p) => !p.metadata.deletionTimestamp)
-  const byName = (a: KubeObject, b: KubeObject) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true })
+  const byName = (a: Pod, b: Pod) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true })
   return [...live].sort(byName).find(podReady) ?? undefined
 }
 

@@ -4,7 +4,8 @@
 // manages is left in it. A dry run reports exactly what the real run would remove, the namespace included.
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { apiInfo, isApiNotFound, orForbidden } from '../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
+import { R, type Kube, type ResourceType } from '../k8s/kube.ts'
+import type { Namespace, PersistentVolumeClaim, VolumeSnapshot } from '../k8s/types.ts'
 import { ANN, INSTANCE, KIND, Kinds, MANAGED, instanceSelector } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'
 import type { DeletionResult } from './deletion.ts'
@@ -27,9 +28,9 @@ export interface DeleteOptions {
 export interface DeletePlan {
   instance: InstanceView
   parts: InstanceParts
-  pvcs: KubeObject[]
+  pvcs: PersistentVolumeClaim[]
   /** The namespace dbaas created for this instance (undefined otherwise, or when it may not be read). */
-  ownNamespace: KubeObject | undefined
+  ownNamespace: Namespace | undefined
 }
 
 export const KEEP_DATA_REASON = 'holds data (pass --delete-data to remove it)'
@@ -56,7 +57,7 @@ async function leftovers(kube: Kube, ns: string, name: string, deleteData: boole
     kube.list(R.volumeSnapshots, ns, { labelSelector: MANAGED }).then(
       (l) => l.items,
       (err) => {
-        if (isApiNotFound(err)) return [] as KubeObject[] // no snapshot CRDs: no backups
+        if (isApiNotFound(err)) return [] as VolumeSnapshot[] // no snapshot CRDs: no backups
         throw err
       },
     ),
@@ -123,7 +124,7 @@ export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: D
     deleted.push(`helm release ${o.name}`)
   }
   // 2. whatever the release did not own (or a release that is gone already), by label
-  for (const r of [R.statefulSets, R.services]) {
+  for (const r of [R.statefulSets, R.services] as ResourceType[]) {
     const left = (await kube.list(r, ns, { labelSelector: instanceSelector(o.name) })).items
     for (const obj of left) {
       if (await kube.deleteIfExists(r, ns, obj.metadata.name)) deleted.push(`${r.kind.toLowerCase()}/${obj.metadata.name}`)

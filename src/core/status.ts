@@ -1,6 +1,7 @@
 // dbaas status: one instance in detail — pods, volume, endpoint, recent warnings and the helm release.
 import type { ClusterFlags, Deps } from '../deps.ts'
-import { R, type KubeObject } from '../k8s/kube.ts'
+import { R } from '../k8s/kube.ts'
+import type { Pod } from '../k8s/types.ts'
 import { ANN, instanceSelector } from '../k8s/labels.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import { findInstance } from './find.ts'
@@ -30,8 +31,8 @@ export interface StatusView extends InstanceView {
   explanation: string
 }
 
-function podView(p: KubeObject): PodView {
-  const statuses: any[] = p.status?.containerStatuses ?? []
+function podView(p: Pod): PodView {
+  const statuses = p.status?.containerStatuses ?? []
   const waiting = statuses.map((c) => c?.state?.waiting?.reason).find((r) => typeof r === 'string')
   return {
     name: p.metadata.name,
@@ -80,11 +81,11 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
   // Events of these very objects (by uid): an earlier instance of the same name left its own behind.
   const uids = new Set([parts.statefulSet, ...pods, ...pvcs].map((x) => x?.metadata.uid).filter(Boolean))
   const recent = events
-    .filter((e: any) => uids.has(e.involvedObject?.uid))
-    .sort((a: any, b: any) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))
+    .filter((e) => uids.has(e.involvedObject?.uid))
+    .sort((a, b) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))
     .slice(0, 10)
-    .map((e: any) => ({
-      type: e.type,
+    .map((e) => ({
+      type: e.type ?? 'Warning',
       reason: e.reason ?? '',
       object: `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`,
       message: String(e.message ?? '').trim(),

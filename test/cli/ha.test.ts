@@ -69,7 +69,7 @@ describe('dbaas ha', () => {
       'PATCH /apis/postgresql.cnpg.io/v1/namespaces/dbaas-pg/clusters/pg application/apply-patch+yaml',
     ])
     const cluster = d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')
-    expect(cluster?.spec.backup).toEqual({ volumeSnapshot: { className: 'snap' } })
+    expect(cluster?.spec?.backup).toEqual({ volumeSnapshot: { className: 'snap' } })
     expect(d.transport.writes[2]?.query).toMatchObject({ fieldManager: 'dbaas' })
   })
 
@@ -108,6 +108,6 @@ describe('dbaas ha scale', () => {
     expect(patches).toHaveLength(2)
     expect(patches[0]?.body).toMatchObject({ metadata: { resourceVersion: expect.any(String) }, spec: { instances: 3 } })
     expect(patches[0]?.contentType).toBe('application/merge-patch+json')
-    expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec.instances).toBe(3)
+    expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec?.instances).toBe(3)
   })
 })

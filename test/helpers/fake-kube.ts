@@ -120,13 +120,13 @@ export class FakeTransport implements Transport {
     return this
   }
 
-  get(r: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.store.get(resourcePath(r, namespace, name))
+  get<T extends KubeObject>(r: ResourceType<T>, namespace: string | undefined, name: string): T | undefined {
+    return this.store.get(resourcePath(r, namespace, name)) as T | undefined
   }
 
   /** Every stored object of one resource type. */
-  all(r: ResourceType): KubeObject[] {
-    return [...this.store.entries()].filter(([p]) => typeMatches(parsePath(p), r)).map(([, o]) => o)
+  all<T extends KubeObject>(r: ResourceType<T>): T[] {
+    return [...this.store.entries()].filter(([p]) => typeMatches(parsePath(p), r)).map(([, o]) => o as T)
   }
 
   private failure(method: string, path: string): Failure | undefined {
@@ -271,7 +271,8 @@ function typeMatches(p: Parsed | undefined, r: ResourceType): boolean {
 }
 
 /** The API server turns stringData into base64 data. */
-function normaliseSecret(obj: KubeObject): void {
+function normaliseSecret(o: KubeObject): void {
+  const obj = o as KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> }
   if (obj.stringData) {
     obj.data = { ...(obj.data ?? {}) }
     for (const [k, v] of Object.entries(obj.stringData)) obj.data[k] = Buffer.from(v, 'utf8').toString('base64')

@@ -2,7 +2,8 @@
 // backups of deleted instances are listed (and restorable) like any other.
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { PreconditionError } from '../../errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type Kube } from '../../k8s/kube.ts'
+import type { PersistentVolumeClaim, VolumeSnapshot } from '../../k8s/types.ts'
 import { INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { BACKUP_SELECTOR, findBackup, listBackupObjects } from './common.ts'
@@ -68,15 +69,15 @@ async function waitGone(kube: Kube, ns: string, names: string[], timeoutMs: numb
 }
 
 /** Finds the backup to delete (for the confirmation prompt, before anything is removed). */
-export async function planBackupDelete(o: BackupDeleteOptions, deps: Deps): Promise<KubeObject> {
+export async function planBackupDelete(o: BackupDeleteOptions, deps: Deps): Promise<VolumeSnapshot> {
   const kube = await deps.kube(o.cluster)
   return findBackup(kube, o.name, o.namespace, 'dbaas ha backup')
 }
 
 /** Refuses while a restore is still reading from this snapshot (a PVC from it that is not Bound yet). */
-async function checkNotRestoring(kube: Kube, vs: KubeObject): Promise<void> {
+async function checkNotRestoring(kube: Kube, vs: VolumeSnapshot): Promise<void> {
   const ns = vs.metadata.namespace ?? ''
-  let pvcs: KubeObject[] = []
+  let pvcs: PersistentVolumeClaim[] = []
   try {
     pvcs = (await kube.list(R.pvcs, ns)).items
   } catch {
@@ -90,7 +91,7 @@ async function checkNotRestoring(kube: Kube, vs: KubeObject): Promise<void> {
   }
 }
 
-export async function deleteBackup(vs: KubeObject, o: BackupDeleteOptions, deps: Deps): Promise<DeletionResult> {
+export async function deleteBackup(vs: VolumeSnapshot, o: BackupDeleteOptions, deps: Deps): Promise<DeletionResult> {
   const kube = await deps.kube(o.cluster)
   const ns = vs.metadata.namespace ?? ''
   const name = vs.metadata.name

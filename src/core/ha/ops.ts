@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.ts'
 import { PreconditionError } from '../../errors.ts'
 import { apiInfo, isApiConflict, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
+import type { CnpgCluster } from '../../k8s/types.ts'
 import { ANN, INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { findHaCluster, openCluster, type HaTarget } from './find.ts'
@@ -49,7 +50,7 @@ export async function haScale(t: HaTarget & { instances: number; wait: boolean; 
 }
 
 export interface HaDeletePlan {
-  cluster: KubeObject
+  cluster: CnpgCluster
   view: HaView
 }
 
@@ -60,11 +61,11 @@ export async function planHaDelete(t: HaTarget, deps: Deps): Promise<HaDeletePla
   return { cluster, view: haView(cluster) }
 }
 
-async function tolerantList(kube: Kube, r: ResourceType, ns: string, labelSelector?: string): Promise<KubeObject[]> {
+async function tolerantList<T extends KubeObject>(kube: Kube, r: ResourceType<T>, ns: string, labelSelector?: string): Promise<T[]> {
   return kube.list(r, ns, labelSelector ? { labelSelector } : {}).then(
     (l) => l.items,
     (err) => {
-      if (isApiNotFound(err)) return [] as KubeObject[] // the kind is not installed: none of them
+      if (isApiNotFound(err)) return [] as T[] // the kind is not installed: none of them
       throw err
     },
   )
