@@ -39,7 +39,7 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
   const streams: Streams = opts.streams ?? { out: process.stdout, err: process.stderr }
   const configs = new Map<string, ResolvedConfig>()
   const clients = new Map<string, Kube>()
-  const key = (f: ClusterFlags) => JSON.stringify([f.kubeconfig, f.context, f.namespace, f.requestTimeout])
+  const key = (f: ClusterFlags) => JSON.stringify([f.kubeconfig, f.context, f.namespace, f.requestTimeout, f.as, f.asGroups])
   const kubeconfig = (flags: ClusterFlags): ResolvedConfig => {
     const k = key(flags)
     let cfg = configs.get(k)
@@ -56,7 +56,7 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
     streams,
     printer: new Printer(streams, env),
     ui: silentUi,
-    helm: new HelmCli(),
+    helm: new HelmCli({ env, log: (line) => streams.err.write(`${line}\n`) }),
     kubeconfig,
     async kube(flags) {
       const k = key(flags)
@@ -64,15 +64,27 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
       if (!client) {
         const cfg = kubeconfig(flags)
         const timeoutMs = flags.requestTimeout === undefined ? 30_000 : parseRequestTimeout(flags.requestTimeout)
-        client = new Kube(new HttpTransport(cfg, { timeoutMs, ...(trace ? { trace } : {}) }), cfg.contextNamespace)
+        // -v N (kubectl's): the lead's pipeline puts it on the cluster flags.
+        const verbosity = (flags as { verbosity?: number }).verbosity ?? 0
+        const log = (line: string) => streams.err.write(`${line}\n`)
+        client = new Kube(new HttpTransport(cfg, { timeoutMs, verbosity, log, ...(trace ? { trace } : {}) }), cfg.contextNamespace)
         clients.set(k, client)
       }
       return client
     },
     kubeTarget(flags) {
       const cfg = kubeconfig(flags)
-      // helm reads KUBECONFIG and ~/.kube/config itself; pin the context so both talk to the same cluster.
-      return { context: cfg.files.length ? cfg.contextName : undefined, kubeconfig: flags.kubeconfig }
+      // helm reads the same kubeconfig (one file by flag, or KUBECONFIG as it was: it may list several), the
+      // same context, and --as/--as-group when given; otherwise the same user entry's impersonation.
+      const src = cfg.source
+      return {
+        context: cfg.files.length ? cfg.contextName : undefined,
+        kubeconfig: src?.kind === 'flag' || src?.kind === 'default' ? src.value : undefined,
+        kubeconfigEnv: src?.kind === 'env' ? src.value : undefined,
+        asUser: flags.as || undefined,
+        asGroups: flags.asGroups?.length ? flags.asGroups : undefined,
+        verbosity: (flags as { verbosity?: number }).verbosity,
+      }
     },
     now: () => Date.now(),
     randomBytes: (n) => randomBytes(n),
