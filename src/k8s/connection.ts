@@ -125,9 +125,14 @@ export class Connection {
    * re-read). True when a retry may succeed: the credential is new (here or by a concurrent refresh).
    */
   async refreshAfter401(used: Material): Promise<boolean> {
+    if (this.pending) {
+      // Another request is already getting new credentials: use those.
+      await this.pending
+      return true
+    }
     const current = this.cred
-    if (current && used.credential !== current) return true
-    if (!current || (current.source !== 'exec' && current.source !== 'tokenFile')) return false
+    if (!current) return false
+    if (used.credential !== current) return true
     if (current.source === 'tokenFile') {
       const fresh = this.readTokenFile()
       if (fresh.authorization === current.authorization) {
@@ -137,10 +142,7 @@ export class Connection {
       this.cred = fresh
       return true
     }
-    if (this.pending) {
-      await this.pending
-      return true
-    }
+    if (current.source !== 'exec') return false
     this.cred = undefined
     await this.credential()
     return true
@@ -353,10 +355,11 @@ async function verifyWith(cfg: ResolvedConfig, ca: tls.SecureContextOptions['ca'
     s.setTimeout(timeoutMs, () => s.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
     s.once('error', reject)
     s.once('secureConnect', () => {
+      // Node checks the name itself when it verifies (ERR_TLS_CERT_ALTNAME_INVALID); say which names the certificate has.
       const chainError = s.authorized ? undefined : String(s.authorizationError ?? 'not verified')
-      const nameError = s.authorized ? tls.checkServerIdentity(name, s.getPeerCertificate()) : undefined
+      const nameError = !chainError || chainError === 'ERR_TLS_CERT_ALTNAME_INVALID' ? tls.checkServerIdentity(name, s.getPeerCertificate()) : undefined
       s.destroy()
-      resolve(chainError ? { ok: false, reason: chainError } : nameError ? { ok: false, reason: nameError.message } : { ok: true })
+      resolve(nameError ? { ok: false, reason: nameError.message } : chainError ? { ok: false, reason: chainError } : { ok: true })
     })
   })
 }

@@ -85,13 +85,8 @@ function defaultPort(u: URL): string {
 }
 
 function isLoopback(ip: string): boolean {
-  if (net.isIPv4(ip)) return ip.startsWith('127.')
-  if (net.isIPv6(ip)) {
-    const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
-    if (v4) return v4[1]!.startsWith('127.')
-    return ipToBigInt(ip) === 1n
-  }
-  return false
+  const c = canonicalIp(ip)
+  return c.v4 ? c.n >> 24n === 127n : c.n === 1n
 }
 
 function ipToBigInt(ip: string): bigint {
@@ -468,6 +463,8 @@ export class HttpProxyAgent extends http.Agent {
     const { host, port } = targetOf(options)
     openTunnel(this.proxyUrl, host, port, this.connectTimeoutMs, (err, socket) => {
       if (err || !socket) return callback?.(err ?? new Error('no tunnel'), undefined as unknown as Duplex)
+      // The tunnel was paused after the proxy's answer; the server speaks only after our request.
+      socket.resume()
       callback?.(null, socket)
     }, this.proxyCa)
     return undefined
