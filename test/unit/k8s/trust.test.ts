@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { trustCheck } from '../../../src/core/doctor.ts'
 import { checkServerTrust } from '../../../src/k8s/connection.ts'
 import { configFor, hasOpenssl, makePki, startServer, type Pki, type TestServer } from './net-fixtures.ts'
 
@@ -84,5 +85,16 @@ describe.skipIf(!hasOpenssl() || process.platform !== 'linux')('server trust', (
     const r = await probe({})
     expect(r.trust.verdict).toBe('untrusted')
     expect(r.get).toMatch(/^5 cannot reach the cluster at https:\/\/127\.0\.0\.1:\d+: /)
+  })
+
+  it('doctor\'s trust check: names the kubeconfig CA, or Node and the OS store, and says what to do; nothing when it verifies', async () => {
+    const wrong = await trustCheck(configFor(api.url, { cluster: { caData: other.cert } }))
+    expect(wrong).toMatchObject({ id: 'tls', status: 'fail', required: false })
+    expect(wrong?.message).toMatch(/^the server's certificate does not verify against the kubeconfig's certificate-authority: /)
+    const none = await trustCheck(configFor(api.url))
+    expect(none?.message).toMatch(/^the server's certificate chains to a CA that neither Node nor the OS trust store knows: /)
+    expect(none?.fix).toContain('NODE_EXTRA_CA_CERTS')
+    expect(await trustCheck(configFor(api.url, { cluster: { caData: pki.cert } }))).toBeUndefined()
+    expect(await trustCheck(configFor('https://127.0.0.1:1'))).toBeUndefined()
   })
 })
