@@ -6,6 +6,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HttpTransport } from '../../src/k8s/http.ts'
+import { loadKubeconfig } from '../../src/k8s/kubeconfig.ts'
 import { kubectl, kubectlOk, labInfo, tempNamespace, uniqueName } from '../lab/fixtures/lab.ts'
 import { cleanupInstance, dbaas, dbaasOk } from './helpers.ts'
 import { derivedKubeconfig, startDbaas, until } from './kubeconfig-fixtures.ts'
@@ -19,8 +21,26 @@ describe('exec credential plugin with a token bound to a Secret', () => {
   const waiting = uniqueName('exw')
   const storageClass = uniqueName('dbaas-e2e-nowhere')
 
-  /** The plugin's runs by dbaas (node) — helm runs it too, for its own requests. */
-  const dbaasRuns = () => readFileSync(runsFile, 'utf8').split('\n').filter((l) => l === 'node').length
+  /** The plugin's runs by dbaas (helm runs it too, for its own requests), with the token each got. */
+  const dbaasTokens = () =>
+    readFileSync(runsFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('dbaas '))
+      .map((l) => l.slice(6))
+  const dbaasRuns = () => dbaasTokens().length
+
+  /**
+   * Waits until the API server refuses a token: it caches successful token reviews for a few seconds, so a
+   * deleted Secret does not revoke its tokens at the same instant.
+   */
+  async function revoked(token: string): Promise<void> {
+    const probe = derivedKubeconfig((_c, user) => {
+      for (const key of Object.keys(user)) delete user[key]
+      user.token = token
+    })
+    const t = new HttpTransport(loadKubeconfig({ kubeconfig: probe }, {}))
+    await until('the token to be refused', 60_000, () => t.request('GET', '/api').then(() => false, (e: { details?: { httpCode?: number } }) => e.details?.httpCode === 401))
+  }
 
   beforeAll(async () => {
     ns = await tempNamespace('exec')
@@ -37,10 +57,11 @@ describe('exec credential plugin with a token bound to a Secret', () => {
       [
         '#!/bin/sh',
         'set -e',
-        // Who ran it: dbaas (node) or helm.
-        `cat /proc/$PPID/comm >> '${runsFile}'`,
         `${k} get secret ${secret} >/dev/null 2>&1 || ${k} create secret generic ${secret} >/dev/null`,
         `tok=$(${k} create token plugin-user --bound-object-kind Secret --bound-object-name ${secret} --duration 1h)`,
+        // Who ran it (dbaas or helm), and the token it got.
+        `if tr '\\0' ' ' < /proc/$PPID/cmdline | grep -q 'bin/dbaas.js'; then who=dbaas; else who=other; fi`,
+        `echo "$who $tok" >> '${runsFile}'`,
         'printf \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}\' "$tok"',
       ].join('\n'),
     )
@@ -74,6 +95,7 @@ describe('exec credential plugin with a token bound to a Secret', () => {
       expect(dbaasRuns()).toBe(before + 1)
       // Revoke the token dbaas holds, then change the instance so the view is re-read with it.
       await kubectlOk(['delete', 'secret', secret, '-n', ns.name])
+      await revoked(dbaasTokens().at(-1)!)
       await kubectlOk(['scale', 'statefulset', name, '-n', ns.name, '--replicas=2'])
       await w.waitOut(new RegExp(`${name}-1\\s`), 'the redraw with the second pod')
       expect(dbaasRuns()).toBe(before + 2)
@@ -96,6 +118,7 @@ describe('exec credential plugin with a token bound to a Secret', () => {
     })
     const before = dbaasRuns()
     await kubectlOk(['delete', 'secret', secret, '-n', ns.name])
+    await revoked(dbaasTokens().at(-1)!)
     // Now let it finish: a volume bound by hand, so the pod is scheduled and becomes ready.
     await kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({
@@ -114,7 +137,7 @@ describe('exec credential plugin with a token bound to a Secret', () => {
     })
     const r = await child.child
     expect(r.exitCode, child.err()).toBe(0)
-    expect(dbaasRuns()).toBeGreaterThan(before)
+    expect(dbaasRuns()).toBe(before + 1)
     const s = await dbaasOk(['status', waiting, '-n', ns.name, '-o', 'json'], { env: { KUBECONFIG: kc } })
     expect(s.json().status).toBe('Ready')
   })

@@ -95,10 +95,10 @@ describe('impersonation from the kubeconfig (as: a ServiceAccount)', () => {
   it('bound to the Role `dbaas rbac` prints: create, status and delete work, and helm gets the same kubeconfig and context', async () => {
     const helm = helmRecorder()
     const env = { KUBECONFIG: allowed, DBAAS_HELM: helm.bin }
-    await dbaasOk(['create', 'postgres', name, '--storage', '1Gi'], { env })
-    const s = await dbaasOk(['status', name, '-o', 'json'], { env })
+    await dbaasOk(['create', 'postgres', name, '-n', ns.name, '--storage', '1Gi'], { env })
+    const s = await dbaasOk(['status', name, '-n', ns.name, '-o', 'json'], { env })
     expect(s.json()).toMatchObject({ name, namespace: ns.name, status: 'Ready' })
-    await dbaasOk(['delete', name, '--yes', '--delete-data'], { env })
+    await dbaasOk(['delete', name, '-n', ns.name, '--yes', '--delete-data'], { env })
     const calls = helm.calls().filter((c) => /^(upgrade|uninstall)/.test(c.argv))
     expect(calls.map((c) => c.argv.split(' ')[0])).toEqual(['upgrade', 'uninstall'])
     for (const c of calls) {
@@ -111,7 +111,7 @@ describe('impersonation from the kubeconfig (as: a ServiceAccount)', () => {
   })
 
   it('helm acts as the ServiceAccount too: a Role without `get services` fails helm\'s install naming the ServiceAccount', async () => {
-    const r = await dbaas(['create', 'postgres', halfName, '--storage', '1Gi'], { env: { KUBECONFIG: half } })
+    const r = await dbaas(['create', 'postgres', halfName, '-n', ns.name, '--storage', '1Gi'], { env: { KUBECONFIG: half } })
     expect(r.exitCode, r.stderr).toBe(1)
     expect(r.stderr).toMatch(/helm install failed/)
     expect(r.stderr).toContain(`User "${sa('half')}" cannot get resource "services"`)
