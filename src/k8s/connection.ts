@@ -6,7 +6,7 @@
 // credentials only for TLS; impersonation headers still go); otherwise an exec plugin (run here, refreshed at
 // its expirationTimestamp and once after a 401), an auth-provider (through @kubernetes/client-node), a token
 // file (re-read every minute and after a 401), a token, a client certificate, or a username and password.
-import http from 'node:http'
+import type * as Http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -16,6 +16,10 @@ import { ClusterError } from '../errors.ts'
 import { defaultExecIo, runExecPlugin, type ExecClusterInfo, type ExecIo } from './exec-credential.ts'
 import type { Impersonation, ResolvedConfig } from './kubeconfig.ts'
 import { HttpProxyAgent, HttpsProxyAgent, openTunnel } from './proxy.ts'
+
+// Not `import http from 'node:http'`: building that module's ESM facade reads its lazy WebSocket getters,
+// which load Node's bundled undici (≈ 100 ms on every command). The CommonJS object has no such cost.
+const http = process.getBuiltinModule('node:http')
 
 export type Headers = Record<string, string | string[]>
 
@@ -34,9 +38,9 @@ export interface Material {
   /** https:// server (TLS) or http:// (kubectl proxy). */
   secure: boolean
   /** Plain requests: one kept-alive connection (one TLS handshake per command, measured in bench/). */
-  agent: http.Agent
+  agent: Http.Agent
   /** Watches, log streams and WebSockets hold a connection each. */
-  streamAgent: http.Agent
+  streamAgent: Http.Agent
   headers: Headers
   /** The credential these headers carry (compared on a 401 to refresh only once). */
   readonly credential: object
@@ -96,7 +100,7 @@ export class Connection {
   private readonly now: () => number
   private cred: Credential | undefined
   private pending: Promise<Credential> | undefined
-  private agents: { cert: unknown; key: unknown; agent: http.Agent; streamAgent: http.Agent } | undefined
+  private agents: { cert: unknown; key: unknown; agent: Http.Agent; streamAgent: Http.Agent } | undefined
   private readonly materials = new WeakMap<Credential, Material>()
 
   constructor(cfg: ResolvedConfig, opts: ConnectionOptions = {}) {
@@ -248,10 +252,10 @@ export class Connection {
     return o
   }
 
-  private agentsFor(cred: Credential): { agent: http.Agent; streamAgent: http.Agent } {
+  private agentsFor(cred: Credential): { agent: Http.Agent; streamAgent: Http.Agent } {
     if (this.agents && this.agents.cert === cred.cert && this.agents.key === cred.key) return this.agents
     const proxy = this.cfg.cluster.proxy?.url
-    let make: (extra: http.AgentOptions) => http.Agent
+    let make: (extra: Http.AgentOptions) => Http.Agent
     if (this.secure) {
       const o: https.AgentOptions = { keepAlive: true, ...this.tlsOptions() }
       if (cred.cert) o.cert = cred.cert
