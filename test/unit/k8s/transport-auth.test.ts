@@ -171,6 +171,20 @@ describe.skipIf(!hasOpenssl())('credentials', () => {
     expect(api.seen.length - before).toBe(1)
   })
 
+  it('auth-provider (oidc): the client library\'s authenticator supplies the token; TLS and impersonation stay dbaas\'s', async () => {
+    const jwt = ['{"alg":"none"}', '{"exp":4102444800,"sub":"me"}'].map((p) => Buffer.from(p).toString('base64url')).join('.') + '.sig'
+    const cfg = configFor(api.url, { cluster: { caData: pki.cert }, user: { needsPlugin: true, authProvider: 'oidc', impersonate: { user: 'bob', groups: [], extra: {} } } })
+    cfg.contextName = 'ctx'
+    cfg.raw = {
+      clusters: [],
+      users: [{ name: 'u', user: { 'auth-provider': { name: 'oidc', config: { 'client-id': 'x', 'idp-issuer-url': 'https://127.0.0.1:1', 'id-token': jwt } } } }],
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+    }
+    accepted = new Set([jwt])
+    expect(await transport(cfg).request('GET', '/oidc')).toEqual({ token: jwt })
+    expect(api.seen.at(-1)!.headers['impersonate-user']).toBe('bob')
+  })
+
   it('a static token answered 401 is not retried', async () => {
     const t = transport(configFor(api.url, { cluster: { caData: pki.cert }, user: { token: 'static' } }))
     accepted = new Set()
