@@ -377,6 +377,13 @@ export function resolveKubeconfig(
   if (exec && authProvider !== undefined) {
     throw new ClusterError('kubeconfig', `${userWhere} has both exec and auth-provider`, { hint: 'keep one of them (kubectl refuses both too)' })
   }
+  const plugin = exec ? 'exec' : authProvider !== undefined && authProvider !== null ? 'auth-provider' : undefined
+  if (plugin && (token !== undefined || tokenFile !== undefined || username !== undefined)) {
+    // kubectl picks one of them depending on the transport's layering; dbaas will not guess which.
+    throw new ClusterError('kubeconfig', `${userWhere} has both ${plugin} and a ${username !== undefined ? 'username/password' : 'token'}`, {
+      hint: `keep one of them: the ${plugin} credential or the static one`,
+    })
+  }
   if ((token !== undefined || tokenFile !== undefined) && username !== undefined) {
     throw new ClusterError('kubeconfig', `${userWhere} has both a token and a username/password`, { hint: 'keep one of them (kubectl refuses both too)' })
   }

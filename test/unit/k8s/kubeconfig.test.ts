@@ -245,6 +245,8 @@ describe('fail closed: every key is honoured or refused', () => {
     ['exec without command', { exec: { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never' } }, /exec has no command/],
     ['exec and auth-provider', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x', interactiveMode: 'Never' }, 'auth-provider': { name: 'oidc' } }, /both exec and auth-provider/],
     ['token and username', { token: 't', username: 'u', password: 'p' }, /both a token and a username/],
+    ['exec and a token', { token: 't', exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x', interactiveMode: 'Never' } }, /both exec and a token/],
+    ['auth-provider and a username', { username: 'u', password: 'p', 'auth-provider': { name: 'oidc' } }, /both auth-provider and a username\/password/],
     ['as-groups without as', { 'as-groups': ['g'] }, /impersonates groups, a uid or extra fields without a user/],
     ['a missing tokenFile', { tokenFile: '/nope/token' }, /token file \/nope\/token/],
   ])('refuses %s (exit 5)', (_, user, msg) => {
