@@ -1,0 +1,116 @@
+// Waiting until the cluster proves a single instance's change done, by watching (list + watch, no sleeps):
+// the StatefulSet controller has seen the new spec (observedGeneration), every pod runs its new revision
+// (controller-revision-hash = updateRevision) and is ready — or, stopped, no pod is left. A pod in a
+// terminal state fails at once; a timeout (exit 6) says where each pod stopped.
+import type { Deps } from '../../deps.ts'
+import { OperationError } from '../../errors.ts'
+import { R, type Kube } from '../../k8s/kube.ts'
+import type { Pod, StatefulSet } from '../../k8s/types.ts'
+import { INSTANCE, KIND, Kinds, MANAGED_BY, selector } from '../../k8s/labels.ts'
+import { waitFor } from '../../k8s/wait.ts'
+import { podFailure, podReady } from '../instances.ts'
+
+export const REVISION_LABEL = 'controller-revision-hash'
+
+/** Why a pod is not ready, in a few words: unschedulable (the scheduler's message), a waiting reason, its phase. */
+export function podWhy(p: Pod): string {
+  if (p.metadata.deletionTimestamp) return 'terminating'
+  const sched = (p.status?.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status === 'False')
+  if (sched) return `${sched.reason ?? 'not scheduled'}${sched.message ? `: ${sched.message}` : ''}`
+  const waiting = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].map((c) => c.state?.waiting?.reason).find(Boolean)
+  if (waiting) return waiting
+  return podReady(p) ? 'ready' : `${p.status?.phase ?? 'Pending'}, not ready`
+}
+
+export function describePods(pods: Pod[], revision: string | undefined): string {
+  if (pods.length === 0) return 'no pod exists'
+  return pods
+    .map((p) => {
+      const rev = p.metadata.labels?.[REVISION_LABEL]
+      const which = revision === undefined ? '' : rev === revision ? ' (new revision)' : ' (old revision)'
+      return `pod ${p.metadata.name}${which}: ${podWhy(p)}`
+    })
+    .join('; ')
+}
+
+/** Rolled out: the new revision on `want` ready pods and on no other; stopped (want 0): no pod left. */
+export function rolledOut(pods: Pod[], revision: string, want: number): boolean {
+  if (want === 0) return pods.length === 0
+  const current = pods.filter((p) => !p.metadata.deletionTimestamp)
+  const fresh = current.filter((p) => p.metadata.labels?.[REVISION_LABEL] === revision)
+  return fresh.length === want && current.length === want && fresh.every(podReady)
+}
+
+export interface RolloutWait {
+  name: string
+  namespace: string
+  /** The number of pods wanted once done (0 = stopped). */
+  replicas: number
+  timeoutMs: number
+  /** "the new resources" / "the restart": what did not happen, when it times out. */
+  what: string
+}
+
+function remaining(deadline: number): number {
+  return Math.max(1, deadline - Date.now())
+}
+
+export async function waitRollout(kube: Kube, w: RolloutWait, deps: Deps): Promise<StatefulSet> {
+  const deadline = Date.now() + w.timeoutMs
+  const hint = `the change is applied and goes on: \`dbaas status ${w.name} -n ${w.namespace}\` follows it; running the same command again waits for it`
+  deps.ui.step(`Waiting for ${w.what}`)
+  // 1. The controller has seen the new spec: its updateRevision is the revision the pods must run.
+  const observed = await waitFor(
+    kube,
+    R.statefulSets,
+    w.namespace,
+    { fieldSelector: `metadata.name=${w.name}` },
+    (items) => {
+      const s = items[0]
+      if (!s) return undefined
+      return (s.status?.observedGeneration ?? 0) >= (s.metadata.generation ?? 0) && s.status?.updateRevision ? s : undefined
+    },
+    { timeoutMs: remaining(deadline), signal: deps.signal, describe: () => `the StatefulSet controller has not seen the new spec of ${w.name} yet`, timeoutHint: hint },
+  )
+  const revision = observed.status?.updateRevision as string
+  // 2. Every pod on that revision and ready (or, stopped, gone); a terminal pod state fails at once.
+  await waitFor(
+    kube,
+    R.pods,
+    w.namespace,
+    { labelSelector: selector({ [MANAGED_BY]: 'dbaas', [INSTANCE]: w.name, [KIND]: Kinds.pod }) },
+    (pods) => {
+      const fresh = pods.filter((p) => p.metadata.labels?.[REVISION_LABEL] === revision)
+      const failure = podFailure(fresh)
+      if (failure) {
+        throw new OperationError(`${w.name} cannot start after the change: ${failure}`, {
+          hint: `see \`dbaas status ${w.name} -n ${w.namespace}\` and \`dbaas logs ${w.name} -n ${w.namespace}\``,
+        })
+      }
+      const ready = fresh.filter((p) => podReady(p) && !p.metadata.deletionTimestamp).length
+      deps.ui.update(w.replicas === 0 ? `(${pods.length} pod(s) left)` : `(${ready}/${w.replicas} on the new revision and ready)`)
+      return rolledOut(pods, revision, w.replicas) ? true : undefined
+    },
+    {
+      timeoutMs: remaining(deadline),
+      signal: deps.signal,
+      describe: (pods) => `${w.what} did not finish; where it stopped: StatefulSet ${w.name} revision ${revision}, ${describePods(pods, revision)}`,
+      timeoutHint: hint,
+    },
+  )
+  // 3. The StatefulSet's own status agrees (list and status read it).
+  return waitFor(
+    kube,
+    R.statefulSets,
+    w.namespace,
+    { fieldSelector: `metadata.name=${w.name}` },
+    (items) => {
+      const s = items[0]
+      if (!s) return undefined
+      const st = s.status ?? { replicas: 0 }
+      const done = w.replicas === 0 ? (st.replicas ?? 0) === 0 : (st.readyReplicas ?? 0) >= w.replicas && (st.updatedReplicas ?? 0) >= w.replicas
+      return done ? s : undefined
+    },
+    { timeoutMs: remaining(deadline), signal: deps.signal, describe: () => `the StatefulSet ${w.name} does not report its pods yet`, timeoutHint: hint },
+  )
+}
