@@ -33,6 +33,13 @@ export const commandTree: CommandEntry[] = [
   { group: 'Instances:', name: 'connect', description: 'Open a database shell (psql, mysql or mariadb) through an in-process port-forward, or keep just the forward open', usage: '<name> [client-args...]', load: () => import('./connect/command.ts') },
   { group: 'Instances:', name: 'logs', description: "Print the database container's logs of an instance's pods", usage: '<name>', load: () => import('./logs/command.ts') },
   { group: 'Instances:', name: 'delete', aliases: ['rm'], description: 'Delete an instance: its release and credentials; the data volume is kept unless --delete-data', usage: '<name>', load: () => import('./delete/command.ts') },
+  // Day 2
+  { group: 'Day 2:', name: 'scale', description: "Change an instance's CPU and memory (requests and memory limit); the pod restarts with them", usage: '<name>', load: () => import('./scale/command.ts') },
+  { group: 'Day 2:', name: 'resize', description: "Grow an instance's data volume (its storage class must allow expansion); the pod keeps running", usage: '<name>', load: () => import('./resize/command.ts') },
+  { group: 'Day 2:', name: 'stop', description: 'Stop an instance: its pod is deleted, its data volume kept; `dbaas start` brings it back', usage: '<name>', load: () => import('./stop/command.ts') },
+  { group: 'Day 2:', name: 'start', description: 'Start a stopped instance again, waiting until it is ready', usage: '<name>', load: () => import('./start/command.ts') },
+  { group: 'Day 2:', name: 'restart', description: "Restart an instance's pod (a rolling restart), waiting until it was replaced and is ready", usage: '<name>', load: () => import('./restart/command.ts') },
+  { group: 'Day 2:', name: 'history', description: 'Show the operations dbaas ran on an instance (the last 50): verb, parameters, start, duration, result', usage: '<name>', load: () => import('./history/command.ts') },
   // Backups
   {
     group: 'Backups:',
