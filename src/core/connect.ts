@@ -89,6 +89,9 @@ export async function planConnect(o: ConnectOptions, deps: Deps): Promise<Connec
   const pods = (await kube.list(R.pods, connection.namespace, { labelSelector: selector })).items
   const pod = pickPod(pods)
   if (!pod) {
+    if (connection.warnings?.length) {
+      throw new PreconditionError(`instance "${o.name}" is stopped: there is nothing to connect to`, { hint: `start it with \`dbaas start ${o.name} -n ${connection.namespace}\`` })
+    }
     throw new PreconditionError(`instance "${o.name}" has no ready pod to connect to`, {
       hint: `\`dbaas status ${o.name} -n ${connection.namespace}\` shows why`,
     })

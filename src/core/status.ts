@@ -60,6 +60,8 @@ export function explain(v: InstanceView): string {
       return `creation did not finish; \`dbaas create ${v.engine} ${ref}\` completes it, \`dbaas delete ${ref}\` removes it`
     case 'Deleting':
       return 'being deleted'
+    case 'Stopped':
+      return `stopped (its data volume is kept); \`dbaas start ${ref}\` starts it`
   }
 }
 

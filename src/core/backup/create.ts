@@ -1,10 +1,10 @@
 // dbaas backup create: gather everything and check every precondition first (nothing is written until all
 // pass), then [quiesce] → VolumeSnapshot → [release] → credentials Secret owned by it → wait for readyToUse.
 import type { ClusterFlags, Deps } from '../../deps.ts'
-import { ClusterError, ConflictError, NotFoundError, PreconditionError } from '../../errors.ts'
+import { ClusterError, ConflictError, NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { orForbidden } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
-import type { PersistentVolumeClaim, Secret, VolumeSnapshot } from '../../k8s/types.ts'
+import type { PersistentVolumeClaim, Secret, StatefulSet, VolumeSnapshot } from '../../k8s/types.ts'
 import { ANN, ENGINE, ENGINE_VERSION } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { engineFromLabel } from '../../engines/registry.ts'
@@ -100,6 +100,11 @@ async function plan(kube: Kube, o: BackupCreateOptions, deps: Deps): Promise<Pla
   const ann = sts.metadata.annotations ?? {}
   const engine = engineFromLabel(labels[ENGINE])
   if (!engine) throw new PreconditionError(`instance "${o.instance}" has no engine dbaas knows (label ${ENGINE})`)
+  if (o.quiesce && (sts as StatefulSet).spec?.replicas === 0) {
+    throw new UsageError(`--quiesce needs a running database, and instance "${o.instance}" is stopped`, {
+      hint: 'leave out --quiesce: a stopped instance\'s volume is at rest, so its backup is consistent as it is',
+    })
+  }
   const now = deps.now()
   const name = validateBackupName(o.name ?? defaultBackupName(o.instance, now))
   const pvcName = `data-${o.instance}-0`
