@@ -86,6 +86,24 @@ export function pod(i: Ident & { index?: number; ready?: boolean; waiting?: stri
   }
 }
 
+/**
+ * A Namespace. `instance` makes it one dbaas created for that instance (identity labels and the
+ * namespace-created annotation), as `dbaas create` does for dbaas-<name>.
+ */
+export function namespace(name: string, o: { instance?: Ident; labels?: Record<string, string>; terminating?: boolean } = {}): KubeObject {
+  const id = o.instance ? ident(o.instance) : undefined
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      ...(id || o.labels ? { labels: { ...(id ? withKind(identityLabels(id), Kinds.namespace) : {}), ...(o.labels ?? {}) } } : {}),
+      ...(id ? { annotations: { [ANN.namespaceCreated]: 'true' } } : {}),
+      ...(o.terminating ? { deletionTimestamp: '2026-11-25T11:00:00Z' } : {}),
+    },
+  }
+}
+
 export function storageClass(name: string, isDefault = false): KubeObject {
   return {
     apiVersion: 'storage.k8s.io/v1',

@@ -7,7 +7,7 @@ import { equivalentCommand, guidedCreate, sizePresets, type GuidedInput } from '
 import { R } from '../../src/k8s/kube.ts'
 import type { Choice, Prompter } from '../../src/prompts.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, statefulSet } from '../helpers/fixtures.ts'
+import { credentials, namespace, statefulSet } from '../helpers/fixtures.ts'
 
 /** Answers by question, recording every question and the validation messages it saw. */
 class FakePrompter implements Prompter {
@@ -51,6 +51,7 @@ const base = (over: Partial<GuidedInput> = {}): GuidedInput => ({ sizeGiven: fal
 describe('guided create', () => {
   it('asks engine, name (validated live), version, size and storage class; prints the equivalent command', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: 1, ready: 1, created: '2026-11-25T11:00:00Z' }))
     d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
     d.transport.seed(
@@ -96,6 +97,7 @@ describe('guided create', () => {
 
   it('backup create without an instance on a terminal: pick it, confirm, fills -n', async () => {
     const d = fakeDeps({ interactive: true })
+    d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: 1, ready: 1, created: '2026-11-25T11:00:00Z' }))
     d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
     const raw: { namespace?: string } = {}
