@@ -12,6 +12,18 @@ export default defineConfig({
       },
       {
         test: {
+          // The same rules of the API server, asserted against the fake and against the lab's real server.
+          name: 'contract',
+          include: ['test/contract/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/lab/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts', 'test/lab/**/*.test.ts'],
           environment: 'node',

@@ -309,7 +309,10 @@ function setAt(obj: Record<string, unknown>, path: Path, value: unknown): void {
     if (!isMap(o[key])) o[key] = {}
     o = o[key] as Record<string, unknown>
   }
-  o[keys.at(-1)!] = structuredClone(value)
+  const last = keys.at(-1)!
+  // An empty map merges (it only makes sure the map exists); anything else replaces.
+  if (isMap(value) && Object.keys(value).length === 0 && isMap(o[last])) return
+  o[last] = structuredClone(value)
 }
 
 /** Removes a leaf and the maps it leaves empty (but never metadata, spec or status themselves). */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the lab needs (PostgreSQL 15, MariaDB, openssl), only when something is missing.
+# Installs the Debian packages the lab and the tests need (PostgreSQL 15, MariaDB, openssl; tmux for the
+# terminal prompt tests, zsh and fish for the completion tests), only when something is missing.
 # Idempotent: on a machine that has them it does nothing. The lab runs its own database servers on
 # 127.0.0.1:15432 and 127.0.0.1:13306 with their own data directories; the Debian-packaged MariaDB service
 # that apt may start on 3306 is stopped so it holds nothing the lab needs.
@@ -12,6 +13,9 @@ command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]] || missing+=(
 command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
 
 if (( ${#missing[@]} == 0 )); then
   echo "lab deps: all present"
