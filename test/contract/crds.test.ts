@@ -11,10 +11,12 @@ contract('CRD-backed kinds', (backend) => {
   it('a kind whose CRD is not installed: list (namespaced and cluster-wide), get and watch are 404', async () => {
     const { kube } = backend()
     const r = absent()
-    const notServed = { httpCode: 404, reason: 'NotFound', message: 'the server could not find the requested resource' }
-    expect(await failure(kube.list(r, 'default'))).toMatchObject(notServed)
-    expect(await failure(kube.list(r, undefined))).toMatchObject(notServed)
-    expect(await failure(kube.get(r, 'default', 'x'))).toMatchObject(notServed)
+    // Not even a Status: the server's catch-all answers "404 page not found" for a group nothing serves.
+    const notServed = (path: string) => ({ httpCode: 404, reason: undefined, message: `not found: ${path}` })
+    const base = `/apis/${r.group}/v1`
+    expect(await failure(kube.list(r, 'default'))).toEqual(notServed(`${base}/namespaces/default/gadgets`))
+    expect(await failure(kube.list(r, undefined))).toEqual(notServed(`${base}/gadgets`))
+    expect(await failure(kube.get(r, 'default', 'x'))).toEqual(notServed(`${base}/namespaces/default/gadgets/x`))
     const ctrl = new AbortController()
     const watch = kube.watch(r, 'default', { signal: ctrl.signal, timeoutSeconds: 5 }, () => true)
     expect(await failure(watch)).toMatchObject({ httpCode: 404 })
@@ -23,6 +25,13 @@ contract('CRD-backed kinds', (backend) => {
   it('discovery of a group nothing serves is 404', async () => {
     const { transport } = backend()
     expect(await failure(transport.request('GET', `/apis/${absent().group}/v1`))).toMatchObject({ httpCode: 404 })
+  })
+
+  it('an unknown kind in a group that is served is a NotFound Status', async () => {
+    const { transport } = backend()
+    for (const path of ['/api/v1/gadgets', '/apis/apps/v1/namespaces/default/gadgets/x', '/api/v1/namespaces/default/configmaps/x/status']) {
+      expect(await failure(transport.request('GET', path))).toEqual({ httpCode: 404, reason: 'NotFound', message: 'the server could not find the requested resource' })
+    }
   })
 
   it('built-in kinds are always served', async () => {

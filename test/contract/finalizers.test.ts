@@ -56,11 +56,22 @@ contract('finalizers', (backend) => {
     expect(await kube.find(R.configmaps, ns, 'release')).toBeUndefined()
   })
 
-  it('a dry-run delete marks and removes nothing', async () => {
+  it('a dry-run delete marks and removes nothing (dryRun in the DeleteOptions body, as Kube.delete sends it)', async () => {
     const { kube } = backend()
     await kube.create(R.configmaps, configMap(ns, 'dry'))
     await kube.delete(R.configmaps, ns, 'dry', { dryRun: true })
     const still = await kube.get(R.configmaps, ns, 'dry')
     expect(still.metadata.deletionTimestamp).toBeUndefined()
+    await kube.create(R.configmaps, held('dry-held'))
+    await kube.delete(R.configmaps, ns, 'dry-held', { dryRun: true })
+    expect((await kube.get(R.configmaps, ns, 'dry-held')).metadata.deletionTimestamp).toBeUndefined()
+    await kube.mergePatch(R.configmaps, ns, 'dry-held', { metadata: { finalizers: null } })
+  })
+
+  it('with a DeleteOptions body, a dryRun in the query is ignored: the object is deleted', async () => {
+    const { kube, transport } = backend()
+    await kube.create(R.configmaps, configMap(ns, 'query-dry'))
+    await transport.request('DELETE', `/api/v1/namespaces/${ns}/configmaps/query-dry`, { query: { dryRun: 'All' }, body: { kind: 'DeleteOptions', apiVersion: 'v1' } })
+    expect(await kube.find(R.configmaps, ns, 'query-dry')).toBeUndefined()
   })
 })

@@ -65,7 +65,7 @@ contract('resourceVersion', (backend) => {
       transport.request('DELETE', `/api/v1/namespaces/${ns}/configmaps/del`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: v1.metadata.resourceVersion } } }),
     )
     expect(f).toMatchObject({ httpCode: 409, reason: 'Conflict' })
-    expect(f.message).toMatch(/Precondition failed/)
+    expect(f.message).toBe(`Operation cannot be fulfilled on ConfigMap "del": the ResourceVersion in the precondition (${v1.metadata.resourceVersion}) does not match the ResourceVersion in record (${(await kube.get(R.configmaps, ns, 'del')).metadata.resourceVersion}). The object might have been modified`)
     expect(await kube.find(R.configmaps, ns, 'del')).toBeDefined()
   })
 

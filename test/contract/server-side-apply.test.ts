@@ -117,10 +117,14 @@ contract('server-side apply', (backend) => {
     expect(ownedBy(o, 'dbaas')).toEqual(['spec.instances', 'spec.storage.size'])
   })
 
-  it('an apply needs a field manager, and apiVersion and kind in the body (400)', async () => {
-    const { transport } = backend()
+  it('an apply needs a field manager (422) and apiVersion and kind in the body (400)', async () => {
+    const { transport, kube } = backend()
     const path = resourcePath(R.configmaps, ns, 'bad')
-    expect(await failure(transport.request('PATCH', path, { body: cm('bad', {}, {}), contentType: APPLY }))).toMatchObject({ httpCode: 400 })
-    expect(await failure(transport.request('PATCH', path, { body: { metadata: { name: 'bad', namespace: ns } }, contentType: APPLY, query: { fieldManager: 'dbaas' } }))).toMatchObject({ httpCode: 400 })
+    const noManager = await failure(transport.request('PATCH', path, { body: cm('bad', {}, {}), contentType: APPLY }))
+    expect(noManager).toMatchObject({ httpCode: 422, reason: 'Invalid' })
+    expect(noManager.message).toContain('fieldManager: Required value: is required for apply patch')
+    const noKind = await failure(transport.request('PATCH', path, { body: { metadata: { name: 'bad', namespace: ns } }, contentType: APPLY, query: { fieldManager: 'dbaas' } }))
+    expect(noKind).toEqual({ httpCode: 400, reason: 'BadRequest', message: 'invalid object type: /, Kind=' })
+    expect(await kube.find(R.configmaps, ns, 'bad')).toBeUndefined()
   })
 })

@@ -405,9 +405,12 @@ const APPLY = 'application/apply-patch+yaml'
 const MERGE = 'application/merge-patch+json'
 const STRATEGIC = 'application/strategic-merge-patch+json'
 
+/** A failure as the server sends it: a Status object, or (for paths no API group serves) plain text. */
+type ServerFailure = Failure & { details?: Record<string, unknown>; raw?: string }
+
 class HttpFailure extends Error {
-  readonly failure: Failure & { details?: Record<string, unknown> }
-  constructor(failure: Failure & { details?: Record<string, unknown> }) {
+  readonly failure: ServerFailure
+  constructor(failure: ServerFailure) {
     super(failure.message)
     this.failure = failure
   }
@@ -416,6 +419,12 @@ class HttpFailure extends Error {
 /** ObjectMeta with the fields only the server side cares about. */
 type Meta = KubeObject['metadata'] & { finalizers?: string[]; managedFields?: Array<Record<string, unknown>>; deletionGracePeriodSeconds?: number } & Record<string, unknown>
 const meta = (o: KubeObject): Meta => o.metadata as Meta
+
+/** What the API server's catch-all handler answers for a path no group/version serves (not a Status). */
+const PAGE_NOT_FOUND = '404 page not found\n'
+const pageNotFound = (): never => {
+  throw new HttpFailure({ code: 404, raw: PAGE_NOT_FOUND })
+}
 
 const fail = (code: number, reason: string, message: string, extra: { causes?: Failure['causes']; details?: Record<string, unknown> } = {}): never => {
   throw new HttpFailure({ code, reason, message, ...(extra.causes ? { causes: extra.causes } : {}), ...(extra.details ? { details: extra.details } : {}) })
@@ -557,7 +566,8 @@ export class FakeTransport implements Transport {
     return undefined
   }
 
-  private error(f: Failure & { details?: Record<string, unknown> }, method: string, path: string): Error {
+  private error(f: ServerFailure, method: string, path: string): Error {
+    if (f.raw !== undefined) return apiError(f.code, f.raw, method, path)
     const body = JSON.stringify({
       kind: 'Status',
       apiVersion: 'v1',
@@ -591,20 +601,23 @@ export class FakeTransport implements Transport {
     }
     const p = parsePath(path)
     const notServed = () => fail(404, 'NotFound', 'the server could not find the requested resource')
-    if (!p) return notServed()
+    if (!p) return pageNotFound()
     if (p.plural === '') {
       if (method !== 'GET') return fail(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
       return this.discovery(p.group, p.version, path.startsWith('/api/') || path === '/api')
     }
     const k = this.kindOf(p)
-    if (!k) return notServed()
+    if (!k) return this.servesGroupVersion(p.group, p.version) ? notServed() : pageNotFound()
     if (p.namespace !== undefined && !k.namespaced) return notServed()
     if (p.name !== undefined && k.namespaced && p.namespace === undefined) return notServed()
     if (p.subresource !== undefined && !(p.subresource === 'status' && k.status)) return notServed()
     const scope: Scope = p.subresource === 'status' ? 'status' : 'object'
-    const dryRun = opts.query?.dryRun === 'All'
-    if (dryRun !== (opts.query?.dryRun !== undefined)) {
-      return fail(400, 'BadRequest', `Invalid dryRun value: ${String(opts.query?.dryRun)}`)
+    // A DELETE with a body takes its options (dryRun among them) from the body and ignores the query.
+    const fromBody = method === 'DELETE' && opts.body !== undefined
+    const dryRunValue = fromBody ? (opts.body as { dryRun?: string[] }).dryRun?.[0] : opts.query?.dryRun
+    const dryRun = dryRunValue === 'All'
+    if (dryRun !== (dryRunValue !== undefined)) {
+      return fail(400, 'BadRequest', `Invalid dryRun value: ${String(dryRunValue)}`)
     }
 
     if (method === 'GET' && p.name === undefined) return this.list(k, p.namespace, opts)
@@ -618,6 +631,10 @@ export class FakeTransport implements Transport {
     }
     if (method === 'DELETE' && p.name !== undefined && scope === 'object') return this.remove(k, p.namespace, p.name, opts, dryRun)
     return fail(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+  }
+
+  private servesGroupVersion(group: string, version: string): boolean {
+    return [...this.kinds.values()].some((k) => k.group === group && k.version === version)
   }
 
   private kindOf(p: { group: string; version: string; plural: string }): KindInfo | undefined {
@@ -640,7 +657,7 @@ export class FakeTransport implements Transport {
       }
     }
     const kinds = [...this.kinds.values()].filter((k) => k.group === group && (version === '' || k.version === version))
-    if (kinds.length === 0) return fail(404, 'NotFound', 'the server could not find the requested resource')
+    if (kinds.length === 0) return pageNotFound()
     if (version === '') {
       const versions = [...new Set(kinds.map((k) => k.version))]
       return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: versions.map((v) => ({ groupVersion: `${group}/${v}`, version: v })) }
@@ -731,7 +748,8 @@ export class FakeTransport implements Transport {
   private checkIdentity(k: KindInfo, namespace: string | undefined, name: string | undefined, obj: KubeObject, requireTypeMeta: boolean): void {
     const apiVersion = k.group ? `${k.group}/${k.version}` : k.version
     if (requireTypeMeta && (!obj.apiVersion || !obj.kind)) {
-      fail(400, 'BadRequest', `invalid object type: ${obj.apiVersion ?? ''}, Kind=${obj.kind ?? ''}`)
+      const gv = obj.apiVersion ? (obj.apiVersion.includes('/') ? obj.apiVersion : `/${obj.apiVersion}`) : '/'
+      fail(400, 'BadRequest', `invalid object type: ${gv}, Kind=${obj.kind ?? ''}`)
     }
     if ((obj.apiVersion && obj.apiVersion !== apiVersion) || (obj.kind && obj.kind !== k.kind)) {
       fail(400, 'BadRequest', `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`)
@@ -939,7 +957,10 @@ export class FakeTransport implements Transport {
   private apply(k: KindInfo, namespace: string | undefined, name: string, scope: Scope, opts: RequestOptions, dryRun: boolean): unknown {
     const manager = opts.query?.fieldManager
     if (typeof manager !== 'string' || manager === '') {
-      return fail(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch')
+      return fail(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
+        details: { group: 'meta.k8s.io', kind: 'PatchOptions' },
+        causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+      })
     }
     const force = opts.query?.force === true || opts.query?.force === 'true'
     const body = opts.body as KubeObject
@@ -1008,10 +1029,10 @@ export class FakeTransport implements Transport {
     if (!live) return this.notFound(k, name)
     const pre = (opts.body as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined)?.preconditions
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== live.metadata.resourceVersion) {
-      return fail(409, 'Conflict', `Operation cannot be fulfilled on ${groupResource(k)} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`)
+      return fail(409, 'Conflict', `Operation cannot be fulfilled on ${k.kind} "${name}": the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${live.metadata.resourceVersion}). The object might have been modified`)
     }
     if (pre?.uid !== undefined && pre.uid !== live.metadata.uid) {
-      return fail(409, 'Conflict', `Operation cannot be fulfilled on ${groupResource(k)} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`)
+      return fail(409, 'Conflict', `Operation cannot be fulfilled on ${k.kind} "${name}": the UID in the precondition (${pre.uid}) does not match the UID in record (${live.metadata.uid}). The object might have been replaced`)
     }
     if (dryRun) return structuredClone(live)
     const gone = this.deleteNow(k, live)
@@ -1082,7 +1103,8 @@ export class FakeTransport implements Transport {
     }
     const k = p && this.kindOf(p)
     if (!k || (p.namespace !== undefined && !k.namespaced)) {
-      throw this.error({ code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' }, 'GET', path)
+      const served = p !== undefined && this.servesGroupVersion(p.group, p.version)
+      throw this.error(served ? { code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' } : { code: 404, raw: PAGE_NOT_FOUND }, 'GET', path)
     }
     try {
       parseFieldSelector(opts.query?.fieldSelector as string | undefined, k)

@@ -61,6 +61,13 @@ describe('Kube', () => {
     expect((t.requests[0]!.body as { propagationPolicy: string }).propagationPolicy).toBe('Background')
   })
 
+  it('delete --dry-run puts dryRun in the DeleteOptions body (the server ignores the query when there is a body)', async () => {
+    const t = new FakeTransport().seed(R.namespaces, namespace('ns')).seed(R.secrets, { metadata: { name: 'a', namespace: 'ns' } })
+    await fakeKube(t).delete(R.secrets, 'ns', 'a', { dryRun: true })
+    expect(t.requests[0]!.body).toMatchObject({ kind: 'DeleteOptions', dryRun: ['All'] })
+    expect(t.get(R.secrets, 'ns', 'a')).toBeDefined()
+  })
+
   it('denied: one SelfSubjectAccessReview per check, returns the refused ones', async () => {
     const t = new FakeTransport()
     t.deny = (a) => a.resource === 'namespaces'
