@@ -9,6 +9,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { onTestFinished, TestRunner } from 'vitest'
+import { realDeps } from '../../src/deps.ts'
+import type { KubeObject, ResourceType, WatchEvent } from '../../src/k8s/kube.ts'
 import { kubectl, kubectlJson, kubectlOk, waitFor } from '../lab/fixtures/lab.ts'
 
 export const cliPath = new URL('../../bin/dbaas.js', import.meta.url).pathname
@@ -180,8 +182,9 @@ export async function written(name: string, run: (args: string[]) => Promise<{ c
   for (const kind of WRITTEN_KINDS) {
     const r = await run(['get', kind, '-A', '-o', 'json'])
     if (r.code !== 0) {
-      // A cluster without CloudNativePG or the snapshot CRDs simply has none of those.
-      if (/the server doesn't have a resource type/.test(r.stderr)) continue
+      // A cluster without CloudNativePG or the snapshot CRDs simply has none of those (kubectl says so either
+      // from discovery, or — when its discovery cache still lists a CRD just deleted — from the server's 404).
+      if (/the server doesn't have a resource type|the server could not find the requested resource/.test(r.stderr)) continue
       throw new Error(`kubectl get ${kind} -A failed (exit ${r.code}): ${r.stderr}`)
     }
     for (const o of (JSON.parse(r.stdout) as { items: Array<{ metadata: { name: string; namespace?: string; labels?: Record<string, string> } }> }).items) {
@@ -255,4 +258,66 @@ export function kubeconfigFile(content: string): string {
   const file = join(dir, 'config')
   writeFileSync(file, content, { mode: 0o600 })
   return file
+}
+
+export interface Recorded {
+  /** When this process received the event (ms since epoch). */
+  at: number
+  type: WatchEvent['type']
+  object: KubeObject
+}
+
+export interface Recorder {
+  readonly events: Recorded[]
+  /** Waits (with a deadline) for the first event matching `pred`, and returns it. */
+  first(what: string, pred: (e: Recorded) => boolean, timeoutMs?: number): Promise<Recorded>
+  stop(): void
+}
+
+/**
+ * Records every change to objects of one kind (list, then watch from the list's resourceVersion: nothing
+ * between the two is missed), each with the time it arrived — for ordering claims made by event order.
+ * Stopped when the current test ends.
+ */
+export async function recordChanges(r: ResourceType, namespace: string | undefined, opts: { labelSelector?: string; fieldSelector?: string; kubeconfig?: string } = {}): Promise<Recorder> {
+  const env = opts.kubeconfig ? { ...process.env, KUBECONFIG: opts.kubeconfig } : process.env
+  const kube = await realDeps({ env }).kube({})
+  const events: Recorded[] = []
+  const ctrl = new AbortController()
+  const sel = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector }
+  const list = await kube.list(r, namespace, sel)
+  for (const o of list.items) events.push({ at: Date.now(), type: 'ADDED', object: o })
+  let failure: unknown
+  const loop = async () => {
+    let rv = list.metadata.resourceVersion
+    while (!ctrl.signal.aborted) {
+      try {
+        await kube.watch(r, namespace, { ...sel, resourceVersion: rv, signal: ctrl.signal, timeoutSeconds: 120 }, (ev) => {
+          if (ev.type === 'BOOKMARK') return
+          events.push({ at: Date.now(), type: ev.type, object: ev.object })
+          rv = ev.object.metadata.resourceVersion ?? rv
+        })
+      } catch (err) {
+        if (!ctrl.signal.aborted) failure = err
+        return
+      }
+    }
+  }
+  void loop()
+  const stop = () => ctrl.abort()
+  if (TestRunner.getCurrentTest()) onTestFinished(stop)
+  return {
+    events,
+    stop,
+    async first(what, pred, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const hit = events.find(pred)
+        if (hit) return hit
+        if (failure) throw new Error(`the watch for ${what} failed: ${String(failure)}`)
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; seen: ${events.map((e) => `${e.type} ${e.object.metadata.name}`).join(', ') || 'nothing'}`)
+        await new Promise((res) => setTimeout(res, 50))
+      }
+    },
+  }
 }
