@@ -279,7 +279,11 @@ export interface Recorder {
  * between the two is missed), each with the time it arrived — for ordering claims made by event order.
  * Stopped when the current test ends.
  */
-export async function recordChanges(r: ResourceType, namespace: string | undefined, opts: { labelSelector?: string; fieldSelector?: string; kubeconfig?: string } = {}): Promise<Recorder> {
+export async function recordChanges(
+  r: ResourceType,
+  namespace: string | undefined,
+  opts: { labelSelector?: string; fieldSelector?: string; kubeconfig?: string; onEvent?: (e: Recorded) => void } = {},
+): Promise<Recorder> {
   const env = opts.kubeconfig ? { ...process.env, KUBECONFIG: opts.kubeconfig } : process.env
   const kube = await realDeps({ env }).kube({})
   const events: Recorded[] = []
@@ -294,7 +298,9 @@ export async function recordChanges(r: ResourceType, namespace: string | undefin
       try {
         await kube.watch(r, namespace, { ...sel, resourceVersion: rv, signal: ctrl.signal, timeoutSeconds: 120 }, (ev) => {
           if (ev.type === 'BOOKMARK') return
-          events.push({ at: Date.now(), type: ev.type, object: ev.object })
+          const e = { at: Date.now(), type: ev.type, object: ev.object }
+          events.push(e)
+          opts.onEvent?.(e)
           rv = ev.object.metadata.resourceVersion ?? rv
         })
       } catch (err) {
