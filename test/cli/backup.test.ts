@@ -125,7 +125,7 @@ describe('restore into the backup\'s namespace', () => {
     })
     expect(r.code, r.err).toBe(0)
     const pvc = r.d.transport.get(R.pvcs, 'dbaas-orders', 'data-copy-0')
-    expect(pvc?.spec.dataSource).toEqual({ apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'orders-a' })
+    expect(pvc?.spec?.dataSource).toEqual({ apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'orders-a' })
     expect(pvc?.metadata.labels?.['app.kubernetes.io/instance']).toBe('copy')
     const secret = r.d.transport.get(R.secrets, 'dbaas-orders', 'copy-credentials')
     expect(Buffer.from(secret?.data?.password ?? '', 'base64').toString()).toBe('the-source-password')

@@ -282,13 +282,25 @@ describe('list', () => {
 })
 
 describe('connection', () => {
-  it('masks the password by default (text, uri, env and json)', async () => {
-    for (const extra of [[], ['--format', 'uri'], ['--format', 'env'], ['--format', 'json'], ['-o', 'yaml']]) {
+  it('masks the password by default (text, uri and json); env leaves it out and says so', async () => {
+    for (const extra of [[], ['--format', 'uri'], ['--format', 'json'], ['-o', 'yaml']]) {
       const { code, out, err } = await run(['connection', 'orders', ...extra], withOrders)
       expect(code).toBe(0)
       expect(out + err).not.toContain(PASSWORD)
       expect(out).toContain('********')
     }
+    const { code, out, err } = await run(['connection', 'orders', '--format', 'env'], withOrders)
+    expect(code).toBe(0)
+    expect(out + err).not.toContain(PASSWORD)
+    expect(out).not.toMatch(/PGPASSWORD|DATABASE_URL|\*{8}/)
+    expect(err).toContain('PGPASSWORD and DATABASE_URL left out: the password is masked; add --show-password to include them')
+  })
+
+  it('--format and -o asking for different output → 2, naming both flags', async () => {
+    const { code, err } = await run(['connection', 'orders', '--format', 'uri', '-o', 'json'], withOrders)
+    expect(code).toBe(2)
+    expect(err).toContain('--format uri and -o json ask for different output')
+    expect((await run(['connection', 'orders', '--format', 'json', '-o', 'json'], withOrders)).code).toBe(0)
   })
 
   it('text shows host, port, database, user, URI and a port-forward hint on stderr', async () => {
@@ -322,14 +334,14 @@ describe('connection', () => {
       d.transport.seed(R.statefulSets, statefulSet({ name: 'shop', engine: 'mysql', version: '8.4', ready: 1 }))
       d.transport.seed(R.secrets, credentials({ name: 'shop', engine: 'mysql', version: '8.4' }))
     })
-    expect(out).toContain("MYSQL_PWD='********'")
+    expect(out).not.toContain('MYSQL_PWD')
     expect(out).toContain("MYSQL_TCP_PORT='3306'")
   })
 
   it('an unknown --format → 2', async () => {
     const { code, err } = await run(['connection', 'orders', '--format', 'xml'], withOrders)
     expect(code).toBe(2)
-    expect(err).toContain('unknown format "xml"')
+    expect(err).toContain('--format "xml" is not a format')
   })
 })
 

@@ -84,7 +84,7 @@ labOnly('the CloudNativePG operator is played by a lab fixture').describe('conne
       await dbaasOk(['ha', 'delete', name, '-n', ns, '--yes', '--ignore-not-found', '--no-wait'])
       await deleteNamespace(ns)
     })
-    await dbaasOk(['ha', 'create', name, '--instances', '2', '--storage', '1Gi', '--user', ident, '--database', ident])
+    await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '2', '--storage', '1Gi', '--user', ident, '--database', ident])
     await op.reconcile(ns, name)
     const conn = (await dbaasOk(['ha', 'connection', name, '--show-password', '-o', 'json'])).json()
     const db = await provisionDatabase({ engine: 'postgresql', user: conn.user, password: conn.password, database: conn.database })

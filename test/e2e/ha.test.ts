@@ -60,7 +60,6 @@ lab.describe('ha where no CloudNativePG operator runs (a private lab of its own)
       ['ha', 'connection', name],
       ['ha', 'scale', name, '--instances', '2'],
       ['ha', 'failover', name],
-      ['ha', 'delete', name, '--yes'],
       ['ha', 'backup', 'create', name],
       ['ha', 'backup', 'list', name],
       ['ha', 'restore', 'some-backup', '--to', name],
@@ -71,6 +70,10 @@ lab.describe('ha where no CloudNativePG operator runs (a private lab of its own)
       expect(r.stderr).toMatch(NO_OPERATOR_HINT)
     }
     expect(await written(name, (a) => priv.kubectl(a))).toEqual([])
+    // delete needs no operator (someone who uninstalled CloudNativePG can still clean up): this name is not there.
+    const del = await dbaas(['ha', 'delete', name, '--yes'], { env })
+    expect(del.exitCode, del.stderr).toBe(3)
+    expect(del.stderr).toContain(`HA cluster "${name}" not found`)
   })
 
   it('--skip-operator-check lets a GitOps-style create through (validated by the server, nothing stored)', async () => {
@@ -116,7 +119,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     const name = uniqueName(prefix)
     const ns = `dbaas-${name}`
     onTestFinished(() => removeHa(name, ns))
-    await dbaasOk(['ha', 'create', name, '--instances', '3', '--storage', '1Gi', '--version', '17', ...extra])
+    await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--storage', '1Gi', '--version', '17', ...extra])
     await op.reconcile(ns, name)
     return { name, ns }
   }
@@ -125,7 +128,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     const name = uniqueName('ha')
     const ns = `dbaas-${name}`
     onTestFinished(() => removeHa(name, ns))
-    const r = await dbaasOk(['ha', 'create', name, '--instances', '3', '--database', 'shop', '--user', 'owner', '--storage', '1Gi', '--version', '17', '--param', 'max_connections=200', '--param', 'shared_buffers=256MB', '--param', 'effective_cache_size=1GB', '-o', 'json'])
+    const r = await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--database', 'shop', '--user', 'owner', '--storage', '1Gi', '--version', '17', '--param', 'max_connections=200', '--param', 'shared_buffers=256MB', '--param', 'effective_cache_size=1GB', '-o', 'json'])
     expect(r.json()).toMatchObject({ kind: 'ha-cluster', name, namespace: ns, version: '17', instances: 3, status: 'Creating' })
     const c = await getCluster(ns, name)
     const snapClass = await defaultSnapshotClass()
@@ -166,7 +169,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(reconciled.status.phase).toBe('Cluster in healthy state')
     expect(r.json()).toMatchObject({ status: 'Ready', ready: '1/1', currentPrimary: `${name}-1` })
     const before = await rv(ns, name)
-    const again = await dbaas(['ha', 'create', name, '--storage', '1Gi'])
+    const again = await dbaas(['ha', 'create', name, '--storage', '1Gi', '--no-wait'])
     expect(again.exitCode).toBe(4)
     expect(again.stderr).toContain('already exists')
     expect(await rv(ns, name)).toBe(before)
@@ -337,7 +340,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(writes(busy)).toEqual([])
     expect(await rv(ns, name)).toBe(before)
     await patchStatus(ns, name, { targetPrimary: `${name}-1`, phase: 'Cluster in healthy state', phaseReason: '' })
-    const r = await dbaasOk(['ha', 'scale', name, '--instances', '2'])
+    const r = await dbaasOk(['ha', 'scale', name, '--instances', '2', '--no-wait'])
     expect(r.stdout).toContain('scaled from 3 to 2')
     expect((await getCluster(ns, name)).spec.instances).toBe(2)
     expect((await dbaas(['ha', 'scale', name, '--instances', '0'])).exitCode).toBe(2)
@@ -387,7 +390,7 @@ lab.describe('ha with the operator played by the fixture', () => {
       // Its pre-provisioned VolumeSnapshotContent (cluster-scoped, Retain) outlives the namespace.
       await kubectlOk(['delete', 'volumesnapshotcontent', '-l', `app.kubernetes.io/managed-by=dbaas,app.kubernetes.io/instance=${to}`, '--wait=false', '--ignore-not-found'])
     })
-    const r = await dbaas(['ha', 'restore', backup, '--to', to, '--timeout', '90s', '-o', 'json'])
+    const r = await dbaas(['ha', 'restore', backup, '--to', to, '--no-wait', '--timeout', '90s', '-o', 'json'])
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ name: to, namespace: toNs, restoredFrom: `${ns}/${backup}` })
     const c = await getCluster(toNs, to)
@@ -410,7 +413,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     const secret = await kubectlJson(['-n', toNs, 'get', 'secret', `${to}-ha-credentials`])
     expect(Buffer.from(secret.data.username, 'base64').toString()).toBe('owner')
     const beforeAgain = await rv(toNs, to)
-    expect((await dbaas(['ha', 'restore', backup, '--to', to])).exitCode).toBe(4)
+    expect((await dbaas(['ha', 'restore', backup, '--to', to, '--no-wait'])).exitCode).toBe(4)
     expect(await rv(toNs, to)).toBe(beforeAgain)
   })
 

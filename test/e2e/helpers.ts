@@ -264,7 +264,8 @@ export interface Recorded {
   /** When this process received the event (ms since epoch). */
   at: number
   type: WatchEvent['type']
-  object: KubeObject
+  /** The object as the event carried it (any kind: spec and status as the server sent them). */
+  object: KubeObject & { spec?: any; status?: any }
 }
 
 export interface Recorder {

@@ -227,7 +227,7 @@ labOnly('the CloudNativePG operator is played by a lab fixture').describe('ha fa
       await dbaasOk(['ha', 'delete', name, '-n', ns, '--yes', '--ignore-not-found', '--no-wait'])
       await deleteNamespace(ns)
     })
-    await dbaasOk(['ha', 'create', name, '--instances', '3', '--storage', '1Gi'])
+    await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--storage', '1Gi'])
     await op.reconcile(ns, name)
     const serving = op.serveSwitchover(ns, name, { promote: true, settleMs: 500 })
     const t = await Terminal.start(['ha', 'failover'])

@@ -25,7 +25,11 @@
 // graceful pod termination, CRD establishment delay. Watches replay `watchEvents` (canned, in order).
 import type { RequestOptions, Transport } from '../../src/k8s/http.ts'
 import { apiError } from '../../src/k8s/errors.ts'
-import { Kube, R, resourcePath, type KubeObject, type ResourceType } from '../../src/k8s/kube.ts'
+import { Kube, R, resourcePath, type KubeObject as ApiObject, type ResourceType } from '../../src/k8s/kube.ts'
+
+/** Objects as the fake handles them: any kind, its fields as sent (the fake reads spec and status of every kind). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KubeObject = ApiObject & { spec?: any; status?: any; data?: Record<string, string>; stringData?: Record<string, string>; type?: string }
 
 export interface RecordedRequest {
   method: string
@@ -512,13 +516,13 @@ export class FakeTransport implements Transport {
     return this
   }
 
-  get(r: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.store.get(resourcePath(r, namespace, name))
+  get<T extends KubeObject>(r: ResourceType<T>, namespace: string | undefined, name: string): T | undefined {
+    return this.store.get(resourcePath(r, namespace, name)) as T | undefined
   }
 
   /** Every stored object of one resource type. */
-  all(r: ResourceType): KubeObject[] {
-    return [...this.store.entries()].filter(([p]) => typeMatches(parsePath(p), r)).map(([, o]) => o)
+  all<T extends KubeObject>(r: ResourceType<T>): T[] {
+    return [...this.store.entries()].filter(([p]) => typeMatches(parsePath(p), r)).map(([, o]) => o as T)
   }
 
   /**
@@ -1179,7 +1183,8 @@ function typeMatches(p: Parsed | undefined, r: ResourceType): boolean {
 }
 
 /** The API server turns stringData into base64 data. */
-function normaliseSecret(obj: KubeObject): void {
+function normaliseSecret(o: KubeObject): void {
+  const obj = o as KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> }
   if (obj.stringData) {
     obj.data = { ...(obj.data ?? {}) }
     for (const [k, v] of Object.entries(obj.stringData)) obj.data[k] = Buffer.from(v, 'utf8').toString('base64')

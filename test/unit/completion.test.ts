@@ -1,7 +1,7 @@
 // Completion over fakes: the __complete protocol, the tree walk, flag values and live names.
 import { describe, expect, it } from 'vitest'
 import { buildProgram, main } from '../../src/cli.ts'
-import { completeWords } from '../../src/commands/completion.ts'
+import { completeWords } from '../../src/commands/complete-words.ts'
 import { completionScript, formatCompletion } from '../../src/core/completion.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
@@ -14,7 +14,7 @@ async function values(words: string[], seed = false): Promise<string[]> {
     d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: 1, ready: 1, created: '2026-11-25T11:00:00Z' }))
     d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
   }
-  const r = await completeWords(buildProgram(d), words, d)
+  const r = await completeWords(await buildProgram(d, { load: 'all' }), words, d)
   return r.items.map((c) => c.value)
 }
 
@@ -32,7 +32,7 @@ describe('completion', () => {
 
   it('flag values: versions of the engine given, -o formats', async () => {
     expect(await values(['create', 'mariadb', 'x', '--version', ''])).toEqual(['12.3', '11.8', '11.4', '10.11'])
-    expect(await values(['list', '-o', ''])).toEqual(['table', 'wide', 'json', 'yaml', 'name'])
+    expect(await values(['list', '-o', ''])).toEqual(['table', 'wide', 'json', 'yaml', 'name', 'jsonpath='])
     expect(await values(['list', '--output=j'])).toEqual(expect.arrayContaining(['--output=json']))
   })
 

@@ -84,7 +84,7 @@ describe('buildHaCluster', () => {
 
   it('bootstraps a restore from volume snapshots and records where it came from', () => {
     const c = buildHaCluster({ ...spec, recovery: { dataSnapshot: 'b1', walSnapshot: 'b1-wal', source: 'ns/b1' } })
-    expect(c.spec.bootstrap).toEqual({
+    expect(c.spec?.bootstrap).toEqual({
       recovery: {
         database: 'shop',
         owner: 'owner',

@@ -156,7 +156,7 @@ describe('backup create waits by watching and surfaces the driver\'s error', () 
     expect(r.backup).toMatchObject({ name: 'b1', ready: true })
     const vs = t.get(R.volumeSnapshots, 'dbaas-db', 'b1')
     // The driver's default class was chosen explicitly.
-    expect(vs?.spec.volumeSnapshotClassName).toBe('snap')
+    expect(vs?.spec?.volumeSnapshotClassName).toBe('snap')
     const copy = t.get(R.secrets, 'dbaas-db', 'dbaas-backup-b1')
     expect(copy?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'VolumeSnapshot', name: 'b1', uid: vs?.metadata.uid })
     // The snapshot first, then its credentials copy (which needs the snapshot's uid).
