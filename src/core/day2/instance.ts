@@ -14,6 +14,7 @@ import { parseAllDocuments } from 'yaml'
 import { reclaimLabels, redact, releaseLabels } from '../create.ts'
 import { findInstance } from '../find.ts'
 import { toView, type InstanceParts, type InstanceView } from '../instances.ts'
+import { leaseFree, leaseName, ownHolder } from './lease.ts'
 
 export type Values = Record<string, unknown>
 
@@ -43,6 +44,8 @@ export interface OpenInstance {
   statefulSet: StatefulSet | undefined
   release: ReleaseRecord
   view: InstanceView
+  /** A release left pending-upgrade/-rollback by a dbaas that was killed: rolled back before the next upgrade. */
+  interruptedRelease?: string | undefined
 }
 
 /** The values of a helm release storage Secret (driver "secret"): base64 of gzipped JSON, inside the Secret's own base64. */
@@ -114,10 +117,18 @@ export async function openInstance(t: Day2Target, verb: string, deps: Deps): Pro
     })
   }
   const status = latest.metadata.labels?.status ?? 'unknown'
+  let interrupted: string | undefined
   if (status.startsWith('pending-')) {
-    throw new PreconditionError(`instance "${t.name}" is being changed by helm right now (release ${status}, revision ${latest.metadata.labels?.version})`, {
-      hint: `wait until it finishes and run the command again; if that process was killed, \`dbaas create ${engine.name} ${ref({ name: t.name, namespace: ns })}\` clears the interrupted release`,
-    })
+    // dbaas runs helm only while it holds the instance's Lease: a pending release with no other live holder
+    // is what a killed dbaas left, and is rolled back before the next change. A pending install is create's.
+    const lease = await kube.find(R.leases, ns, leaseName(t.name)).catch(() => undefined)
+    const othersHold = lease !== undefined && !leaseFree(lease, deps.now()) && !ownHolder(lease.spec?.holderIdentity ?? '')
+    if (status === 'pending-install' || othersHold) {
+      throw new PreconditionError(`instance "${t.name}" is being changed by helm right now (release ${status}, revision ${latest.metadata.labels?.version})`, {
+        hint: `wait until it finishes and run the command again; if that process was killed, \`dbaas create ${engine.name} ${ref({ name: t.name, namespace: ns })}\` clears the interrupted release`,
+      })
+    }
+    interrupted = status
   }
   const full = await kube.get(R.secrets, ns, latest.metadata.name)
   let decoded: ReturnType<typeof decodeRelease>
@@ -139,6 +150,7 @@ export async function openInstance(t: Day2Target, verb: string, deps: Deps): Pro
     statefulSet: parts.statefulSet,
     release: { revision: decoded.version || Number(latest.metadata.labels?.version ?? 0), status, values: decoded.config, manifest: decoded.manifest },
     view,
+    ...(interrupted ? { interruptedRelease: interrupted } : {}),
   }
 }
 
@@ -159,8 +171,17 @@ async function upgrade(o: OpenInstance, values: Values, timeoutMs: number, deps:
 }
 
 /** helm upgrade with these values, then dbaas's labels back. */
+/** Rolls back a release a killed dbaas left pending (once); helm cannot upgrade it otherwise. */
+export async function rollbackInterrupted(o: OpenInstance, deps: Deps): Promise<void> {
+  if (!o.interruptedRelease) return
+  deps.ui.step(`Rolling back the interrupted helm operation on ${o.name} (release ${o.interruptedRelease})`)
+  await deps.helm.rollback(o.name, o.namespace, await deps.kubeTarget(o.cluster))
+  o.interruptedRelease = undefined
+}
+
 export async function helmUpgrade(o: OpenInstance, values: Values, timeoutMs: number, deps: Deps): Promise<void> {
-  deps.ui.step(`Upgrading helm release ${o.name} (revision ${o.release.revision + 1})`)
+  await rollbackInterrupted(o, deps)
+  deps.ui.step(`Upgrading helm release ${o.name}`)
   await upgrade(o, values, timeoutMs, deps)
 }
 

@@ -69,6 +69,11 @@ export function identity(random: (n: number) => Buffer, host = hostname(), pid =
   return `${host}/${pid}/${random(3).toString('hex')}`
 }
 
+/** Whether a holder identity is this very process (its own Lease, taken a moment ago). */
+export function ownHolder(holder: string, host = hostname()): boolean {
+  return holder.startsWith(`${host}/${process.pid}/`)
+}
+
 /** Whether a holder identity names a process of this machine that no longer runs. */
 export function deadLocalHolder(holder: string, host = hostname()): boolean {
   const [h, pidText] = holder.split('/')

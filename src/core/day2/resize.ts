@@ -13,7 +13,7 @@ import type { Event, PersistentVolumeClaim } from '../../k8s/types.ts'
 import { ANN, INSTANCE, KIND, Kinds, MANAGED_BY, selector } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { instanceHistoryTarget } from './history.ts'
-import { getString, helmUpgrade, openInstance, renderValues, setValue, type OpenInstance, type Values } from './instance.ts'
+import { getString, helmUpgrade, openInstance, renderValues, rollbackInterrupted, setValue, type OpenInstance, type Values } from './instance.ts'
 import { resultOf, type Change, type ChangeOptions, type Day2Plan, type Day2Result } from './model.ts'
 import { runOperation } from './op.ts'
 import { formatBytes, parseQuantityBytes } from './quantities.ts'
@@ -229,8 +229,15 @@ export async function executeResize(p: ResizePlan, o: ResizeOptions, replan: () 
           deps.ui.step(`Expanding ${pvc.metadata.name} to ${o.storage}`)
           await kube.mergePatch(R.pvcs, ns, pvc.metadata.name, { metadata: { resourceVersion: pvc.metadata.resourceVersion }, spec: { resources: { requests: { storage: o.storage } } } })
         }
+        // An upgrade a killed dbaas left pending is rolled back first; the rollback may bring the StatefulSet back.
+        if (q.open.interruptedRelease) {
+          await rollbackInterrupted(q.open, deps)
+          q.open.statefulSet = await kube.find(R.statefulSets, ns, q.open.name)
+        }
+        const tmpl = q.open.statefulSet?.spec?.volumeClaimTemplates?.find((t) => t.metadata?.name === 'data')
+        const recreate = q.open.statefulSet !== undefined && (parseQuantityBytes(tmpl?.spec?.resources?.requests?.storage) ?? 0) !== q.bytes
         // 2. The StatefulSet, orphaning its pod; gone before helm re-creates it.
-        if (q.recreate && q.open.statefulSet) {
+        if (recreate && q.open.statefulSet) {
           deps.ui.step(`Deleting StatefulSet ${q.open.name} (its pod keeps running)`)
           await kube.delete(R.statefulSets, ns, q.open.name, { propagationPolicy: 'Orphan' })
           await waitFor(kube, R.statefulSets, ns, { fieldSelector: `metadata.name=${q.open.name}` }, (items) => (items.length === 0 ? true : undefined), {

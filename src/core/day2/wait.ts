@@ -3,12 +3,13 @@
 // (controller-revision-hash = updateRevision) and is ready — or, stopped, no pod is left. A pod in a
 // terminal state fails at once; a timeout (exit 6) says where each pod stopped.
 import type { Deps } from '../../deps.ts'
-import { OperationError } from '../../errors.ts'
+import { InterruptedError, OperationError, TimeoutError } from '../../errors.ts'
 import { R, type Kube } from '../../k8s/kube.ts'
 import type { Pod, StatefulSet } from '../../k8s/types.ts'
 import { INSTANCE, KIND, Kinds, MANAGED_BY, selector } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { podFailure, podReady } from '../instances.ts'
+import { watchSources, type WatchSource } from '../live.ts'
 
 export const REVISION_LABEL = 'controller-revision-hash'
 
@@ -55,6 +56,22 @@ function remaining(deadline: number): number {
   return Math.max(1, deadline - Date.now())
 }
 
+/** A timeout of the pod wait gains the StatefulSet controller's last warning (e.g. FailedCreate: a quota refused the pod). */
+async function withControllerEvents<T>(kube: Kube, w: RolloutWait, p: Promise<T>): Promise<T> {
+  try {
+    return await p
+  } catch (err) {
+    if (!(err instanceof TimeoutError)) throw err
+    const events = await kube
+      .list(R.events, w.namespace, { fieldSelector: `involvedObject.kind=StatefulSet,involvedObject.name=${w.name},type=Warning` })
+      .then((l) => l.items)
+      .catch(() => [])
+    const last = events.sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? '').localeCompare(String(b.lastTimestamp ?? b.eventTime ?? ''))).at(-1)
+    if (!last) throw err
+    throw new TimeoutError(`${err.message}; the StatefulSet controller says: ${last.reason ?? ''} ${String(last.message ?? '').trim()}`, { hint: err.hint })
+  }
+}
+
 export async function waitRollout(kube: Kube, w: RolloutWait, deps: Deps): Promise<StatefulSet> {
   const deadline = Date.now() + w.timeoutMs
   const hint = `the change is applied and goes on: \`dbaas status ${w.name} -n ${w.namespace}\` follows it; running the same command again waits for it`
@@ -74,7 +91,7 @@ export async function waitRollout(kube: Kube, w: RolloutWait, deps: Deps): Promi
   )
   const revision = observed.status?.updateRevision as string
   // 2. Every pod on that revision and ready (or, stopped, gone); a terminal pod state fails at once.
-  await waitFor(
+  await withControllerEvents(kube, w, waitFor(
     kube,
     R.pods,
     w.namespace,
@@ -97,7 +114,7 @@ export async function waitRollout(kube: Kube, w: RolloutWait, deps: Deps): Promi
       describe: (pods) => `${w.what} did not finish; where it stopped: StatefulSet ${w.name} revision ${revision}, ${describePods(pods, revision)}`,
       timeoutHint: hint,
     },
-  )
+  ))
   // 3. The StatefulSet's own status agrees (list and status read it).
   return waitFor(
     kube,
@@ -113,4 +130,69 @@ export async function waitRollout(kube: Kube, w: RolloutWait, deps: Deps): Promi
     },
     { timeoutMs: remaining(deadline), signal: deps.signal, describe: () => `the StatefulSet ${w.name} does not report its pods yet`, timeoutHint: hint },
   )
+}
+
+/**
+ * Waits until `done` holds for what `read` returns, re-reading whenever one of the watched sources changes
+ * (list + watch through watchSources: no polling, no sleeps). `done` may throw to fail fast; a timeout
+ * (exit 6) says where things stood through `describe`.
+ */
+export async function waitUntil<T>(
+  kube: Kube,
+  sources: WatchSource[],
+  read: () => Promise<T>,
+  done: (t: T) => boolean,
+  o: { timeoutMs: number; signal: AbortSignal; describe: (t: T | undefined) => string; hint: string },
+): Promise<T> {
+  const ctrl = new AbortController()
+  const onAbort = () => ctrl.abort()
+  o.signal.addEventListener('abort', onAbort, { once: true })
+  let last: T | undefined
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    ctrl.abort()
+  }, o.timeoutMs)
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      let running = false
+      let again = false
+      let settled = false
+      const finish = (fn: () => void) => {
+        if (settled) return
+        settled = true
+        fn()
+        ctrl.abort()
+      }
+      const check = async (): Promise<void> => {
+        if (running) {
+          again = true
+          return
+        }
+        running = true
+        try {
+          do {
+            again = false
+            const t = await read()
+            last = t
+            if (done(t)) return finish(() => resolve(t))
+          } while (again && !settled)
+        } catch (err) {
+          finish(() => reject(err))
+        } finally {
+          running = false
+        }
+      }
+      ctrl.signal.addEventListener('abort', () => {
+        if (settled) return
+        if (timedOut) finish(() => reject(new TimeoutError(`timed out after ${Math.round(o.timeoutMs / 1000)} s: ${o.describe(last)}`, { hint: o.hint })))
+        else finish(() => reject(new InterruptedError()))
+      })
+      watchSources(kube, sources, ctrl.signal, () => void check()).catch(() => undefined)
+      void check()
+    })
+  } finally {
+    clearTimeout(timer)
+    o.signal.removeEventListener('abort', onAbort)
+  }
 }
