@@ -68,7 +68,12 @@ export const commandTree: CommandEntry[] = [
       { name: 'list', aliases: ['ls'], description: 'List HA clusters in every namespace you may list (or one, with -n)', load: () => import('./ha/list/command.ts') },
       { name: 'status', aliases: ['describe'], description: 'Show an HA cluster: phase, primary and target, each instance, endpoints, last backup', usage: '<name>', load: () => import('./ha/status/command.ts') },
       { name: 'connection', aliases: ['conn'], description: 'Show the read-write and read-only endpoints, database, user and (masked) password', usage: '<name>', load: () => import('./ha/connection/command.ts') },
-      { name: 'scale', description: 'Change the number of instances (refused while a switchover or failover runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
+      { name: 'scale', description: 'Change the number of instances, or the CPU and memory of every instance (refused while a switchover or failover runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
+      { name: 'resize', description: "Grow every instance's data volume (the storage class must allow expansion), waiting until each has the new size", usage: '<name>', load: () => import('./ha/resize/command.ts') },
+      { name: 'stop', description: 'Stop (hibernate) an HA cluster: every instance shut down, the volumes kept; `dbaas ha start` wakes it', usage: '<name>', load: () => import('./ha/stop/command.ts') },
+      { name: 'start', description: 'Start a stopped (hibernated) HA cluster again, waiting until it is healthy', usage: '<name>', load: () => import('./ha/start/command.ts') },
+      { name: 'restart', description: 'Restart every instance (standbys first, then the primary), waiting until all were restarted and the cluster is healthy', usage: '<name>', load: () => import('./ha/restart/command.ts') },
+      { name: 'history', description: 'Show the operations dbaas ran on an HA cluster (the last 50): verb, parameters, start, duration, result', usage: '<name>', load: () => import('./ha/history/command.ts') },
       { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to a standby and wait until it is primary and the cluster healthy', usage: '[name]', load: () => import('./ha/failover/command.ts') },
       {
         name: 'backup',

@@ -176,7 +176,7 @@ export function buildHaCluster(s: HaSpec): CnpgCluster {
 /** An HA cluster as a row of `dbaas list`, beside single instances (kind ha-cluster). */
 export function haInstanceView(c: CnpgCluster): InstanceView {
   const v = haView(c)
-  const status = v.status === 'Ready' || v.status === 'Creating' || v.status === 'Deleting' ? v.status : 'Degraded'
+  const status = v.status === 'Ready' || v.status === 'Creating' || v.status === 'Deleting' || v.status === 'Stopped' ? v.status : 'Degraded'
   return {
     kind: 'ha-cluster',
     name: v.name,
@@ -268,6 +268,8 @@ export function isHealthy(c: CnpgCluster): boolean {
 function statusWord(c: CnpgCluster): string {
   const st = c.status ?? {}
   if (c.metadata.deletionTimestamp) return 'Deleting'
+  // Declarative hibernation (`dbaas ha stop`): its pods are gone on purpose.
+  if (c.metadata.annotations?.['cnpg.io/hibernation'] === 'on') return 'Stopped'
   if (st.phase === PHASE.switchover) return 'Switching'
   if (st.phase === PHASE.failover || st.targetPrimary === 'pending') return 'FailingOver'
   if (isHealthy(c)) return 'Ready'
