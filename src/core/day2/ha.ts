@@ -15,6 +15,7 @@ import { haBackupCreate } from '../ha/backup.ts'
 import { whereItStands } from '../ha/wait.ts'
 import * as cnpg from './cnpg.ts'
 import { haHistoryTarget } from './history.ts'
+import { busyError, holderOf, leaseFree, leaseName, ownHolder } from './lease.ts'
 import { resultOf, type Change, type ChangeOptions, type Day2Plan, type Day2Result } from './model.ts'
 import { runOperation } from './op.ts'
 import { formatBytes, parseQuantityBytes, sameBytes, sameCpu } from './quantities.ts'
@@ -57,7 +58,12 @@ function refuseHibernated(c: CnpgCluster, verb: string): void {
 }
 
 async function open(o: HaChangeOptions, deps: Deps): Promise<{ kube: Kube; cluster: CnpgCluster }> {
-  return openCluster(o, deps)
+  const opened = await openCluster(o, deps)
+  const ns = opened.cluster.metadata.namespace as string
+  // Another day-2 verb runs on it: that, before anything else, is why this one cannot (4).
+  const lease = await opened.kube.find(R.leases, ns, leaseName(opened.cluster.metadata.name)).catch(() => undefined)
+  if (lease && !leaseFree(lease, deps.now()) && !ownHolder(lease.spec?.holderIdentity ?? '')) throw busyError('HA cluster', opened.cluster.metadata.name, ns, holderOf(lease))
+  return opened
 }
 
 // ---- scale --cpu/--memory

@@ -14,7 +14,7 @@ import { parseAllDocuments } from 'yaml'
 import { reclaimLabels, redact, releaseLabels } from '../create.ts'
 import { findInstance } from '../find.ts'
 import { toView, type InstanceParts, type InstanceView } from '../instances.ts'
-import { leaseFree, leaseName, ownHolder } from './lease.ts'
+import { busyError, holderOf, leaseFree, leaseName, ownHolder } from './lease.ts'
 
 export type Values = Record<string, unknown>
 
@@ -117,20 +117,20 @@ export async function openInstance(t: Day2Target, verb: string, deps: Deps): Pro
     })
   }
   const status = latest.metadata.labels?.status ?? 'unknown'
+  const [full, lease] = await Promise.all([kube.get(R.secrets, ns, latest.metadata.name), kube.find(R.leases, ns, leaseName(t.name)).catch(() => undefined)])
+  // Another day-2 verb runs on it: that, before anything else, is why this one cannot (4).
+  if (lease && !leaseFree(lease, deps.now()) && !ownHolder(lease.spec?.holderIdentity ?? '')) throw busyError('instance', t.name, ns, holderOf(lease))
   let interrupted: string | undefined
   if (status.startsWith('pending-')) {
-    // dbaas runs helm only while it holds the instance's Lease: a pending release with no other live holder
-    // is what a killed dbaas left, and is rolled back before the next change. A pending install is create's.
-    const lease = await kube.find(R.leases, ns, leaseName(t.name)).catch(() => undefined)
-    const othersHold = lease !== undefined && !leaseFree(lease, deps.now()) && !ownHolder(lease.spec?.holderIdentity ?? '')
-    if (status === 'pending-install' || othersHold) {
+    // dbaas runs helm only while it holds the instance's Lease: a pending release with no live holder is what
+    // a killed dbaas left, and is rolled back before the next change. A pending install is create's.
+    if (status === 'pending-install') {
       throw new PreconditionError(`instance "${t.name}" is being changed by helm right now (release ${status}, revision ${latest.metadata.labels?.version})`, {
         hint: `wait until it finishes and run the command again; if that process was killed, \`dbaas create ${engine.name} ${ref({ name: t.name, namespace: ns })}\` clears the interrupted release`,
       })
     }
     interrupted = status
   }
-  const full = await kube.get(R.secrets, ns, latest.metadata.name)
   let decoded: ReturnType<typeof decodeRelease>
   try {
     decoded = decodeRelease(full)
