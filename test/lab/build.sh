@@ -101,9 +101,11 @@ if [[ ! -f "$out/crds/.done" ]]; then
   dir_of() { (cd "$mods/crds" && go mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); }
   snapdir=$(dir_of github.com/kubernetes-csi/external-snapshotter/client/v8)
   cnpgdir=$(dir_of github.com/cloudnative-pg/cloudnative-pg)
-  mkdir -p "$out/crds/snapshot" "$out/crds/cnpg"
+  promdir=$(dir_of github.com/prometheus-operator/prometheus-operator)
+  mkdir -p "$out/crds/snapshot" "$out/crds/cnpg" "$out/crds/prometheus"
   cp "$snapdir"/config/crd/snapshot.storage.k8s.io_*.yaml "$out/crds/snapshot/"
   cp "$cnpgdir"/config/crd/bases/postgresql.cnpg.io_*.yaml "$out/crds/cnpg/"
+  cp "$promdir"/example/prometheus-operator-crd/monitoring.coreos.com_*.yaml "$out/crds/prometheus/"
   touch "$out/crds/.done"
 fi
 echo "$out"

@@ -284,6 +284,17 @@ export function components(): Component[] {
     },
     {
       kind: 'task',
+      name: 'prometheus-crds',
+      after: ['kube-apiserver'],
+      run: async (p) => {
+        // The Prometheus Operator's CRDs (ServiceMonitor, PodMonitor, Prometheus, …): no operator runs in the lab.
+        const dir = join(p.crdDir, 'prometheus')
+        await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the Prometheus Operator CRDs')
+        await ok(labKubectl(p, ['wait', '--for=condition=Established', '--timeout=60s', '-f', dir]), 'waiting for the Prometheus Operator CRDs')
+      },
+    },
+    {
+      kind: 'task',
       name: 'storage-objects',
       after: ['snapshot-crds'],
       run: async (p) => {
