@@ -9,6 +9,8 @@ import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTA
 import { waitFor } from '../k8s/wait.ts'
 import { orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
+import { MONITORING_PASSWORD_KEY } from './metrics/exporters.ts'
+import { finishCreateMetrics, planCreateMetrics } from './metrics/monitor.ts'
 import { deriveStatus, groupInstances, PENDING_GRACE_MS, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
 
 export type DryRunMode = 'none' | 'client' | 'server'
@@ -36,6 +38,8 @@ export interface CreateOptions {
   annotations?: Record<string, string>
   /** A pre-made credentials Secret's data (restores bring the source's credentials). */
   credentials?: Record<string, string> | undefined
+  /** --metrics: an exporter sidecar, its monitoring user and (with the Prometheus Operator) a ServiceMonitor. */
+  metrics?: boolean | undefined
 }
 
 export interface CreateResult {
@@ -208,16 +212,19 @@ async function checkAccess(kube: Kube, o: CreateOptions, namespaceExists: boolea
 
 export async function createInstance(o: CreateOptions, deps: Deps): Promise<CreateResult> {
   const password = o.password ?? generatePassword(deps.randomBytes)
-  const data = o.credentials ?? credentialsData(o, password, generatePassword(deps.randomBytes))
+  let data = o.credentials ?? credentialsData(o, password, generatePassword(deps.randomBytes))
+  if (o.metrics && !data[MONITORING_PASSWORD_KEY]) data = { ...data, [MONITORING_PASSWORD_KEY]: generatePassword(deps.randomBytes) }
   const nsObj = buildNamespace(o)
   const secret = buildCredentialsSecret(o, data)
   const values = buildValues(o)
+  const metricsOf = (kube: Kube | undefined) => planCreateMetrics(kube, { name: o.name, namespace: o.namespace, engine: o.engine.name, version: o.version })
 
   if (o.dryRun === 'client') {
     // Contacts nothing: helm template renders locally.
-    const manifests = await renderChart(o, values, deps)
+    const metrics = o.metrics ? await metricsOf(undefined) : undefined
+    const manifests = await renderChart(o, metrics ? { ...values, metrics: metrics.values } : values, deps)
     const objects = [...(o.namespaceExplicit ? [] : [nsObj]), redact(secret), ...manifests]
-    return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes: [] }
+    return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes: metrics?.notes ?? [] }
   }
 
   const kube = await deps.kube(o.cluster)
@@ -259,11 +266,13 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   // A namespace the user may not read exists when they named it with -n; dbaas-<name> would have to be created.
   const namespaceExists = state.namespace === 'forbidden' ? o.namespaceExplicit : state.namespace !== undefined
   await checkAccess(kube, o, namespaceExists)
+  const metrics = o.metrics ? await metricsOf(kube) : undefined
+  if (metrics) values.metrics = metrics.values
 
   if (o.dryRun === 'server') return serverDryRun(o, kube, deps, namespaceExists, nsObj, secret, values)
 
   const completing = state.parts !== undefined
-  const notes: string[] = []
+  const notes: string[] = [...(metrics?.notes ?? [])]
   deps.ui.step(completing ? `Completing ${o.name} (${o.engine.displayName} ${o.version})` : `Creating ${o.name} (${o.engine.displayName} ${o.version})`)
   if (!namespaceExists) await kube.create(R.namespaces, nsObj)
   if (!state.credentials) {
@@ -277,6 +286,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   if (!installed) await install(o, values, deps)
   await reclaimLabels(kube, o.name, o.namespace)
   if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
+  if (metrics) notes.push(...(await finishCreateMetrics(kube, { cluster: o.cluster, name: o.name, namespace: o.namespace, engine: o.engine }, deps)))
   deps.ui.done()
   const parts = await readParts(kube, o.name, o.namespace)
   return { instance: toView(parts ?? { name: o.name, namespace: o.namespace, releases: [] }, deps.now()), action: completing ? 'completed' : 'created', objects: [], notes }
