@@ -3,6 +3,7 @@
 // and the password from standard input; then the pure check into CreateOptions.
 import type { CreateOptions } from '../../core/create.ts'
 import { equivalentCommand, nameTaken, sizePresets, storageClassOptions, type GuidedAnswers, type SizePreset } from '../../core/guided-create.ts'
+import { exporterFor } from '../../core/metrics/exporters.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../../core/names.ts'
 import { engines, getEngine, resolveVersion } from '../../engines/registry.ts'
 import { InterruptedError, isDbaasError, UsageError } from '../../errors.ts'
@@ -19,6 +20,7 @@ export interface RawCreate extends RawClusterFlags {
   database: string
   user: string
   passwordStdin?: boolean
+  metrics?: boolean
   dryRun?: string | boolean
   wait?: boolean
   timeout: string
@@ -149,5 +151,6 @@ export function validate(i: CreateInput): CreateOptions {
     timeoutMs: parseDuration(i.timeout),
     cluster,
     ...(i.password !== undefined ? { password: i.password } : {}),
+    ...(i.metrics ? { metrics: exporterFor(engine.name) !== undefined } : {}),
   }
 }
