@@ -94,6 +94,8 @@ export function userSetup(engine: string, password: string, opts: { rootPassword
       `SELECT 'CREATE ROLE ${u}' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${sqlString(MONITORING_USER)}) \\gexec`,
       `ALTER ROLE ${u} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT 3 PASSWORD ${sqlString(scramVerifier(password, opts.salt))};`,
       `GRANT pg_monitor TO ${u};`,
+      // The client quits by itself: an exec's stdin may never report its end (the client would wait for it).
+      '\\q',
       '',
     ].join('\n')
     return { command: PSQL_COMMAND, stdin: sql }
@@ -105,6 +107,7 @@ export function userSetup(engine: string, password: string, opts: { rootPassword
     `CREATE USER IF NOT EXISTS ${who} IDENTIFIED BY ${pw} WITH MAX_USER_CONNECTIONS 3;`,
     `ALTER USER ${who} IDENTIFIED BY ${pw} WITH MAX_USER_CONNECTIONS 3;`,
     `GRANT ${spec.grants} ON *.* TO ${who};`,
+    'quit',
     '',
   ].join('\n')
   return { command: MYSQL_COMMAND, stdin: `${opts.rootPassword}\n${sql}` }
@@ -114,10 +117,10 @@ export function userSetup(engine: string, password: string, opts: { rootPassword
 export function userRemoval(engine: string, opts: { rootPassword?: string | undefined }): UserSetup {
   const spec = exporterFor(engine)
   if (spec.flavor === 'postgres_exporter') {
-    return { command: PSQL_COMMAND, stdin: `DROP ROLE IF EXISTS "${MONITORING_USER}";\n` }
+    return { command: PSQL_COMMAND, stdin: `DROP ROLE IF EXISTS "${MONITORING_USER}";\n\\q\n` }
   }
   if (opts.rootPassword === undefined) throw new UsageError(`the credentials Secret has no root-password, which removing the monitoring user needs`)
-  return { command: MYSQL_COMMAND, stdin: `${opts.rootPassword}\nDROP USER IF EXISTS ${myString(MONITORING_USER)}@'127.0.0.1';\n` }
+  return { command: MYSQL_COMMAND, stdin: `${opts.rootPassword}\nDROP USER IF EXISTS ${myString(MONITORING_USER)}@'127.0.0.1';\nquit\n` }
 }
 
 // ---- figures ----

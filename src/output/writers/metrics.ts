@@ -72,7 +72,7 @@ function topColumns(history?: TopView['history']): Column<TopRow>[] {
 function slow(f: Figures | null): string {
   if (!f) return DASH
   if (f.slowQueries !== null) return String(f.slowQueries)
-  if (f.longestTransactionSeconds !== null) return `longest ${seconds(f.longestTransactionSeconds)}`
+  if (f.longestTransactionSeconds !== null) return f.longestTransactionSeconds > 0 ? `longest ${seconds(f.longestTransactionSeconds)}` : 'none running'
   return DASH
 }
 
@@ -88,7 +88,8 @@ export const topWriter: Writer<TopView> = {
 }
 
 export const liveTopWriter = liveWriter<TopView>((v, c) => {
-  c.printer.line(`Every ${'refresh'} of ${v.items.length} exporter${v.items.length === 1 ? '' : 's'} at ${v.at}; Ctrl-C to stop.\n`)
+  const t = v.timing ? ` (scrape ${Math.round(v.timing.scrapeMs)} ms, dbaas ${Math.round(v.timing.ownMs)} ms)` : ''
+  c.printer.line(`${v.items.length} exporter${v.items.length === 1 ? '' : 's'} read at ${v.at}${t}; Ctrl-C to stop.\n`)
   printTop(v, c)
 })
 
