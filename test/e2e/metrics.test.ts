@@ -132,7 +132,10 @@ describe('create postgres --metrics', () => {
       const r = await dbaas(['metrics', name, '-o', 'json', '--window', '100ms'])
       return r.json()
     }
+    const doctorCheck = async () => ((await dbaas(['doctor', '-o', 'json'])).json().checks as Array<{ id: string; status: string; message: string }>).find((c) => c.id === `monitor:${ns}/${name}`)
+    expect(await doctorCheck()).toMatchObject({ status: 'ok', message: `scraped by Prometheus ${monNs}/${promName}` })
     await applyPrometheus(promName, 'other-release')
+    expect(await doctorCheck()).toMatchObject({ status: 'warn', message: expect.stringContaining('it lacks release=other-release') })
     let m = await show()
     expect(m.monitor.scrapedBy).toEqual([])
     expect(m.monitor.summary).toContain(`is selected by no Prometheus: Prometheus ${monNs}/${promName}: the ServiceMonitor does not meet its serviceMonitorSelector: it lacks release=other-release`)
