@@ -86,5 +86,6 @@ export async function doctorDetectors(): Promise<Detector[]> {
       return snapshotChecks(s, classes)
     },
     async (kube) => cnpgChecks(await detectCnpg(kube)),
+    async (kube) => (await import('./metrics/doctor.ts')).metricsChecks(kube),
   ]
 }
