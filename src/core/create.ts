@@ -3,12 +3,14 @@
 import type { Deps, ClusterFlags } from '../deps.ts'
 import type { Engine } from '../engines/types.ts'
 import { ClusterError, ConflictError, InterruptedError, OperationError, PreconditionError, UsageError } from '../errors.ts'
-import { R, resourceFor, type Kube, type KubeObject, type ResourceType } from '../k8s/kube.ts'
+import { R, resource, resourceFor, type Kube, type KubeObject, type ResourceType } from '../k8s/kube.ts'
 import type { Namespace, Secret } from '../k8s/types.ts'
 import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTANCE, MANAGED_BY, KIND } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'
 import { orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
+import { normalize, placementAnnotation, PLACEMENT_ANNOTATION, type Placement } from './placement.ts'
+import { parseBytes } from './names.ts'
 import { deriveStatus, groupInstances, PENDING_GRACE_MS, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
 
 export type DryRunMode = 'none' | 'client' | 'server'
@@ -36,6 +38,8 @@ export interface CreateOptions {
   annotations?: Record<string, string>
   /** A pre-made credentials Secret's data (restores bring the source's credentials). */
   credentials?: Record<string, string> | undefined
+  /** Node selector, tolerations, priority class, pull secrets, image registry; kept on the StatefulSet. */
+  placement?: Placement | undefined
 }
 
 export interface CreateResult {
@@ -101,15 +105,28 @@ export function buildCredentialsSecret(o: Pick<CreateOptions, 'name' | 'engine' 
   }
 }
 
+/** /dev/shm's size limit: half the memory limit (its pages count against it), in whole MiB. */
+export function shmSize(memory: string): string {
+  const bytes = parseBytes(memory) ?? 0
+  return `${Math.max(1, Math.floor(bytes / 2 / 2 ** 20))}Mi`
+}
+
 /** The chart values: everything the chart needs, and never a password. */
 export function buildValues(o: CreateOptions): Record<string, unknown> {
   const labels = identityLabels({ name: o.name, engine: o.engine.name, version: o.version })
+  const p = normalize(o.placement ?? {})
+  const placement = placementAnnotation(p)
   return {
     engineVersion: o.version,
-    image: { repository: o.engine.image, tag: o.version, pullPolicy: 'IfNotPresent' },
+    image: { repository: o.engine.image, tag: o.version, pullPolicy: 'IfNotPresent', registry: p.imageRegistry ?? '' },
     auth: { existingSecret: credentialsSecretName(o.name) },
     storage: { size: o.storage, storageClass: o.storageClass ?? '' },
     resources: { requests: { cpu: o.cpu, memory: o.memory }, limits: { memory: o.memory } },
+    ...(o.engine.sharedMemory ? { shm: { sizeLimit: shmSize(o.memory) } } : {}),
+    nodeSelector: p.nodeSelector ?? {},
+    tolerations: p.tolerations ?? [],
+    priorityClassName: p.priorityClassName ?? '',
+    imagePullSecrets: p.imagePullSecrets ?? [],
     labels,
     annotations: {
       [ANN.storage]: o.storage,
@@ -118,6 +135,7 @@ export function buildValues(o: CreateOptions): Record<string, unknown> {
       [ANN.user]: o.user,
       [ANN.cpu]: o.cpu,
       [ANN.memory]: o.memory,
+      ...(placement ? { [PLACEMENT_ANNOTATION]: placement } : {}),
       ...(o.annotations ?? {}),
     },
   }
@@ -138,6 +156,9 @@ export function redact<T extends KubeObject>(obj: T): T {
   return copy as T
 }
 
+/** PriorityClasses: --priority-class must name one (a pod naming a missing one is refused by admission). */
+export const PRIORITY_CLASSES = resource<KubeObject>({ group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false })
+
 interface ClusterState {
   /** The namespace, undefined when it does not exist, 'forbidden' when the user may not read it. */
   namespace?: KubeObject | 'forbidden' | undefined
@@ -147,22 +168,45 @@ interface ClusterState {
   /** undefined when the user may not list storage classes (a namespaced user): not checked then. */
   storageClasses: KubeObject[] | undefined
   credentials?: KubeObject | undefined
+  /** --priority-class's PriorityClass: undefined when missing, 'forbidden' when unreadable, 'unasked' without the flag. */
+  priorityClass: KubeObject | 'forbidden' | 'unasked' | undefined
+  /** The --image-pull-secret names missing from the namespace (those that could be read). */
+  missingPullSecrets: string[]
 }
 
 async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
   const ns = o.namespace
-  const [namespace, sts, secrets, classes] = await Promise.all([
+  const p = normalize(o.placement ?? {})
+  const [namespace, sts, secrets, classes, priorityClass, pullSecrets] = await Promise.all([
     orForbidden(kube.find(R.namespaces, undefined, ns)),
     orForbidden(kube.find(R.statefulSets, ns, o.name)),
     orForbidden(kube.list(R.secrets, ns, { labelSelector: instanceSelector(o.name), metadataOnly: true }).then((l) => l.items)),
     orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items)),
+    p.priorityClassName ? orForbidden(kube.find(PRIORITY_CLASSES, undefined, p.priorityClassName)) : Promise.resolve('unasked' as const),
+    Promise.all((p.imagePullSecrets ?? []).map(async (name) => ({ name, found: await orForbidden(kube.find(R.secrets, ns, name)) }))),
   ])
   const statefulSet = sts === 'forbidden' ? undefined : sts
   const parts = groupInstances(statefulSet ? [statefulSet] : [], secrets === 'forbidden' ? [] : secrets).find(
     (p) => p.name === o.name && p.namespace === ns,
   )
   const foreign = statefulSet !== undefined && statefulSet.metadata.labels?.[KIND] !== Kinds.instance
-  return { namespace, parts, foreign, storageClasses: classes === 'forbidden' ? undefined : classes, credentials: parts?.credentials }
+  return {
+    namespace,
+    parts,
+    foreign,
+    storageClasses: classes === 'forbidden' ? undefined : classes,
+    credentials: parts?.credentials,
+    priorityClass,
+    missingPullSecrets: pullSecrets.filter((s) => s.found === undefined).map((s) => s.name),
+  }
+}
+
+/** A PriorityClass that does not exist would have every pod refused: say so before anything is written. */
+function checkPriorityClass(o: CreateOptions, found: ClusterState['priorityClass']): void {
+  if (found !== undefined) return // exists, unreadable (admission will say), or not asked for
+  throw new UsageError(`priority class "${o.placement?.priorityClassName}" does not exist`, {
+    hint: 'see `kubectl get priorityclasses`, or leave out --priority-class for the cluster default',
+  })
 }
 
 function checkStorageClass(o: CreateOptions, classes: KubeObject[] | undefined): void {
@@ -253,6 +297,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
     }
   }
   checkStorageClass(o, state.storageClasses)
+  checkPriorityClass(o, state.priorityClass)
   if (state.namespace !== 'forbidden' && state.namespace?.metadata.deletionTimestamp) {
     throw new PreconditionError(`namespace ${o.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })
   }
@@ -264,6 +309,10 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
 
   const completing = state.parts !== undefined
   const notes: string[] = []
+  if (state.missingPullSecrets.length) {
+    // The kubelet pulls without a missing pull secret (and says so in an event): worth a word, not a refusal.
+    notes.push(`image pull secret${state.missingPullSecrets.length > 1 ? 's' : ''} ${state.missingPullSecrets.join(', ')} not found in namespace ${o.namespace}; the image is pulled without ${state.missingPullSecrets.length > 1 ? 'them' : 'it'}`)
+  }
   deps.ui.step(completing ? `Completing ${o.name} (${o.engine.displayName} ${o.version})` : `Creating ${o.name} (${o.engine.displayName} ${o.version})`)
   if (!namespaceExists) await kube.create(R.namespaces, nsObj)
   if (!state.credentials) {

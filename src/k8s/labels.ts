@@ -21,6 +21,8 @@ export const ANN = {
   restoredFrom: 'dbaas.io/restored-from',
   restoredFromNamespace: 'dbaas.io/restored-from-namespace',
   restoredFromInstance: 'dbaas.io/restored-from-instance',
+  /** Node selector, tolerations, priority class, pull secrets and image registry, as JSON (core/placement.ts). */
+  placement: 'dbaas.io/placement',
 } as const
 
 /** What each object dbaas writes is, in the `dbaas.io/kind` label. */

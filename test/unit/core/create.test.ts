@@ -10,8 +10,10 @@ import {
   generatePassword,
   redact,
   releaseLabels,
+  shmSize,
   type CreateOptions,
 } from '../../../src/core/create.ts'
+import { parsePlacement } from '../../../src/core/placement.ts'
 import { getEngine } from '../../../src/engines/registry.ts'
 import { ClusterError, ConflictError, PreconditionError, UsageError } from '../../../src/errors.ts'
 import { R } from '../../../src/k8s/kube.ts'
@@ -113,10 +115,15 @@ describe('builders', () => {
     const v = buildValues({ ...o, annotations: { [ANN.restoredFrom]: 'bk' } })
     expect(v).toEqual({
       engineVersion: '18',
-      image: { repository: 'postgres', tag: '18', pullPolicy: 'IfNotPresent' },
+      image: { repository: 'postgres', tag: '18', pullPolicy: 'IfNotPresent', registry: '' },
       auth: { existingSecret: 'orders-credentials' },
       storage: { size: '10Gi', storageClass: 'fast' },
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } },
+      shm: { sizeLimit: '256Mi' },
+      nodeSelector: {},
+      tolerations: [],
+      priorityClassName: '',
+      imagePullSecrets: [],
       labels: identity,
       annotations: {
         [ANN.storage]: '10Gi',
@@ -456,6 +463,62 @@ describe('createInstance', () => {
     expect(err).toBeInstanceOf(ConflictError)
     expect(writes(d)).toEqual([])
     expect(d.fakeHelm.ops()).not.toContain('upgradeInstall')
+  })
+})
+
+describe('createInstance with placement flags', () => {
+  const PC = { group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false } as const
+
+  it('sends them to the chart and keeps them on the StatefulSet as dbaas.io/placement', async () => {
+    const d = cluster((d) => d.transport.seed(PC, { metadata: { name: 'databases' } }))
+    const placement = parsePlacement({ nodeSelector: ['pool=db'], toleration: ['dedicated=db:NoSchedule'], priorityClass: 'databases', imageRegistry: 'mirror.example:5000' })
+    await createInstance(opts({ placement }), d)
+    const values = d.fakeHelm.calls.find((c) => c.op === 'upgradeInstall')!.req!.values as Record<string, any>
+    expect(values.nodeSelector).toEqual({ pool: 'db' })
+    expect(values.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }])
+    expect(values.priorityClassName).toBe('databases')
+    expect(values.image.registry).toBe('mirror.example:5000')
+    expect(JSON.parse(values.annotations[ANN.placement])).toEqual(placement)
+  })
+
+  it('a PriorityClass that does not exist → UsageError (exit 2) before anything is written', async () => {
+    const d = cluster()
+    const err = await createInstance(opts({ placement: { priorityClassName: 'nope' } }), d).catch((e) => e)
+    expect(err).toBeInstanceOf(UsageError)
+    expect(err.message).toContain('"nope"')
+    expect(err.hint).toContain('priorityclasses')
+    expect(writes(d)).toEqual([])
+    expect(d.fakeHelm.ops()).not.toContain('upgradeInstall')
+  })
+
+  it('a PriorityClass the user may not read is left to admission', async () => {
+    const d = cluster()
+    d.transport.fail({ method: 'GET', path: /priorityclasses/, failure: { code: 403 } })
+    await expect(createInstance(opts({ placement: { priorityClassName: 'hidden' } }), d)).resolves.toMatchObject({ action: 'created' })
+  })
+
+  it('a pull secret missing from the namespace is a note, not a refusal', async () => {
+    const d = cluster((d) => {
+      d.transport.seed(R.namespaces, { metadata: { name: 'team' } })
+      d.transport.seed(R.secrets, { metadata: { name: 'have', namespace: 'team' } })
+    })
+    const r = await createInstance(opts({ namespace: 'team', placement: { imagePullSecrets: ['have', 'lack'] } }), d)
+    expect(r.notes.join('\n')).toMatch(/image pull secret lack not found in namespace team/)
+    expect(r.notes.join('\n')).not.toMatch(/\bhave\b/)
+  })
+
+  it('without placement, values carry empty placement keys and no annotation', () => {
+    const v = buildValues(opts()) as Record<string, any>
+    expect(v).toMatchObject({ nodeSelector: {}, tolerations: [], priorityClassName: '', imagePullSecrets: [] })
+    expect(v.image.registry).toBe('')
+    expect(v.annotations).not.toHaveProperty(ANN.placement)
+  })
+
+  it('postgresql gets /dev/shm at half the memory limit; other engines send no shm value', () => {
+    expect((buildValues(opts({ memory: '512Mi' })) as any).shm).toEqual({ sizeLimit: '256Mi' })
+    expect((buildValues(opts({ memory: '3Gi' })) as any).shm).toEqual({ sizeLimit: '1536Mi' })
+    expect(shmSize('1G')).toBe('476Mi')
+    expect(buildValues(opts({ engine: mysql, version: '8.4' }))).not.toHaveProperty('shm')
   })
 })
 

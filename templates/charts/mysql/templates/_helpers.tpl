@@ -24,10 +24,48 @@ Call with (dict "root" $ "kind" "instance").
 {{- end -}}
 
 {{/*
-The image reference: the tag defaults to engineVersion.
+The image reference: the tag defaults to engineVersion. With image.registry set, the registry part of the
+repository is replaced the way a mirror lays images out: "postgres" becomes <registry>/library/postgres,
+"ghcr.io/x/y" becomes <registry>/x/y (the first component names a registry when it has a dot or a port or is
+localhost, as Docker reads references).
 */}}
 {{- define "mysql.image" -}}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Values.engineVersion) -}}
+{{- $repo := .Values.image.repository -}}
+{{- with .Values.image.registry -}}
+{{- $parts := splitList "/" $repo -}}
+{{- $first := first $parts -}}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) -}}
+{{- $repo = rest $parts | join "/" -}}
+{{- else if eq (len $parts) 1 -}}
+{{- $repo = printf "library/%s" $repo -}}
+{{- end -}}
+{{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo -}}
+{{- end -}}
+{{- printf "%s:%s" $repo (.Values.image.tag | default .Values.engineVersion) -}}
+{{- end -}}
+
+{{/*
+Where the pod may run and how it pulls its image: priorityClassName, nodeSelector, tolerations and
+imagePullSecrets, each only when set. Indent with nindent 6 under the pod template's spec.
+*/}}
+{{- define "mysql.placement" -}}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . | quote }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . | quote }}
+  {{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
