@@ -29,7 +29,7 @@ describe('bad placement flags: exit 2, one line and a hint, nothing sent', () =>
     [['--image-registry', 'https://mirror.example'], /has a scheme/],
     [['--image-registry', 'mirror example'], /not a registry/],
   ])('create %j', async (flags, message) => {
-    for (const verb of [['create', 'pg', 'x'], ['restore', 'b1', '--to', 'x']]) {
+    for (const verb of [['create', 'pg', 'x'], ['restore', 'b1', '--to', 'x'], ['ha', 'create', 'x'], ['ha', 'restore', 'b1', '--to', 'x']]) {
       const r = await run([...verb, ...flags])
       expect(r.code, `${verb.join(' ')}: ${r.err}`).toBe(2)
       const lines = r.err.trim().split('\n')
@@ -109,5 +109,20 @@ describe('restore reuses the source placement kept on the backup', () => {
     expect(v.priorityClassName).toBe('databases')
     expect(v.image.registry).toBe('')
     expect(JSON.parse(v.annotations['dbaas.io/placement'])).toEqual({ nodeSelector: { pool: 'test' }, priorityClassName: 'databases' })
+  })
+})
+
+describe('ha create', () => {
+  it('--dry-run=client shows the placement in the Cluster and the image under the mirror', async () => {
+    const r = await run(['ha', 'create', 'pay', '--dry-run=client', '-o', 'json', '--version', '17', '--node-selector', 'pool=db', '--toleration', 'pool=db:NoSchedule', '--priority-class', 'databases', '--image-pull-secret', 'pull'], () => {}, { DBAAS_IMAGE_REGISTRY: 'mirror.example:5000' })
+    expect(r.code, r.err).toBe(0)
+    expect(r.d.transport.requests).toEqual([])
+    const cluster = JSON.parse(r.out).items.find((o: { kind: string }) => o.kind === 'Cluster')
+    expect(cluster.spec).toMatchObject({
+      imageName: 'mirror.example:5000/cloudnative-pg/postgresql:17',
+      imagePullSecrets: [{ name: 'pull' }],
+      priorityClassName: 'databases',
+      affinity: { nodeSelector: { pool: 'db' }, tolerations: [{ key: 'pool', operator: 'Equal', value: 'db', effect: 'NoSchedule' }] },
+    })
   })
 })
