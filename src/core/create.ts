@@ -7,7 +7,7 @@ import { R, resource, resourceFor, type Kube, type KubeObject, type ResourceType
 import type { Namespace, Secret } from '../k8s/types.ts'
 import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTANCE, MANAGED_BY, KIND } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'
-import { orForbidden } from '../k8s/errors.ts'
+import { apiInfo, orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
 import { normalize, placementAnnotation, PLACEMENT_ANNOTATION, type Placement } from './placement.ts'
 import { parseBytes } from './names.ts'
@@ -40,6 +40,8 @@ export interface CreateOptions {
   credentials?: Record<string, string> | undefined
   /** Node selector, tolerations, priority class, pull secrets, image registry; kept on the StatefulSet. */
   placement?: Placement | undefined
+  /** --openshift: render for OpenShift's SCCs even where discovery does not say so (always so on a client dry run). */
+  openshift?: boolean | undefined
 }
 
 export interface CreateResult {
@@ -112,7 +114,7 @@ export function shmSize(memory: string): string {
 }
 
 /** The chart values: everything the chart needs, and never a password. */
-export function buildValues(o: CreateOptions): Record<string, unknown> {
+export function buildValues(o: CreateOptions, cluster: { openshift?: boolean } = {}): Record<string, unknown> {
   const labels = identityLabels({ name: o.name, engine: o.engine.name, version: o.version })
   const p = normalize(o.placement ?? {})
   const placement = placementAnnotation(p)
@@ -127,6 +129,7 @@ export function buildValues(o: CreateOptions): Record<string, unknown> {
     tolerations: p.tolerations ?? [],
     priorityClassName: p.priorityClassName ?? '',
     imagePullSecrets: p.imagePullSecrets ?? [],
+    openshift: o.openshift === true || cluster.openshift === true,
     labels,
     annotations: {
       [ANN.storage]: o.storage,
@@ -156,6 +159,21 @@ export function redact<T extends KubeObject>(obj: T): T {
   return copy as T
 }
 
+/** OpenShift's SecurityContextConstraints API group: served on OpenShift (and OKD), so the charts leave uids to the SCC. */
+export const OPENSHIFT_SECURITY_GROUP = 'security.openshift.io'
+
+/** Whether discovery serves security.openshift.io (every authenticated user may read discovery). */
+export async function servesOpenShiftSecurity(kube: Kube): Promise<boolean> {
+  try {
+    await kube.transport.request('GET', `/apis/${OPENSHIFT_SECURITY_GROUP}`)
+    return true
+  } catch (err) {
+    const code = apiInfo(err)?.httpCode
+    if (code === 404 || code === 403) return false
+    throw err
+  }
+}
+
 /** PriorityClasses: --priority-class must name one (a pod naming a missing one is refused by admission). */
 export const PRIORITY_CLASSES = resource<KubeObject>({ group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false })
 
@@ -172,18 +190,21 @@ interface ClusterState {
   priorityClass: KubeObject | 'forbidden' | 'unasked' | undefined
   /** The --image-pull-secret names missing from the namespace (those that could be read). */
   missingPullSecrets: string[]
+  /** The cluster serves security.openshift.io. */
+  openshift: boolean
 }
 
 async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
   const ns = o.namespace
   const p = normalize(o.placement ?? {})
-  const [namespace, sts, secrets, classes, priorityClass, pullSecrets] = await Promise.all([
+  const [namespace, sts, secrets, classes, priorityClass, pullSecrets, openshift] = await Promise.all([
     orForbidden(kube.find(R.namespaces, undefined, ns)),
     orForbidden(kube.find(R.statefulSets, ns, o.name)),
     orForbidden(kube.list(R.secrets, ns, { labelSelector: instanceSelector(o.name), metadataOnly: true }).then((l) => l.items)),
     orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items)),
     p.priorityClassName ? orForbidden(kube.find(PRIORITY_CLASSES, undefined, p.priorityClassName)) : Promise.resolve('unasked' as const),
     Promise.all((p.imagePullSecrets ?? []).map(async (name) => ({ name, found: await orForbidden(kube.find(R.secrets, ns, name)) }))),
+    servesOpenShiftSecurity(kube),
   ])
   const statefulSet = sts === 'forbidden' ? undefined : sts
   const parts = groupInstances(statefulSet ? [statefulSet] : [], secrets === 'forbidden' ? [] : secrets).find(
@@ -198,6 +219,7 @@ async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
     credentials: parts?.credentials,
     priorityClass,
     missingPullSecrets: pullSecrets.filter((s) => s.found === undefined).map((s) => s.name),
+    openshift,
   }
 }
 
@@ -255,11 +277,10 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   const data = o.credentials ?? credentialsData(o, password, generatePassword(deps.randomBytes))
   const nsObj = buildNamespace(o)
   const secret = buildCredentialsSecret(o, data)
-  const values = buildValues(o)
 
   if (o.dryRun === 'client') {
     // Contacts nothing: helm template renders locally.
-    const manifests = await renderChart(o, values, deps)
+    const manifests = await renderChart(o, buildValues(o), deps)
     const objects = [...(o.namespaceExplicit ? [] : [nsObj]), redact(secret), ...manifests]
     return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes: [] }
   }
@@ -298,6 +319,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   }
   checkStorageClass(o, state.storageClasses)
   checkPriorityClass(o, state.priorityClass)
+  const values = buildValues(o, { openshift: state.openshift })
   if (state.namespace !== 'forbidden' && state.namespace?.metadata.deletionTimestamp) {
     throw new PreconditionError(`namespace ${o.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })
   }

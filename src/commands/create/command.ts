@@ -29,6 +29,7 @@ export default (deps: Deps): Command =>
           .option('--user <name>', 'database user to create (owner of the database)', 'app')
           .option('--password-stdin', 'read the user password from standard input instead of generating one')
           .addOption(dryRunOption())
+          .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
         placementOptions(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the instance is ready', noWaitHelp: 'return once the release is installed, without waiting for readiness' })
         cmd.addOption(timeoutOption('10m'))

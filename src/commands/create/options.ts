@@ -23,6 +23,7 @@ export interface RawCreate extends RawClusterFlags, RawPlacement {
   dryRun?: string | boolean
   wait?: boolean
   timeout: string
+  openshift?: boolean
 }
 
 /** The raw flags with what a guided session answered in place of missing ones. */
@@ -99,6 +100,7 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
   if (c.given('user')) passthrough.push('--user', raw.user)
   if (raw.dryRun) passthrough.push(raw.dryRun === true ? '--dry-run' : `--dry-run=${raw.dryRun}`)
   if (raw.wait === false) passthrough.push('--no-wait')
+  if (raw.openshift) passthrough.push('--openshift')
   for (const v of raw.nodeSelector ?? []) passthrough.push('--node-selector', v)
   for (const v of raw.toleration ?? []) passthrough.push('--toleration', v)
   if (raw.priorityClass !== undefined) passthrough.push('--priority-class', raw.priorityClass)
@@ -157,6 +159,7 @@ export function validate(i: CreateInput): CreateOptions {
     timeoutMs: parseDuration(i.timeout),
     cluster,
     placement: placementFlags(i),
+    openshift: i.openshift === true,
     ...(i.password !== undefined ? { password: i.password } : {}),
   }
 }

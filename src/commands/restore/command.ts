@@ -22,6 +22,7 @@ export default (deps: Deps): Command =>
           .option('--storage-class <class>', "storage class; its CSI driver must be the snapshot's (default: the source's)")
           .option('--cpu <cpu>', "CPU request (default: the source's)")
           .option('--memory <size>', "memory request and limit (default: the source's)")
+          .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
         placementOptions(cmd, { restore: true })
         waitOptions(cmd, { waitsByDefault: true, what: 'the restored instance is ready', noWaitHelp: 'return once installed, without waiting for readiness' })
         cmd

@@ -20,6 +20,7 @@ export interface RawRestore extends RawClusterFlags, RawPlacement {
   memory?: string
   wait?: boolean
   timeout: string
+  openshift?: boolean
   dryRun?: string | boolean
 }
 
@@ -94,6 +95,7 @@ export function validate(i: RestoreInput): RestoreOptions {
     timeoutMs: parseDuration(i.timeout),
     dryRun: parseDryRun(i.dryRun),
     placement: placementFlags(i),
+    openshift: i.openshift === true,
     // The backup is looked up without -n (which names the target); the client itself is the same.
     cluster: { ...cluster, namespace: undefined },
   }

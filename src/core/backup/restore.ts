@@ -55,6 +55,8 @@ export interface RestoreOptions {
   cluster: ClusterFlags
   /** Placement flags given to restore: each replaces the source's (kept on the backup); the rest is the source's. */
   placement?: Placement | undefined
+  /** --openshift (discovery decides otherwise, as on create). */
+  openshift?: boolean | undefined
 }
 
 export interface RestoreResult {
@@ -312,6 +314,7 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
     annotations: origin(p, o),
     credentials: p.credentials,
     placement: mergePlacement(readPlacement(p.vs.metadata.annotations), o.placement ?? {}),
+    openshift: o.openshift,
   } as const
   const backupRef = { name: o.backup, namespace: p.backupNs, instance: p.sourceInstance }
   const nsObj = buildNamespace({ name: o.to, engine: p.engine, version: p.version, namespace: o.namespace })

@@ -200,6 +200,7 @@ function valuesFor(c: EngineCase, overrides: Record<string, unknown> = {}): Reco
     tolerations: [],
     priorityClassName: '',
     imagePullSecrets: [],
+    openshift: false,
     labels: identityLabels(c),
     annotations: { 'dbaas.io/storage': '10Gi', 'dbaas.io/database': 'app', 'dbaas.io/user': 'app' },
     ...overrides,
@@ -644,5 +645,20 @@ describe('placement and images', () => {
     // Kept on the StatefulSet for restores.
     expect(JSON.parse(sts.metadata.annotations?.['dbaas.io/placement'] ?? '{}')).toEqual(placement)
     if (c.chart === 'postgresql') expect(pod.volumes.find((v: { name: string }) => v.name === 'dshm').emptyDir.sizeLimit).toBe('512Mi')
+  }, 30_000)
+})
+
+describe.each(cases)('OpenShift $id', (c) => {
+  it('openshift: true leaves runAsUser, runAsGroup and fsGroup to the SCC and keeps the rest of the hardening', async () => {
+    const pod = only(parse(await renderOk(c.chart, c.release, namespaceOf(c), valuesFor(c, { openshift: true }))), 'StatefulSet', c.release).spec.template.spec
+    for (const k of ['runAsUser', 'runAsGroup', 'fsGroup']) expect(pod.securityContext, k).not.toHaveProperty(k)
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } })
+    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } })
+  }, 30_000)
+
+  it('refuses a non-boolean openshift', async () => {
+    const r = await template(c.chart, c.release, namespaceOf(c), valuesFor(c, { openshift: 'yes' }))
+    expect(r.exitCode).not.toBe(0)
+    expect(r.stderr).toMatch(/openshift/)
   }, 30_000)
 })

@@ -124,6 +124,7 @@ describe('builders', () => {
       tolerations: [],
       priorityClassName: '',
       imagePullSecrets: [],
+      openshift: false,
       labels: identity,
       annotations: {
         [ANN.storage]: '10Gi',
@@ -519,6 +520,45 @@ describe('createInstance with placement flags', () => {
     expect((buildValues(opts({ memory: '3Gi' })) as any).shm).toEqual({ sizeLimit: '1536Mi' })
     expect(shmSize('1G')).toBe('476Mi')
     expect(buildValues(opts({ engine: mysql, version: '8.4' }))).not.toHaveProperty('shm')
+  })
+})
+
+describe('OpenShift', () => {
+  /** Discovery of security.openshift.io answers as on OpenShift (200) or elsewhere (404), whatever the fake's default. */
+  function discovery(d: FakeDeps, served: boolean): void {
+    const orig = d.transport.request.bind(d.transport)
+    d.transport.request = async (m, p, o) => {
+      if (m === 'GET' && p === '/apis/security.openshift.io') {
+        if (served) return { kind: 'APIGroup', name: 'security.openshift.io', versions: [{ groupVersion: 'security.openshift.io/v1', version: 'v1' }] } as never
+        return orig(m, '/apis/security.openshift.io/v1/nosuchresource', o)
+      }
+      return orig(m, p, o)
+    }
+  }
+  const installed = (d: FakeDeps) => d.fakeHelm.calls.find((c) => c.op === 'upgradeInstall')!.req!.values as Record<string, unknown>
+
+  it('a cluster serving security.openshift.io gets charts that leave uids to the SCC', async () => {
+    const d = cluster((d) => discovery(d, true))
+    await createInstance(opts(), d)
+    expect(installed(d).openshift).toBe(true)
+  })
+
+  it('elsewhere not, unless --openshift', async () => {
+    const d = cluster((d) => discovery(d, false))
+    d.transport.fail({ method: 'GET', path: '/apis/security.openshift.io/v1/nosuchresource', failure: { code: 404 } })
+    await createInstance(opts(), d)
+    expect(installed(d).openshift).toBe(false)
+    const e = cluster((d) => discovery(d, false))
+    e.transport.fail({ method: 'GET', path: '/apis/security.openshift.io/v1/nosuchresource', failure: { code: 404 } })
+    await createInstance(opts({ openshift: true }), e)
+    expect(installed(e).openshift).toBe(true)
+  })
+
+  it('a client dry run contacts nothing: only --openshift decides', async () => {
+    const d = cluster()
+    await createInstance(opts({ dryRun: 'client', openshift: true }), d)
+    expect(d.transport.requests).toEqual([])
+    expect((d.fakeHelm.calls.find((c) => c.op === 'template')!.req!.values as Record<string, unknown>).openshift).toBe(true)
   })
 })
 
