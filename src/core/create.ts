@@ -113,9 +113,11 @@ export function shmSize(memory: string): string {
   return `${Math.max(1, Math.floor(bytes / 2 / 2 ** 20))}Mi`
 }
 
-/** The chart values: everything the chart needs, and never a password. */
+/**
+ * The chart values: everything the chart needs, and never a password. No labels: the chart sets the ones dbaas
+ * finds its objects by, so helm writes them with the objects (nothing to relabel after an install).
+ */
 export function buildValues(o: CreateOptions, cluster: { openshift?: boolean } = {}): Record<string, unknown> {
-  const labels = identityLabels({ name: o.name, engine: o.engine.name, version: o.version })
   const p = normalize(o.placement ?? {})
   const placement = placementAnnotation(p)
   return {
@@ -130,7 +132,7 @@ export function buildValues(o: CreateOptions, cluster: { openshift?: boolean } =
     priorityClassName: p.priorityClassName ?? '',
     imagePullSecrets: p.imagePullSecrets ?? [],
     openshift: o.openshift === true || cluster.openshift === true,
-    labels,
+    labels: {},
     annotations: {
       [ANN.storage]: o.storage,
       ...(o.storageClass ? { [ANN.storageClass]: o.storageClass } : {}),
@@ -144,8 +146,13 @@ export function buildValues(o: CreateOptions, cluster: { openshift?: boolean } =
   }
 }
 
+/**
+ * Labels on helm's release record (helm install --labels), so `status` and `create` can read the release of
+ * one instance. Not managed-by: the record is helm's. `list` never reads these.
+ */
 export function releaseLabels(o: Pick<CreateOptions, 'name' | 'engine' | 'version'>): Record<string, string> {
-  return withKind(identityLabels({ name: o.name, engine: o.engine.name, version: o.version }), Kinds.release)
+  const { [MANAGED_BY]: _helm, ...rest } = withKind(identityLabels({ name: o.name, engine: o.engine.name, version: o.version }), Kinds.release)
+  return rest
 }
 
 /** Replaces every Secret value with a placeholder, for printing. */
@@ -346,26 +353,10 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   const installed = state.parts?.statefulSet !== undefined && latestOf(state.parts)?.status === 'deployed'
   await unblockRelease(o, state.parts, deps)
   if (!installed) await install(o, values, deps)
-  await reclaimLabels(kube, o.name, o.namespace)
   if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
   deps.ui.done()
   const parts = await readParts(kube, o.name, o.namespace)
   return { instance: toView(parts ?? { name: o.name, namespace: o.namespace, releases: [] }, deps.now()), action: completing ? 'completed' : 'created', objects: [], notes }
-}
-
-/**
- * helm stamps `app.kubernetes.io/managed-by: Helm` on every object it installs; dbaas's identity label is
- * written back on the StatefulSet and Services right after. Until then (an interrupted create) the instance
- * shows as Incomplete, and a second create finishes the job.
- */
-export async function reclaimLabels(kube: Kube, name: string, namespace: string): Promise<void> {
-  const sel = selector({ [INSTANCE]: name })
-  for (const r of [R.statefulSets, R.services] as ResourceType[]) {
-    for (const obj of (await kube.list(r, namespace, { labelSelector: sel })).items) {
-      if (obj.metadata.labels?.[MANAGED_BY] === 'dbaas' || !obj.metadata.labels?.[KIND]) continue
-      await kube.mergePatch(r, namespace, obj.metadata.name, { metadata: { labels: { [MANAGED_BY]: 'dbaas' } } })
-    }
-  }
 }
 
 async function install(o: CreateOptions, values: Record<string, unknown>, deps: Deps): Promise<void> {
@@ -419,7 +410,7 @@ export async function waitReady(kube: Kube, name: string, namespace: string, wan
     kube,
     R.pods,
     namespace,
-    { labelSelector: selector({ [MANAGED_BY]: 'dbaas', [INSTANCE]: name, [KIND]: Kinds.pod }) },
+    { labelSelector: selector({ [INSTANCE]: name, [KIND]: Kinds.pod }) },
     (pods) => {
       const failure = podFailure(pods)
       if (failure) {

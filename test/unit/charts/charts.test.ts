@@ -177,9 +177,10 @@ const cases: EngineCase[] = [
 const namespaceOf = (c: EngineCase) => `dbaas-${c.release}`
 const secretOf = (c: EngineCase) => `${c.release}-credentials`
 
+/** The labels the chart sets on every object (besides dbaas.io/kind): dbaas finds its objects by these. */
 function identityLabels(c: EngineCase): Labels {
   return {
-    'app.kubernetes.io/managed-by': 'dbaas',
+    'app.kubernetes.io/managed-by': 'Helm',
     'app.kubernetes.io/instance': c.release,
     'app.kubernetes.io/name': c.chart,
     'dbaas.io/engine': c.chart,
@@ -201,7 +202,7 @@ function valuesFor(c: EngineCase, overrides: Record<string, unknown> = {}): Reco
     priorityClassName: '',
     imagePullSecrets: [],
     openshift: false,
-    labels: identityLabels(c),
+    labels: {},
     annotations: { 'dbaas.io/storage': '10Gi', 'dbaas.io/database': 'app', 'dbaas.io/user': 'app' },
     ...overrides,
   }
@@ -478,18 +479,26 @@ describe('value variations', () => {
     })
   }, 30_000)
 
-  it('keeps the selector labels and kinds even if values.labels tries to override them', async () => {
+  it('keeps its own labels even if values.labels tries to override them, and adds the extra ones', async () => {
     const sts = await statefulSet(mysql, {
-      labels: { 'app.kubernetes.io/name': 'evil', 'app.kubernetes.io/instance': 'other', 'dbaas.io/kind': 'x', team: 'a' },
+      labels: {
+        'app.kubernetes.io/name': 'evil',
+        'app.kubernetes.io/instance': 'other',
+        'app.kubernetes.io/managed-by': 'dbaas',
+        'dbaas.io/kind': 'x',
+        'dbaas.io/engine': 'postgresql',
+        'dbaas.io/engine-version': '1',
+        team: 'a',
+      },
     })
     expect(sts.spec.selector.matchLabels).toEqual(selectorOf(mysql))
-    expect(sts.metadata.labels).toEqual({ ...selectorOf(mysql), 'dbaas.io/kind': 'instance', team: 'a' })
-    expect(sts.spec.template.metadata.labels).toEqual({ ...selectorOf(mysql), 'dbaas.io/kind': 'pod', team: 'a' })
+    expect(sts.metadata.labels).toEqual({ ...identityLabels(mysql), 'dbaas.io/kind': 'instance', team: 'a' })
+    expect(sts.spec.template.metadata.labels).toEqual({ ...identityLabels(mysql), 'dbaas.io/kind': 'pod', team: 'a' })
   }, 30_000)
 
   it('renders with no labels, annotations or resources', async () => {
     const sts = await statefulSet(mysql, { labels: {}, annotations: {}, resources: {} })
-    expect(sts.metadata.labels).toEqual({ ...selectorOf(mysql), 'dbaas.io/kind': 'instance' })
+    expect(sts.metadata.labels).toEqual({ ...identityLabels(mysql), 'dbaas.io/kind': 'instance' })
     expect(sts.metadata.annotations).toBeUndefined()
     expect(sts.spec.template.spec.containers[0].resources).toBeUndefined()
   }, 30_000)

@@ -5,7 +5,6 @@ import {
   buildNamespace,
   buildValues,
   createInstance,
-  reclaimLabels,
   credentialsData,
   generatePassword,
   redact,
@@ -107,8 +106,9 @@ describe('builders', () => {
     expect(credentialsData({ ...o, engine: mysql }, 'pw', 'root')).toEqual({ username: 'app', password: 'pw', database: 'app', 'root-password': 'root' })
   })
 
-  it('releaseLabels: identity + kind release', () => {
-    expect(releaseLabels(o)).toEqual({ ...identity, [KIND]: 'release' })
+  it('releaseLabels: identity + kind release, without managed-by (the record is helm\'s)', () => {
+    const { [MANAGED_BY]: _m, ...rest } = identity
+    expect(releaseLabels(o)).toEqual({ ...rest, [KIND]: 'release' })
   })
 
   it('buildValues: image, existing secret, storage, resources, labels and annotations', () => {
@@ -125,7 +125,7 @@ describe('builders', () => {
       priorityClassName: '',
       imagePullSecrets: [],
       openshift: false,
-      labels: identity,
+      labels: {},
       annotations: {
         [ANN.storage]: '10Gi',
         [ANN.storageClass]: 'fast',
@@ -562,31 +562,23 @@ describe('OpenShift', () => {
   })
 })
 
-describe('reclaimLabels', () => {
-  it('writes managed-by=dbaas back on the StatefulSet and Services helm labelled, and nothing else', async () => {
-    const t = new FakeTransport()
-    const helmed = (o: ReturnType<typeof statefulSet>) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY]: 'Helm' } } })
-    t.seed(R.statefulSets, helmed(statefulSet({ name: 'orders' })))
-    t.seed(R.services, { metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'Helm', [KIND]: 'service' } } })
-    t.seed(R.services, { metadata: { name: 'orders-hl', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'dbaas', [KIND]: 'service' } } })
-    t.seed(R.services, { metadata: { name: 'foreign', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'Helm' } } })
-    await reclaimLabels(fakeKube(t), 'orders', 'dbaas-orders')
-    const patches = t.writes
-    expect(patches.map((p) => [p.method, p.path, p.contentType])).toEqual([
-      ['PATCH', '/apis/apps/v1/namespaces/dbaas-orders/statefulsets/orders', 'application/merge-patch+json'],
-      ['PATCH', '/api/v1/namespaces/dbaas-orders/services/orders', 'application/merge-patch+json'],
-    ])
-    expect(patches[0]!.body).toEqual({ metadata: { labels: { [MANAGED_BY]: 'dbaas' } } })
-    expect(t.get(R.statefulSets, 'dbaas-orders', 'orders')?.metadata.labels?.[MANAGED_BY]).toBe('dbaas')
-  })
-
-  it('after an install, list finds the instance helm had relabelled', async () => {
+describe('labels dbaas owns (no relabelling after helm)', () => {
+  it('writes nothing after the install: helm wrote the chart objects with the labels dbaas finds them by', async () => {
     const d = cluster()
     d.fakeHelm.onInstall = () => {
       const s = statefulSet({ name: 'orders', ready: 1 })
+      // What the chart renders and helm writes: managed-by Helm, dbaas.io/kind instance.
       d.transport.seed(R.statefulSets, { ...s, metadata: { ...s.metadata, labels: { ...s.metadata.labels, [MANAGED_BY]: 'Helm' } } })
     }
     const r = await createInstance(opts(), d)
     expect(r.instance.status).toBe('Ready')
+    expect(writes(d)).toEqual(['POST Namespace/dbaas-orders', 'POST Secret/orders-credentials'])
+    expect(d.transport.writes.some((w) => w.method === 'PATCH')).toBe(false)
+  })
+
+  it('the chart values carry no labels (the chart sets its own), the release record no managed-by', () => {
+    expect(buildValues(opts()).labels).toEqual({})
+    expect(releaseLabels(opts())).not.toHaveProperty(MANAGED_BY)
+    expect(releaseLabels(opts())).toMatchObject({ [INSTANCE]: 'orders', [KIND]: 'release', [ENGINE]: 'postgresql' })
   })
 })

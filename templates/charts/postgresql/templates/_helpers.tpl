@@ -14,12 +14,21 @@ app.kubernetes.io/name: {{ include "postgresql.engine" . }}
 {{- end -}}
 
 {{/*
-Labels for one object: .Values.labels, the selector labels and dbaas.io/kind.
-The selector labels and the kind win over .Values.labels, so a label in values can never break the selector.
+Labels for one object, written by helm in the same request as the object: the selector labels, the labels
+dbaas finds its objects by (dbaas.io/kind, dbaas.io/engine, dbaas.io/engine-version) and
+app.kubernetes.io/managed-by (Helm, which manages these objects), then any extra .Values.labels. The chart's own
+labels win over .Values.labels, so a label in values can never break the selector or hide an object from dbaas.
 Call with (dict "root" $ "kind" "instance").
 */}}
 {{- define "postgresql.labels" -}}
-{{- $fixed := dict "app.kubernetes.io/instance" .root.Release.Name "app.kubernetes.io/name" (include "postgresql.engine" .root) "dbaas.io/kind" .kind -}}
+{{- $fixed := dict
+  "app.kubernetes.io/instance" .root.Release.Name
+  "app.kubernetes.io/name" (include "postgresql.engine" .root)
+  "app.kubernetes.io/managed-by" .root.Release.Service
+  "dbaas.io/kind" .kind
+  "dbaas.io/engine" (include "postgresql.engine" .root)
+  "dbaas.io/engine-version" (.root.Values.engineVersion | toString)
+-}}
 {{- toYaml (merge $fixed (.root.Values.labels | default dict)) -}}
 {{- end -}}
 
