@@ -142,7 +142,7 @@ export function nextRuns(c: CronSpec, zone: string | undefined, from: number, n 
 export function formatInZone(at: Date, zone: string | undefined): string {
   const z = zone ?? 'UTC'
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: z, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
+    new Intl.DateTimeFormat('en-GB', { timeZone: z, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   )
