@@ -5,7 +5,9 @@ import type { ScheduleListResult, ScheduleRunResult, ScheduleSuspendResult } fro
 import type { ScheduleSetResult } from '../../core/schedule/set.ts'
 import { age, type Column, type Printer } from '../printer.ts'
 import type { Writer } from '../writer.ts'
-import { FELL_BACK } from './instances.ts'
+
+// As instances.ts words it (not imported: instances.ts prints a status's schedule with printSchedule below).
+const FELL_BACK = (ns: string) => `you may not list across namespaces; showing namespace ${ns} only`
 
 function lastRun(r: RunView | null, now: number): string {
   if (!r) return '<none>'
