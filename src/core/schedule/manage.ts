@@ -67,14 +67,18 @@ async function readSchedules(kube: Kube, namespace: string | undefined, instance
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.instance.localeCompare(b.instance))
 }
 
-export async function listSchedules(o: ScheduleListOptions, deps: Deps): Promise<ScheduleListResult> {
-  const kube = await deps.kube(o.cluster)
+/** The schedules in one namespace or all (falling back to the context's namespace when listing everywhere is forbidden). */
+export async function scheduleViews(kube: Kube, namespace: string | undefined, instance: string | undefined, now: number): Promise<ScheduleListResult> {
   try {
-    return { items: await readSchedules(kube, o.namespace, o.instance, deps.now()), notes: [] }
+    return { items: await readSchedules(kube, namespace, instance, now), notes: [] }
   } catch (err) {
-    if (apiInfo(err)?.httpCode !== 403 || o.namespace !== undefined) throw err
-    return { items: await readSchedules(kube, kube.contextNamespace, o.instance, deps.now()), fellBackTo: kube.contextNamespace, notes: [] }
+    if (apiInfo(err)?.httpCode !== 403 || namespace !== undefined) throw err
+    return { items: await readSchedules(kube, kube.contextNamespace, instance, now), fellBackTo: kube.contextNamespace, notes: [] }
   }
+}
+
+export async function listSchedules(o: ScheduleListOptions, deps: Deps): Promise<ScheduleListResult> {
+  return scheduleViews(await deps.kube(o.cluster), o.namespace, o.instance, deps.now())
 }
 
 /** The schedule of one instance in its namespace, or undefined (for `status`). */
