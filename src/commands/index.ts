@@ -41,7 +41,7 @@ export const commandTree: CommandEntry[] = [
     examples: [['Back up, list, restore into a new instance', 'dbaas backup create orders && dbaas backup list orders && dbaas restore <backup> --to orders-copy']],
     children: [
       { name: 'create', description: "Take a backup: a CSI VolumeSnapshot of the instance's data volume, with a copy of its credentials", usage: '[instance]', load: () => import('./backup/create/command.ts') },
-      { name: 'list', aliases: ['ls'], description: 'List backups (also those whose instance was deleted): NAME, INSTANCE, ENGINE, READY, SIZE, AGE, EXPIRES', usage: '[instance]', load: () => import('./backup/list/command.ts') },
+      { name: 'list', aliases: ['ls'], description: 'List backups (also those whose instance was deleted): NAME, INSTANCE, ENGINE, READY, SIZE, AGE, EXPIRES, SCHEDULE', usage: '[instance]', load: () => import('./backup/list/command.ts') },
       { name: 'delete', aliases: ['rm'], description: "Delete a backup: its VolumeSnapshot (the snapshot data, per its class's deletionPolicy) and its credentials copy", usage: '<backup>', load: () => import('./backup/delete/command.ts') },
       { name: 'prune', description: 'Delete the backups whose retention has run out (those created without --retention are kept)', usage: '[instance]', load: () => import('./backup/prune/command.ts') },
       {
