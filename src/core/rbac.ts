@@ -21,7 +21,8 @@ const READ = ['get', 'list', 'watch']
 /**
  * What a backup schedule's job may do (the backup-schedule chart's Role and ClusterRole, rule for rule; a unit
  * test renders the chart and compares). `backup`: a single instance's run (create + prune); `quiesce`: added
- * with --quiesce; `prune`: an HA cluster's prune-only run; `cluster`: read-only, to see restores in progress.
+ * with --quiesce; `prune`: an HA cluster's prune-only run; `cluster`: read-only, to see restores in progress and
+ * to choose the snapshot class as `backup create` does (the volume's driver, the default class for it).
  */
 export const scheduleJobPermissions: Record<'backup' | 'quiesce' | 'prune' | 'cluster', Permission[]> = {
   backup: [
@@ -36,7 +37,11 @@ export const scheduleJobPermissions: Record<'backup' | 'quiesce' | 'prune' | 'cl
     { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'delete'] },
     { group: '', resource: 'persistentvolumeclaims', verbs: ['list'] },
   ],
-  cluster: [{ group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list'], cluster: true }],
+  cluster: [
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list'], cluster: true },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotclasses', verbs: ['get', 'list'], cluster: true },
+    { group: '', resource: 'persistentvolumes', verbs: ['get'], cluster: true },
+  ],
 }
 
 /** Per verb, what it needs. Helm stores releases in Secrets, so every verb that runs helm writes Secrets. */

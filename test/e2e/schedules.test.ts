@@ -144,6 +144,8 @@ describe('backup schedules of a single instance', () => {
     expect(sched).toBe(`${name}-backups`)
     expect(rest).toEqual(m.metadata.labels)
     expect(Object.keys(s.metadata.annotations).sort()).toEqual(Object.keys(m.metadata.annotations).sort())
+    expect(s.spec.volumeSnapshotClassName).toBe(m.spec.volumeSnapshotClassName)
+    expect(s.metadata.annotations['dbaas.io/snapshot-driver']).toBe(m.metadata.annotations['dbaas.io/snapshot-driver'])
     // the credentials copy, owned by the snapshot, with the instance's credentials
     const copy = await kubectlJson(['get', 'secret', `dbaas-backup-${s.metadata.name}`, '-n', ns])
     const creds = await kubectlJson(['get', 'secret', `${name}-credentials`, '-n', ns])
@@ -162,11 +164,12 @@ describe('backup schedules of a single instance', () => {
       ['create', 'volumesnapshots.snapshot.storage.k8s.io', '-n', ns],
       ['delete', 'volumesnapshots.snapshot.storage.k8s.io', '-n', ns],
       ['list', 'volumesnapshotcontents.snapshot.storage.k8s.io'],
+      ['get', 'persistentvolumes'],
     ]
     const no = [
       ['delete', 'statefulsets.apps', '-n', ns],
       ['create', 'pods', '-n', ns],
-      ['create', 'pods/exec', '-n', ns],
+      ['create', 'pods', '--subresource=exec', '-n', ns],
       ['delete', 'persistentvolumeclaims', '-n', ns],
       ['patch', 'cronjobs.batch', '-n', ns],
       ['list', 'secrets', '-n', 'default'],
@@ -174,6 +177,8 @@ describe('backup schedules of a single instance', () => {
       ['delete', 'volumesnapshotcontents.snapshot.storage.k8s.io'],
       ['create', 'volumesnapshotcontents.snapshot.storage.k8s.io'],
       ['list', 'secrets', '-A'],
+      ['delete', 'persistentvolumes'],
+      ['create', 'volumesnapshotclasses.snapshot.storage.k8s.io'],
     ]
     for (const a of yes) expect(await canI(sa.kubeconfig, a), a.join(' ')).toBe(true)
     for (const a of no) expect(await canI(sa.kubeconfig, a), a.join(' ')).toBe(false)
@@ -185,7 +190,7 @@ describe('backup schedules of a single instance', () => {
     expect(r.stdout).toMatch(/\(Europe\/Berlin\)/)
     expect((await kubectlJson(['get', 'cronjob', `${name}-backups`, '-n', ns])).spec.timeZone).toBe('Europe/Berlin')
     const fresh = await serviceAccountKubeconfig(ns, `${name}-backups`)
-    expect(await canI(fresh.kubeconfig, ['create', 'pods/exec', '-n', ns])).toBe(true)
+    expect(await canI(fresh.kubeconfig, ['create', 'pods', '--subresource=exec', '-n', ns])).toBe(true)
     const run = await runJob(ns, name, fresh, { DBAAS_JOB_KEEP: '2', DBAAS_JOB_RETENTION: '7d', DBAAS_JOB_QUIESCE: 'true' })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr).toMatch(/Quiescing .*CHECKPOINT/)
