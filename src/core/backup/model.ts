@@ -294,6 +294,8 @@ export interface BackupView {
   expired: boolean
   error: string | null
   content: string | null
+  /** The backup schedule that took it (label dbaas.io/schedule), null for a backup taken by hand. */
+  schedule: string | null
 }
 
 export function toBackupView(vs: VolumeSnapshot, now: number, instanceExists: boolean | null = null): BackupView {
@@ -328,6 +330,7 @@ export function toBackupView(vs: VolumeSnapshot, now: number, instanceExists: bo
     expired: isExpired(vs, now),
     error,
     content: st.boundVolumeSnapshotContentName ?? null,
+    schedule: l['dbaas.io/schedule'] ?? null,
   }
 }
 
