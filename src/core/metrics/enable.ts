@@ -13,7 +13,7 @@ import { R, type Kube } from '../../k8s/kube.ts'
 import { ENGINE, ENGINE_VERSION, INSTANCE, KIND, MANAGED_BY } from '../../k8s/labels.ts'
 import type { CnpgCluster, Secret, StatefulSet } from '../../k8s/types.ts'
 import { waitFor } from '../../k8s/wait.ts'
-import { credentialsSecretName, generatePassword, reclaimLabels, releaseLabels } from '../create.ts'
+import { credentialsSecretName, generatePassword, releaseLabels } from '../create.ts'
 import { engineFromLabel } from '../../engines/registry.ts'
 import type { Engine } from '../../engines/types.ts'
 import { findInstance } from '../find.ts'
@@ -157,7 +157,6 @@ async function upgradeMetrics(p: InstancePlan, metrics: Record<string, unknown>,
     timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)),
     target,
   })
-  await reclaimLabels(p.kube, p.name, p.namespace)
 }
 
 function instanceChange(p: InstancePlan, enabled: boolean, report: MonitorReport, changed: boolean, notes: string[]): MetricsChange {

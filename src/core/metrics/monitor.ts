@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import type { Engine } from '../../engines/types.ts'
 import { R, type Kube } from '../../k8s/kube.ts'
-import { identityLabels, INSTANCE, MANAGED_BY, withKind } from '../../k8s/labels.ts'
+import { ENGINE, ENGINE_VERSION, INSTANCE, KIND, Kinds, MANAGED_BY, NAME } from '../../k8s/labels.ts'
 import type { Secret } from '../../k8s/types.ts'
 import { podReady } from '../instances.ts'
 import { clientNodeExecer, type Execer } from './exec.ts'
@@ -49,9 +49,9 @@ export function monitorNotes(kind: MonitorKind, name: string, namespace: string,
   return [summary(kind, name, namespace, plan.verdicts, plan.incomplete)]
 }
 
-/** The labels a single instance's ServiceMonitor gets from the chart (identity, selector labels, kind). */
+/** The labels a single instance's ServiceMonitor gets from the chart (the labels helper of each chart's _helpers.tpl). */
 export function serviceMonitorBase(name: string, engine: string, version: string): Record<string, string> {
-  return withKind({ ...identityLabels({ name, engine, version }), [INSTANCE]: name, 'app.kubernetes.io/name': engine }, MONITOR_KIND)
+  return { [INSTANCE]: name, [NAME]: engine, [MANAGED_BY]: 'Helm', [KIND]: MONITOR_KIND, [ENGINE]: engine, [ENGINE_VERSION]: version }
 }
 
 /** The chart's `metrics` values: the sidecar on, and the ServiceMonitor with the labels beyond the chart's own. */
@@ -63,7 +63,7 @@ export function metricsValues(enabled: boolean, report: MonitorReport | undefine
 // ---- the monitoring user ----
 
 export async function readyPod(kube: Kube, name: string, namespace: string): Promise<string | undefined> {
-  const pods = (await kube.list(R.pods, namespace, { labelSelector: `${MANAGED_BY}=dbaas,${INSTANCE}=${name}` })).items
+  const pods = (await kube.list(R.pods, namespace, { labelSelector: `${KIND}=${Kinds.pod},${INSTANCE}=${name}` })).items
   return pods.filter((p) => !p.metadata.deletionTimestamp && podReady(p)).map((p) => p.metadata.name).sort()[0]
 }
 
