@@ -45,6 +45,7 @@ describe('metrics verbs refuse bad input with exit 2, before any request', () =>
 describe('metrics <name> is metrics show <name>', () => {
   it('an instance without an exporter: exit 7 with the command that adds one, nothing written', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
     d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', ready: 1 }))
     d.transport.seed(R.secrets, credentials({ name: 'orders' }))
     expect(await main(['metrics', 'orders', '-o', 'json'], d)).toBe(7)
@@ -62,6 +63,7 @@ describe('metrics <name> is metrics show <name>', () => {
 
   it('metrics enable on an instance whose pod is not ready: exit 7, nothing written', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
     d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', ready: 0 }))
     d.transport.seed(R.secrets, credentials({ name: 'orders' }))
     expect(await main(['metrics', 'enable', 'orders'], d)).toBe(7)
