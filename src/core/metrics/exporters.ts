@@ -302,3 +302,10 @@ export const FIGURE_METRICS: Record<Flavor, string[]> = {
     'cnpg_backends_max_tx_duration_seconds',
   ],
 }
+
+/** Every metric the figures read, per flavor: what a refresh parses (the rest of an exposition is skipped). */
+export const READ_METRICS: Record<Flavor, ReadonlySet<string>> = {
+  postgres_exporter: new Set([...FIGURE_METRICS.postgres_exporter, 'pg_postmaster_start_time_seconds', 'pg_replication_lag_seconds', 'pg_replication_lag']),
+  mysqld_exporter: new Set([...FIGURE_METRICS.mysqld_exporter, 'mysql_slave_status_seconds_behind_master']),
+  cnpg: new Set([...FIGURE_METRICS.cnpg, 'cnpg_pg_stat_replication_replay_lag_seconds']),
+}

@@ -26,8 +26,10 @@ export class ExpositionError extends Error {
   }
 }
 
-const NAME_START = /[a-zA-Z_:]/
-const NAME_CHAR = /[a-zA-Z0-9_:]/
+/** [a-zA-Z_:] and, after the first, [0-9]: by char code, which is several times faster than a regex per char. */
+function isNameChar(c: number, first: boolean): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || (!first && c >= 48 && c <= 57)
+}
 
 function parseValue(s: string, line: number): number {
   switch (s) {
@@ -44,8 +46,11 @@ function parseValue(s: string, line: number): number {
   return v
 }
 
-/** Parses one exposition; a malformed line is an ExpositionError naming it. */
-export function parseExposition(text: string): Exposition {
+/**
+ * Parses one exposition; a malformed line is an ExpositionError naming it. With `only`, samples of other
+ * metrics are skipped after their name is read (a refresh of `top` reads a dozen metrics out of thousands).
+ */
+export function parseExposition(text: string, only?: ReadonlySet<string>): Exposition {
   const samples: Sample[] = []
   const types = new Map<string, string>()
   const byName = new Map<string, Sample[]>()
@@ -66,6 +71,7 @@ export function parseExposition(text: string): Exposition {
       }
       continue
     }
+    if (only && !only.has(metricName(line))) continue
     const s = parseSample(line, lineNo)
     samples.push(s)
     const list = byName.get(s.name)
@@ -75,12 +81,20 @@ export function parseExposition(text: string): Exposition {
   return { samples, types, byName }
 }
 
+function metricName(line: string): string {
+  let i = 0
+  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++
+  const start = i
+  while (i < line.length && isNameChar(line.charCodeAt(i), i === start)) i++
+  return line.slice(start, i)
+}
+
 function parseSample(line: string, lineNo: number): Sample {
   let i = 0
   while (line[i] === ' ' || line[i] === '\t') i++
   const start = i
-  if (!NAME_START.test(line[i] ?? '')) throw new ExpositionError('a sample must start with a metric name', lineNo)
-  while (i < line.length && NAME_CHAR.test(line[i]!)) i++
+  if (!isNameChar(line.charCodeAt(i), true)) throw new ExpositionError('a sample must start with a metric name', lineNo)
+  while (i < line.length && isNameChar(line.charCodeAt(i), false)) i++
   const name = line.slice(start, i)
   const labels: Record<string, string> = {}
   if (line[i] === '{') {

@@ -15,8 +15,8 @@ export interface ScrapeTarget {
 
 /** One exporter, ready to be read as often as wanted. */
 export interface Scraper {
-  /** Reads /metrics once; `ms` is the time the HTTP exchange took (the scrape), the rest is dbaas's own. */
-  read(): Promise<{ exposition: Exposition; at: number; scrapeMs: number; parseMs: number }>
+  /** Reads /metrics once (parsing only the `only` metrics when given); scrapeMs is the HTTP exchange, parseMs dbaas's parse. */
+  read(only?: ReadonlySet<string>): Promise<{ exposition: Exposition; at: number; scrapeMs: number; parseMs: number }>
   close(): Promise<void>
 }
 
@@ -50,7 +50,7 @@ export async function forwardScraper(t: ScrapeTarget, forward: ForwardStream, no
   const fwd = await startForward(plan, 0, forward, (err) => (lastError = err))
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   return {
-    async read() {
+    async read(only) {
       const start = performance.now()
       let text: string
       try {
@@ -63,7 +63,7 @@ export async function forwardScraper(t: ScrapeTarget, forward: ForwardStream, no
         })
       }
       const fetched = performance.now()
-      const exposition = parseExposition(text)
+      const exposition = parseExposition(text, only)
       return { exposition, at: now(), scrapeMs: fetched - start, parseMs: performance.now() - fetched }
     },
     async close() {

@@ -9,7 +9,7 @@ import { ENGINE, INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import type { CnpgCluster, Pod, StatefulSet } from '../../k8s/types.ts'
 import { findInstance } from '../find.ts'
 import type { LiveView } from '../live.ts'
-import { CNPG_EXPORTER, exporterFor, figures, type Figures, type Flavor, type Reading } from './exporters.ts'
+import { CNPG_EXPORTER, exporterFor, figures, READ_METRICS, type Figures, type Flavor, type Reading } from './exporters.ts'
 import { CNPG_CLUSTER_LABEL } from './enable.ts'
 import { MON, monitoringApiServed, listScrapers, judge, namespaceLabels, summary, type Verdict } from './prometheus.ts'
 import { portForwardScrapers, type OpenScraper, type Scraper } from './scrape.ts'
@@ -190,7 +190,7 @@ class Readings {
   async readPod(t: Target, p: { pod: string; role: string | null }): Promise<PodFigures> {
     const key = `${t.namespace}/${p.pod}`
     try {
-      const r = await (await this.scraper(t.namespace, p.pod, t.port)).read()
+      const r = await (await this.scraper(t.namespace, p.pod, t.port)).read(READ_METRICS[t.flavor])
       const reading: Reading = { at: r.at, exposition: r.exposition }
       const ownStart = performance.now()
       const f = figures(t.flavor, reading, this.previous.get(key))

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ExpositionError, max, metricNames, parseExposition, select, sum } from '../../../src/core/metrics/exposition.ts'
-import { figures, FIGURE_METRICS } from '../../../src/core/metrics/exporters.ts'
+import { figures, FIGURE_METRICS, READ_METRICS } from '../../../src/core/metrics/exporters.ts'
 
 const fixture = (f: string) => readFileSync(new URL(`../../fixtures/metrics/${f}`, import.meta.url), 'utf8')
 const pgText = fixture('postgres_exporter-0.11.1.txt')
@@ -42,6 +42,18 @@ describe('parseExposition on real exporters', () => {
     expect(FIGURE_METRICS.postgres_exporter.filter((m) => !metricNames(parseExposition(pgText)).has(m))).toEqual([])
     // mysql_info_schema_table_size needs --collect.info_schema.tables, which the sidecar passes and so did the capture.
     expect(FIGURE_METRICS.mysqld_exporter.filter((m) => !metricNames(parseExposition(myText)).has(m))).toEqual([])
+  })
+})
+
+describe('parsing only the metrics a refresh reads', () => {
+  it.each([
+    ['postgres_exporter', pgText],
+    ['mysqld_exporter', myText],
+  ] as const)('%s: the same figures as a full parse, from fewer samples', (flavor, text) => {
+    const full = parseExposition(text)
+    const some = parseExposition(text, READ_METRICS[flavor])
+    expect(some.samples.length).toBeLessThan(full.samples.length / 2)
+    expect(figures(flavor, { at: 5000, exposition: some }, { at: 0, exposition: some })).toEqual(figures(flavor, { at: 5000, exposition: full }, { at: 0, exposition: full }))
   })
 })
 
