@@ -79,6 +79,15 @@ describe.each([
     expect((await render(engine, values(engine, { enabled: true, username: 'Robert"); DROP' }))).code).not.toBe(0)
   })
 
+  it('--image-registry (image.registry) mirrors the exporter image as it does the database\'s', async () => {
+    const v = values(engine, { enabled: true })
+    const r = await render(engine, { ...v, image: { ...(v.image as object), registry: 'mirror.example:5000/dbaas' } })
+    expect(r.code, r.stderr).toBe(0)
+    const c = r.objects.find((o) => o.kind === 'StatefulSet')!.spec.template.spec.containers
+    expect(c.find((x: { name: string }) => x.name === 'exporter').image).toBe(`mirror.example:5000/dbaas/${image.replace(/^quay\.io\//, '')}`)
+    expect(c[0].image).toMatch(/^mirror\.example:5000\/dbaas\/library\//)
+  })
+
   it('a label in serviceMonitor.labels never replaces an identity label', async () => {
     const r = await render(engine, values(engine, { enabled: true, serviceMonitor: { enabled: true, labels: { 'dbaas.io/kind': 'x', 'app.kubernetes.io/instance': 'y', team: 'db' } } }))
     expect(r.objects.find((o) => o.kind === 'ServiceMonitor')!.metadata.labels).toMatchObject({ 'dbaas.io/kind': 'monitor', 'app.kubernetes.io/instance': 'orders', team: 'db' })
