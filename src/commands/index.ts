@@ -95,7 +95,6 @@ export const commandTree: CommandEntry[] = [
     group: 'Monitoring:',
     name: 'metrics',
     description: 'Metrics: exporters, Prometheus monitors that are really scraped, Grafana dashboards; `metrics <name>` shows the figures',
-    usage: '<name>',
     examples: [
       ['Add an exporter (and a monitor the cluster\'s Prometheus selects) to an instance', 'dbaas metrics enable orders'],
       ['Its figures, read from the exporter', 'dbaas metrics orders'],
