@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import type { Engine } from '../../engines/types.ts'
+import { OperationError } from '../../errors.ts'
 import { R, type Kube } from '../../k8s/kube.ts'
 import { ENGINE, ENGINE_VERSION, INSTANCE, KIND, Kinds, MANAGED_BY, NAME } from '../../k8s/labels.ts'
 import type { Secret } from '../../k8s/types.ts'
@@ -115,6 +116,14 @@ export async function finishCreateMetrics(
   if (!pod || !data[MONITORING_PASSWORD_KEY]) {
     return [`the exporter cannot log in yet: run \`dbaas metrics enable ${o.name} -n ${o.namespace}\` once the instance is Ready, to create its monitoring user`]
   }
-  await ensureMonitoringUser({ cluster: o.cluster, name: o.name, namespace: o.namespace, engine: o.engine.name, container: o.engine.container, pod }, data, deps, exec)
+  try {
+    await ensureMonitoringUser({ cluster: o.cluster, name: o.name, namespace: o.namespace, engine: o.engine.name, container: o.engine.container, pod }, data, deps, exec)
+  } catch (err) {
+    if (!(err instanceof OperationError)) throw err
+    throw new OperationError(`instance "${o.name}" is created and ready, but ${err.message}`, {
+      hint: `the exporter cannot log in until its user exists: \`dbaas metrics enable ${o.name} -n ${o.namespace}\` tries again`,
+      cause: err,
+    })
+  }
   return []
 }
