@@ -284,6 +284,26 @@ export function components(): Component[] {
     },
     {
       kind: 'task',
+      name: 'pxc-crds',
+      after: ['kube-apiserver'],
+      run: async (p) => {
+        const dir = join(p.crdDir, 'pxc')
+        await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the Percona XtraDB Cluster CRDs')
+        await ok(labKubectl(p, ['wait', '--for=condition=Established', '--timeout=60s', '-f', dir]), 'waiting for the Percona XtraDB Cluster CRDs')
+      },
+    },
+    {
+      kind: 'task',
+      name: 'mariadb-crds',
+      after: ['kube-apiserver'],
+      run: async (p) => {
+        const dir = join(p.crdDir, 'mariadb')
+        await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the MariaDB operator CRDs')
+        await ok(labKubectl(p, ['wait', '--for=condition=Established', '--timeout=60s', '-f', dir]), 'waiting for the MariaDB operator CRDs')
+      },
+    },
+    {
+      kind: 'task',
       name: 'storage-objects',
       after: ['snapshot-crds'],
       run: async (p) => {
