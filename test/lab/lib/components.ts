@@ -289,7 +289,8 @@ export function components(): Component[] {
       run: async (p) => {
         const dir = join(p.crdDir, 'pxc')
         await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the Percona XtraDB Cluster CRDs')
-        await ok(labKubectl(p, ['wait', '--for=condition=Established', '--timeout=60s', '-f', dir]), 'waiting for the Percona XtraDB Cluster CRDs')
+        // Right after the apply a CRD may have no conditions yet, which `kubectl wait` reports as an error: ask again.
+        await waitFor('the Percona XtraDB Cluster CRDs to be Established', 60_000, async () => (await labKubectl(p, ['wait', '--for=condition=Established', '--timeout=10s', '-f', dir])).code === 0, 500)
       },
     },
     {
@@ -299,7 +300,8 @@ export function components(): Component[] {
       run: async (p) => {
         const dir = join(p.crdDir, 'mariadb')
         await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the MariaDB operator CRDs')
-        await ok(labKubectl(p, ['wait', '--for=condition=Established', '--timeout=60s', '-f', dir]), 'waiting for the MariaDB operator CRDs')
+        // Right after the apply a CRD may have no conditions yet, which `kubectl wait` reports as an error: ask again.
+        await waitFor('the MariaDB operator CRDs to be Established', 60_000, async () => (await labKubectl(p, ['wait', '--for=condition=Established', '--timeout=10s', '-f', dir])).code === 0, 500)
       },
     },
     {
