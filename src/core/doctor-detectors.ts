@@ -1,10 +1,14 @@
-// The optional areas' own detectors — volume snapshots (backups) and CloudNativePG (ha) — turned into doctor
-// checks. The detection itself belongs to those areas (core/detect/*); doctor only words the verdicts.
+// The optional areas' own detectors — volume snapshots (backups) and the HA operators (CloudNativePG, Percona
+// XtraDB Cluster, the MariaDB operator) — turned into doctor checks. The detection itself belongs to those
+// areas (core/detect/*, core/ha/operators.ts); doctor only words the verdicts.
 import { apiInfo } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { CNPG_INSTALL_HINT, detectCnpg, type CnpgDetection } from './detect/cnpg.ts'
 import { detectSnapshotSupport, SNAPSHOT_INSTALL_HINT, type SnapshotSupport } from './detect/snapshots.ts'
 import type { Check, Detector } from './doctor.ts'
+import type { HaEngine } from './ha/engine.ts'
+import { detectOperator, type OperatorDetection } from './ha/operators.ts'
+import { HA_ENGINES } from './ha/registry.ts'
 
 const BACKUP_VERBS = ['backup', 'restore']
 const HA_VERBS = ['ha']
@@ -70,6 +74,21 @@ export function cnpgChecks(c: CnpgDetection): Check[] {
   ]
 }
 
+/** The MySQL-family HA engines' operators (CloudNativePG keeps its own check ids above): `ha <engine>` needs them. */
+export function haOperatorChecks(e: HaEngine, d: OperatorDetection): Check[] {
+  const base = { required: false, disables: [`ha create ${e.words[0]}`] }
+  const id = e.id === 'pxc' ? 'pxc' : 'mariadb'
+  const title = e.operator.name
+  return [
+    d.crds
+      ? { ...base, id: `${id}-crds`, title: `${title} CRDs`, status: 'ok', message: `installed${d.version ? ` (${d.version})` : ''}` }
+      : { ...base, id: `${id}-crds`, title: `${title} CRDs`, status: 'warn', message: 'not installed', fix: e.operator.installHint },
+    d.operator.running
+      ? { ...base, id: `${id}-operator`, title, status: 'ok', message: d.operator.detail }
+      : { ...base, id: `${id}-operator`, title, status: 'warn', message: `missing: ${d.operator.detail}`, fix: e.operator.installHint },
+  ]
+}
+
 async function storageClassesOrUndefined(kube: Kube): Promise<KubeObject[] | undefined> {
   try {
     return (await kube.list(R.storageClasses, undefined)).items
@@ -86,5 +105,6 @@ export async function doctorDetectors(): Promise<Detector[]> {
       return snapshotChecks(s, classes)
     },
     async (kube) => cnpgChecks(await detectCnpg(kube)),
+    ...HA_ENGINES.filter((e) => e.id !== 'cnpg').map((e) => async (kube: Kube) => haOperatorChecks(e, await detectOperator(e.operator, kube))),
   ]
 }

@@ -350,7 +350,8 @@ export function isDbaasBackup(vs: VolumeSnapshot): boolean {
 
 export function isHaSnapshot(vs: VolumeSnapshot): boolean {
   const l = vs.metadata.labels ?? {}
-  return l[CNPG_CLUSTER_LABEL] !== undefined || l[KIND] === Kinds.haCluster
+  // CloudNativePG labels its snapshots with the cluster, the MariaDB operator with the PhysicalBackup.
+  return l[CNPG_CLUSTER_LABEL] !== undefined || l['physicalbackup.k8s.mariadb.com/name'] !== undefined || l[KIND] === Kinds.haCluster
 }
 
 /** Decodes a Secret's data (base64) into the strings createInstance writes as stringData. */
