@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The README's test command (npm test): unit tests, then the e2e suite against the lab (started once for the
+# The README's test command (npm test): the type check, unit tests, then the e2e suite against the lab (started once for the
 # run by the vitest global setup, or any cluster named by DBAAS_E2E_KUBECONFIG), then a helm 4 smoke run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node-env.sh
 set -e
+# A type error fails the run before any test does.
+npm run -s typecheck
 node scripts/build.ts
 mkdir -p .test-results
 rc=0

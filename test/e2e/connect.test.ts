@@ -89,7 +89,7 @@ labOnly('the CloudNativePG operator is played by a lab fixture').describe('conne
     const ident = name.replaceAll('-', '_')
     let db: ProvisionedDatabase | undefined
     try {
-      await dbaasOk(['ha', 'create', name, '--instances', '2', '--storage', '1Gi', '--user', ident, '--database', ident])
+      await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '2', '--storage', '1Gi', '--user', ident, '--database', ident])
       await op.reconcile(ns, name)
       const conn = (await dbaasOk(['ha', 'connection', name, '--show-password', '-o', 'json'])).json()
       db = await provisionDatabase({ engine: 'postgresql', user: conn.user, password: conn.password, database: conn.database })

@@ -44,7 +44,6 @@ lab.describe('ha without a CloudNativePG operator', () => {
       ['ha', 'connection', name],
       ['ha', 'scale', name, '--instances', '2'],
       ['ha', 'failover', name],
-      ['ha', 'delete', name, '--yes'],
       ['ha', 'backup', 'create', name],
       ['ha', 'backup', 'list', name],
       ['ha', 'restore', 'some-backup', '--to', name],
@@ -55,6 +54,10 @@ lab.describe('ha without a CloudNativePG operator', () => {
       expect(r.stderr).toMatch(/Hint: install CloudNativePG first: .*cnpg-1\.30\.0\.yaml.*helm install cnpg cnpg\/cloudnative-pg/)
     }
     expect((await kubectl(['get', 'namespace', `dbaas-${name}`, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
+    // delete needs no operator (someone who uninstalled CloudNativePG can still clean up): this name is not there.
+    const del = await dbaas(['ha', 'delete', name, '--yes'])
+    expect(del.exitCode, del.stderr).toBe(3)
+    expect(del.stderr).toContain(`HA cluster "${name}" not found`)
   })
 
   it('--skip-operator-check lets a GitOps-style create through (validated by the server, nothing stored)', async () => {
@@ -101,7 +104,7 @@ lab.describe('ha with the operator played by the fixture', () => {
   })
 
   it('create: the Cluster dbaas sends is accepted by the real CRD schema, applied server-side by dbaas', async () => {
-    const r = await dbaasOk(['ha', 'create', name, '--instances', '3', '--database', 'shop', '--user', 'owner', '--storage', '1Gi', '--version', '17', '--param', 'max_connections=200', '--param', 'shared_buffers=256MB', '--param', 'effective_cache_size=1GB', '-o', 'json'])
+    const r = await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--database', 'shop', '--user', 'owner', '--storage', '1Gi', '--version', '17', '--param', 'max_connections=200', '--param', 'shared_buffers=256MB', '--param', 'effective_cache_size=1GB', '-o', 'json'])
     expect(r.json()).toMatchObject({ kind: 'ha-cluster', name, namespace: ns, version: '17', instances: 3, status: 'Creating' })
     const c = await getCluster(ns, name)
     const snapClass = await defaultSnapshotClass()
@@ -153,7 +156,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     const r = await cli
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ status: 'Ready', ready: '1/1', currentPrimary: `${other}-1` })
-    const again = await dbaas(['ha', 'create', other, '--storage', '1Gi'])
+    const again = await dbaas(['ha', 'create', other, '--storage', '1Gi', '--no-wait'])
     expect(again.exitCode).toBe(4)
     expect(again.stderr).toContain('already exists')
   })
@@ -321,7 +324,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(busy.exitCode).toBe(7)
     expect(writes(busy)).toEqual([])
     await patchStatus(ns, name, { targetPrimary: `${name}-1`, phase: 'Cluster in healthy state', phaseReason: '' })
-    const r = await dbaasOk(['ha', 'scale', name, '--instances', '2'])
+    const r = await dbaasOk(['ha', 'scale', name, '--instances', '2', '--no-wait'])
     expect(r.stdout).toContain('scaled from 3 to 2')
     expect((await getCluster(ns, name)).spec.instances).toBe(2)
     expect((await dbaas(['ha', 'scale', name, '--instances', '0'])).exitCode).toBe(2)
@@ -362,7 +365,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     const toNs = `dbaas-${to}`
     namespaces.push(toNs)
     restored.push(to)
-    const r = await dbaas(['ha', 'restore', backup, '--to', to, '--timeout', '90s', '-o', 'json'])
+    const r = await dbaas(['ha', 'restore', backup, '--to', to, '--no-wait', '--timeout', '90s', '-o', 'json'])
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ name: to, namespace: toNs, restoredFrom: `${ns}/${backup}` })
     const c = await getCluster(toNs, to)
@@ -384,7 +387,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(content.spec).toMatchObject({ deletionPolicy: 'Retain', source: { snapshotHandle: srcContent.status.snapshotHandle }, volumeSnapshotRef: { namespace: toNs, name: backup } })
     const secret = await kubectlJson(['-n', toNs, 'get', 'secret', `${to}-ha-credentials`])
     expect(Buffer.from(secret.data.username, 'base64').toString()).toBe('owner')
-    expect((await dbaas(['ha', 'restore', backup, '--to', to])).exitCode).toBe(4)
+    expect((await dbaas(['ha', 'restore', backup, '--to', to, '--no-wait'])).exitCode).toBe(4)
   })
 
   it('delete needs --yes without a terminal, deletes the Cluster and its secret, keeps the backups', async () => {

@@ -229,7 +229,7 @@ labOnly('the CloudNativePG operator is played by a lab fixture').describe('ha fa
     const name = uniqueName('hafo')
     const ns = `dbaas-${name}`
     try {
-      const c = await dbaas(['ha', 'create', name, '--instances', '3', '--storage', '1Gi'])
+      const c = await dbaas(['ha', 'create', name, '--no-wait', '--instances', '3', '--storage', '1Gi'])
       expect(c.exitCode, c.stderr).toBe(0)
       await op.reconcile(ns, name)
       const serving = op.serveSwitchover(ns, name, { promote: true, settleMs: 500 })
