@@ -2,7 +2,8 @@
 // shapes of create, status and connection output.
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
-import { buildHaCluster, buildHaSecret, CNPG, type HaSpec } from '../../src/core/ha/model.ts'
+import type { HaSpec } from '../../src/core/ha/engine.ts'
+import { buildHaCluster, buildHaSecret, CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../helpers/fake-deps.ts'
 
@@ -18,7 +19,7 @@ const operator = (d: FakeDeps) => {
   d.transport.seed(R.crds, crd)
   d.transport.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
 }
-const spec: HaSpec = { name: 'pg', namespace: 'dbaas-pg', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: {} }
+const spec: HaSpec = { engine: 'cnpg', topology: 'streaming', name: 'pg', namespace: 'dbaas-pg', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: {} }
 const withCluster = (d: FakeDeps) => {
   operator(d)
   d.transport.seed(CNPG.clusters, {
@@ -54,7 +55,11 @@ describe('dbaas ha', () => {
   it('refuses with 7 when the CRDs are missing, even with --skip-operator-check', async () => {
     const { code, err } = await run(['ha', 'list', '--skip-operator-check'])
     expect(code).toBe(7)
-    expect(err).toMatch(/CRDs \(clusters.postgresql.cnpg.io\) are not installed/)
+    expect(err).toMatch(/no HA operator's CRDs are installed on this cluster \(clusters.postgresql.cnpg.io, perconaxtradbclusters.pxc.percona.com, mariadbs.k8s.mariadb.com\)/)
+    const create = await run(['ha', 'create', 'pg', '--skip-operator-check'])
+    expect(create.code).toBe(7)
+    expect(create.err).toMatch(/CRDs \(clusters.postgresql.cnpg.io\) are not installed/)
+    expect(create.d.transport.writes).toEqual([])
   })
 
   it('create sends namespace, basic-auth secret and a server-side applied Cluster with the default snapshot class', async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { realDeps } from '../../src/deps.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
-import { CNPG } from '../../src/core/ha/model.ts'
+import { CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { kubectl, kubectlJson, kubectlOk, uniqueName } from '../lab/fixtures/lab.ts'
 import { defaultSnapshotClass } from '../lab/fixtures/workloads.ts'
 import { labOnly, onLab } from '../lab/tags.ts'

@@ -7,7 +7,7 @@ import type { PersistentVolume, VolumeSnapshot } from '../../k8s/types.ts'
 import { KIND, Kinds, MANAGED, instanceSelector } from '../../k8s/labels.ts'
 import { detectSnapshotSupport, SNAPSHOT_INSTALL_HINT, type SnapshotSupport } from '../detect/snapshots.ts'
 import { isDbaasBackup, isHaSnapshot } from './model.ts'
-import { CNPG } from '../ha/model.ts'
+import { CNPG } from '../ha/engines/cnpg.ts'
 import { HA_ENGINES } from '../ha/registry.ts'
 
 export const CNPG_CLUSTERS = CNPG.clusters

@@ -8,7 +8,7 @@ import type { PersistentVolumeClaim, Secret, VolumeSnapshot, VolumeSnapshotConte
 import { ANN, ENGINE, ENGINE_VERSION, KIND, Kinds, MANAGED_BY, SOURCE_INSTANCE, identityLabels, withKind } from '../../k8s/labels.ts'
 import { parseBytes, parseDuration } from '../names.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
-import { POD_CLUSTER_LABEL } from '../ha/model.ts'
+import { POD_CLUSTER_LABEL } from '../ha/engines/cnpg.ts'
 
 /** Annotations a backup carries: what a restore needs, and its expiry. */
 export const BACKUP_ANN = {

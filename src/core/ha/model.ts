@@ -1,6 +1,6 @@
 // The engine-neutral HA model: the labels and credentials Secret every HA cluster gets, the instance-count
 // rule, the one-word status, and the row `dbaas list` prints. No IO here. Each engine's builders and readers
-// are in engines/<engine>.ts; the CloudNativePG names other modules use are re-exported at the end.
+// are in engines/<engine>.ts.
 import { UsageError } from '../../errors.ts'
 import type { Secret } from '../../k8s/types.ts'
 import { ANN, identityLabels, withKind } from '../../k8s/labels.ts'
@@ -86,30 +86,3 @@ export function haInstanceViewOf(v: HaView, storageClass: string | null): Instan
   }
 }
 
-export type { HaSpec, HaView, HaStatusView, MemberView } from './engine.ts'
-export {
-  CNPG,
-  PHASE,
-  FENCED,
-  POD_CLUSTER_LABEL,
-  IMAGE_REPO,
-  MAJORS,
-  PG_PORT,
-  imageFor,
-  validateMajor,
-  FIXED_PARAMS,
-  parseParams,
-  buildHaSecret,
-  buildHaCluster,
-  fencedInstances,
-  isFenced,
-  inProgress,
-  isHealthy,
-  haView,
-  ordinal,
-  instanceNames,
-  members,
-  switchoverCandidates,
-  pickTarget,
-  resolveInstance,
-} from './engines/cnpg.ts'

@@ -186,16 +186,21 @@ export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boole
   for (const t of templates) await kube.deleteIfExists(engine.backups?.resource as ResourceType, ns, t.metadata.name)
   // Claims in use stay (pvc-protection) until their pods are gone, then go.
   for (const p of pvcs) await kube.deleteIfExists(R.pvcs, ns, p.metadata.name)
-  if (deleteSecret) await kube.deleteIfExists(R.secrets, ns, secretName)
   // A restore that did not wait left its helper snapshot (and content) for this cluster: they go with it.
   if (left.helpers.length) await removeRestoreHelpers(kube, ns, name, o.timeoutMs, deps)
-  if (o.wait) {
-    await waitFor(kube, engine.resource, ns, { fieldSelector: `metadata.name=${name}` }, (items) => (items.length === 0 ? true : undefined), {
-      timeoutMs: o.timeoutMs,
-      signal: deps.signal,
-      describe: () => `the ${engine.resource.kind} ${ns}/${name} is still being deleted`,
-      timeoutHint: `run \`dbaas ha delete ${name} -n ${ns}\` again later`,
-    })
+  // The Secret goes last — `dbaas list` finds HA clusters through it, so one still being deleted stays listed —
+  // and also when the wait times out, so nothing of the cluster is left for a rerun that finds no cluster.
+  try {
+    if (o.wait) {
+      await waitFor(kube, engine.resource, ns, { fieldSelector: `metadata.name=${name}` }, (items) => (items.length === 0 ? true : undefined), {
+        timeoutMs: o.timeoutMs,
+        signal: deps.signal,
+        describe: () => `the ${engine.resource.kind} ${ns}/${name} is still being deleted`,
+        timeoutHint: `it goes on; \`dbaas ha list -n ${ns}\` shows when it is gone`,
+      })
+    }
+  } finally {
+    if (deleteSecret) await kube.deleteIfExists(R.secrets, ns, secretName)
   }
   let namespaceDeleted = false
   if (removeNamespace) {

@@ -56,7 +56,8 @@ export const connectionWriter: Writer<ConnectionView> = {
 }
 
 export const haConnectionWriter: Writer<HaConnectionView> = {
-  data: (c) => c,
+  // writerSelector is for `connect`, not part of the documented shape.
+  data: ({ writerSelector: _w, ...c }) => c,
   names: (c) => [c.name],
   human: (c, h: HumanContext) => {
     const p = h.printer
