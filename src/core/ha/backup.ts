@@ -463,9 +463,9 @@ export async function haRestore(o: RestoreOptions, deps: Deps): Promise<RestoreR
     }
     password = dec('password')
     deps.ui.step('Using the credentials the backup kept')
-    return restoreInto(kube, engine, spec, { password: password as string, root: dec('root') as string }, o, srcNs, [data], deps)
+    return restoreInto(kube, engine, spec, { password: password as string, root: dec('root') as string }, o, srcNs, [data], deps, view.cluster)
   }
-  return restoreInto(kube, engine, spec, { password: password ?? generatePassword(deps.randomBytes), root: generatePassword(deps.randomBytes) }, o, srcNs, [data, ...(wal ? [wal] : [])], deps)
+  return restoreInto(kube, engine, spec, { password: password ?? generatePassword(deps.randomBytes), root: generatePassword(deps.randomBytes) }, o, srcNs, [data, ...(wal ? [wal] : [])], deps, view.cluster)
 }
 
 async function restoreInto(
@@ -477,33 +477,49 @@ async function restoreInto(
   srcNs: string,
   snapshotNames: string[],
   deps: Deps,
+  sourceCluster: string,
 ): Promise<RestoreResult> {
   const notes: string[] = []
   const cross = srcNs !== o.namespace
-  if (cross) {
-    const existing = await kube.find(engine.resource, o.namespace, o.to).catch((err) => (isApiNotFound(err) ? undefined : Promise.reject(err)))
-    if (existing) throw new ConflictError(`a ${engine.resource.kind} named ${o.to} already exists in ${o.namespace}`, { code: 'already_exists', hint: 'pick another --to name' })
-    const nsExists = await kube.find(R.namespaces, undefined, o.namespace).catch((err) => (apiInfo(err)?.httpCode === 403 ? o.namespaceExplicit : Promise.reject(err)))
-    if (!nsExists) await kube.create(R.namespaces, buildHaNamespace(spec))
-    deps.ui.step(`Bringing the backup's snapshot${snapshotNames.length > 1 ? 's' : ''} into ${o.namespace}`)
-    const labels = restoreSourceLabels(engine, o.to, spec.recovery?.source ?? '')
-    for (const s of snapshotNames) {
-      const there = await kube.find(R.volumeSnapshots, o.namespace, s)
-      if (!there) await bringSnapshot(kube, srcNs, s, o.namespace, labels)
+  let createdNamespace = false
+  let r: Awaited<ReturnType<typeof createHaCluster>>
+  try {
+    if (cross) {
+      const existing = await kube.find(engine.resource, o.namespace, o.to).catch((err) => (isApiNotFound(err) ? undefined : Promise.reject(err)))
+      if (existing) throw new ConflictError(`a ${engine.resource.kind} named ${o.to} already exists in ${o.namespace}`, { code: 'already_exists', hint: 'pick another --to name' })
+      const nsExists = await kube.find(R.namespaces, undefined, o.namespace).catch((err) => (apiInfo(err)?.httpCode === 403 ? o.namespaceExplicit : Promise.reject(err)))
+      if (!nsExists) {
+        await kube.create(R.namespaces, buildHaNamespace(spec))
+        createdNamespace = true
+      }
+      deps.ui.step(`Bringing the backup's snapshot${snapshotNames.length > 1 ? 's' : ''} into ${o.namespace}`)
+      const labels = restoreSourceLabels(engine, o.to, sourceCluster)
+      for (const s of snapshotNames) {
+        const there = await kube.find(R.volumeSnapshots, o.namespace, s)
+        if (!there) await bringSnapshot(kube, srcNs, s, o.namespace, labels)
+      }
+      await waitFor(
+        kube,
+        R.volumeSnapshots,
+        o.namespace,
+        { labelSelector: `${MANAGED},${KIND}=${HA_RESTORE_SOURCE},${RESTORE_TARGET}=${o.to}` },
+        (items) => (items.length > 0 && items.every((v) => v.status?.readyToUse === true) ? true : undefined),
+        { timeoutMs: o.timeoutMs, signal: deps.signal, describe: (items) => `snapshots not ready in ${o.namespace}: ${items.filter((v) => !v.status?.readyToUse).map((v) => v.metadata.name).join(', ') || 'none created'}` },
+      )
     }
-    await waitFor(
-      kube,
-      R.volumeSnapshots,
-      o.namespace,
-      { labelSelector: `${MANAGED},${KIND}=${HA_RESTORE_SOURCE},${RESTORE_TARGET}=${o.to}` },
-      (items) => (items.length > 0 && items.every((v) => v.status?.readyToUse === true) ? true : undefined),
-      { timeoutMs: o.timeoutMs, signal: deps.signal, describe: (items) => `snapshots not ready in ${o.namespace}: ${items.filter((v) => !v.status?.readyToUse).map((v) => v.metadata.name).join(', ') || 'none created'}` },
+    r = await createHaCluster(
+      { spec, namespaceExplicit: true, password: passwords.password, rootPassword: passwords.root, dryRun: 'none', wait: false, timeoutMs: o.timeoutMs, cluster: o.cluster, skipOperatorCheck: true },
+      deps,
     )
+  } catch (err) {
+    // Nothing of the new cluster exists yet: take back what this restore made, so a rerun starts clean.
+    if (cross && !(err instanceof ConflictError)) {
+      await removeRestoreHelpers(kube, o.namespace, o.to, 30_000, deps).catch(() => undefined)
+      if (createdNamespace) await kube.deleteIfExists(R.namespaces, undefined, o.namespace).catch(() => undefined)
+    }
+    throw err
   }
-  const r = await createHaCluster(
-    { spec, namespaceExplicit: true, password: passwords.password, rootPassword: passwords.root, dryRun: 'none', wait: o.wait, timeoutMs: o.timeoutMs, cluster: o.cluster, skipOperatorCheck: true },
-    deps,
-  )
+  if (o.wait) r = { ...r, cluster: engine.view(await waitHealthy(kube, engine, o.to, o.namespace, o.timeoutMs, deps)) }
   notes.push(...r.notes)
   let removed: string[] = []
   if (cross) {
