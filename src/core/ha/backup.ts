@@ -207,15 +207,9 @@ export interface HaBackupDeletePlan extends FoundBackup {
 }
 
 export async function planHaBackupDelete(o: HaBackupDeleteTarget, deps: Deps): Promise<HaBackupDeletePlan> {
+  // No operator is needed to delete (someone who uninstalled it can still clean up), as for ha delete.
   const kube = await deps.kube(o.cluster)
-  let found: FoundBackup
-  try {
-    found = await findHaBackup(kube, o.name, o.namespace, 'list them with `dbaas ha backup list <cluster>`')
-  } catch (err) {
-    if (err instanceof NotFoundError) await requireSomeOperator(kube, o.skipOperatorCheck, deps)
-    throw err
-  }
-  await requireOperator(kube, found.engine, o.skipOperatorCheck, deps)
+  const found = await findHaBackup(kube, o.name, o.namespace, 'list them with `dbaas ha backup list <cluster>`')
   const snaps = snapshotsOf(found.cap, found.backup, await listSnapshots(kube, found.backup.metadata.namespace as string))
   return { ...found, view: found.cap.view(found.backup, snaps), snapshots: snaps }
 }

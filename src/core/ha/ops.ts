@@ -7,7 +7,7 @@ import { ANN, INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import type { DeletionResult } from '../deletion.ts'
 import type { HaEngine, HaView } from './engine.ts'
-import { openCluster, type HaTarget } from './find.ts'
+import { findHaCluster, openCluster, type HaTarget } from './find.ts'
 import { HA_BACKUP_TEMPLATE, HA_CREDENTIALS, HA_RESTORE_SOURCE } from './model.ts'
 import { removeRestoreHelpers, RESTORE_TARGET } from './backup.ts'
 import { HA_ENGINES } from './registry.ts'
@@ -86,9 +86,10 @@ export interface HaDeletePlan {
   view: HaView
 }
 
-/** Finds the cluster to delete, with its operator (--skip-operator-check deletes without one). */
+/** Finds the cluster to delete. No operator is needed: someone who uninstalled it can still clean up. */
 export async function planHaDelete(t: HaTarget, deps: Deps): Promise<HaDeletePlan> {
-  const { engine, cluster } = await openCluster(t, deps)
+  const kube = await deps.kube(t.cluster)
+  const { engine, cluster } = await findHaCluster(kube, t.name, t.namespace)
   return { engine, cluster, view: engine.view(cluster) }
 }
 
