@@ -1,13 +1,14 @@
-// dbaas list: the StatefulSets dbaas labelled and the metadata of the Secrets it labelled (credentials and
-// helm release storage) — two requests whatever the number of instances — plus one request per HA kind
-// (CloudNativePG Cluster, PerconaXtraDBCluster, MariaDB) that the listed namespaces hold dbaas HA clusters of:
-// every HA cluster's credentials Secret (dbaas creates it first) is among the Secrets already read and says
-// its engine, so kinds with no cluster (or no CRD) cost nothing. With -l, every served HA kind is read (the
-// selector may name the clusters' own labels). Across every namespace the user may list, or one with -n.
+// dbaas list: two requests whatever the number of instances — the instances' StatefulSets (dbaas.io/kind
+// instance, labelled by the charts) and the metadata of the credentials Secrets, single instances' and HA
+// clusters' (dbaas writes them first, so an interrupted create still shows, as Incomplete) — plus one request
+// per HA kind (CloudNativePG Cluster, PerconaXtraDBCluster, MariaDB) that the listed namespaces hold dbaas HA
+// clusters of: each HA cluster's credentials Secret says its engine, so kinds with no cluster (or no CRD) cost
+// nothing. With -l, every HA kind is read (the selector may name the clusters' own labels). Never helm's
+// release records. Across every namespace the user may list, or one namespace with -n.
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { apiInfo } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
-import { ANN, ENGINE, KIND, Kinds, MANAGED } from '../k8s/labels.ts'
+import { ANN, ENGINE, KIND, Kinds } from '../k8s/labels.ts'
 import { groupInstances, toView, type InstanceView } from './instances.ts'
 import { listHaClusters } from './ha/read.ts'
 import { HA_CREDENTIALS, haInstanceViewOf } from './ha/model.ts'
@@ -31,8 +32,8 @@ export interface ListResult {
 async function fetch(kube: Kube, namespace: string | undefined, extra: string | undefined): Promise<[KubeObject[], KubeObject[], InstanceView[]]> {
   const and = extra ? `,${extra}` : ''
   const [sts, secrets] = await Promise.all([
-    kube.list(R.statefulSets, namespace, { labelSelector: `${MANAGED},${KIND}=${Kinds.instance}${and}` }),
-    kube.list(R.secrets, namespace, { labelSelector: `${MANAGED}${and}`, metadataOnly: true }),
+    kube.list(R.statefulSets, namespace, { labelSelector: `${KIND}=${Kinds.instance}${and}` }),
+    kube.list(R.secrets, namespace, { labelSelector: `${KIND} in (${Kinds.credentials},${HA_CREDENTIALS})${and}`, metadataOnly: true }),
   ])
   const inUse = new Set(secrets.items.filter((s) => s.metadata.labels?.[KIND] === HA_CREDENTIALS).map((s) => s.metadata.labels?.[ENGINE]))
   const engines = extra ? HA_ENGINES : HA_ENGINES.filter((e) => inUse.has(e.engine))
@@ -77,8 +78,8 @@ export async function liveList(o: ListOptions, deps: Deps): Promise<LiveView<Lis
   const namespace = first.fellBackTo ?? o.namespace
   const extra = o.selector ? `,${o.selector}` : ''
   const sources: WatchSource[] = [
-    { r: R.statefulSets, namespace, opts: { labelSelector: `${MANAGED},${KIND}=${Kinds.instance}${extra}` } },
-    { r: R.pods, namespace, opts: { labelSelector: `${MANAGED}${extra}` } },
+    { r: R.statefulSets, namespace, opts: { labelSelector: `${KIND}=${Kinds.instance}${extra}` } },
+    { r: R.pods, namespace, opts: { labelSelector: `${KIND}=${Kinds.pod}${extra}` } },
   ]
   let pending: ListResult | undefined = first
   return {

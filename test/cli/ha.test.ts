@@ -8,6 +8,8 @@ import { buildMariaDB, buildMariadbSecret, MARIADB } from '../../src/core/ha/eng
 import { buildPxc, buildPxcSecret, PXC } from '../../src/core/ha/engines/pxc.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../helpers/fake-deps.ts'
+import { CNPG_CRDS, fakeKube, SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
+import { namespace } from '../helpers/fixtures.ts'
 
 async function run(argv: string[], seed?: (d: FakeDeps) => void) {
   const d = fakeDeps()
@@ -16,14 +18,14 @@ async function run(argv: string[], seed?: (d: FakeDeps) => void) {
   return { d, code, out: d.out.text, err: d.err.text }
 }
 
-const crd = { metadata: { name: 'clusters.postgresql.cnpg.io' } }
 const operator = (d: FakeDeps) => {
-  d.transport.seed(R.crds, crd)
+  d.transport.installCrd(...CNPG_CRDS).seed(R.namespaces, namespace('cnpg-system'))
   d.transport.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
 }
 const spec: HaSpec = { engine: 'cnpg', topology: 'streaming', name: 'pg', namespace: 'dbaas-pg', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: {} }
 const withCluster = (d: FakeDeps) => {
   operator(d)
+  d.transport.seed(R.namespaces, namespace('dbaas-pg', { instance: { name: 'pg' } }))
   d.transport.seed(CNPG.clusters, {
     ...buildHaCluster(spec),
     status: { phase: 'Cluster in healthy state', currentPrimary: 'pg-1', targetPrimary: 'pg-1', readyInstances: 2, instanceNames: ['pg-1', 'pg-2'], instancesStatus: { healthy: ['pg-1', 'pg-2'] } },
@@ -47,7 +49,7 @@ describe('dbaas ha', () => {
   })
 
   it('refuses with 7 and the install hint when no operator runs', async () => {
-    const { code, err, d } = await run(['ha', 'create', 'pg'], (x) => x.transport.seed(R.crds, crd))
+    const { code, err, d } = await run(['ha', 'create', 'pg'], (x) => x.transport.installCrd(...CNPG_CRDS))
     expect(code).toBe(7)
     expect(err).toMatch(/no CloudNativePG operator is running/)
     expect(err).toMatch(/Hint: install CloudNativePG first/)
@@ -67,6 +69,7 @@ describe('dbaas ha', () => {
   it('create sends namespace, basic-auth secret and a server-side applied Cluster with the default snapshot class', async () => {
     const { code, d } = await run(['ha', 'create', 'pg', '--no-wait', '--instances', '2', '--storage', '1Gi', '-o', 'json'], (x) => {
       operator(x)
+      x.transport.installCrd(...SNAPSHOT_CRDS)
       x.transport.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap', annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' } } })
     })
     expect(code).toBe(0)
@@ -107,12 +110,23 @@ describe('dbaas ha scale', () => {
   it('patches spec.instances with the resourceVersion and retries a 409 on the fresh object', async () => {
     const { code, out, d } = await run(['ha', 'scale', 'pg', '--no-wait', '--instances', '3'], (x) => {
       withCluster(x)
-      x.transport.fail({ method: 'PATCH', path: /\/clusters\/pg$/, failure: { code: 409, reason: 'Conflict', message: 'the object has been modified' }, times: 1 })
+      // The operator writes status between dbaas's read and its patch: dbaas's resourceVersion is stale.
+      const request = x.transport.request.bind(x.transport)
+      let raced = false
+      x.transport.request = async (method, path, opts) => {
+        if (method === 'PATCH' && !raced) {
+          raced = true
+          await fakeKube(x.transport).mergePatch(CNPG.clusters, 'dbaas-pg', 'pg', { status: { phase: 'Cluster in healthy state', timelineID: 2 } }, { subresource: 'status' })
+        }
+        return request(method, path, opts)
+      }
     })
     expect(code).toBe(0)
     expect(out).toContain('scaled from 2 to 3')
-    const patches = d.transport.requests.filter((q) => q.method === 'PATCH')
+    const patches = d.transport.requests.filter((q) => q.method === 'PATCH' && !q.path.endsWith('/status'))
     expect(patches).toHaveLength(2)
+    const rvs = patches.map((p) => (p.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion)
+    expect(Number(rvs[1])).toBeGreaterThan(Number(rvs[0]))
     expect(patches[0]?.body).toMatchObject({ metadata: { resourceVersion: expect.any(String) }, spec: { instances: 3 } })
     expect(patches[0]?.contentType).toBe('application/merge-patch+json')
     expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec?.instances).toBe(3)
@@ -121,8 +135,11 @@ describe('dbaas ha scale', () => {
 
 // ---- the MySQL-family engines through the same verbs ----
 
+const PXC_CRDS = [{ ...PXC.clusters, status: true }]
+const MARIADB_CRDS = [{ ...MARIADB.mariadbs, status: true }, { ...MARIADB.physicalBackups, status: true }]
 const pxcOperator = (d: FakeDeps) => {
-  d.transport.seed(R.crds, { metadata: { name: 'perconaxtradbclusters.pxc.percona.com' } })
+  d.transport.installCrd(...PXC_CRDS)
+  d.transport.seed(R.namespaces, { metadata: { name: 'pxc-operator' } })
   d.transport.seed(R.deployments, {
     metadata: { name: 'percona-xtradb-cluster-operator', namespace: 'pxc-operator', labels: { 'app.kubernetes.io/name': 'percona-xtradb-cluster-operator' } },
     spec: { template: { spec: { containers: [{ name: 'op', image: 'percona/percona-xtradb-cluster-operator:1.18.0', env: [{ name: 'WATCH_NAMESPACE', value: '' }] }] } } },
@@ -130,7 +147,8 @@ const pxcOperator = (d: FakeDeps) => {
   })
 }
 const mariadbOperator = (d: FakeDeps) => {
-  d.transport.seed(R.crds, { metadata: { name: 'mariadbs.k8s.mariadb.com' } })
+  d.transport.installCrd(...MARIADB_CRDS, ...SNAPSHOT_CRDS)
+  d.transport.seed(R.namespaces, { metadata: { name: 'mariadb-operator' } })
   d.transport.seed(R.deployments, { metadata: { name: 'mariadb-operator', namespace: 'mariadb-operator', labels: { 'app.kubernetes.io/name': 'mariadb-operator' } }, status: { readyReplicas: 1 } })
 }
 const pxcSpec: HaSpec = { engine: 'pxc', topology: 'galera', name: 'shop', namespace: 'dbaas-shop', instances: 3, database: 'app', user: 'app', storage: '1Gi', params: {}, version: '8.4' }
@@ -138,6 +156,7 @@ const mdbSpec: HaSpec = { engine: 'mariadb', topology: 'replication', name: 'wik
 const readyPod = (name: string, labels: Record<string, string>) => ({ metadata: { name, namespace: name.startsWith('shop') ? 'dbaas-shop' : 'dbaas-wiki', labels }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } })
 const withPxc = (d: FakeDeps) => {
   pxcOperator(d)
+  d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-shop' } })
   d.transport.seed(PXC.clusters, { ...buildPxc(pxcSpec), status: { state: 'ready', pxc: { size: 3, ready: 3 }, haproxy: { size: 2, ready: 2 } } })
   d.transport.seed(R.secrets, buildPxcSecret(pxcSpec, { password: 'app-pw-123456', root: 'root-pw-123456' }))
   for (const i of [0, 1, 2]) d.transport.seed(R.pods, readyPod(`shop-pxc-${i}`, { 'app.kubernetes.io/instance': 'shop', 'app.kubernetes.io/component': 'pxc' }))
@@ -157,6 +176,7 @@ const mdbStatus = (primary: number) => ({
 })
 const withMariadb = (d: FakeDeps) => {
   mariadbOperator(d)
+  d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-wiki' } })
   d.transport.seed(MARIADB.mariadbs, { ...buildMariaDB(mdbSpec), status: mdbStatus(0) })
   d.transport.seed(R.secrets, buildMariadbSecret(mdbSpec, { password: 'app-pw-123456', root: 'root-pw-123456' }))
   for (const i of [0, 1, 2]) d.transport.seed(R.pods, readyPod(`wiki-${i}`, { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'wiki' }))
@@ -223,7 +243,7 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
   })
 
   it('refuses with 7 and the engine\'s install hint when its operator is missing, writing nothing', async () => {
-    const { code, err, d } = await run(['ha', 'create', 'mariadb', 'wiki'], (x) => x.transport.seed(R.crds, { metadata: { name: 'mariadbs.k8s.mariadb.com' } }))
+    const { code, err, d } = await run(['ha', 'create', 'mariadb', 'wiki'], (x) => x.transport.installCrd(...MARIADB_CRDS))
     expect(code).toBe(7)
     expect(err).toMatch(/no MariaDB operator is running/)
     expect(err).toMatch(/Hint: install the MariaDB operator first: .*helm install mariadb-operator/)
@@ -232,7 +252,8 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
 
   it('a PXC operator that watches only its own namespace does not count for another', async () => {
     const { code, err } = await run(['ha', 'create', 'mysql', 'shop'], (x) => {
-      x.transport.seed(R.crds, { metadata: { name: 'perconaxtradbclusters.pxc.percona.com' } })
+      x.transport.installCrd(...PXC_CRDS)
+      x.transport.seed(R.namespaces, { metadata: { name: 'team' } })
       x.transport.seed(R.deployments, {
         metadata: { name: 'percona-xtradb-cluster-operator', namespace: 'team', labels: { 'app.kubernetes.io/name': 'percona-xtradb-cluster-operator' } },
         spec: { template: { spec: { containers: [{ name: 'op', env: [{ name: 'WATCH_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }] }] } } },

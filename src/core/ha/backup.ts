@@ -14,6 +14,7 @@ import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, Kinds, MANAGED, MANAGED_BY
 import { waitFor } from '../../k8s/wait.ts'
 import { BACKUP_ANN, backupCredentialsName, backupLabels, expiresAt, isExpired } from '../backup/model.ts'
 import { generatePassword } from '../create.ts'
+import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
 import type { DeletionResult } from '../deletion.ts'
 import { createHaCluster, buildHaNamespace } from './create.ts'
 import type { BackupCapability, HaBackupView, HaEngine, HaSpec, HaView, Topology } from './engine.ts'
@@ -87,6 +88,7 @@ export async function haBackupCreate(t: HaBackupCreateOptions, deps: Deps): Prom
     ...(ann[ANN.database] ? { [ANN.database]: ann[ANN.database] } : {}),
     ...(ann[ANN.user] ? { [ANN.user]: ann[ANN.user] } : {}),
     ...(ann[ANN.storage] ? { [ANN.storage]: ann[ANN.storage] } : {}),
+    ...(ann[ANN.placement] ? { [ANN.placement]: ann[ANN.placement] } : {}),
     [TOPOLOGY_ANN]: view.topology,
     [INSTANCES_ANN]: String(view.instances),
     ...(exp ? { [BACKUP_ANN.expiresAt]: exp, [BACKUP_ANN.retention]: t.retention ?? '' } : {}),
@@ -322,6 +324,8 @@ export interface RestoreOptions {
   timeoutMs: number
   cluster: ClusterFlags
   skipOperatorCheck: boolean
+  /** Placement flags given to ha restore; the rest is the source cluster's (kept on the backup). */
+  placement?: Placement | undefined
 }
 
 export interface RestoreResult {
@@ -444,6 +448,8 @@ export async function haRestore(o: RestoreOptions, deps: Deps): Promise<RestoreR
     version: version && version !== 'default' ? version : undefined,
     params: paramsOf(engine, source),
     recovery: { dataSnapshot: data, walSnapshot: wal, source: `${srcNs}/${o.backup}` },
+    // The source's placement (dbaas.io/placement, copied onto the backup); each flag given to ha restore replaces its field.
+    placement: mergePlacement(readPlacement(ann), o.placement ?? {}),
   }
   engine.validateName(spec.name)
   engine.validateInstances(spec.instances, topology, '--instances')

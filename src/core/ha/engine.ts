@@ -10,6 +10,7 @@
 // it exits 7 naming the engines that have it.
 import type { KubeObject, ResourceType } from '../../k8s/kube.ts'
 import type { Pod, Secret } from '../../k8s/types.ts'
+import type { Placement } from '../placement.ts'
 
 export type HaEngineId = 'cnpg' | 'pxc' | 'mariadb'
 
@@ -39,6 +40,8 @@ export interface HaSpec {
   snapshotClass?: string | undefined
   /** A new cluster bootstrapped from a backup's snapshots (ha restore) instead of an empty one. */
   recovery?: { dataSnapshot: string; walSnapshot?: string | undefined; source: string } | undefined
+  /** Node selector, tolerations, priority class, pull secrets, image registry (core/placement.ts), for every member. */
+  placement?: Placement | undefined
 }
 
 export interface Passwords {

@@ -7,6 +7,7 @@ import { createHaCluster } from '../../../core/ha/create.ts'
 import { haCreateWriter } from '../../../output/writers/ha.ts'
 import { dryRunOption, haOptions, timeoutOption, waitOptions } from '../../flags.ts'
 import { command } from '../../pipeline.ts'
+import { placementOptions } from '../../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -32,6 +33,7 @@ export default (deps: Deps): Command =>
           .option('--param <key=value>', 'a server parameter, repeatable (postgres: max_connections=200; mysql/mariadb: my.cnf variables such as max_connections=200)', (v: string, acc: string[]) => [...acc, v], [] as string[])
           .option('--snapshot-class <class>', 'postgres and mariadb: VolumeSnapshotClass for backups (default: the cluster default)')
           .option('--password-stdin', 'read the owner password from standard input instead of generating one')
+        placementOptions(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the cluster is healthy', noWaitHelp: 'return once the cluster is created, without waiting until it is healthy' })
         cmd.addOption(timeoutOption('15m')).addOption(dryRunOption())
         haOptions(cmd)

@@ -8,8 +8,9 @@ import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, valid
 import { UsageError } from '../../../errors.ts'
 import { clusterFlags, parseDryRun, readPasswordStdin, waits, type RawHa } from '../../flags.ts'
 import type { CompleteContext } from '../../pipeline.ts'
+import { placementEnv, placementFlags, type RawPlacement } from '../../placement.ts'
 
-export interface RawHaCreate extends RawHa {
+export interface RawHaCreate extends RawHa, RawPlacement {
   instances: string
   galera?: boolean
   database: string
@@ -31,6 +32,8 @@ export interface HaCreateInput extends RawHaCreate {
   engine: HaEngine
   name: string
   password?: string | undefined
+  /** DBAAS_IMAGE_REGISTRY, read here from the environment. */
+  registryEnv?: string | undefined
 }
 
 /** `<name>` alone is a PostgreSQL cluster (as before engines were added); `<engine> <name>` picks the engine. */
@@ -46,7 +49,7 @@ export async function complete(c: CompleteContext<RawHaCreate>): Promise<HaCreat
   if (c.args[1] === undefined && engineForWord(name) && engineForWord(name)?.id !== 'cnpg') {
     c.after(`"${name}" was taken as the name of a PostgreSQL cluster; for a ${engineForWord(name)?.displayName} cluster: dbaas ha create ${name} <name>`)
   }
-  return { ...c.raw, engine, name, ...(c.raw.passwordStdin ? { password: await readPasswordStdin(c.deps) } : {}) }
+  return { ...c.raw, engine, name, ...placementEnv(c.deps.env), ...(c.raw.passwordStdin ? { password: await readPasswordStdin(c.deps) } : {}) }
 }
 
 export function validate(i: HaCreateInput): HaCreateOptions {
@@ -77,6 +80,7 @@ export function validate(i: HaCreateInput): HaCreateOptions {
       memory: i.memory === undefined ? undefined : validateMemory(i.memory),
       version: i.version === undefined ? e.defaultVersion : e.validateVersion(i.version),
       params: e.parseParams(i.param ?? []),
+      placement: placementFlags(i),
     },
     namespaceExplicit: cluster.namespace !== undefined,
     password: i.password,

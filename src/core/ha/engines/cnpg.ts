@@ -7,6 +7,7 @@ import { resource } from '../../../k8s/kube.ts'
 import type { CnpgBackup, CnpgCluster, Pod, Secret } from '../../../k8s/types.ts'
 import { ANN, ENGINE_VERSION, INSTANCE, Kinds } from '../../../k8s/labels.ts'
 import { byOrdinal, podReady, type HaBackupView, type HaEngine, type HaSpec, type HaView, type MemberView, type Passwords } from '../engine.ts'
+import { normalize, placementAnnotation, rewriteImage } from '../../placement.ts'
 import { haLabels, haSecretName, secretMeta, statusWordFrom, validateInstanceCount } from '../model.ts'
 
 export const CNPG = {
@@ -26,6 +27,8 @@ export const POD_CLUSTER_LABEL = 'cnpg.io/cluster'
 export const IMAGE_REPO = 'ghcr.io/cloudnative-pg/postgresql'
 /** PostgreSQL majors CNPG 1.30 supports. */
 export const MAJORS = ['18', '17', '16', '15', '14', '13'] as const
+/** The major written when --version is not given (CloudNativePG 1.30's own default operand is 18). */
+export const DEFAULT_MAJOR = '18'
 export const PG_PORT = 5432
 
 export const CNPG_INSTALL_HINT =
@@ -33,14 +36,15 @@ export const CNPG_INSTALL_HINT =
   'or `helm install cnpg cnpg/cloudnative-pg -n cnpg-system --create-namespace` (repo https://cloudnative-pg.github.io/charts); ' +
   'pass --skip-operator-check if it is installed later (GitOps)'
 
-export function imageFor(major: string): string {
-  return `${IMAGE_REPO}:${major}`
+/** The operand image of a major, under --image-registry when one is given. */
+export function imageFor(major: string, registry?: string | undefined): string {
+  return rewriteImage(`${IMAGE_REPO}:${major}`, registry)
 }
 
 export function validateMajor(v: string): string {
   const major = v.trim()
   if (!(MAJORS as readonly string[]).includes(major)) {
-    throw new UsageError(`--version "${v}" is not a PostgreSQL major CloudNativePG runs`, { hint: `use one of ${[...MAJORS].reverse().join(', ')}, or leave it out for the operator's default` })
+    throw new UsageError(`--version "${v}" is not a PostgreSQL major CloudNativePG runs`, { hint: `use one of ${[...MAJORS].reverse().join(', ')}, or leave it out for ${DEFAULT_MAJOR}` })
   }
   return major
 }
@@ -113,13 +117,22 @@ export function buildHaCluster(s: HaSpec): CnpgCluster {
         },
       }
     : { initdb: { database: s.database, owner: s.user, secret: { name: haSecretName(s.name) } } }
+  const p = normalize(s.placement ?? {})
+  const affinity = {
+    ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
+    ...(p.tolerations ? { tolerations: p.tolerations.map((t) => ({ ...t })) } : {}),
+  }
   return {
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Cluster',
     metadata: { name: s.name, namespace: s.namespace, labels: haLabels(s, Kinds.haCluster), annotations: clusterAnnotations(s) },
     spec: {
       instances: s.instances,
-      ...(s.version ? { imageName: imageFor(s.version) } : {}),
+      // Always written, so the image is known (and mirrored with --image-registry) rather than the operator's choice.
+      imageName: imageFor(s.version ?? DEFAULT_MAJOR, p.imageRegistry),
+      ...(p.imagePullSecrets ? { imagePullSecrets: p.imagePullSecrets.map((name) => ({ name })) } : {}),
+      ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
+      ...(Object.keys(affinity).length ? { affinity } : {}),
       storage: { size: s.storage, ...(s.storageClass ? { storageClass: s.storageClass } : {}) },
       bootstrap,
       ...(Object.keys(s.params).length ? { postgresql: { parameters: s.params } } : {}),
@@ -139,6 +152,7 @@ export function clusterAnnotations(s: HaSpec): Record<string, string> {
     ...(s.cpu ? { [ANN.cpu]: s.cpu } : {}),
     ...(s.memory ? { [ANN.memory]: s.memory } : {}),
     ...(s.recovery ? { [ANN.restoredFrom]: s.recovery.source } : {}),
+    ...(placementAnnotation(s.placement ?? {}) ? { [ANN.placement]: placementAnnotation(s.placement ?? {}) as string } : {}),
   }
 }
 
@@ -359,7 +373,7 @@ export const cnpg: HaEngine<CnpgCluster, CnpgBackup> = {
   resource: CNPG.clusters,
   object: 'cluster.postgresql.cnpg.io',
   versions: MAJORS,
-  defaultVersion: undefined,
+  defaultVersion: DEFAULT_MAJOR,
   topologies: ['streaming'],
   flags: new Set(['--snapshot-class', '--offline', '--to']),
   port: PG_PORT,

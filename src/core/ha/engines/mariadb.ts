@@ -9,6 +9,7 @@ import { resource } from '../../../k8s/kube.ts'
 import type { KubeObject, Pod, Secret } from '../../../k8s/types.ts'
 import { ANN, ENGINE_VERSION, INSTANCE, Kinds } from '../../../k8s/labels.ts'
 import { byOrdinal, podReady, trailingOrdinal, type HaBackupView, type HaEngine, type HaSpec, type HaView, type MemberView, type Passwords, type Topology } from '../engine.ts'
+import { normalize, rewriteImage } from '../../placement.ts'
 import { HA_BACKUP_TEMPLATE, haLabels, haSecretName, secretMeta, statusWordFrom, validateInstanceCount } from '../model.ts'
 import { clusterAnnotations } from './cnpg.ts'
 import { myCnf, paramsFromCnf, parseMysqlParams } from './mysql-params.ts'
@@ -285,6 +286,7 @@ export function buildMariaDB(s: HaSpec): MariaDB {
   }
   const cnf = myCnf('mariadb', s.params)
   const replication = s.topology === 'replication'
+  const p = normalize(s.placement ?? {})
   return {
     apiVersion: 'k8s.mariadb.com/v1alpha1',
     kind: 'MariaDB',
@@ -296,7 +298,11 @@ export function buildMariaDB(s: HaSpec): MariaDB {
     },
     spec: {
       replicas: s.instances,
-      image: `${MARIADB_IMAGE}:${s.version ?? MARIADB_VERSIONS[0]}`,
+      image: rewriteImage(`${MARIADB_IMAGE}:${s.version ?? MARIADB_VERSIONS[0]}`, p.imageRegistry),
+      ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
+      ...(p.tolerations ? { tolerations: p.tolerations.map((t) => ({ ...t })) } : {}),
+      ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
+      ...(p.imagePullSecrets ? { imagePullSecrets: p.imagePullSecrets.map((name) => ({ name })) } : {}),
       rootPasswordSecretKeyRef: { name: secret, key: 'root', generate: false },
       username: s.user,
       passwordSecretKeyRef: { name: secret, key: 'password', generate: false },

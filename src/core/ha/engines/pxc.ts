@@ -9,6 +9,7 @@ import { resource } from '../../../k8s/kube.ts'
 import type { KubeObject, Pod, Secret } from '../../../k8s/types.ts'
 import { ANN, ENGINE_VERSION, INSTANCE, Kinds } from '../../../k8s/labels.ts'
 import { byOrdinal, podReady, type HaEngine, type HaSpec, type HaView, type MemberView, type Passwords } from '../engine.ts'
+import { normalize, rewriteImage, type Placement } from '../../placement.ts'
 import { haLabels, haSecretName, secretMeta, statusWordFrom, validateInstanceCount } from '../model.ts'
 import { clusterAnnotations } from './cnpg.ts'
 import { myCnf, paramsFromCnf, parseMysqlParams } from './mysql-params.ts'
@@ -164,7 +165,18 @@ export function pxcWhere(c: PerconaXtraDBCluster | undefined, pods?: Pod[]): str
   return `state ${st.state ?? '<none>'}, ${st.pxc?.ready ?? 0}/${c.spec?.pxc?.size ?? '?'} members ready, haproxy ${st.haproxy?.ready ?? 0}/${c.spec?.haproxy?.size ?? '?'} ready${pods ? `, writes go to ${writer ?? '<no ready member>'}` : ''}`
 }
 
+/** The pod placement fields PXC's PodSpec has (for the members and for HAProxy alike). */
+export function podPlacement(p: Placement): Record<string, unknown> {
+  return {
+    ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
+    ...(p.tolerations ? { tolerations: p.tolerations.map((t) => ({ ...t })) } : {}),
+    ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
+    ...(p.imagePullSecrets ? { imagePullSecrets: p.imagePullSecrets.map((name) => ({ name })) } : {}),
+  }
+}
+
 export function buildPxc(s: HaSpec): PerconaXtraDBCluster {
+  const p = normalize(s.placement ?? {})
   const secret = haSecretName(s.name)
   const resources: Record<string, Record<string, string>> = {}
   if (s.cpu) resources.requests = { ...resources.requests, cpu: s.cpu }
@@ -183,12 +195,13 @@ export function buildPxc(s: HaSpec): PerconaXtraDBCluster {
       updateStrategy: 'SmartUpdate',
       pxc: {
         size: s.instances,
-        image: PXC_IMAGES[s.version ?? PXC_VERSIONS[0]] as string,
+        image: rewriteImage(PXC_IMAGES[s.version ?? PXC_VERSIONS[0]] as string, p.imageRegistry),
+        ...podPlacement(p),
         ...(cnf ? { configuration: cnf } : {}),
         ...(Object.keys(resources).length ? { resources } : {}),
         volumeSpec: { persistentVolumeClaim: { ...(s.storageClass ? { storageClassName: s.storageClass } : {}), resources: { requests: { storage: s.storage } } } },
       },
-      haproxy: { enabled: true, size: 2, image: HAPROXY_IMAGE },
+      haproxy: { enabled: true, size: 2, image: rewriteImage(HAPROXY_IMAGE, p.imageRegistry), ...podPlacement(p) },
       proxysql: { enabled: false },
       users: [{ name: s.user, dbs: [s.database], grants: ['ALL'], passwordSecretRef: { name: secret, key: 'password' } }],
     },
