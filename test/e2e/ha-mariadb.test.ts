@@ -63,7 +63,7 @@ lab.describe('ha mariadb with the operator played by the fixture', () => {
 
   it('every option dbaas sends is accepted by the real schema and stored as sent (nothing pruned)', async () => {
     const probe = uniqueName('mschema')
-    const options = ['--database', 'wiki', '--user', 'editor', '--storage', '2Gi', '--storage-class', 'standard', '--cpu', '250m', '--memory', '512Mi', '--version', '10.11', '--param', 'max_connections=300', '--param', 'innodb_buffer_pool_size=256M', '--snapshot-class', 'any-class']
+    const options = ['--database', 'wiki', '--user', 'editor', '--storage', '2Gi', '--storage-class', 'standard', '--cpu', '250m', '--memory', '512Mi', '--version', '10.11', '--param', 'max_connections=300', '--param', 'innodb_buffer_pool_size=256M', '--snapshot-class', 'any-class', '--node-selector', 'disk=ssd', '--toleration', 'dedicated=db:NoSchedule', '--priority-class', 'db-high', '--image-pull-secret', 'mirror-pull', '--image-registry', 'mirror.example.com:5000']
     for (const topology of [['--instances', '2'], ['--galera', '--instances', '5']]) {
       const argv = ['ha', 'create', 'mariadb', probe, '-n', 'default', ...topology, ...options]
       const server = (await dbaasOk([...argv, '--dry-run=server', '--skip-operator-check', '-o', 'json'])).json().items
@@ -74,7 +74,7 @@ lab.describe('ha mariadb with the operator played by the fixture', () => {
         expect(theirs?.spec, mine.kind).toMatchObject(mine.spec)
         expect(theirs?.metadata.labels, mine.kind).toMatchObject(mine.metadata.labels)
       }
-      expect(server.find((o: any) => o.kind === 'MariaDB').spec).toMatchObject({ image: 'docker-registry1.mariadb.com/library/mariadb:10.11', myCnf: '[mariadb]\ninnodb_buffer_pool_size=256M\nmax_connections=300\n', storage: { storageClassName: 'standard' } })
+      expect(server.find((o: any) => o.kind === 'MariaDB').spec).toMatchObject({ image: 'mirror.example.com:5000/library/mariadb:10.11', nodeSelector: { disk: 'ssd' }, priorityClassName: 'db-high', imagePullSecrets: [{ name: 'mirror-pull' }], tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }], myCnf: '[mariadb]\ninnodb_buffer_pool_size=256M\nmax_connections=300\n', storage: { storageClassName: 'standard' } })
     }
     expect(await gone(['-n', 'default', 'get', MARIADBS, probe])).toBe(true)
   })

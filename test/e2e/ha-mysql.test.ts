@@ -47,13 +47,13 @@ lab.describe('ha mysql with the operator played by the fixture', () => {
 
   it('every option dbaas sends is accepted by the real schema and stored as sent (nothing pruned)', async () => {
     const probe = uniqueName('pschema')
-    const argv = ['ha', 'create', 'mysql', probe, '-n', 'default', '--instances', '5', '--database', 'shop', '--user', 'owner', '--storage', '3Gi', '--storage-class', 'standard', '--cpu', '500m', '--memory', '1Gi', '--version', '8.0', '--param', 'max_connections=250', '--param', 'innodb_buffer_pool_size=512M']
+    const argv = ['ha', 'create', 'mysql', probe, '-n', 'default', '--instances', '5', '--database', 'shop', '--user', 'owner', '--storage', '3Gi', '--storage-class', 'standard', '--cpu', '500m', '--memory', '1Gi', '--version', '8.0', '--param', 'max_connections=250', '--param', 'innodb_buffer_pool_size=512M', '--node-selector', 'disk=ssd', '--toleration', 'dedicated=db:NoSchedule', '--priority-class', 'db-high', '--image-pull-secret', 'mirror-pull', '--image-registry', 'mirror.example.com:5000']
     const server = (await dbaasOk([...argv, '--dry-run=server', '--skip-operator-check', '-o', 'json'])).json().items
     const local = (await dbaasOk([...argv, '--dry-run=client', '-o', 'json'])).json().items
     const mine = local.find((o: any) => o.kind === 'PerconaXtraDBCluster')
     const theirs = server.find((o: any) => o.kind === 'PerconaXtraDBCluster')
     expect(theirs.spec).toMatchObject(mine.spec)
-    expect(theirs.spec).toMatchObject({ crVersion: '1.18.0', pxc: { size: 5, image: 'percona/percona-xtradb-cluster:8.0.42-33.1', configuration: '[mysqld]\ninnodb_buffer_pool_size=512M\nmax_connections=250\n', resources: { requests: { cpu: '500m', memory: '1Gi' } } }, haproxy: { enabled: true, size: 2 } })
+    expect(theirs.spec).toMatchObject({ crVersion: '1.18.0', pxc: { size: 5, image: 'mirror.example.com:5000/percona/percona-xtradb-cluster:8.0.42-33.1', nodeSelector: { disk: 'ssd' }, priorityClassName: 'db-high', imagePullSecrets: [{ name: 'mirror-pull' }], tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }], configuration: '[mysqld]\ninnodb_buffer_pool_size=512M\nmax_connections=250\n', resources: { requests: { cpu: '500m', memory: '1Gi' } } }, haproxy: { enabled: true, size: 2, image: 'mirror.example.com:5000/percona/haproxy:2.8.15', priorityClassName: 'db-high' } })
     expect(theirs.metadata.labels).toMatchObject(mine.metadata.labels)
   })
 

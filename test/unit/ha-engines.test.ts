@@ -244,3 +244,33 @@ describe('my.cnf parameters', () => {
     expect(myCnf('mysqld', {})).toBeUndefined()
   })
 })
+
+describe('placement (the flags of issue 12) in every engine', () => {
+  const placement = {
+    nodeSelector: { 'disk': 'ssd' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal' as const, value: 'db', effect: 'NoSchedule' as const }],
+    priorityClassName: 'db-high',
+    imagePullSecrets: ['mirror-pull'],
+    imageRegistry: 'mirror.example.com:5000/dh',
+  }
+
+  it('PXC: members and HAProxy get the same placement, both images come from the mirror', () => {
+    const c = buildPxc({ ...pxcSpec, placement })
+    const pod = { nodeSelector: { disk: 'ssd' }, tolerations: placement.tolerations, priorityClassName: 'db-high', imagePullSecrets: [{ name: 'mirror-pull' }] }
+    expect(c.spec?.pxc).toMatchObject({ ...pod, image: 'mirror.example.com:5000/dh/percona/percona-xtradb-cluster:8.4.5-5.1' })
+    expect(c.spec?.haproxy).toMatchObject({ ...pod, image: 'mirror.example.com:5000/dh/percona/haproxy:2.8.15' })
+    expect(JSON.parse(c.metadata.annotations?.['dbaas.io/placement'] ?? '{}')).toMatchObject({ priorityClassName: 'db-high', imageRegistry: 'mirror.example.com:5000/dh' })
+  })
+
+  it('MariaDB: the pods get it, the image comes from the mirror', () => {
+    const m = buildMariaDB({ ...mdbSpec, placement })
+    expect(m.spec).toMatchObject({ nodeSelector: { disk: 'ssd' }, tolerations: placement.tolerations, priorityClassName: 'db-high', imagePullSecrets: [{ name: 'mirror-pull' }], image: 'mirror.example.com:5000/dh/library/mariadb:11.8' })
+    expect(m.metadata.annotations?.['dbaas.io/placement']).toBeDefined()
+  })
+
+  it('without placement nothing of it is sent', () => {
+    expect(buildPxc(pxcSpec).spec?.pxc).not.toHaveProperty('nodeSelector')
+    expect(buildMariaDB(mdbSpec).spec).not.toHaveProperty('tolerations')
+    expect(buildMariaDB(mdbSpec).metadata.annotations).not.toHaveProperty('dbaas.io/placement')
+  })
+})
