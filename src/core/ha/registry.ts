@@ -3,7 +3,7 @@
 // by id; and the two refusals every verb shares: a flag the engine does not support (2, naming the engines
 // that do) and a capability it lacks (7, naming the engines that have it).
 import { PreconditionError, UsageError } from '../../errors.ts'
-import { KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
+import { KIND, Kinds } from '../../k8s/labels.ts'
 import type { HaEngine, HaEngineId, HaFlag, Topology } from './engine.ts'
 import { cnpg } from './engines/cnpg.ts'
 import { mariadb } from './engines/mariadb.ts'
@@ -12,7 +12,7 @@ import { pxc } from './engines/pxc.ts'
 export const HA_ENGINES: readonly HaEngine[] = [cnpg as unknown as HaEngine, pxc as unknown as HaEngine, mariadb as unknown as HaEngine]
 
 /** Every HA cluster dbaas created carries these labels, whatever its kind. */
-export const HA_SELECTOR = `${MANAGED},${KIND}=${Kinds.haCluster}`
+export const HA_SELECTOR = `${KIND}=${Kinds.haCluster}`
 
 export function haEngine(id: HaEngineId): HaEngine {
   return HA_ENGINES.find((e) => e.id === id) as HaEngine
