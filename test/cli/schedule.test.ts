@@ -8,12 +8,20 @@ import { CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { haLabels } from '../../src/core/ha/model.ts'
 import { SR } from '../../src/core/schedule/model.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../helpers/fake-deps.ts'
+import { CNPG_CRDS, SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
 import { credentials, statefulSet } from '../helpers/fixtures.ts'
 
 const env = { DBAAS_JOB_BUNDLE: new URL('../../package.json', import.meta.url).pathname }
 
+/** A cluster as the lab is: the snapshot and CloudNativePG CRDs served, the instances' namespaces there. */
+function labLike(d: FakeDeps): void {
+  d.transport.installCrd(...SNAPSHOT_CRDS, ...CNPG_CRDS)
+  for (const ns of ['dbaas-orders', 'dbaas-pay']) d.transport.seed(R.namespaces, { metadata: { name: ns } })
+}
+
 async function run(argv: string[], seed: (d: FakeDeps) => void = () => {}) {
   const d = fakeDeps({ env })
+  labLike(d)
   seed(d)
   const code = await main(argv, d)
   return { d, code, out: d.out.text, err: d.err.text }
