@@ -66,24 +66,27 @@ export const commandTree: CommandEntry[] = [
   {
     group: 'High availability:',
     name: 'ha',
-    description: 'PostgreSQL high availability through CloudNativePG: create, status, connection, failover, backups',
+    description: 'High availability through operators: PostgreSQL (CloudNativePG), MySQL (Percona XtraDB Cluster), MariaDB (MariaDB operator)',
     examples: [
       ['A three-instance PostgreSQL cluster, then where it stands', 'dbaas ha create orders && dbaas ha status orders'],
+      ['MySQL and MariaDB clusters', 'dbaas ha create mysql shop && dbaas ha create mariadb wiki'],
       ['A verified switchover to the best ready standby', 'dbaas ha failover orders'],
     ],
     children: [
-      { name: 'create', description: 'Create a PostgreSQL HA cluster (a CloudNativePG Cluster: a primary and streaming standbys)', usage: '<name>', load: () => import('./ha/create/command.ts') },
+      { name: 'create', description: 'Create an HA cluster: postgres (CloudNativePG), mysql (Percona XtraDB Cluster) or mariadb (MariaDB operator)', usage: '<engine-or-name> [name]', load: () => import('./ha/create/command.ts') },
       { name: 'list', aliases: ['ls'], description: 'List HA clusters in every namespace you may list (or one, with -n)', load: () => import('./ha/list/command.ts') },
       { name: 'status', aliases: ['describe'], description: 'Show an HA cluster: phase, primary and target, each instance, endpoints, last backup', usage: '<name>', load: () => import('./ha/status/command.ts') },
       { name: 'connection', aliases: ['conn'], description: 'Show the read-write and read-only endpoints, database, user and (masked) password', usage: '<name>', load: () => import('./ha/connection/command.ts') },
-      { name: 'scale', description: 'Change the number of instances (refused while a switchover or failover runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
-      { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to a standby and wait until it is primary and the cluster healthy', usage: '[name]', load: () => import('./ha/failover/command.ts') },
+      { name: 'scale', description: 'Change the number of members (refused while a switchover, failover or other operation runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
+      { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to another member and wait until it is primary and the cluster healthy (Galera: --force)', usage: '[name]', load: () => import('./ha/failover/command.ts') },
       {
         name: 'backup',
-        description: 'Volume-snapshot backups of an HA cluster (CloudNativePG Backup, method volumeSnapshot)',
+        description: 'Volume-snapshot backups of an HA cluster (CloudNativePG Backup, MariaDB PhysicalBackup): create, list, delete, prune',
         children: [
           { name: 'create', description: 'Take a volume-snapshot backup and wait until it completes', usage: '<name>', load: () => import('./ha/backup/create/command.ts') },
           { name: 'list', aliases: ['ls'], description: "List an HA cluster's backups", usage: '<name>', load: () => import('./ha/backup/list/command.ts') },
+          { name: 'delete', aliases: ['rm'], description: "Delete an HA cluster's backup: the operator's backup object and its VolumeSnapshots (their data per the class's deletionPolicy)", usage: '<backup>', load: () => import('./ha/backup/delete/command.ts') },
+          { name: 'prune', description: 'Delete the HA backups whose retention has run out (those created without --retention are kept)', usage: '[cluster]', load: () => import('./ha/backup/prune/command.ts') },
         ],
       },
       { name: 'restore', description: 'Create a new HA cluster from a volume-snapshot backup (in any namespace)', usage: '<backup>', load: () => import('./ha/restore/command.ts') },

@@ -125,6 +125,10 @@ export const permissions: Record<Verb, Permission[]> = {
   ha: [
     { group: 'postgresql.cnpg.io', resource: 'clusters', verbs: CRUD },
     { group: 'postgresql.cnpg.io', resource: 'clusters/status', verbs: ['get', 'patch'] },
+    { group: 'postgresql.cnpg.io', resource: 'backups', verbs: CRUD, optional: true },
+    { group: 'pxc.percona.com', resource: 'perconaxtradbclusters', verbs: CRUD, optional: true },
+    { group: 'k8s.mariadb.com', resource: 'mariadbs', verbs: CRUD, optional: true },
+    { group: 'k8s.mariadb.com', resource: 'physicalbackups', verbs: CRUD, optional: true },
     { group: '', resource: 'pods', verbs: READ },
   ],
 }
