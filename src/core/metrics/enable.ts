@@ -8,7 +8,7 @@
 // HA cluster (CloudNativePG): its instance manager always serves metrics on 9187; dbaas adds (or removes) a
 // PodMonitor selecting cnpg.io/cluster, owned by the Cluster so it goes when the Cluster goes.
 import type { ClusterFlags, Deps } from '../../deps.ts'
-import { NotFoundError, PreconditionError } from '../../errors.ts'
+import { NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { R, type Kube } from '../../k8s/kube.ts'
 import { ENGINE, ENGINE_VERSION, INSTANCE, KIND, MANAGED_BY } from '../../k8s/labels.ts'
 import type { CnpgCluster, Secret, StatefulSet } from '../../k8s/types.ts'
@@ -268,20 +268,26 @@ export function podMonitorBase(c: CnpgCluster): Record<string, string> {
   }
 }
 
+/**
+ * The HA cluster of that name, or undefined. Only CloudNativePG's carry metrics of dbaas's: for the other HA
+ * engines (Percona XtraDB Cluster, the MariaDB operator) metrics are a usage error (exit 2), as for an engine
+ * without an exporter.
+ */
 async function findHa(kube: Kube, t: MetricsTarget): Promise<CnpgCluster | undefined> {
-  const [{ findHaCluster }, { CNPG }] = await Promise.all([import('../ha/find.ts'), import('../ha/model.ts')])
-  // No CloudNativePG CRDs: not an HA cluster either.
+  const { findHaCluster } = await import('../ha/find.ts')
+  let found: Awaited<ReturnType<typeof findHaCluster>>
   try {
-    await kube.list(CNPG.clusters, t.namespace, { limit: 1 })
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined
-  }
-  try {
-    return await findHaCluster(kube, t.name, t.namespace)
+    found = await findHaCluster(kube, t.name, t.namespace)
   } catch (err) {
     if (err instanceof NotFoundError) return undefined
     throw err
   }
+  if (found.engine.id !== 'cnpg') {
+    throw new UsageError(`dbaas has no metrics exporter for ${found.engine.displayName} HA clusters (${found.engine.operator.name})`, {
+      hint: 'metrics are available for postgresql, mysql and mariadb instances and for PostgreSQL HA clusters (CloudNativePG)',
+    })
+  }
+  return found.cluster as CnpgCluster
 }
 
 function haChange(c: CnpgCluster, enabled: boolean, report: MonitorReport, changed: boolean, notes: string[]): MetricsChange {

@@ -117,7 +117,7 @@ function haTarget(c: CnpgCluster, pods: Pod[]): Target {
 }
 
 async function cnpgClusters(kube: Kube, namespace: string | undefined, name?: string): Promise<CnpgCluster[]> {
-  const { CNPG } = await import('../ha/model.ts')
+  const { CNPG } = await import('../ha/engines/cnpg.ts')
   try {
     const sel = `${MANAGED},${KIND}=${Kinds.haCluster}${name ? `,${INSTANCE}=${name}` : ''}`
     return (await kube.list(CNPG.clusters, namespace, { labelSelector: sel })).items
