@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
 import { exporterFor } from '../../src/core/metrics/exporters.ts'
+import { PXC } from '../../src/core/ha/engines/pxc.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
 import { credentials, statefulSet } from '../helpers/fixtures.ts'
@@ -68,6 +69,19 @@ describe('metrics <name> is metrics show <name>', () => {
     d.transport.seed(R.secrets, credentials({ name: 'orders' }))
     expect(await main(['metrics', 'enable', 'orders'], d)).toBe(7)
     expect(d.err.text).toContain('has no ready pod')
+    expect(d.transport.writes).toEqual([])
+    expect(d.fakeHelm.calls.filter((c) => c.op === 'upgradeInstall')).toEqual([])
+  })
+})
+
+describe('an HA cluster without an exporter of dbaas\'s', () => {
+  it('metrics enable of a Percona XtraDB Cluster: exit 2, nothing written', async () => {
+    const d = fakeDeps()
+    d.transport.installCrd({ ...PXC.clusters, status: true })
+    d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-shop' } })
+    d.transport.seed(PXC.clusters, { metadata: { name: 'shop', namespace: 'dbaas-shop', labels: { 'dbaas.io/kind': 'ha-cluster', 'app.kubernetes.io/instance': 'shop' } }, spec: {} })
+    expect(await main(['metrics', 'enable', 'shop'], d)).toBe(2)
+    expect(d.err.text).toContain('no metrics exporter for')
     expect(d.transport.writes).toEqual([])
     expect(d.fakeHelm.calls.filter((c) => c.op === 'upgradeInstall')).toEqual([])
   })
