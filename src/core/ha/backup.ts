@@ -11,6 +11,7 @@ import { ANN, INSTANCE, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { generatePassword } from '../create.ts'
 import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
+import { checkOperatorNamespace } from '../system-namespaces.ts'
 import { openCluster, requireOperator, type HaTarget } from './find.ts'
 import { createHaCluster } from './create.ts'
 import { CNPG, haLabels, type HaSpec, type HaView } from './model.ts'
@@ -138,6 +139,8 @@ export interface RestoreOptions {
   skipOperatorCheck: boolean
   /** Placement flags given to ha restore; the rest is the source cluster's. */
   placement?: Placement | undefined
+  /** --allow-system-namespace: an operator's own namespace is refused otherwise. */
+  allowSystemNamespace?: boolean | undefined
 }
 
 async function findBackup(kube: Kube, name: string, ns: string | undefined): Promise<CnpgBackup> {
@@ -188,6 +191,7 @@ export async function bringSnapshot(kube: Kube, srcNs: string, vsName: string, t
 export async function haRestore(o: RestoreOptions, deps: Deps): Promise<{ cluster: HaView; from: string; notes: string[] }> {
   const kube = await deps.kube(o.cluster)
   await requireOperator(kube, o.skipOperatorCheck, deps)
+  await checkOperatorNamespace(kube, o.namespace, o.allowSystemNamespace === true)
   const b = await findBackup(kube, o.backup, o.backupNamespace)
   const srcNs = b.metadata.namespace as string
   const view = backupView(b)
@@ -238,7 +242,7 @@ export async function haRestore(o: RestoreOptions, deps: Deps): Promise<{ cluste
     notes.push(`copied ${wal ? 'two snapshots' : 'one snapshot'} into ${o.namespace} through pre-provisioned VolumeSnapshotContents (deletionPolicy Retain)`)
   }
   const r = await createHaCluster(
-    { spec, namespaceExplicit: true, password: o.password ?? generatePassword(deps.randomBytes), dryRun: 'none', wait: o.wait, timeoutMs: o.timeoutMs, cluster: o.cluster, skipOperatorCheck: true },
+    { spec, namespaceExplicit: true, password: o.password ?? generatePassword(deps.randomBytes), dryRun: 'none', wait: o.wait, timeoutMs: o.timeoutMs, cluster: o.cluster, skipOperatorCheck: true, allowSystemNamespace: true },
     deps,
   )
   return { cluster: r.cluster, from: `${srcNs}/${o.backup}`, notes: [...notes, ...r.notes] }

@@ -7,6 +7,7 @@ import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import { ANN, Kinds, MANAGED_BY } from '../../k8s/labels.ts'
 import { generatePassword, redact } from '../create.ts'
 import { requireOperator } from './find.ts'
+import { checkOperatorNamespace } from '../system-namespaces.ts'
 import { buildHaCluster, buildHaSecret, CNPG, haLabels, haView, type HaSpec, type HaView } from './model.ts'
 import { waitHealthy } from './wait.ts'
 
@@ -21,6 +22,8 @@ export interface HaCreateOptions {
   timeoutMs: number
   cluster: ClusterFlags
   skipOperatorCheck: boolean
+  /** --allow-system-namespace: an operator's own namespace is refused otherwise. */
+  allowSystemNamespace?: boolean | undefined
 }
 
 export interface HaCreateResult {
@@ -74,6 +77,7 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
     kube.find(CNPG.clusters, spec.namespace, spec.name),
     orForbidden(kube.find(R.secrets, spec.namespace, buildHaSecret(spec, '').metadata.name)),
     spec.snapshotClass ? Promise.resolve<{ name?: string; why?: string }>({ name: spec.snapshotClass }) : defaultSnapshotClass(kube),
+    checkOperatorNamespace(kube, spec.namespace, o.allowSystemNamespace === true),
   ])
   if (existing) {
     const ours = existing.metadata.labels?.[MANAGED_BY] === 'dbaas'
