@@ -1,5 +1,6 @@
 // ha create's options: the cluster's name, size, version, parameters and credentials.
 import type { HaCreateOptions } from '../../../core/ha/create.ts'
+import { checkSystemNamespace } from '../../../core/system-namespaces.ts'
 import { parseParams, validateInstances, validateMajor } from '../../../core/ha/model.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../../../core/names.ts'
 import { clusterFlags, parseDryRun, readPasswordStdin, waits, type RawHa } from '../../flags.ts'
@@ -20,6 +21,7 @@ export interface RawHaCreate extends RawHa, RawPlacement {
   passwordStdin?: boolean
   wait?: boolean
   timeout: string
+  allowSystemNamespace?: boolean
   dryRun?: string | boolean
 }
 
@@ -38,10 +40,12 @@ export function validate(i: HaCreateInput): HaCreateOptions {
   const name = validateName(i.name, 'cluster name')
   const cluster = clusterFlags(i)
   const dryRun = parseDryRun(i.dryRun)
+  const namespace = cluster.namespace ?? defaultNamespace(name)
+  checkSystemNamespace(namespace, i.allowSystemNamespace === true)
   return {
     spec: {
       name,
-      namespace: cluster.namespace ?? defaultNamespace(name),
+      namespace,
       instances: validateInstances(i.instances),
       database: validateIdentifier(i.database, '--database'),
       user: validateIdentifier(i.user, '--user'),
@@ -61,5 +65,6 @@ export function validate(i: HaCreateInput): HaCreateOptions {
     timeoutMs: parseDuration(i.timeout),
     cluster,
     skipOperatorCheck: i.skipOperatorCheck === true,
+    allowSystemNamespace: i.allowSystemNamespace === true,
   }
 }
