@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts'],
           environment: 'node',
+          // The machines are shared and noisy: room for a child process or a library import under load.
+          testTimeout: 30_000,
         },
       },
       {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's test command (npm test): unit tests; the contract tests, which hold the fake API server and the
+# The README's test command (npm test): the type check; unit tests; the contract tests, which hold the fake API server and the
 # real one to the same rules (against both); the e2e suite against the lab (started once for each run by the
 # vitest global setup) or any cluster named by DBAAS_E2E_KUBECONFIG; a helm 4 smoke run; then one summary that
 # counts each skip reason and fails the run on a skip no allowed reason explains (scripts/summarize-tests.ts).
@@ -7,6 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node-env.sh
 set -e
+# A type error fails the run before any test does.
+npm run -s typecheck
 node scripts/build.ts
 mkdir -p .test-results
 rm -f .test-results/*.json

@@ -27,7 +27,8 @@ describe('list --watch', () => {
       return stream(path, opts, onChunk)
     }
     const done = main(['list', '--watch'], d)
-    await new Promise((r) => setTimeout(r, 500))
+    // Until the second view is drawn (or the test's own timeout): a condition, not a fixed sleep.
+    while ((base.out.text.match(/^NAME\s/gm) ?? []).length < 2) await new Promise((r) => setTimeout(r, 20))
     ctrl.abort()
     expect(await done).toBe(0)
     const watches = base.transport.requests.filter((r) => r.query.watch === 1)
