@@ -122,6 +122,7 @@ export const commandTree: CommandEntry[] = [
   { group: 'Setup:', name: 'doctor', description: 'Check that the cluster and this machine are ready for dbaas, and say how to fix what is not', load: () => import('./doctor/command.ts') },
   { group: 'Setup:', name: 'rbac', description: 'Print the Role (and ClusterRole) a namespace-limited user needs to run dbaas, for an admin to apply', load: () => import('./rbac/command.ts') },
   { group: 'Setup:', name: 'engines', description: 'List the database engines and versions dbaas can create', load: () => import('./engines/command.ts') },
+  { group: 'Setup:', name: 'images', description: 'List every image dbaas may pull (engines, CloudNativePG operands, in-cluster jobs), for mirroring', load: () => import('./images/command.ts') },
   { group: 'Setup:', name: 'completion', description: 'Print the shell completion script for bash, zsh or fish', usage: '<shell>', noOptions: true, load: () => import('./completion/command.ts') },
   { group: 'Setup:', name: 'version', description: "Print dbaas's version (-o json adds helm's and the cluster's)", load: () => import('./version/command.ts') },
 ]

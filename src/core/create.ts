@@ -11,6 +11,7 @@ import { apiInfo, orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
 import { normalize, placementAnnotation, PLACEMENT_ANNOTATION, type Placement } from './placement.ts'
 import { parseBytes } from './names.ts'
+import { checkOperatorNamespace } from './system-namespaces.ts'
 import { MONITORING_PASSWORD_KEY } from './metrics/exporters.ts'
 import { finishCreateMetrics, planCreateMetrics } from './metrics/monitor.ts'
 import { deriveStatus, groupInstances, PENDING_GRACE_MS, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
@@ -44,6 +45,8 @@ export interface CreateOptions {
   placement?: Placement | undefined
   /** --openshift: render for OpenShift's SCCs even where discovery does not say so (always so on a client dry run). */
   openshift?: boolean | undefined
+  /** --allow-system-namespace: Kubernetes' and operators' own namespaces are refused otherwise. */
+  allowSystemNamespace?: boolean | undefined
   /** --metrics: an exporter sidecar, its monitoring user and (with the Prometheus Operator) a ServiceMonitor. */
   metrics?: boolean | undefined
 }
@@ -216,6 +219,7 @@ async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
     p.priorityClassName ? orForbidden(kube.find(PRIORITY_CLASSES, undefined, p.priorityClassName)) : Promise.resolve('unasked' as const),
     Promise.all((p.imagePullSecrets ?? []).map(async (name) => ({ name, found: await orForbidden(kube.find(R.secrets, ns, name)) }))),
     servesOpenShiftSecurity(kube),
+    checkOperatorNamespace(kube, ns, o.allowSystemNamespace === true),
   ])
   const statefulSet = sts === 'forbidden' ? undefined : sts
   const parts = groupInstances(statefulSet ? [statefulSet] : [], secrets === 'forbidden' ? [] : secrets).find(

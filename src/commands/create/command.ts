@@ -6,7 +6,7 @@ import { engines } from '../../engines/registry.ts'
 import { createWriter } from '../../output/writers/instances.ts'
 import { clusterOptions, dryRunOption, timeoutOption, waitOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
-import { placementOptions } from '../placement.ts'
+import { placementOptions, systemNamespaceOption } from '../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -32,6 +32,7 @@ export default (deps: Deps): Command =>
           .addOption(dryRunOption())
           .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
         placementOptions(cmd)
+        systemNamespaceOption(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the instance is ready', noWaitHelp: 'return once the release is installed, without waiting for readiness' })
         cmd.addOption(timeoutOption('10m'))
         clusterOptions(cmd)
