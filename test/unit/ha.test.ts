@@ -1,11 +1,14 @@
-// The HA model (pure): the Cluster and Secret ha create sends, --param parsing, target picking, refusals,
-// the exact switchover patch, and the status view; plus detectCnpg and the conflict retry over the fake API.
+// The CloudNativePG engine entry (pure): the Cluster and Secret ha create sends, --param parsing, target
+// picking, refusals, the exact switchover patch, and the status view; plus detectCnpg and the conflict retry
+// over the fake API. The other engines: ha-engines.test.ts.
 import { describe, expect, it } from 'vitest'
 import { detectCnpg, leaseFresh } from '../../src/core/detect/cnpg.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
+import type { HaSpec } from '../../src/core/ha/engine.ts'
 import {
   buildHaCluster,
   buildHaSecret,
+  cnpg,
   CNPG,
   haView,
   imageFor,
@@ -13,17 +16,18 @@ import {
   parseParams,
   pickTarget,
   resolveInstance,
-  statusView,
   switchoverCandidates,
-  validateInstances,
   validateMajor,
-  type HaSpec,
-} from '../../src/core/ha/model.ts'
+} from '../../src/core/ha/engines/cnpg.ts'
+import { parseInstances as validateInstances } from '../../src/core/ha/model.ts'
+import { statusOf } from '../../src/core/ha/read.ts'
 import { groupInstances } from '../../src/core/instances.ts'
 import type { KubeObject } from '../../src/k8s/kube.ts'
 import { CNPG_CRDS, FakeTransport, fakeKube, R } from '../helpers/fake-kube.ts'
 
 const spec: HaSpec = {
+  engine: 'cnpg',
+  topology: 'streaming',
   name: 'orders',
   namespace: 'dbaas-orders',
   instances: 3,
@@ -72,14 +76,36 @@ describe('buildHaCluster', () => {
     })
   })
 
-  it("leaves the image, resources, parameters and backup to the operator's defaults when not asked", () => {
+  it("always names the image (18 when not asked) and leaves resources, parameters and backup to the operator's defaults", () => {
     const c = buildHaCluster({ ...spec, params: {}, snapshotClass: undefined })
     expect(c.spec).toEqual({
       instances: 3,
+      imageName: 'ghcr.io/cloudnative-pg/postgresql:18',
       storage: { size: '5Gi' },
       bootstrap: { initdb: { database: 'shop', owner: 'owner', secret: { name: 'orders-ha-credentials' } } },
     })
     expect(c.metadata.labels?.['dbaas.io/engine-version']).toBe('default')
+  })
+
+  it('puts the placement where the Cluster has fields for it, the image under --image-registry, and keeps it as dbaas.io/placement', () => {
+    const placement = {
+      nodeSelector: { pool: 'db' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal' as const, value: 'db', effect: 'NoSchedule' as const }],
+      priorityClassName: 'databases',
+      imagePullSecrets: ['pull'],
+      imageRegistry: 'mirror.example:5000',
+    }
+    const c = buildHaCluster({ ...spec, version: '17', placement })
+    expect(c.spec).toMatchObject({
+      imageName: 'mirror.example:5000/cloudnative-pg/postgresql:17',
+      imagePullSecrets: [{ name: 'pull' }],
+      priorityClassName: 'databases',
+      affinity: { nodeSelector: { pool: 'db' }, tolerations: placement.tolerations },
+    })
+    expect(JSON.parse(c.metadata.annotations?.['dbaas.io/placement'] ?? '{}')).toEqual(placement)
+    const bare = buildHaCluster({ ...spec, placement: { nodeSelector: {}, tolerations: [] } })
+    for (const k of ['affinity', 'imagePullSecrets', 'priorityClassName']) expect(bare.spec, k).not.toHaveProperty(k)
+    expect(bare.metadata.annotations).not.toHaveProperty('dbaas.io/placement')
   })
 
   it('bootstraps a restore from volume snapshots and records where it came from', () => {
@@ -271,7 +297,7 @@ describe('patchStatusWithRetry', () => {
 
 describe('status view', () => {
   it('shows phase, primary and target, each instance with role and readiness, and the endpoints', () => {
-    const v = statusView(cluster({ currentPrimary: 'pg-2', targetPrimary: 'pg-2', image: 'ghcr.io/cloudnative-pg/postgresql:17.6' }, { 'cnpg.io/fencedInstances': '["pg-3"]' }), pods, null)
+    const v = statusOf(cnpg, cluster({ currentPrimary: 'pg-2', targetPrimary: 'pg-2', image: 'ghcr.io/cloudnative-pg/postgresql:17.6' }, { 'cnpg.io/fencedInstances': '["pg-3"]' }), pods, null)
     expect(v).toMatchObject({
       kind: 'ha-cluster',
       name: 'pg',
@@ -335,7 +361,7 @@ describe('detectCnpg', () => {
 })
 
 describe('dbaas list with HA clusters', () => {
-  it('shows them beside single instances with kind ha-cluster, still in 3 requests', async () => {
+  it('shows them beside single instances with kind ha-cluster: 2 requests, and one for the CloudNativePG kind their Secrets name', async () => {
     const { fakeDeps } = await import('../helpers/fake-deps.ts')
     const { statefulSet } = await import('../helpers/fixtures.ts')
     const { listInstances } = await import('../../src/core/list.ts')
@@ -343,7 +369,10 @@ describe('dbaas list with HA clusters', () => {
     d.transport.installCrd(...CNPG_CRDS).seed(R.namespaces, { metadata: { name: 'dbaas-single' } }, { metadata: { name: 'team' } })
     d.transport.seed(R.statefulSets, statefulSet({ name: 'single', ready: 1 }))
     const ha = buildHaCluster({ ...spec, name: 'single', namespace: 'dbaas-single' })
-    for (let i = 0; i < 20; i++) d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, name: `ha${i}`, namespace: 'team' }), status: { phase: 'Cluster in healthy state', readyInstances: 3, currentPrimary: `ha${i}-1` } })
+    for (let i = 0; i < 20; i++) {
+      d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, name: `ha${i}`, namespace: 'team' }), status: { phase: 'Cluster in healthy state', readyInstances: 3, currentPrimary: `ha${i}-1` } })
+      d.transport.seed(R.secrets, buildHaSecret({ ...spec, name: `ha${i}`, namespace: 'team' }, 'pw-12345678'))
+    }
     d.transport.seed(CNPG.clusters, ha)
     const r = await listInstances({ cluster: {} }, d)
     expect(d.transport.requests).toHaveLength(3)
@@ -358,6 +387,7 @@ describe('dbaas list with HA clusters', () => {
     for (const code of [404, 403]) {
       // 404: no CRD installed (the server's own answer); 403: RBAC refuses the list.
       const d = fakeDeps()
+      d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-pay' } }).seed(R.secrets, buildHaSecret({ ...spec, name: 'pay', namespace: 'dbaas-pay' }, 'pw-12345678'))
       if (code === 403) d.transport.installCrd(...CNPG_CRDS).fail({ path: /postgresql\.cnpg\.io/, failure: { code, reason: 'Forbidden' } })
       const r = await listInstances({ cluster: {} }, d)
       expect(r.items).toEqual([])

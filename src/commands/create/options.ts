@@ -2,15 +2,18 @@
 // missing, from a guided session (engine, name checked live, version, size, storage class, a confirmation) —
 // and the password from standard input; then the pure check into CreateOptions.
 import type { CreateOptions } from '../../core/create.ts'
+import { checkSystemNamespace } from '../../core/system-namespaces.ts'
 import { equivalentCommand, nameTaken, sizePresets, storageClassOptions, type GuidedAnswers, type SizePreset } from '../../core/guided-create.ts'
+import { exporterFor } from '../../core/metrics/exporters.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../../core/names.ts'
 import { engines, getEngine, resolveVersion } from '../../engines/registry.ts'
 import { InterruptedError, isDbaasError, UsageError } from '../../errors.ts'
 import type { Prompter } from '../../prompts.ts'
 import { clusterFlags, parseDryRun, readPasswordStdin, waits, type RawClusterFlags } from '../flags.ts'
 import type { CompleteContext } from '../pipeline.ts'
+import { placementEnv, placementFlags, type RawPlacement } from '../placement.ts'
 
-export interface RawCreate extends RawClusterFlags {
+export interface RawCreate extends RawClusterFlags, RawPlacement {
   version?: string
   storage: string
   storageClass?: string
@@ -19,9 +22,12 @@ export interface RawCreate extends RawClusterFlags {
   database: string
   user: string
   passwordStdin?: boolean
+  metrics?: boolean
   dryRun?: string | boolean
   wait?: boolean
   timeout: string
+  allowSystemNamespace?: boolean
+  openshift?: boolean
 }
 
 /** The raw flags with what a guided session answered in place of missing ones. */
@@ -29,6 +35,8 @@ export interface CreateInput extends RawCreate {
   engine: string | undefined
   name: string | undefined
   password?: string | undefined
+  /** DBAAS_IMAGE_REGISTRY, read here from the environment. */
+  registryEnv?: string | undefined
 }
 
 /** Asks for what the command line left out; the answers fill the same fields flags would. */
@@ -96,6 +104,13 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
   if (c.given('user')) passthrough.push('--user', raw.user)
   if (raw.dryRun) passthrough.push(raw.dryRun === true ? '--dry-run' : `--dry-run=${raw.dryRun}`)
   if (raw.wait === false) passthrough.push('--no-wait')
+  if (raw.openshift) passthrough.push('--openshift')
+  if (raw.allowSystemNamespace) passthrough.push('--allow-system-namespace')
+  for (const v of raw.nodeSelector ?? []) passthrough.push('--node-selector', v)
+  for (const v of raw.toleration ?? []) passthrough.push('--toleration', v)
+  if (raw.priorityClass !== undefined) passthrough.push('--priority-class', raw.priorityClass)
+  for (const v of raw.imagePullSecret ?? []) passthrough.push('--image-pull-secret', v)
+  if (raw.imageRegistry !== undefined) passthrough.push('--image-registry', raw.imageRegistry)
   const answers = { engine: engine.name, name, version, cpu: size?.cpu, memory: size?.memory, storage: size?.storage, storageClass }
   const command = equivalentCommand(answers, { namespace: raw.namespace, passthrough })
   deps.printer.note(`The same without prompts:\n  ${command}`)
@@ -107,7 +122,7 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
 
 export async function complete(c: CompleteContext<RawCreate>): Promise<CreateInput> {
   const [engineArg, nameArg] = c.args as [string | undefined, string | undefined]
-  let input: CreateInput = { ...c.raw, engine: engineArg, name: nameArg }
+  let input: CreateInput = { ...c.raw, engine: engineArg, name: nameArg, ...placementEnv(c.deps.env) }
   if ((!engineArg || !nameArg) && c.prompter) {
     const a = await guided(c, c.prompter, engineArg, nameArg)
     input = {
@@ -132,10 +147,12 @@ export function validate(i: CreateInput): CreateOptions {
   const engine = getEngine(i.engine)
   const name = validateName(i.name)
   const cluster = clusterFlags(i)
+  const namespace = cluster.namespace ?? defaultNamespace(name)
+  checkSystemNamespace(namespace, i.allowSystemNamespace === true)
   return {
     engine,
     name,
-    namespace: cluster.namespace ?? defaultNamespace(name),
+    namespace,
     namespaceExplicit: cluster.namespace !== undefined,
     version: resolveVersion(engine, i.version),
     storage: validateStorage(i.storage),
@@ -148,6 +165,10 @@ export function validate(i: CreateInput): CreateOptions {
     wait: waits(i, true),
     timeoutMs: parseDuration(i.timeout),
     cluster,
+    placement: placementFlags(i),
+    openshift: i.openshift === true,
+    allowSystemNamespace: i.allowSystemNamespace === true,
     ...(i.password !== undefined ? { password: i.password } : {}),
+    ...(i.metrics ? { metrics: exporterFor(engine.name) !== undefined } : {}),
   }
 }

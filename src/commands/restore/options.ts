@@ -2,15 +2,17 @@
 // instance's name (asked for, checked live), where it goes (-n: the target namespace; --backup-namespace:
 // where the backup is), and what it gets (size, class, CPU, memory; the source's by default).
 import { listBackups } from '../../core/backup/manage.ts'
+import { checkSystemNamespace } from '../../core/system-namespaces.ts'
 import type { RestoreOptions } from '../../core/backup/restore.ts'
 import { nameTaken } from '../../core/guided-create.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateMemory, validateName, validateNamespace, validateStorage } from '../../core/names.ts'
 import { InterruptedError, isDbaasError, UsageError } from '../../errors.ts'
 import { clusterFlags, parseDryRun, waits, type RawClusterFlags } from '../flags.ts'
 import type { CompleteContext } from '../pipeline.ts'
+import { placementEnv, placementFlags, type RawPlacement } from '../placement.ts'
 import { commandLine } from '../shell.ts'
 
-export interface RawRestore extends RawClusterFlags {
+export interface RawRestore extends RawClusterFlags, RawPlacement {
   to?: string
   backupNamespace?: string
   storage?: string
@@ -19,15 +21,19 @@ export interface RawRestore extends RawClusterFlags {
   memory?: string
   wait?: boolean
   timeout: string
+  allowSystemNamespace?: boolean
+  openshift?: boolean
   dryRun?: string | boolean
 }
 
 export interface RestoreInput extends RawRestore {
   backup: string | undefined
+  /** DBAAS_IMAGE_REGISTRY, read here from the environment. */
+  registryEnv?: string | undefined
 }
 
 export async function complete(c: CompleteContext<RawRestore>): Promise<RestoreInput> {
-  const input: RestoreInput = { ...c.raw, backup: c.args[0] as string | undefined }
+  const input: RestoreInput = { ...c.raw, backup: c.args[0] as string | undefined, ...placementEnv(c.deps.env) }
   const pr = c.prompter
   if ((input.backup && input.to) || !pr) return input
   const cluster = clusterFlags(c.raw)
@@ -77,11 +83,13 @@ export function validate(i: RestoreInput): RestoreOptions {
   const to = validateName(i.to)
   const cluster = clusterFlags(i)
   if (i.backupNamespace !== undefined) validateNamespace(i.backupNamespace)
+  const namespace = cluster.namespace ?? defaultNamespace(to)
+  checkSystemNamespace(namespace, i.allowSystemNamespace === true)
   return {
     backup: i.backup,
     backupNamespace: i.backupNamespace,
     to,
-    namespace: cluster.namespace ?? defaultNamespace(to),
+    namespace,
     namespaceExplicit: cluster.namespace !== undefined,
     storage: i.storage === undefined ? undefined : validateStorage(i.storage),
     storageClass: i.storageClass,
@@ -90,6 +98,9 @@ export function validate(i: RestoreInput): RestoreOptions {
     wait: waits(i, true),
     timeoutMs: parseDuration(i.timeout),
     dryRun: parseDryRun(i.dryRun),
+    placement: placementFlags(i),
+    openshift: i.openshift === true,
+    allowSystemNamespace: i.allowSystemNamespace === true,
     // The backup is looked up without -n (which names the target); the client itself is the same.
     cluster: { ...cluster, namespace: undefined },
   }

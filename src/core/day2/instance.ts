@@ -11,7 +11,7 @@ import { R, resourceFor, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import type { Pod, Secret, StatefulSet } from '../../k8s/types.ts'
 import { instanceSelector } from '../../k8s/labels.ts'
 import { parseAllDocuments } from 'yaml'
-import { reclaimLabels, redact, releaseLabels } from '../create.ts'
+import { redact, releaseLabels } from '../create.ts'
 import { findInstance } from '../find.ts'
 import { toView, type InstanceParts, type InstanceView } from '../instances.ts'
 import { busyError, holderOf, leaseFree, leaseName, ownHolder } from './lease.ts'
@@ -166,8 +166,6 @@ async function upgrade(o: OpenInstance, values: Values, timeoutMs: number, deps:
     timeoutSeconds: Math.max(1, Math.round(timeoutMs / 1000)),
     target: await deps.kubeTarget(o.cluster),
   })
-  // helm stamps its own managed-by label on what it upgrades; dbaas's identity label goes back on (as create does).
-  await reclaimLabels(o.kube, o.name, o.namespace)
 }
 
 /** helm upgrade with these values, then dbaas's labels back. */

@@ -10,7 +10,7 @@ import { OperationError, PreconditionError, UsageError } from '../../errors.ts'
 import { apiInfo } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import type { Event, PersistentVolumeClaim } from '../../k8s/types.ts'
-import { ANN, INSTANCE, KIND, Kinds, MANAGED_BY, selector } from '../../k8s/labels.ts'
+import { ANN, INSTANCE, KIND, Kinds, selector } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { instanceHistoryTarget } from './history.ts'
 import { getString, helmUpgrade, openInstance, renderValues, rollbackInterrupted, setValue, type OpenInstance, type Values } from './instance.ts'
@@ -77,7 +77,7 @@ export async function checkExpandable(kube: Kube, classNames: string[], what: st
 }
 
 export function dataSelector(name: string): string {
-  return selector({ [MANAGED_BY]: 'dbaas', [INSTANCE]: name, [KIND]: Kinds.data })
+  return selector({ [KIND]: Kinds.data, [INSTANCE]: name })
 }
 
 export async function planResize(o: ResizeOptions, deps: Deps): Promise<ResizePlan> {

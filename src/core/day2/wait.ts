@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.ts'
 import { InterruptedError, OperationError, TimeoutError } from '../../errors.ts'
 import { R, type Kube } from '../../k8s/kube.ts'
 import type { Pod, StatefulSet } from '../../k8s/types.ts'
-import { INSTANCE, KIND, Kinds, MANAGED_BY, selector } from '../../k8s/labels.ts'
+import { INSTANCE, KIND, Kinds, selector } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { podFailure, podReady } from '../instances.ts'
 import { watchSources, type WatchSource } from '../live.ts'
@@ -95,7 +95,7 @@ export async function waitRollout(kube: Kube, w: RolloutWait, deps: Deps): Promi
     kube,
     R.pods,
     w.namespace,
-    { labelSelector: selector({ [MANAGED_BY]: 'dbaas', [INSTANCE]: w.name, [KIND]: Kinds.pod }) },
+    { labelSelector: selector({ [KIND]: Kinds.pod, [INSTANCE]: w.name }) },
     (pods) => {
       const fresh = pods.filter((p) => p.metadata.labels?.[REVISION_LABEL] === revision)
       const failure = podFailure(fresh)

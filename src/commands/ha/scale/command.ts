@@ -1,5 +1,5 @@
-// dbaas ha scale <name> --instances n | --cpu/--memory: more or fewer instances (waited for until the cluster
-// is healthy again), or new resources for every instance (CloudNativePG's rolling update, confirmed first).
+// dbaas ha scale <name> --instances n | --cpu/--memory: more or fewer members (waited for until the cluster
+// is healthy again), or new resources for every member (the operator's rolling update, confirmed first).
 import { Command, Option } from 'commander'
 import type { Deps } from '../../../deps.ts'
 import { executeHa, planHaResources } from '../../../core/day2/ha.ts'
@@ -17,14 +17,14 @@ export default (deps: Deps): Command =>
   command<RawHaScale, HaScaleInput, HaScaleVerbOptions, ScaleResult | Day2Result>(
     {
       name: 'scale',
-      description: 'Change the number of instances, or the CPU and memory of every instance (refused while a switchover or failover runs)',
+      description: 'Change the number of members, or the CPU and memory of every member (refused while a switchover, failover or other operation runs)',
       arguments: [['<name>', 'cluster name']],
       options: (cmd) => {
-        cmd.option('--instances <n>', 'the new number of instances (at least 1)')
-        cmd.option('--cpu <cpu>', 'CPU request of every instance: cores (0.5, 2) or millicores (250m)')
-        cmd.option('--memory <memory>', 'memory request and limit of every instance, e.g. 2Gi')
+        cmd.option('--instances <n>', 'the new number of members (each engine has its rule: postgres ≥ 1, mysql 3 or 5, mariadb ≥ 2, Galera odd)')
+        cmd.option('--cpu <cpu>', 'CPU request of every member: cores (0.5, 2) or millicores (250m)')
+        cmd.option('--memory <memory>', 'memory request and limit of every member, e.g. 2Gi')
         cmd.option('-y, --yes', 'with --cpu/--memory: do not ask for confirmation (required without a terminal)')
-        cmd.addOption(new Option('--dry-run [mode]', 'with --cpu/--memory: print the plan and the Cluster: client (reads, writes nothing) or server (validated by the API server)'))
+        cmd.addOption(new Option('--dry-run [mode]', 'with --cpu/--memory: print the plan and the object: client (reads, writes nothing) or server (validated by the API server)'))
         waitOptions(cmd, { waitsByDefault: true, what: 'the cluster is healthy again' })
         cmd.addOption(timeoutOption('15m'))
         haOptions(cmd)
@@ -32,7 +32,7 @@ export default (deps: Deps): Command =>
       examples: [
         ['Grow to five instances, waiting until healthy', 'dbaas ha scale orders --instances 5'],
         ['Shrink, returning at once', 'dbaas ha scale orders --instances 2 --no-wait'],
-        ['More memory for every instance (a rolling update), asking first', 'dbaas ha scale orders --memory 4Gi --cpu 2'],
+        ['More memory and CPU for every instance (a rolling update), asking first', 'dbaas ha scale orders --memory 4Gi --cpu 2'],
       ],
       output: {
         formats: ['table', 'json', 'yaml', 'name', 'jsonpath'],

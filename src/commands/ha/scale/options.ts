@@ -1,8 +1,8 @@
-// ha scale's options: the new number of instances (--instances), or new resources for every instance
+// ha scale's options: the new number of members (--instances), or new resources for every member
 // (--cpu/--memory, the day-2 flow: confirmation, --dry-run, the cluster's Lease) — one of the two per run.
 import type { HaResourcesOptions } from '../../../core/day2/ha.ts'
 import type { HaTarget } from '../../../core/ha/find.ts'
-import { validateInstances } from '../../../core/ha/model.ts'
+import { parseInstances } from '../../../core/ha/model.ts'
 import { parseDuration, validateCpu, validateMemory } from '../../../core/names.ts'
 import { UsageError } from '../../../errors.ts'
 import { changeFlags, type RawChange } from '../../change.ts'
@@ -34,8 +34,8 @@ export function validate(i: HaScaleInput): HaScaleVerbOptions {
   }
   if (i.instances === undefined && !resources) throw new UsageError('ha scale needs --instances, or --cpu and/or --memory', { hint: 'e.g. dbaas ha scale pay --instances 5, or dbaas ha scale pay --memory 4Gi' })
   if (i.instances !== undefined) {
-    if (i.dryRun !== undefined || i.yes) throw new UsageError('--dry-run and --yes go with --cpu/--memory', { hint: '--instances changes the number of instances without a confirmation; leave them out' })
-    return { kind: 'instances', o: { ...haTarget(i.name, i), instances: validateInstances(i.instances), wait: waits(i, true), timeoutMs: parseDuration(i.timeout) } }
+    if (i.dryRun !== undefined || i.yes) throw new UsageError('--dry-run and --yes go with --cpu/--memory', { hint: '--instances changes the number of members without a confirmation; leave them out' })
+    return { kind: 'instances', o: { ...haTarget(i.name, i), instances: parseInstances(i.instances), wait: waits(i, true), timeoutMs: parseDuration(i.timeout) } }
   }
   return {
     kind: 'resources',
