@@ -16,8 +16,12 @@ const entry = (i: number, over: Partial<HistoryEntry> = {}): HistoryEntry => ({
   ...over,
 })
 
+function withNs(t = new FakeTransport()): FakeTransport {
+  return t.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
+}
+
 function seeded(): FakeTransport {
-  return new FakeTransport().seed(R.secrets, { metadata: { name: 'orders-credentials', namespace: 'dbaas-orders' }, data: { password: 'eA==' } })
+  return withNs().seed(R.secrets, { metadata: { name: 'orders-credentials', namespace: 'dbaas-orders' }, data: { password: 'eA==' } })
 }
 
 describe('history entries', () => {
@@ -86,7 +90,7 @@ describe('recordHistory', () => {
     const [e] = await readHistory(kube, target)
     expect(e).toMatchObject({ verb: 'resize', result: 'succeeded', message: 'storage 10Gi → 20Gi', startedAt: new Date(NOW).toISOString(), endedAt: new Date(NOW + 5000).toISOString() })
 
-    const denied = new FakeTransport().fail({ method: 'PATCH', path: /secrets/, failure: { code: 403, reason: 'Forbidden' } }).seed(R.secrets, { metadata: { name: 'orders-credentials', namespace: 'dbaas-orders' } })
+    const denied = withNs().fail({ method: 'PATCH', path: /secrets/, failure: { code: 403, reason: 'Forbidden' } }).seed(R.secrets, { metadata: { name: 'orders-credentials', namespace: 'dbaas-orders' } })
     const r2 = await startHistory(fakeKube(denied), target, { verb: 'stop', params: {} }, { now: () => NOW, randomBytes: counterRandom() })
     expect(r2.notes).toEqual(['the operation was not recorded in the history on secret dbaas-orders/orders-credentials: you may not update it'])
   })

@@ -12,8 +12,12 @@ const deps = (now = NOW) => ({ now: () => now, randomBytes: counterRandom() })
 const target = { instance: 'orders', namespace: 'dbaas-orders', what: 'instance' }
 const op = { verb: 'resize', params: { storage: '20Gi' } }
 
+function fresh(): FakeTransport {
+  return new FakeTransport().seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
+}
+
 function held(holder: string, renewedAt: number): FakeTransport {
-  return new FakeTransport().seed(R.leases, buildLease({ instance: 'orders', namespace: 'dbaas-orders', op: { verb: 'scale', params: { cpu: '2' } }, holder, now: renewedAt }))
+  return fresh().seed(R.leases, buildLease({ instance: 'orders', namespace: 'dbaas-orders', op: { verb: 'scale', params: { cpu: '2' } }, holder, now: renewedAt }))
 }
 
 /** A pid that does not run: a child that has exited. */
@@ -23,7 +27,7 @@ function deadPid(): number {
 
 describe('the operation lease', () => {
   it('is created when absent, with the verb, its parameters and start', async () => {
-    const t = new FakeTransport()
+    const t = fresh()
     const lease = await acquireLease(fakeKube(t), target, op, deps())
     const l = t.get(R.leases, 'dbaas-orders', leaseName('orders'))
     expect(l?.metadata.annotations?.[ANN_OP.verb]).toBe('resize')
@@ -67,7 +71,7 @@ describe('the operation lease', () => {
   })
 
   it('a lost race (409 on create) reads again and names the winner', async () => {
-    const t = new FakeTransport().fail({ method: 'POST', path: /leases/, failure: { code: 409, reason: 'AlreadyExists' }, times: 1 })
+    const t = fresh().fail({ method: 'POST', path: /leases/, failure: { code: 409, reason: 'AlreadyExists' }, times: 1 })
     // The winner's lease appears as the create fails.
     const winner = buildLease({ instance: 'orders', namespace: 'dbaas-orders', op: { verb: 'stop', params: {} }, holder: 'other/1/x', now: NOW })
     const kube = fakeKube(t)
@@ -80,7 +84,7 @@ describe('the operation lease', () => {
   })
 
   it('release leaves a lease another holder has taken', async () => {
-    const t = new FakeTransport()
+    const t = fresh()
     const lease = await acquireLease(fakeKube(t), target, op, deps())
     const l = t.get(R.leases, 'dbaas-orders', leaseName('orders'))
     if (l?.spec) l.spec.holderIdentity = 'someone/else/x'
