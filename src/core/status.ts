@@ -5,6 +5,7 @@ import type { Pod } from '../k8s/types.ts'
 import { ANN, instanceSelector } from '../k8s/labels.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import { findInstance } from './find.ts'
+import { pendingNow } from './day2/pending.ts'
 import { latestRelease, podReady, toView, type InstanceView } from './instances.ts'
 import { watchSources, type LiveView, type WatchSource } from './live.ts'
 import { scheduleOf } from './schedule/manage.ts'
@@ -27,6 +28,8 @@ export interface PodView {
 
 export interface StatusView extends InstanceView {
   pods: PodView[]
+  /** Parameters `dbaas config set` wrote that wait for a restart of the pod (empty when none). */
+  restartPending: string[]
   volumes: Array<{ name: string; status: string; capacity: string | null; storageClass: string | null }>
   endpoint: { host: string; port: number } | null
   events: Array<{ type: string; reason: string; object: string; message: string; count: number; lastSeen: string | null }>
@@ -100,6 +103,7 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
       lastSeen: e.lastTimestamp ?? e.eventTime ?? null,
     }))
   const release = latestRelease(parts.releases)
+  const pending = pendingNow(parts.statefulSet, pods)
   return {
     ...view,
     pods: pods.map(podView),
@@ -113,7 +117,8 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
     events: recent,
     release: release ? { status: release.status, revision: release.revision } : null,
     storage: view.storage ?? parts.statefulSet?.metadata.annotations?.[ANN.storage] ?? null,
-    explanation: explain(view),
+    explanation: pending.length ? `${explain(view)}; restart pending for ${pending.join(', ')} (\`dbaas restart ${o.name} -n ${ns}\` applies ${pending.length > 1 ? 'them' : 'it'})` : explain(view),
+    restartPending: pending,
     schedule: schedule ?? null,
   }
 }
