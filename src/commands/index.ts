@@ -41,6 +41,18 @@ export const commandTree: CommandEntry[] = [
   { group: 'Day 2:', name: 'stop', description: 'Stop an instance: its pod is deleted, its data volume kept; `dbaas start` brings it back', usage: '<name>', load: () => import('./stop/command.ts') },
   { group: 'Day 2:', name: 'start', description: 'Start a stopped instance again, waiting until it is ready', usage: '<name>', load: () => import('./start/command.ts') },
   { group: 'Day 2:', name: 'restart', description: "Restart an instance's pod (a rolling restart), waiting until it was replaced and is ready", usage: '<name>', load: () => import('./restart/command.ts') },
+  { group: 'Day 2:', name: 'upgrade', description: 'Move an instance to another release of its version (a new image, the pod restarted); majors say the steps', usage: '<name>', load: () => import('./upgrade/command.ts') },
+  {
+    group: 'Day 2:',
+    name: 'config',
+    description: "Server parameters: get (dbaas's values beside the server's), set and unset (checked against the server, reloaded)",
+    examples: [['Raise a limit, then see it', 'dbaas config set orders max_connections=150 && dbaas config get orders max_connections']],
+    children: [
+      { name: 'get', description: "Show the parameters dbaas manages beside the server's effective values (one, or all)", usage: '<name> [key]', load: () => import('./config/get/command.ts') },
+      { name: 'set', description: 'Set server parameters (checked against the running server first); reloads, or restarts with --restart', usage: '<name> <key=value...>', load: () => import('./config/set/command.ts') },
+      { name: 'unset', description: "Remove parameters dbaas manages (the server's defaults again); reloads, or restarts with --restart", usage: '<name> <key...>', load: () => import('./config/unset/command.ts') },
+    ],
+  },
   { group: 'Day 2:', name: 'history', description: 'Show the operations dbaas ran on an instance (the last 50): verb, parameters, start, duration, result', usage: '<name>', load: () => import('./history/command.ts') },
   // Backups
   {
@@ -89,6 +101,7 @@ export const commandTree: CommandEntry[] = [
       { name: 'stop', description: 'Stop (hibernate) an HA cluster: every instance shut down, the volumes kept; `dbaas ha start` wakes it', usage: '<name>', load: () => import('./ha/stop/command.ts') },
       { name: 'start', description: 'Start a stopped (hibernated) HA cluster again, waiting until it is healthy', usage: '<name>', load: () => import('./ha/start/command.ts') },
       { name: 'restart', description: 'Restart every instance (standbys first, then the primary), waiting until all were restarted and the cluster is healthy', usage: '<name>', load: () => import('./ha/restart/command.ts') },
+      { name: 'upgrade', description: 'Move an HA cluster to another version: a minor release rolled through the instances, a major (--allow-major) in place after a backup', usage: '<name>', load: () => import('./ha/upgrade/command.ts') },
       { name: 'history', description: 'Show the operations dbaas ran on an HA cluster (the last 50): verb, parameters, start, duration, result', usage: '<name>', load: () => import('./ha/history/command.ts') },
       { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to another member and wait until it is primary and the cluster healthy (Galera: --force)', usage: '[name]', load: () => import('./ha/failover/command.ts') },
       {

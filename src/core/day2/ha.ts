@@ -90,9 +90,9 @@ async function open(o: HaChangeOptions, deps: Deps): Promise<Opened> {
 const livePods = (pods: Pod[]) => pods.filter((p) => !p.metadata.deletionTimestamp)
 
 /** "pod x-1: ready, updated; pod x-2: not ready, not updated yet" for timeouts. */
-export function podsWhere(pods: Pod[], fresh: (p: Pod) => boolean): string {
+export function podsWhere(pods: Pod[], fresh?: (p: Pod) => boolean): string {
   if (pods.length === 0) return 'no pod'
-  return pods.map((p) => `pod ${p.metadata.name}: ${p.metadata.deletionTimestamp ? 'terminating' : podReady(p) ? 'ready' : 'not ready'}${fresh(p) ? ', updated' : ', not updated yet'}`).join('; ')
+  return pods.map((p) => `pod ${p.metadata.name}: ${p.metadata.deletionTimestamp ? 'terminating' : podReady(p) ? 'ready' : 'not ready'}${fresh ? (fresh(p) ? ', updated' : ', not updated yet') : ''}`).join('; ')
 }
 
 function podContainer(p: Pod, name: string): NonNullable<Pod['spec']>['containers'][number] | undefined {
@@ -211,7 +211,7 @@ export async function planHaStop(o: HaChangeOptions, deps: Deps): Promise<HaPlan
     cluster,
     patch: h.patch(true),
     done: (c, pods) => h.hibernated(c, pods),
-    where: (c, pods) => `condition ${h.field}: ${JSON.stringify(c ? (h.condition(c) ?? null) : null)}; ${podsWhere(pods, () => false)}`,
+    where: (c, pods) => `condition ${h.field}: ${JSON.stringify(c ? (h.condition(c) ?? null) : null)}; ${podsWhere(pods)}`,
     waitFor: `${engine.operator.name} to hibernate the cluster`,
   }
 }
@@ -234,7 +234,7 @@ export async function planHaStart(o: HaChangeOptions, deps: Deps): Promise<HaPla
     cluster,
     patch: h.patch(false),
     done: (c, pods) => h.resumed(c, pods),
-    where: (c, pods) => `${engine.whereItStands(c)}; ${podsWhere(pods, () => true)}`,
+    where: (c, pods) => `${engine.whereItStands(c)}; ${podsWhere(pods)}`,
     waitFor: 'every instance to be back and the cluster healthy',
   }
 }

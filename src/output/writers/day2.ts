@@ -4,6 +4,7 @@
 import type { Day2Result } from '../../core/day2/model.ts'
 import type { HistoryView } from '../../core/day2/read.ts'
 import type { HistoryEntry } from '../../core/day2/history.ts'
+import type { ConfigRow, ConfigView } from '../../core/day2/config.ts'
 import { age, type Column } from '../printer.ts'
 import type { Writer } from '../writer.ts'
 import { manifestNames, printManifests } from './manifests.ts'
@@ -91,4 +92,27 @@ export const historyWriter: Writer<HistoryView> = {
   names: (v) => v.entries.map((e) => e.id),
   notes: (v) => (v.running ? [`running now: dbaas ${v.running.verb}, since ${v.running.startedAt} (${v.running.holder})`] : []),
   human: (v, c) => c.printer.table(v.entries, historyColumns(c.now), { wide: c.wide, noHeaders: c.noHeaders, empty: `No operations recorded for ${v.kind === 'ha-cluster' ? 'HA cluster' : 'instance'} "${v.name}".` }),
+}
+
+function shown(v: string | null, unit: string | null): string {
+  if (v === null) return '<unset>'
+  return unit && !/^[a-zA-Z]/.test(unit) ? `${v} (×${unit})` : unit ? `${v}${unit === '8kB' ? ' ×8kB' : unit}` : v
+}
+
+export function configColumns(): Column<ConfigRow>[] {
+  return [
+    { header: 'NAME', get: (r) => r.name },
+    { header: 'DBAAS', get: (r) => r.managed ?? '<not managed>' },
+    { header: 'EFFECTIVE', get: (r) => (r.effective === null ? '<unknown>' : shown(r.effective, r.unit)) },
+    { header: 'APPLIES', get: (r) => r.applies ?? '' },
+    { header: 'PENDING', get: (r) => (r.pendingRestart ? 'restart' : '') },
+    { header: 'SOURCE', get: (r) => r.source ?? '', wide: true },
+  ]
+}
+
+/** `config get`: the parameters, dbaas's value beside the server's. */
+export const configWriter: Writer<ConfigView> = {
+  data: (v) => v,
+  notes: (v) => [...v.notes, ...(v.restartPending.length ? [`restart pending: ${v.restartPending.join(', ')} (\`dbaas restart ${v.name} -n ${v.namespace}\` applies ${v.restartPending.length > 1 ? 'them' : 'it'})`] : [])],
+  human: (v, c) => c.printer.table(v.parameters, configColumns(), { wide: c.wide, noHeaders: c.noHeaders, empty: `dbaas manages no parameter of ${v.name}; \`dbaas config set ${v.name} key=value\` sets one.` }),
 }
