@@ -111,7 +111,7 @@ lab.describe('day 2 on CloudNativePG clusters', () => {
     const pausedAt = new Promise<void>((resolve) => (paused = resolve))
     const run = background(['ha', 'restart', name, '--yes', '-o', 'json'])
     const served = day2.serveRestart(ns, name, { gate, onPaused: () => paused() })
-    await pausedAt
+    await Promise.race([pausedAt, run.done.then((r) => Promise.reject(new Error(`ha restart ended before the fixture paused: exit ${r.exitCode}\n${r.stderr}`)))])
     expect(await leaseOf(ns, name)).toBeDefined()
     const busy = await dbaas(['ha', 'resize', name, '--storage', '5Gi', '--yes'])
     expect(busy.exitCode, busy.stderr).toBe(4)
@@ -134,7 +134,7 @@ lab.describe('day 2 on CloudNativePG clusters', () => {
     // Nobody plays the hibernation: the condition never comes.
     const r = await dbaas(['ha', 'stop', name, '--yes', '--timeout', '10s'])
     expect(r.exitCode, r.stderr).toBe(6)
-    expect(r.stderr).toMatch(/timed out after 10 s: CloudNativePG to hibernate the cluster did not happen; where it stopped: condition cnpg.io\/hibernation: null; pod .*-1: ready/)
+    expect(r.stderr).toMatch(/timed out after 10 s: CloudNativePG operator to hibernate the cluster did not happen; where it stopped: condition cnpg.io\/hibernation: null; pod .*-1: ready; pod .*-2: ready/)
     expect((await history(ns, name)).at(-1)).toMatchObject({ verb: 'ha stop', result: 'timed-out' })
     expect(await leaseOf(ns, name)).toBeUndefined()
   })

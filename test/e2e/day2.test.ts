@@ -51,7 +51,7 @@ describe.each([
     expect(after.status.conditions.find((c: any) => c.type === 'Ready').status).toBe('True')
     const sts = await statefulSet(ns, name)
     expect(sts.metadata.annotations['dbaas.io/cpu']).toBe('500m')
-    expect(sts.metadata.labels['app.kubernetes.io/managed-by']).toBe('dbaas')
+    expect(sts.metadata.labels['dbaas.io/kind']).toBe('instance')
     expect(await leaseOf(ns, name)).toBeUndefined()
     const h = (await historyOf(ns, name)).filter((e) => e.verb === 'scale')
     expect(h.at(-1)).toMatchObject({ verb: 'scale', params: { cpu: '500m', memory: '512Mi' }, result: 'succeeded', message: 'cpu 250m → 500m, memory 256Mi → 512Mi' })
