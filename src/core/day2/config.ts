@@ -56,7 +56,8 @@ function readyPod(pods: Pod[]): Pod | undefined {
   return pods.filter((p) => !p.metadata.deletionTimestamp && podReady(p)).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))[0]
 }
 
-const PSQL = ['sh', '-c', 'exec psql -X -q -At -v ON_ERROR_STOP=1 -U "${POSTGRES_USER:-postgres}" -d postgres -f -']
+/** The SQL goes in argv (it holds no secret): an exec's stdin is not closed by every API server version. */
+const psql = (sql: string) => ['sh', '-c', 'exec psql -X -q -At -v ON_ERROR_STOP=1 -U "${POSTGRES_USER:-postgres}" -d postgres -c "$0"', sql]
 /** The root password is the first stdin line (never argv), the SQL the rest, as `backup --quiesce` does. */
 const MYSQL = ['sh', '-c', 'IFS= read -r MYSQL_PWD; export MYSQL_PWD; if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; exec "$c" -u root -N -B']
 
@@ -73,9 +74,9 @@ export async function serverOf(o: OpenInstance, deps: Deps, execer: Execer = cli
   if (engineKind(o) === 'postgresql') {
     return {
       generation,
-      read: async (names) => parsePgSettings((await execer(t, PSQL, pgSettingsSql(names), 'read pg_settings')).stdout),
+      read: async (names) => parsePgSettings((await execer(t, psql(pgSettingsSql(names)), '', 'read pg_settings')).stdout),
       apply: async () => {
-        await execer(t, PSQL, 'select pg_reload_conf();\n', 'reload the configuration')
+        await execer(t, psql('select pg_reload_conf();'), '', 'reload the configuration')
       },
     }
   }

@@ -54,7 +54,7 @@ describe.each(['postgresql', 'mysql', 'mariadb'])('%s chart, the configuration d
   const objects = (out: string): Obj[] => parseAllDocuments(out).map((d) => d.toJS() as Obj).filter(Boolean)
 
   it('renders config as the server reads it, with the generation of its values, mounted read-only', async () => {
-    const config = chart === 'postgresql' ? { work_mem: '64MB', log_line_prefix: "%m it's" } : { max_connections: '150', sql_mode: 'STRICT_TRANS_TABLES' }
+    const config: Record<string, string> = chart === 'postgresql' ? { work_mem: '64MB', log_line_prefix: "%m it's" } : { max_connections: '150', sql_mode: 'STRICT_TRANS_TABLES' }
     const r = await render(chart, { ...base, config })
     expect(r.exitCode, r.stderr).toBe(0)
     const all = objects(r.stdout)
