@@ -285,7 +285,9 @@ export function components(): Component[] {
     {
       kind: 'task',
       name: 'pxc-crds',
-      after: ['kube-apiserver'],
+      // After CloudNativePG's: applied beside it, these large CRDs slow the API server enough that the CNPG
+      // CRDs can still have no conditions when its (single) `kubectl wait` asks.
+      after: ['cnpg-crds'],
       run: async (p) => {
         const dir = join(p.crdDir, 'pxc')
         await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the Percona XtraDB Cluster CRDs')
@@ -296,7 +298,9 @@ export function components(): Component[] {
     {
       kind: 'task',
       name: 'mariadb-crds',
-      after: ['kube-apiserver'],
+      // After CloudNativePG's: applied beside it, these large CRDs slow the API server enough that the CNPG
+      // CRDs can still have no conditions when its (single) `kubectl wait` asks.
+      after: ['cnpg-crds'],
       run: async (p) => {
         const dir = join(p.crdDir, 'mariadb')
         await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the MariaDB operator CRDs')
