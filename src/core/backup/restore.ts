@@ -18,6 +18,7 @@ import { deleteInstance, planDelete } from '../delete.ts'
 import { findInstance } from '../find.ts'
 import { validateStorage } from '../names.ts'
 import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
+import { checkOperatorNamespace } from '../system-namespaces.ts'
 import type { InstanceView } from '../instances.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
 import { findBackup, haUsage, requireSnapshots, settle, unwrap, type Settled } from './common.ts'
@@ -57,6 +58,8 @@ export interface RestoreOptions {
   placement?: Placement | undefined
   /** --openshift (discovery decides otherwise, as on create). */
   openshift?: boolean | undefined
+  /** --allow-system-namespace: an operator's own namespace is refused otherwise (before anything is written). */
+  allowSystemNamespace?: boolean | undefined
 }
 
 export interface RestoreResult {
@@ -115,9 +118,11 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
     settle(orForbidden(kube.find(R.pvcs, o.namespace, restorePvcName(o.to)))),
     settle(orForbidden(kube.find(R.namespaces, undefined, o.namespace))),
     settle(orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items))),
+    settle(checkOperatorNamespace(kube, o.namespace, o.allowSystemNamespace === true)),
   ])
   const found = await settle(findBackup(kube, o.backup, o.backupNamespace))
-  const [support, deniedAll, target, pvcR, nsR, classesR] = await early
+  const [support, deniedAll, target, pvcR, nsR, classesR, operatorNs] = await early
+  unwrap(operatorNs)
   const vs = unwrap(found)
   if (isHaSnapshot(vs)) throw haUsage(`"${o.backup}" is a backup of an HA cluster`, `dbaas ha restore ${o.backup}`)
   const backupNs = vs.metadata.namespace ?? ''
@@ -315,6 +320,8 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
     credentials: p.credentials,
     placement: mergePlacement(readPlacement(p.vs.metadata.annotations), o.placement ?? {}),
     openshift: o.openshift,
+    // Checked (before the first write) in gather.
+    allowSystemNamespace: true,
   } as const
   const backupRef = { name: o.backup, namespace: p.backupNs, instance: p.sourceInstance }
   const nsObj = buildNamespace({ name: o.to, engine: p.engine, version: p.version, namespace: o.namespace })

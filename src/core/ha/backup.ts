@@ -14,6 +14,7 @@ import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, Kinds, MANAGED, MANAGED_BY
 import { waitFor } from '../../k8s/wait.ts'
 import { BACKUP_ANN, backupCredentialsName, backupLabels, expiresAt, isExpired } from '../backup/model.ts'
 import { generatePassword } from '../create.ts'
+import { checkOperatorNamespace } from '../system-namespaces.ts'
 import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
 import type { DeletionResult } from '../deletion.ts'
 import { createHaCluster, buildHaNamespace } from './create.ts'
@@ -327,6 +328,8 @@ export interface RestoreOptions {
   skipOperatorCheck: boolean
   /** Placement flags given to ha restore; the rest is the source cluster's (kept on the backup). */
   placement?: Placement | undefined
+  /** --allow-system-namespace: an operator's own namespace is refused otherwise. */
+  allowSystemNamespace?: boolean | undefined
 }
 
 export interface RestoreResult {
@@ -418,6 +421,7 @@ export async function haRestore(o: RestoreOptions, deps: Deps): Promise<RestoreR
   }
   const { engine, cap, backup: b } = found
   await requireOperator(kube, engine, o.skipOperatorCheck, deps, o.namespace)
+  await checkOperatorNamespace(kube, o.namespace, o.allowSystemNamespace === true)
   if (o.password !== undefined && engine.id !== 'cnpg') {
     throw new UsageError(`--password-stdin is not supported for restoring ${engine.displayName}`, {
       hint: 'the restored data directory keeps the backup\'s users and passwords, so the new cluster uses the credentials the backup kept; --password-stdin works for postgresql restores',
@@ -509,7 +513,7 @@ async function restoreInto(
       )
     }
     r = await createHaCluster(
-      { spec, namespaceExplicit: true, password: passwords.password, rootPassword: passwords.root, dryRun: 'none', wait: false, timeoutMs: o.timeoutMs, cluster: o.cluster, skipOperatorCheck: true },
+      { spec, namespaceExplicit: true, password: passwords.password, rootPassword: passwords.root, dryRun: 'none', wait: false, timeoutMs: o.timeoutMs, cluster: o.cluster, skipOperatorCheck: true, allowSystemNamespace: true },
       deps,
     )
   } catch (err) {

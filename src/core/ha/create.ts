@@ -8,6 +8,7 @@ import { R, resourceFor, type Kube, type KubeObject, type ResourceType } from '.
 import { ANN, Kinds, MANAGED_BY } from '../../k8s/labels.ts'
 import { generatePassword, redact } from '../create.ts'
 import type { HaEngine, HaSpec, HaView } from './engine.ts'
+import { checkOperatorNamespace } from '../system-namespaces.ts'
 import { requireOperator } from './find.ts'
 import { haLabels } from './model.ts'
 import { haEngine, HA_ENGINES } from './registry.ts'
@@ -26,6 +27,8 @@ export interface HaCreateOptions {
   timeoutMs: number
   cluster: ClusterFlags
   skipOperatorCheck: boolean
+  /** --allow-system-namespace: an operator's own namespace is refused otherwise. */
+  allowSystemNamespace?: boolean | undefined
 }
 
 export interface HaCreateResult {
@@ -102,6 +105,7 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
     orForbidden(kube.find(R.secrets, spec.namespace, secretName)),
     !usesSnapshots || spec.snapshotClass ? Promise.resolve<{ name?: string; why?: string }>({ name: spec.snapshotClass }) : defaultSnapshotClass(kube),
     sameNameElsewhere(kube, engine, spec),
+    checkOperatorNamespace(kube, spec.namespace, o.allowSystemNamespace === true),
   ])
   if (existing) {
     const ours = existing.metadata.labels?.[MANAGED_BY] === 'dbaas'

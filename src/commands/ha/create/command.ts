@@ -7,7 +7,7 @@ import { createHaCluster } from '../../../core/ha/create.ts'
 import { haCreateWriter } from '../../../output/writers/ha.ts'
 import { dryRunOption, haOptions, timeoutOption, waitOptions } from '../../flags.ts'
 import { command } from '../../pipeline.ts'
-import { placementOptions } from '../../placement.ts'
+import { placementOptions, systemNamespaceOption } from '../../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -34,6 +34,7 @@ export default (deps: Deps): Command =>
           .option('--snapshot-class <class>', 'postgres and mariadb: VolumeSnapshotClass for backups (default: the cluster default)')
           .option('--password-stdin', 'read the owner password from standard input instead of generating one')
         placementOptions(cmd)
+        systemNamespaceOption(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the cluster is healthy', noWaitHelp: 'return once the cluster is created, without waiting until it is healthy' })
         cmd.addOption(timeoutOption('15m')).addOption(dryRunOption())
         haOptions(cmd)

@@ -4,6 +4,7 @@ import type { HaCreateOptions } from '../../../core/ha/create.ts'
 import type { HaEngine, Topology } from '../../../core/ha/engine.ts'
 import { parseInstances } from '../../../core/ha/model.ts'
 import { engineForWord, engineWords, haEngine, requireFlag } from '../../../core/ha/registry.ts'
+import { checkSystemNamespace } from '../../../core/system-namespaces.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../../../core/names.ts'
 import { UsageError } from '../../../errors.ts'
 import { clusterFlags, parseDryRun, readPasswordStdin, waits, type RawHa } from '../../flags.ts'
@@ -25,6 +26,7 @@ export interface RawHaCreate extends RawHa, RawPlacement {
   passwordStdin?: boolean
   wait?: boolean
   timeout: string
+  allowSystemNamespace?: boolean
   dryRun?: string | boolean
 }
 
@@ -65,12 +67,14 @@ export function validate(i: HaCreateInput): HaCreateOptions {
   if (e.reservedUsers.includes(user.toLowerCase())) throw new UsageError(`--user "${user}" is reserved by the ${e.operator.name}`, { hint: 'pick another user name, e.g. app' })
   const cluster = clusterFlags(i)
   const dryRun = parseDryRun(i.dryRun)
+  const namespace = cluster.namespace ?? defaultNamespace(name)
+  checkSystemNamespace(namespace, i.allowSystemNamespace === true)
   return {
     spec: {
       engine: e.id,
       topology,
       name,
-      namespace: cluster.namespace ?? defaultNamespace(name),
+      namespace,
       instances,
       database: validateIdentifier(i.database, '--database'),
       user,
@@ -90,5 +94,6 @@ export function validate(i: HaCreateInput): HaCreateOptions {
     timeoutMs: parseDuration(i.timeout),
     cluster,
     skipOperatorCheck: i.skipOperatorCheck === true,
+    allowSystemNamespace: i.allowSystemNamespace === true,
   }
 }
