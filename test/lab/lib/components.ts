@@ -298,9 +298,7 @@ export function components(): Component[] {
     {
       kind: 'task',
       name: 'pxc-crds',
-      // After CloudNativePG's: applied beside it, these large CRDs slow the API server enough that the CNPG
-      // CRDs can still have no conditions when its (single) `kubectl wait` asks.
-      after: ['cnpg-crds'],
+      after: ['kube-apiserver'],
       run: async (p) => {
         const dir = join(p.crdDir, 'pxc')
         await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the Percona XtraDB Cluster CRDs')
@@ -311,9 +309,7 @@ export function components(): Component[] {
     {
       kind: 'task',
       name: 'mariadb-crds',
-      // After CloudNativePG's: applied beside it, these large CRDs slow the API server enough that the CNPG
-      // CRDs can still have no conditions when its (single) `kubectl wait` asks.
-      after: ['cnpg-crds'],
+      after: ['kube-apiserver'],
       run: async (p) => {
         const dir = join(p.crdDir, 'mariadb')
         await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the MariaDB operator CRDs')
