@@ -36,6 +36,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The real node runs when the suite runs as root on Linux (as CI does), unless DBAAS_LAB_REAL_NODE=0; with
+ * DBAAS_LAB_REAL_NODE=1 its absence is an error rather than a skip.
+ */
+function realNodeWanted(): boolean {
+  const setting = process.env.DBAAS_LAB_REAL_NODE
+  if (setting === '0') return false
+  if (setting === '1') return true
+  return process.platform === 'linux' && process.getuid?.() === 0
+}
+
 function cli(args: string[]): number {
   const r = spawnSync(process.execPath, [labCli, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
   return r.status ?? 1
@@ -65,8 +76,11 @@ export default function setup(project: TestProject): (() => void) | undefined {
     return rec !== undefined && isOurs(rec)
   })
   if (!running) writeFileSync(startedMarker, String(process.pid) + '\n')
-  process.stderr.write(running ? 'e2e: the lab is running; checking it (lab:up)\n' : 'e2e: starting the lab (lab:up)\n')
-  if (cli(['up']) !== 0) throw new Error('e2e: `lab:up` failed (output above); `npm run lab:status` and the logs under the lab state dir tell more')
+  const real = realNodeWanted()
+  const upArgs = real ? ['up', '--real-node'] : ['up']
+  process.stderr.write(`${running ? 'e2e: the lab is running; checking it' : 'e2e: starting the lab'} (lab:up${real ? ' --real-node' : ''})\n`)
+  if (cli(upArgs) !== 0) throw new Error(`e2e: \`lab:up${real ? ' -- --real-node' : ''}\` failed (output above); \`npm run lab:status\` and the logs under the lab state dir tell more (DBAAS_LAB_REAL_NODE=0 runs without the real node)`)
+  process.env.DBAAS_E2E_REAL_NODE = real ? '1' : '0'
 
   process.env.KUBECONFIG = p.kubeconfig
   process.env.DBAAS_E2E_LAB = '1'
