@@ -11,7 +11,7 @@ import { kubeconfigYaml, pkiFiles, signCert } from './pki.ts'
 import {
   cniConfig, containerdConfig, registryConfigDir, registryHostsToml, corefile, dnsServiceIp, kubeProxyConfig, kubeletConfig, kubeletSysctls, realDriverName,
   realNodeConfig, realNodeLabel, realNodeName, realNodeUnsupported, realSnapshotClass, realStorageClass, recordHost, restoreSysctls,
-  setupNetwork, writeIfChanged, type RealNodeConfig, type RealNodeOptions,
+  setupNetwork, writeIfChanged, createCgroupRoot, type RealNodeConfig, type RealNodeOptions,
 } from './realnode.ts'
 import { cnpgComponents } from './cnpg.ts'
 
@@ -75,7 +75,7 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
     {
       kind: 'task',
       name: 'real-node-host',
-      after: ['kube-apiserver'],
+      after: [],
       run: async (p) => {
         const why = realNodeUnsupported()
         if (why) throw new Error(why)
@@ -83,6 +83,7 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
         for (const d of [c.dir, c.cniConfDir, c.cniDataDir, c.csiRoot, join(c.dir, 'pod-logs'), join(c.kubeletRoot, 'plugins_registry')]) mkdirSync(d, { recursive: true })
         recordHost(c)
         setupNetwork(c)
+        createCgroupRoot(c)
         const pki = pkiFiles(p.pkiDir)
         writeIfChanged(join(c.dir, 'containerd.toml'), containerdConfig(c))
         writeIfChanged(join(registryConfigDir(c), '_default', 'hosts.toml'), registryHostsToml)

@@ -367,6 +367,40 @@ export function setupNetwork(c: RealNodeConfig): void {
   if (spawnSync('iptables', ['-w', '-C', 'FORWARD', '-j', guardChain]).status !== 0) sh('iptables', ['-w', '-I', 'FORWARD', '1', '-j', guardChain])
 }
 
+/**
+ * The kubelet's cgroup root (cgroupRoot) must exist in every hierarchy before it starts; cpuset needs its CPUs
+ * and memory nodes filled in before anything can join it (cgroup v1).
+ */
+export function createCgroupRoot(c: RealNodeConfig): void {
+  const rel = c.cgroupRoot.replace(/^\//, '')
+  let controllers: string[] = []
+  try {
+    controllers = readdirSync('/sys/fs/cgroup')
+  } catch {
+    return
+  }
+  const unified = existsSync('/sys/fs/cgroup/cgroup.controllers')
+  for (const ctl of unified ? [''] : controllers) {
+    const base = join('/sys/fs/cgroup', ctl)
+    if (!unified && !existsSync(join(base, 'cgroup.procs'))) continue
+    const dir = join(base, rel)
+    try {
+      mkdirSync(dir, { recursive: true })
+    } catch {
+      continue // a hierarchy that takes no new groups
+    }
+    if (ctl === 'cpuset') {
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        try {
+          if (readFileSync(join(dir, f), 'utf8').trim() === '') writeFileSync(join(dir, f), readFileSync(join(base, f), 'utf8').trim())
+        } catch {
+          // not a v1 cpuset
+        }
+      }
+    }
+  }
+}
+
 /** Every mount point at or under `dir`, deepest first. */
 export function mountsUnder(dir: string): string[] {
   const found: string[] = []
