@@ -9,7 +9,7 @@ import { buildScript, contextName, labPaths, labSourceDir, ports, type LabPaths 
 import { ensurePki, ensureServingSans, kubeconfigYaml, pkiFiles } from './pki.ts'
 import { groupRssBytes, isOurs, listeningPorts, readPid, removePid, spawnDetached, stopGroup, tail, type PidRecord } from './proc.ts'
 import { probe } from './kube.ts'
-import { drainRealNode, imageList, leftoverShims } from './realnode-components.ts'
+import { drainRealNode, imageList, leftoverShims, stopAllTasks } from './realnode-components.ts'
 import { readRealNodeMarker, realNodeConfig, realNodeUnsupported, restoreHost, writeRealNodeMarker, type RealNodeOptions } from './realnode.ts'
 import { withLock } from './lock.ts'
 
@@ -324,6 +324,8 @@ async function downLocked(p: LabPaths, opts: { purge?: boolean }, out: Out): Pro
     const kubelet = readPid(p.pidDir, 'kubelet')
     const api = readPid(p.pidDir, 'kube-apiserver')
     if (kubelet && isOurs(kubelet) && api && isOurs(api)) await drainRealNode(p, out)
+    const containerd = readPid(p.pidDir, 'containerd')
+    if (containerd && isOurs(containerd)) await stopAllTasks(p, out)
   }
   for (const wave of stopWaves(labOpts.realNode ? labOpts : { realNode: {} })) {
     await Promise.all(

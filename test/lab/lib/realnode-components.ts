@@ -376,6 +376,20 @@ export async function drainRealNode(p: LabPaths, out: (l: string) => void): Prom
   await labKubectl(p, ['delete', 'node', realNodeName, '--wait=false'])
 }
 
+/** Kills and deletes every task (container) this node's containerd still runs: what the drain left. */
+export async function stopAllTasks(p: LabPaths, out: (l: string) => void): Promise<void> {
+  const c = realNodeConfig(p)
+  const r = await ctr(p, c, ['tasks', 'ls', '-q'])
+  if (r.code !== 0) return
+  const ids = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)
+  for (const id of ids) await ctr(p, c, ['tasks', 'kill', '--signal', 'SIGKILL', id])
+  for (const id of ids) {
+    // A task is deletable once its process has gone.
+    await waitFor(`task ${id} to stop`, 10_000, async () => (await ctr(p, c, ['tasks', 'delete', id])).code === 0, 200).catch(() => undefined)
+  }
+  if (ids.length) out(`${'real node'.padEnd(24)}${ids.length} leftover containers stopped`)
+}
+
 /** After containerd stopped: shims (own sessions, so outside its process group) of this node's containerd. */
 export function leftoverShims(c: RealNodeConfig): number[] {
   const pids: number[] = []

@@ -412,6 +412,29 @@ export function mountsUnder(dir: string): string[] {
   return found.sort((a, b) => b.length - a.length)
 }
 
+/** Pids still in the node's cgroups (containers whose runtime is gone): killed, so the groups can go. */
+function killCgroupProcs(c: RealNodeConfig): number {
+  const rel = c.cgroupRoot.replace(/^\//, '')
+  const pids = new Set<number>()
+  const walk = (dir: string) => {
+    try {
+      for (const l of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (/^\d+$/.test(l.trim())) pids.add(Number(l.trim()))
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name))
+    } catch {
+      // gone
+    }
+  }
+  for (const ctl of ['pids', 'memory', 'cpu', '']) walk(join('/sys/fs/cgroup', ctl, rel))
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone
+    }
+  }
+  return pids.size
+}
+
 function removeCgroups(c: RealNodeConfig): number {
   let removed = 0
   const rmTree = (dir: string) => {
@@ -478,6 +501,11 @@ export function restoreHost(c: RealNodeConfig, out: (l: string) => void): void {
     rec = undefined
   }
   const done: string[] = []
+  const killed = killCgroupProcs(c)
+  if (killed) {
+    done.push(`${killed} leftover processes killed`)
+    spawnSync('sleep', ['0.5'])
+  }
   // Mounts under the node's directory (volumes, overlay snapshots, shm, sandbox files), deepest first.
   const mounts = mountsUnder(c.dir)
   for (const m of mounts) {
