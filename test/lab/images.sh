@@ -39,7 +39,7 @@ tags_of() {
 key_of() {
   {
     declare -f "build_$1" common_rootfs pack_image
-    case $1 in postgres | cnpg-postgres) declare -f pg_rootfs ;; esac
+    case $1 in postgres | cnpg-postgres) declare -f pg_rootfs add_dir ;; mariadb) declare -f add_dir ;; esac
     tags_of "$1"
     echo "suite=$suite node=$node_version"
     case $1 in
@@ -77,6 +77,16 @@ common_rootfs() {
     --customize-hook='rm -f "$1/.versions"; rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*.log "$1"/var/log/apt/*' \
     "$suite" "$out" "deb $(mirror) $suite main"
   mv "$(dirname "$out")/.versions" "$(dirname "$out")/versions.txt"
+}
+
+# add_dir LAYER.tar UID GID MODE PATH: appends a directory to a layer. mmdebstrap mounts a tmpfs on /run while
+# hooks run, so what the images need there (the servers' socket directories) is added to the tar afterwards.
+add_dir() {
+  local layer=$1 uid=$2 gid=$3 mode=$4 path=$5 tmp
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/$path"
+  tar --numeric-owner --owner="$uid" --group="$gid" --mode="$mode" --no-recursion -C "$tmp" -rf "$layer" "./$path"
+  rm -rf "$tmp"
 }
 
 # pack_image DIR LAYER.tar CONFIG-JSON-FRAGMENT: the `docker save` layout around one layer, as DIR/image.tar.
@@ -122,12 +132,13 @@ echo 'postgres:x:$uid:' >> \"\$1/etc/group\"
 echo 'postgres:*:20000:0:99999:7:::' >> \"\$1/etc/shadow\""
   local chook="rm -f \"\$1\"/usr/lib/postgresql/17/lib/llvmjit*.so; rm -rf \"\$1\"/usr/lib/postgresql/17/lib/bitcode \"\$1\"/usr/lib/x86_64-linux-gnu/libLLVM* \"\$1\"/usr/lib/x86_64-linux-gnu/libz3.so*
 sed -ri \"s!^#?(listen_addresses)\\s*=\\s*\\S+.*!\\1 = '*'!\" \"\$1/usr/share/postgresql/17/postgresql.conf.sample\"
-mkdir -p \"\$1/var/run/postgresql\" \"\$1/var/lib/postgresql/data\" \"\$1/docker-entrypoint-initdb.d\"
-chown $uid:$uid \"\$1/var/run/postgresql\" \"\$1/var/lib/postgresql\" \"\$1/var/lib/postgresql/data\"
-chmod 3777 \"\$1/var/run/postgresql\"; chmod 1777 \"\$1/var/lib/postgresql/data\""
+mkdir -p \"\$1/var/lib/postgresql/data\" \"\$1/docker-entrypoint-initdb.d\"
+chown $uid:$uid \"\$1/var/lib/postgresql\" \"\$1/var/lib/postgresql/data\"
+chmod 1777 \"\$1/var/lib/postgresql/data\""
   [[ -n $entry ]] && chook+="
 install -m 0755 '$entry' \"\$1/usr/local/bin/docker-entrypoint.sh\""
   common_rootfs "$dir/layer.tar" postgresql-17,postgresql-client-17,util-linux,gzip "$ehook" "$chook"
+  add_dir "$dir/layer.tar" "$uid" "$uid" 3777 run/postgresql
 }
 
 build_postgres() {
@@ -152,8 +163,8 @@ echo 'mysql:*:20000:0:99999:7:::' >> \"\$1/etc/shadow\""
   # The package's postinst initialises /var/lib/mysql inside the image: the volume takes that place, so it
   # goes. Debian binds to 127.0.0.1 by default; a server in a pod listens on every address, as in the
   # official image, and skips name resolution.
-  local chook="rm -rf \"\$1\"/var/lib/mysql; mkdir -p \"\$1/var/lib/mysql\" \"\$1/run/mysqld\" \"\$1/docker-entrypoint-initdb.d\"
-chown 999:999 \"\$1/var/lib/mysql\" \"\$1/run/mysqld\"; chmod 1777 \"\$1/run/mysqld\"
+  local chook="rm -rf \"\$1\"/var/lib/mysql; mkdir -p \"\$1/var/lib/mysql\" \"\$1/docker-entrypoint-initdb.d\"
+chown 999:999 \"\$1/var/lib/mysql\"
 sed -ri 's/^(bind-address|log-error)/#&/' \"\$1\"/etc/mysql/mariadb.conf.d/*.cnf
 printf '[mariadbd]\nskip-name-resolve\nhost-cache-size=0\nbind-address=0.0.0.0\n' > \"\$1/etc/mysql/mariadb.conf.d/99-lab.cnf\"
 [ -e \"\$1/usr/sbin/mysqld\" ] || ln -s mariadbd \"\$1/usr/sbin/mysqld\"
@@ -162,6 +173,7 @@ printf '[mariadbd]\nskip-name-resolve\nhost-cache-size=0\nbind-address=0.0.0.0\n
 install -m 0755 '$src/mariadb/docker-entrypoint.sh' \"\$1/usr/local/bin/docker-entrypoint.sh\"
 install -m 0755 '$src/mariadb/healthcheck.sh' \"\$1/usr/local/bin/healthcheck.sh\""
   common_rootfs "$dir/layer.tar" mariadb-server,mariadb-client,util-linux,gzip "$ehook" "$chook"
+  add_dir "$dir/layer.tar" 999 999 1777 run/mysqld
   pack_image "$dir" "$dir/layer.tar" '"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","LANG=C.UTF-8"],"Entrypoint":["docker-entrypoint.sh"],"Cmd":["mariadbd"],"ExposedPorts":{"3306/tcp":{}}' mariadb
 }
 

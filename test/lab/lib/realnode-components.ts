@@ -116,10 +116,21 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
       run: async (p) => {
         const c = realNodeConfig(p)
         const have = new Set((await ok(ctr(p, c, ['images', 'ls', '-q']), 'listing images')).split('\n').filter(Boolean))
+        // Which build each tag was imported from: a rebuilt image (a new cache entry) is imported again.
+        const record = join(c.dir, 'imported-images.json')
+        let imported: Record<string, string> = {}
+        try {
+          imported = JSON.parse(readFileSync(record, 'utf8')) as Record<string, string>
+        } catch {
+          // first import
+        }
         for (const img of imageList(p)) {
           if (!img.built) throw new Error(`image ${img.name} is not built (bash test/lab/images.sh ${img.name})`)
-          if (tagsOf(img.tar).every((t) => have.has(t))) continue
-          await ok(ctr(p, c, ['images', 'import', '--no-unpack=false', '--snapshotter', 'overlayfs', img.tar]), `importing ${img.name}`)
+          const tags = tagsOf(img.tar)
+          if (tags.every((t) => have.has(t) && imported[t] === img.tar)) continue
+          await ok(ctr(p, c, ['images', 'import', '--snapshotter', 'overlayfs', img.tar]), `importing ${img.name}`)
+          for (const t of tags) imported[t] = img.tar
+          writeFileSync(record, JSON.stringify(imported, null, 2) + '\n')
         }
       },
     },

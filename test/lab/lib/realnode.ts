@@ -265,6 +265,8 @@ const fixedDirs = ['/var/lib/kubelet', '/var/lib/kubelet/device-plugins', '/var/
 const iptablesTables = ['filter', 'nat', 'mangle', 'raw']
 
 export interface HostRecord {
+  /** nftables tables (family and name) before the node: iptables-nft makes `filter`, `nat`, `mangle` on first use. */
+  nftTables?: string[]
   sysctls: Record<string, string>
   dirs: Record<string, boolean>
   chains: Record<string, string[]>
@@ -309,10 +311,33 @@ function netnsNames(): string[] {
   return []
 }
 
+function nftTables(): string[] | undefined {
+  const r = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' })
+  if (r.status !== 0) return undefined
+  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('table ')).map((l) => l.slice(6))
+}
+
+/** Removes nftables tables that were not there before and hold no rule (what iptables-nft left behind). */
+function removeNewNftTables(rec: HostRecord): string[] {
+  if (!rec.nftTables) return []
+  const before = new Set(rec.nftTables)
+  const removed: string[] = []
+  for (const t of nftTables() ?? []) {
+    if (before.has(t)) continue
+    const [family, name] = t.split(' ')
+    const listing = spawnSync('nft', ['list', 'table', family!, name!], { encoding: 'utf8' }).stdout ?? ''
+    // Only base chains with policies, no rules: safe to drop.
+    const rules = listing.split('\n').map((l) => l.trim()).filter((l) => l && !/^(table|chain|type|policy|\}|\{)/.test(l) && !l.startsWith('type '))
+    if (rules.length > 0) continue
+    if (spawnSync('nft', ['delete', 'table', family!, name!]).status === 0) removed.push(t)
+  }
+  return removed
+}
+
 /** Records the host's state before the node first starts (kept across `up`s until `down`). */
 export function recordHost(c: RealNodeConfig): HostRecord {
   if (existsSync(c.hostRecord)) return JSON.parse(readFileSync(c.hostRecord, 'utf8')) as HostRecord
-  const rec: HostRecord = { sysctls: {}, dirs: {}, chains: {}, netns: netnsNames() }
+  const rec: HostRecord = { nftTables: nftTables(), sysctls: {}, dirs: {}, chains: {}, netns: netnsNames() }
   for (const s of sysctls) {
     const v = readSysctl(s)
     if (v !== undefined) rec.sysctls[s] = v
@@ -537,6 +562,10 @@ export function restoreHost(c: RealNodeConfig, out: (l: string) => void): void {
   if (rec) {
     const chains = removeNewChains(rec)
     if (chains.length) done.push(`${chains.length} iptables chains`)
+  }
+  if (rec) {
+    const tables = removeNewNftTables(rec)
+    if (tables.length) done.push(`nft tables ${tables.join(', ')}`)
   }
   const cg = removeCgroups(c)
   if (cg) done.push(`${cg} cgroups`)
