@@ -12,6 +12,7 @@ import type { TestProject } from 'vitest/node'
 import { labPaths, labSourceDir } from './lib/paths.ts'
 import { pathDirFor, processComponents } from './lib/manager.ts'
 import { isOurs, readPid } from './lib/proc.ts'
+import { realNodeOwnedElsewhere } from './lib/realnode.ts'
 
 export interface LabContext {
   isLab: boolean
@@ -44,7 +45,11 @@ function realNodeWanted(): boolean {
   const setting = process.env.DBAAS_LAB_REAL_NODE
   if (setting === '0') return false
   if (setting === '1') return true
-  return process.platform === 'linux' && process.getuid?.() === 0
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
+  // One real node per machine: when another lab has it, this run goes without (its tests say why they skip).
+  const other = realNodeOwnedElsewhere(labPaths())
+  if (other) process.stderr.write(`e2e: the real node belongs to the lab in ${other}: running without it (DBAAS_LAB_REAL_NODE=1 makes that an error)\n`)
+  return other === undefined
 }
 
 function cli(args: string[]): number {

@@ -10,7 +10,7 @@ import { ensurePki, ensureServingSans, kubeconfigYaml, pkiFiles } from './pki.ts
 import { groupRssBytes, isOurs, listeningPorts, readPid, removePid, spawnDetached, stopGroup, tail, type PidRecord } from './proc.ts'
 import { probe } from './kube.ts'
 import { drainRealNode, imageList, leftoverShims, stopAllTasks } from './realnode-components.ts'
-import { readRealNodeMarker, realNodeConfig, realNodeUnsupported, restoreHost, writeRealNodeMarker, type RealNodeOptions } from './realnode.ts'
+import { readRealNodeMarker, realNodeConfig, realNodeUnsupported, releaseRealNode, restoreHost, writeRealNodeMarker, type RealNodeOptions } from './realnode.ts'
 import { withLock } from './lock.ts'
 
 export type Out = (line: string) => void
@@ -220,7 +220,7 @@ async function upLocked(p: LabPaths, opts: UpOptions, out: Out): Promise<UpResul
   const previous = readRealNodeMarker(p)
   let realNode: RealNodeOptions | undefined = previous
   if (opts.realNode || opts.cnpgNamespaces) {
-    const why = realNodeUnsupported()
+    const why = realNodeUnsupported(p)
     if (why) throw new LabError(`--real-node: ${why}`)
     realNode = { ...(previous ?? {}) }
     if (opts.cnpgNamespaces) {
@@ -237,7 +237,10 @@ async function upLocked(p: LabPaths, opts: UpOptions, out: Out): Promise<UpResul
   })
   if (!alive && existsSync(p.pidDir) && readdirSync(p.pidDir).length > 0) {
     out(`${pad('state')}stale (no lab process is running): starting from a clean cluster`)
-    if (existsSync(realNodeConfig(p).hostRecord)) restoreHost(realNodeConfig(p), out)
+    if (existsSync(realNodeConfig(p).hostRecord)) {
+      restoreHost(realNodeConfig(p), out)
+      releaseRealNode(p)
+    }
     clearState(p, false)
   }
   prepareState(p, out)
@@ -350,6 +353,7 @@ async function downLocked(p: LabPaths, opts: { purge?: boolean }, out: Out): Pro
     const proxy = join(p.binDir, 'kube-proxy')
     if (existsSync(proxy)) spawnSync(proxy, ['--cleanup', '--v=0'], { stdio: 'ignore' })
     restoreHost(node, out)
+    releaseRealNode(p)
   }
   const labPorts = processComponents(hasNode ? { realNode: {} } : {}).flatMap((c) => c.ports)
   let stillListening = labPorts

@@ -11,7 +11,7 @@ import { kubeconfigYaml, pkiFiles, signCert } from './pki.ts'
 import {
   cniConfig, containerdConfig, registryConfigDir, registryHostsToml, corefile, dnsServiceIp, kubeProxyConfig, kubeletConfig, kubeletSysctls, realDriverName,
   realNodeConfig, realNodeLabel, realNodeName, realNodeUnsupported, realSnapshotClass, realStorageClass, recordHost, restoreSysctls,
-  setupNetwork, writeIfChanged, createCgroupRoot, type RealNodeConfig, type RealNodeOptions,
+  setupNetwork, writeIfChanged, createCgroupRoot, claimRealNode, type RealNodeConfig, type RealNodeOptions,
 } from './realnode.ts'
 import { cnpgComponents } from './cnpg.ts'
 
@@ -77,8 +77,9 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
       name: 'real-node-host',
       after: [],
       run: async (p) => {
-        const why = realNodeUnsupported()
+        const why = realNodeUnsupported(p)
         if (why) throw new Error(why)
+        claimRealNode(p)
         const c = realNodeConfig(p)
         for (const d of [c.dir, c.cniConfDir, c.cniDataDir, c.csiRoot, join(c.dir, 'pod-logs'), join(c.kubeletRoot, 'plugins_registry')]) mkdirSync(d, { recursive: true })
         recordHost(c)

@@ -92,8 +92,44 @@ export function writeRealNodeMarker(p: LabPaths, opts: RealNodeOptions): void {
   writeFileSync(realNodeConfig(p).marker, JSON.stringify(opts) + '\n')
 }
 
+/**
+ * One real node per machine (the kubelet and kube-proxy use fixed host paths and chains, and every lab has the
+ * same Service range): the lab that has it is named in this file while its host record exists.
+ */
+export const realNodeClaimFile = '/run/dbaas-lab-real-node'
+
+/** The state directory of another lab whose real node is up on this machine, if any. */
+export function realNodeOwnedElsewhere(p: LabPaths): string | undefined {
+  let owner = ''
+  try {
+    owner = readFileSync(realNodeClaimFile, 'utf8').trim()
+  } catch {
+    return undefined
+  }
+  if (!owner || owner === p.stateDir) return undefined
+  return existsSync(join(owner, 'real-node-host.json')) ? owner : undefined
+}
+
+export function claimRealNode(p: LabPaths): void {
+  const other = realNodeOwnedElsewhere(p)
+  if (other) throw new Error(`one real node per machine: the lab in ${other} has it (take it down there, or run without --real-node)`)
+  writeFileSync(realNodeClaimFile, p.stateDir + '\n')
+}
+
+export function releaseRealNode(p: LabPaths): void {
+  try {
+    if (readFileSync(realNodeClaimFile, 'utf8').trim() === p.stateDir) rmSync(realNodeClaimFile, { force: true })
+  } catch {
+    // not claimed
+  }
+}
+
 /** Why the real node cannot run here, or undefined when it can. */
-export function realNodeUnsupported(): string | undefined {
+export function realNodeUnsupported(p?: LabPaths): string | undefined {
+  if (p) {
+    const other = realNodeOwnedElsewhere(p)
+    if (other) return `one real node per machine: the lab in ${other} has it`
+  }
   if (process.platform !== 'linux') return 'the real node needs Linux'
   if (process.getuid?.() !== 0) return 'the real node needs root (kubelet, containerd, mounts, a bridge)'
   for (const tool of ['/usr/sbin/runc', '/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback']) {
