@@ -155,7 +155,7 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
       kind: 'process',
       name: 'kubelet',
       after: ['containerd', 'node-images', 'labcsi', 'nodes'],
-      ports: [],
+      ports: [realNodeConfig({ stateDir: '' } as LabPaths).ports.kubelet, realNodeConfig({ stateDir: '' } as LabPaths).ports.kubeletHealthz],
       spawn: (p) => {
         const c = realNodeConfig(p)
         return {
@@ -212,7 +212,7 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
       kind: 'process',
       name: 'coredns',
       after: ['real-node-host', 'kube-apiserver'],
-      ports: [],
+      ports: [realNodeConfig({ stateDir: '' } as LabPaths).ports.dnsHealth, realNodeConfig({ stateDir: '' } as LabPaths).ports.dnsReady],
       spawn: (p) => ({ bin: bin(p, 'coredns'), args: ['-conf', join(realNodeConfig(p).dir, 'Corefile')] }),
       ready: async (p) => (await httpGet(`http://127.0.0.1:${realNodeConfig(p).ports.dnsReady}/ready`)).status === 200,
       timeoutMs: 60_000,
@@ -221,7 +221,7 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
       kind: 'process',
       name: 'kube-proxy',
       after: ['real-node-ready'],
-      ports: [],
+      ports: [realNodeConfig({ stateDir: '' } as LabPaths).ports.proxyMetrics, realNodeConfig({ stateDir: '' } as LabPaths).ports.proxyHealthz],
       spawn: (p) => ({ bin: bin(p, 'kube-proxy'), args: [`--config=${join(realNodeConfig(p).dir, 'kube-proxy.yaml')}`, '--v=1'] }),
       ready: async (p) => (await httpGet(`http://127.0.0.1:${realNodeConfig(p).ports.proxyHealthz}/healthz`)).status === 200,
       timeoutMs: 60_000,

@@ -50,13 +50,15 @@ export function realNodeConfig(p: LabPaths, offset = portOffset): RealNodeConfig
     bridge: `dbaaslab${k}`,
     podCidr: `10.244.${k}.0/24`,
     gateway: `10.244.${k}.1`,
+    // Bases chosen away from the lab's own (…250, …257, …306, …379, …432, …443 modulo 1000), so no lab with
+    // another offset holds them.
     ports: {
-      kubelet: 10350 + offset,
-      kubeletHealthz: 10348 + offset,
-      proxyMetrics: 10349 + offset,
-      proxyHealthz: 10356 + offset,
-      dnsHealth: 10380 + offset,
-      dnsReady: 10381 + offset,
+      kubelet: 10650 + offset,
+      kubeletHealthz: 10648 + offset,
+      proxyMetrics: 10649 + offset,
+      proxyHealthz: 10656 + offset,
+      dnsHealth: 10680 + offset,
+      dnsReady: 10681 + offset,
       // On the bridge address only: the `kubernetes` Service's endpoint.
       apiForward: 443,
     },
