@@ -2,7 +2,7 @@
 // <ns>`), its webhooks refuse what the real operator refuses, and a Cluster of 3 gets a primary and two
 // streaming standbys holding the primary's rows. kubectl only.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { kubectl, kubectlJson, kubectlOk, labCli, waitFor } from './fixtures/lab.ts'
+import { kubectl, kubectlJson, kubectlOk, labCli, tempNamespace, waitFor } from './fixtures/lab.ts'
 import { describeRealNode, execIn, onRealNode, realNodeName, realNodeUp } from './fixtures/real-node.ts'
 import { apply } from './fixtures/workloads.ts'
 
@@ -45,9 +45,20 @@ describeRealNode(up, 'the real CloudNativePG operator on the real node', () => {
     const pods = await kubectlJson<{ items: { spec: { nodeName: string }; status: { phase: string } }[] }>(['-n', 'cnpg-system', 'get', 'pods', '-l', 'app.kubernetes.io/name=cloudnative-pg'])
     expect(pods.items.map((p) => [p.spec.nodeName, p.status.phase])).toEqual([[realNodeName, 'Running']])
     // The validating webhook refuses a parameter the operator manages itself; the CRD schema would take it.
-    const bad = await kubectl(['apply', '-f', '-'], { input: JSON.stringify(cluster('refused', { instances: 1, postgresql: { parameters: { port: '5433' } } })) })
+    const invalid = cluster('refused', { instances: 1, postgresql: { parameters: { port: '5433' } } }) as { metadata: { namespace: string } }
+    const bad = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(invalid) })
     expect(bad.code).not.toBe(0)
-    expect(bad.stderr).toMatch(/admission webhook "vcluster\.cnpg\.io" denied the request/)
+    expect(bad.stderr).toMatch(/spec\.postgresql\.parameters\.port: Invalid value: "5433": Can't set fixed configuration parameter/)
+    // Its webhooks answer only for the namespaces it watches: elsewhere the fixture that plays the operator rules.
+    const other = await tempNamespace('lab-cnpg-unwatched')
+    try {
+      invalid.metadata.namespace = other.name
+      const elsewhere = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(invalid) })
+      expect(elsewhere.stderr).toBe('')
+      expect(elsewhere.code).toBe(0)
+    } finally {
+      await other.cleanup()
+    }
   }, 60_000)
 
   it('makes a Cluster of 3: a primary and two streaming standbys with the primary\'s rows', async () => {
