@@ -34,10 +34,11 @@ lab.describe('lab control plane', () => {
     expect(v.clientVersion.gitVersion).toBe(process.env.DBAAS_LAB_K8S_VERSION ?? 'v1.34.4')
   })
 
-  it('has 3 Ready nodes', async () => {
+  it('has 3 Ready simulated nodes (and the real node when it is up)', async () => {
     const nodes = await kubectlJson<{ items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[] }>(['get', 'nodes'])
     const ready = nodes.items.filter((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'))
-    expect(ready.map((n) => n.metadata.name).sort()).toEqual(['lab-node-1', 'lab-node-2', 'lab-node-3'])
+    const real = process.env.DBAAS_E2E_REAL_NODE === '1' ? ['lab-real-node'] : []
+    expect(ready.map((n) => n.metadata.name).sort()).toEqual(['lab-node-1', 'lab-node-2', 'lab-node-3', ...real])
   })
 
   it('puts the lab’s kubectl and helm first on PATH', () => {
