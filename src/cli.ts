@@ -1,48 +1,57 @@
 // The program: builds the command tree over injected deps, runs it, and is the one place that turns errors
-// into messages and exit codes. Nothing here imports the cluster client.
+// into messages and exit codes. A verb's code is loaded only when that verb runs (or its help is shown): the
+// root help and "did you mean" work from the command manifest (commands/index.ts) alone.
 import { Command, CommanderError } from 'commander'
-import { completionCommand, runComplete } from './commands/completion.ts'
-import { connectCommand } from './commands/connect.ts'
-import { backupCommand } from './commands/backup.ts'
-import { connectionCommand } from './commands/connection.ts'
-import { createCommand } from './commands/create.ts'
-import { deleteCommand } from './commands/delete.ts'
-import { doctorCommand } from './commands/doctor.ts'
-import { interactiveCommand } from './commands/interactive.ts'
-import { rbacCommand } from './commands/rbac.ts'
-import { enginesCommand } from './commands/engines.ts'
-import { haCommand } from './commands/ha.ts'
-import { listCommand } from './commands/list.ts'
-import { logsCommand } from './commands/logs.ts'
-import { restoreCommand } from './commands/restore.ts'
-import { statusCommand } from './commands/status.ts'
-import { versionCommand } from './commands/version.ts'
+import { commandTree, pathOf, type CommandEntry } from './commands/index.ts'
+import { examplesText } from './commands/pipeline.ts'
 import { realDeps, type Deps } from './deps.ts'
-import { DbaasError, ExitCode, InterruptedError, isDbaasError, OperationError } from './errors.ts'
+import { DbaasError, ExitCode, InterruptedError, isDbaasError, OperationError, UsageError } from './errors.ts'
 import { stopAllUis } from './output/ui.ts'
 import { VERSION } from './version.ts'
 
-export function buildProgram(deps: Deps, opts: { json?: boolean } = {}): Command {
+const DESCRIPTION = 'Databases as a service on any Kubernetes cluster: PostgreSQL, MySQL and MariaDB from your kubeconfig'
+
+/** A command of the manifest without its code: enough for the parent's help and for suggestions. */
+function stub(e: CommandEntry): Command {
+  const c = new Command(e.name).description(e.description)
+  for (const a of e.aliases ?? []) c.alias(a)
+  if (e.usage) c.arguments(e.usage)
+  // Shown as "[options]" in the parent's list, as the loaded command has options.
+  if (!e.noOptions) c.option('--help-stub', 'internal', false).options.at(-1)!.hideHelp()
+  return c
+}
+
+/**
+ * The command tree. Verbs on `load` (a path of entries, or 'all' for completion) get their real code; the
+ * others are stubs.
+ */
+export async function buildProgram(deps: Deps, opts: { json?: boolean; load?: CommandEntry[] | 'all' } = {}): Promise<Command> {
   const program = new Command('dbaas')
-    .description('Databases as a service on any Kubernetes cluster: PostgreSQL, MySQL and MariaDB from your kubeconfig')
-    .version(VERSION, '-V, --version', "print dbaas's version")
+    .description(DESCRIPTION)
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
     .helpCommand('help [command]', 'show help for a command')
-    // Read in main() wherever it appears; declared here so it shows in help.
+    // Read in main() wherever they appear; declared here so they show in help.
+    .option('-V, --version', "print dbaas's version (alone, as the only argument)")
     .option('--no-input', 'never prompt (also without a terminal or with CI=true); missing arguments are usage errors')
-  const groups: Array<[string, Command[]]> = [
-    ['Instances:', [createCommand(deps), listCommand(deps), statusCommand(deps), connectionCommand(deps), connectCommand(deps), logsCommand(deps), deleteCommand(deps)]],
-    ['Backups:', [backupCommand(deps), restoreCommand(deps)]],
-    ['High availability:', [haCommand(deps)]],
-    ['Setup:', [interactiveCommand(deps), doctorCommand(deps), rbacCommand(deps), enginesCommand(deps), completionCommand(deps), versionCommand(deps)]],
-  ]
-  for (const [group, cmds] of groups) {
-    for (const c of cmds) {
-      c.helpGroup(group)
-      program.addCommand(c)
+    .option('-v, --v <level>', 'log verbosity as kubectl: 6 shows every API request and helm command, 8 adds bodies (Secrets redacted)')
+  const wanted = opts.load ?? []
+  const build = async (e: CommandEntry): Promise<Command> => {
+    if (e.children) {
+      const group = new Command(e.name).description(e.description)
+      for (const a of e.aliases ?? []) group.alias(a)
+      for (const child of e.children) group.addCommand(await build(child))
+      if (e.examples) group.addHelpText('after', examplesText(e.examples))
+      return group
     }
+    if (e.load && (wanted === 'all' || wanted.includes(e))) return (await e.load()).default(deps)
+    return stub(e)
+  }
+  for (const e of commandTree) {
+    const c = await build(e)
+    if (e.group) c.helpGroup(e.group)
+    program.addCommand(c)
   }
   const streams = deps.streams
   const apply = (c: Command) => {
@@ -69,36 +78,72 @@ function wantsJson(argv: string[]): boolean {
   return false
 }
 
-/** Removes a global --no-input (before `--`) and says whether it was there. */
-export function noInput(args: string[]): { args: string[]; noInput: boolean } {
+export interface GlobalFlags {
+  args: string[]
+  noInput: boolean
+  verbosity: number | undefined
+}
+
+/** Removes the global flags (--no-input, -v N / --v=N) from before `--` and says what they were. */
+export function globalFlags(args: string[]): GlobalFlags {
   const end = args.indexOf('--')
   const head = end < 0 ? args : args.slice(0, end)
-  if (!head.includes('--no-input')) return { args, noInput: false }
-  return { args: [...head.filter((a) => a !== '--no-input'), ...(end < 0 ? [] : args.slice(end))], noInput: true }
+  const rest: string[] = []
+  let noInput = false
+  let verbosity: number | undefined
+  const level = (v: string | undefined, flag: string): number => {
+    if (v === undefined || !/^[0-9]+$/.test(v)) throw new UsageError(`${flag} needs a verbosity level (a number)`, { hint: 'e.g. -v 6 (every API request) or -v 8 (with bodies)' })
+    return Number(v)
+  }
+  for (let i = 0; i < head.length; i++) {
+    const a = head[i] as string
+    if (a === '--no-input') noInput = true
+    else if (a === '-v' || a === '--v') verbosity = level(head[++i], a)
+    else if (/^(-v|--v)=/.test(a)) verbosity = level(a.slice(a.indexOf('=') + 1), a.slice(0, a.indexOf('=')))
+    else if (/^-v[0-9]+$/.test(a)) verbosity = level(a.slice(2), '-v')
+    else rest.push(a)
+  }
+  return { args: [...rest, ...(end < 0 ? [] : args.slice(end))], noInput, verbosity }
+}
+
+/** The verbs a command line needs loaded: its own path, the one `help <path>` names, or all for completion. */
+function toLoad(args: string[]): CommandEntry[] | 'all' {
+  if (args[0] === '__complete' || args[0] === '__completeNoDesc') return 'all'
+  if (args[0] === 'help') return pathOf(args.slice(1))
+  return pathOf(args)
 }
 
 /** Runs the CLI; resolves to the exit code. argv excludes node and the script (user args only). */
-export async function main(args: string[], deps: Deps = realDeps()): Promise<number> {
-  // --no-input is global: accepted anywhere before `--`, it turns prompting off for every command.
-  const split = noInput(args)
-  if (split.noInput) {
-    args = split.args
-    deps = { ...deps, interactive: false }
-  }
+export async function main(argv: string[], deps: Deps = realDeps()): Promise<number> {
+  let args = argv
   const json = wantsJson(args)
-  const program = buildProgram(deps, { json })
-  // The shells' completion scripts (and kubectl_complete-dbaas) call `dbaas __complete <words…>`.
-  if (args[0] === '__complete' || args[0] === '__completeNoDesc') {
-    await runComplete(program, args.slice(1), deps, args[0] === '__complete')
-    return ExitCode.ok
-  }
   try {
+    // --no-input and -v are global: accepted anywhere before `--`.
+    const g = globalFlags(args)
+    args = g.args
+    if (g.noInput) deps = { ...deps, interactive: false }
+    if (g.verbosity !== undefined) deps = { ...deps, verbosity: g.verbosity }
+    // -V/--version answers only when it stands alone: `dbaas creat x --version 17` is a mistyped verb (exit 2).
+    if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+      deps.streams.out.write(`${VERSION}\n`)
+      return ExitCode.ok
+    }
+    const self = deps
+    deps = { ...deps, invoke: (a) => main(a, self) }
+    const program = await buildProgram(deps, { json, load: toLoad(args) })
+    // The shells' completion scripts (and kubectl_complete-dbaas) call `dbaas __complete <words…>`.
+    if (args[0] === '__complete' || args[0] === '__completeNoDesc') {
+      const { runComplete } = await import('./commands/complete-words.ts')
+      await runComplete(program, args.slice(1), deps, args[0] === '__complete')
+      return ExitCode.ok
+    }
     await program.parseAsync(args, { from: 'user' })
     return ExitCode.ok
   } catch (err) {
     stopAllUis()
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return ExitCode.ok
+      if (err.code === 'commander.version') return ExitCode.ok
       // commander already printed its message; usage errors are exit 2.
       if (json) deps.printer.error(new DbaasError('usage', ExitCode.usage, err.message.replace(/^error: /, '')), true)
       return ExitCode.usage
@@ -118,6 +163,14 @@ export async function main(args: string[], deps: Deps = realDeps()): Promise<num
   }
 }
 
+/** A reader that closed early (`dbaas list | head -1`) ends the output, not the program with a stack trace. */
+function quietOnEpipe(stream: NodeJS.WriteStream, onClosed: () => void): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') onClosed()
+    else throw err
+  })
+}
+
 /** The process entry: wires SIGINT to an abort signal (exit 130) and sets process.exitCode. */
 export async function run(): Promise<void> {
   const ctrl = new AbortController()
@@ -127,7 +180,23 @@ export async function run(): Promise<void> {
     interrupted = true
     ctrl.abort()
   })
-  const deps = realDeps({ signal: ctrl.signal })
-  const code = await main(process.argv.slice(2), deps)
+  let closed = false
+  const onClosed = () => {
+    if (closed) return
+    closed = true
+    // Nothing more can be said to a reader that left; stop here, as `kubectl get … | head` does.
+    process.exit(process.exitCode ?? ExitCode.ok)
+  }
+  quietOnEpipe(process.stdout, onClosed)
+  quietOnEpipe(process.stderr, onClosed)
+  const argv = process.argv.slice(2)
+  let verbosity: number | undefined
+  try {
+    verbosity = globalFlags(argv).verbosity
+  } catch {
+    // main() reports the bad flag.
+  }
+  const deps = realDeps({ signal: ctrl.signal, ...(verbosity !== undefined ? { verbosity } : {}) })
+  const code = await main(argv, deps)
   process.exitCode = interrupted && code === ExitCode.ok ? ExitCode.interrupted : code
 }

@@ -1,7 +1,6 @@
 // Prompts, only ever on a terminal. Flows talk to a Prompter: the inquirer one in production (loaded when a
 // prompt is actually shown, drawing on stderr so stdout stays the command's result), a fake in tests.
-import type { Deps } from './deps.ts'
-import { InterruptedError, UsageError } from './errors.ts'
+import { InterruptedError } from './errors.ts'
 
 export interface Choice<T> {
   name: string
@@ -26,7 +25,7 @@ function interrupted(err: unknown): never {
   throw err
 }
 
-export async function inquirerPrompter(deps: Pick<Deps, 'signal'>, output: NodeJS.WritableStream = process.stderr): Promise<Prompter> {
+export async function inquirerPrompter(deps: { signal: AbortSignal }, output: NodeJS.WritableStream = process.stderr): Promise<Prompter> {
   const inq = await import('@inquirer/prompts')
   const ctx = { output, signal: deps.signal }
   return {
@@ -63,17 +62,14 @@ export async function inquirerPrompter(deps: Pick<Deps, 'signal'>, output: NodeJ
   }
 }
 
-/**
- * The confirmation rule of every destructive verb: nothing to ask with --yes or a dry run; without a terminal,
- * a usage error asking for --yes; on one, type the name to confirm (kbcli and GitHub style).
- */
-export async function confirmDeletion(o: { name: string; noun: string; what: string; yes: boolean; dryRun: boolean }, deps: Deps): Promise<void> {
-  if (o.yes || o.dryRun) return
-  if (!deps.interactive) {
-    throw new UsageError(`refusing to delete ${o.noun} "${o.name}" without confirmation`, { hint: 'pass --yes (no terminal to ask on)' })
+/** The inquirer Prompter, loaded on its first question only (the prompt library is not on the start-up path). */
+export function lazyPrompter(deps: { signal: AbortSignal }, output: NodeJS.WritableStream = process.stderr): Prompter {
+  let impl: Promise<Prompter> | undefined
+  const get = () => (impl ??= inquirerPrompter(deps, output))
+  return {
+    select: async (o) => (await get()).select(o),
+    input: async (o) => (await get()).input(o),
+    confirm: async (o) => (await get()).confirm(o),
+    search: async (o) => (await get()).search(o),
   }
-  const { input } = await import('@inquirer/prompts')
-  deps.printer.note(`This deletes the ${o.what}.`)
-  const typed = await input({ message: `Type the ${o.noun} name (${o.name}) to confirm:` }, { output: process.stderr }).catch(interrupted)
-  if (typed.trim() !== o.name) throw new InterruptedError('delete cancelled; nothing was deleted')
 }

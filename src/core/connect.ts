@@ -9,10 +9,11 @@ import { delimiter, join } from 'node:path'
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import type { Engine } from '../engines/types.ts'
-import { NotFoundError, OperationError, PreconditionError, UsageError } from '../errors.ts'
-import { R, type KubeObject } from '../k8s/kube.ts'
+import { DbaasError, NotFoundError, OperationError, PreconditionError, UsageError, type ExitCode } from '../errors.ts'
+import { R } from '../k8s/kube.ts'
+import type { Pod } from '../k8s/types.ts'
 import { instanceSelector } from '../k8s/labels.ts'
-import { connectionInfo, connectionUri, type ConnectionView } from './connection.ts'
+import { connectionInfo, connectionUri, MASK, type ConnectionView } from './connection.ts'
 
 export interface ConnectOptions {
   name: string
@@ -29,14 +30,14 @@ export interface ConnectPlan {
   podPort: number
 }
 
-function podReady(p: KubeObject): boolean {
-  return p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')
+function podReady(p: Pod): boolean {
+  return p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
 }
 
 /** Prefers a ready pod, and among those the first ordinal (the primary of a single-instance StatefulSet). */
-export function pickPod(pods: KubeObject[]): KubeObject | undefined {
+export function pickPod(pods: Pod[]): Pod | undefined {
   const live = pods.filter((p) => !p.metadata.deletionTimestamp)
-  const byName = (a: KubeObject, b: KubeObject) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true })
+  const byName = (a: Pod, b: Pod) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true })
   return [...live].sort(byName).find(podReady) ?? undefined
 }
 
@@ -108,7 +109,7 @@ export interface Forward {
 /** The client library's PortForward (WebSocket), loaded only here. */
 export async function clientNodeForwarder(deps: Deps, cluster: ClusterFlags): Promise<ForwardStream> {
   const { clientNode } = await import('../k8s/client-node.ts')
-  const { k8s, kc } = await clientNode(deps.kubeconfig(cluster))
+  const { k8s, kc } = await clientNode(await deps.kubeconfig(cluster))
   const pf = new k8s.PortForward(kc, true)
   return async (namespace, pod, port, socket) => {
     const res = await pf.portForward(namespace, pod, [port], socket, null, socket)
@@ -213,4 +214,87 @@ export function runClient(cmd: ClientCommand, env: NodeJS.ProcessEnv): Promise<n
     child.on('error', (err) => reject(new OperationError(`could not run ${cmd.command}: ${err.message}`)))
     child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)))
   })
+}
+
+/** While the client owns the terminal, Ctrl-C is the client's (psql cancels a query); dbaas keeps the forward. */
+async function withSigintToChild<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = process.listeners('SIGINT')
+  process.removeAllListeners('SIGINT')
+  const ignore = () => {}
+  process.on('SIGINT', ignore)
+  try {
+    return await fn()
+  } finally {
+    process.off('SIGINT', ignore)
+    for (const l of saved) process.on('SIGINT', l)
+  }
+}
+
+/** The client's own non-zero exit code, passed through; the client already said why. */
+export class ClientExitError extends DbaasError {
+  constructor(client: string, code: number) {
+    super('client_exit', code as ExitCode, `${client} exited with code ${code}`)
+  }
+}
+
+export interface ConnectSessionOptions extends ConnectOptions {
+  forwardOnly: boolean
+  /** --client; default: the engine's first client found on PATH. */
+  client?: string | undefined
+  clientArgs: string[]
+  showPassword: boolean
+}
+
+/** An open port-forward, and what to do with it: run the client on the terminal, or hold it until Ctrl-C. */
+export interface ConnectSession {
+  /** `pod/x port n in namespace ns` */
+  target: string
+  port: number
+  /** The client that will run, or undefined (forward only, or none on PATH). */
+  client: string | undefined
+  /** Set when a client was wanted but none is on PATH. */
+  missingClients?: string[] | undefined
+  /** The local URI, password shown or masked as asked. */
+  uri: string
+  /** Runs the client with the credentials in its environment; resolves with its exit code; closes the forward. */
+  runClient(): Promise<number>
+  /** Keeps the forward open until Ctrl-C, then closes it. */
+  hold(): Promise<void>
+  /** Where a failed forwarded connection is reported (the session goes on). */
+  onForwardError(fn: (message: string) => void): void
+}
+
+export async function openConnect(o: ConnectSessionOptions, deps: Deps): Promise<ConnectSession> {
+  const plan = await planConnect(o, deps)
+  const client = o.forwardOnly ? undefined : findClient(plan.engine, deps.env, o.client)
+  if (!o.forwardOnly && !client && o.client) throw new UsageError(`client "${o.client}" not found on PATH`, { hint: 'pass --client with a client on PATH, or install one' })
+  let onError: (message: string) => void = () => {}
+  const forward = await startForward(plan, o.port ?? 0, await clientNodeForwarder(deps, o.cluster), (err) => onError(`port-forward to ${plan.pod}: ${err.message}`))
+  return {
+    onForwardError: (fn) => {
+      onError = fn
+    },
+    target: `pod/${plan.pod} port ${plan.podPort} in namespace ${plan.connection.namespace}`,
+    port: forward.port,
+    client,
+    ...(!o.forwardOnly && !client ? { missingClients: plan.engine.clients } : {}),
+    uri: localUri(plan, forward.port, o.showPassword ? plan.connection.password : MASK),
+    runClient: async () => {
+      try {
+        return await withSigintToChild(() => runClient(clientCommand(plan, forward.port, client as string, o.clientArgs), deps.env))
+      } finally {
+        await forward.close()
+      }
+    },
+    hold: async () => {
+      try {
+        await new Promise<void>((resolve) => {
+          if (deps.signal.aborted) return resolve()
+          deps.signal.addEventListener('abort', () => resolve(), { once: true })
+        })
+      } finally {
+        await forward.close()
+      }
+    },
+  }
 }

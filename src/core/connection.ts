@@ -81,12 +81,3 @@ export async function connectionInfo(o: ConnectionOptions, deps: Deps): Promise<
 export function shellQuote(v: string | number): string {
   return `'${String(v).replace(/'/g, `'\\''`)}'`
 }
-
-/** `--format env`: shell-sourceable lines, named the way each engine's clients read them. */
-export function envLines(c: ConnectionView): string[] {
-  const q = shellQuote
-  if (c.engine === 'postgresql') {
-    return [`PGHOST=${q(c.host)}`, `PGPORT=${q(c.port)}`, `PGDATABASE=${q(c.database)}`, `PGUSER=${q(c.user)}`, `PGPASSWORD=${q(c.password)}`, `DATABASE_URL=${q(c.uri)}`]
-  }
-  return [`MYSQL_HOST=${q(c.host)}`, `MYSQL_TCP_PORT=${q(c.port)}`, `MYSQL_DATABASE=${q(c.database)}`, `MYSQL_USER=${q(c.user)}`, `MYSQL_PWD=${q(c.password)}`, `DATABASE_URL=${q(c.uri)}`]
-}

@@ -3,7 +3,8 @@
 import type { Deps, ClusterFlags } from '../deps.ts'
 import type { Engine } from '../engines/types.ts'
 import { ClusterError, ConflictError, InterruptedError, OperationError, PreconditionError, UsageError } from '../errors.ts'
-import { R, resourceFor, type Kube, type KubeObject } from '../k8s/kube.ts'
+import { R, resourceFor, type Kube, type KubeObject, type ResourceType } from '../k8s/kube.ts'
+import type { Namespace, Secret } from '../k8s/types.ts'
 import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTANCE, MANAGED_BY, KIND } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'
 import { orForbidden } from '../k8s/errors.ts'
@@ -64,7 +65,7 @@ export function credentialsSecretName(name: string): string {
   return `${name}-credentials`
 }
 
-export function buildNamespace(o: Pick<CreateOptions, 'name' | 'engine' | 'version' | 'namespace'>): KubeObject {
+export function buildNamespace(o: Pick<CreateOptions, 'name' | 'engine' | 'version' | 'namespace'>): Namespace {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -85,7 +86,7 @@ export function credentialsData(o: Pick<CreateOptions, 'engine' | 'user' | 'data
   }
 }
 
-export function buildCredentialsSecret(o: Pick<CreateOptions, 'name' | 'engine' | 'version' | 'namespace' | 'database' | 'user'>, data: Record<string, string>): KubeObject {
+export function buildCredentialsSecret(o: Pick<CreateOptions, 'name' | 'engine' | 'version' | 'namespace' | 'database' | 'user'>, data: Record<string, string>): Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -127,13 +128,14 @@ export function releaseLabels(o: Pick<CreateOptions, 'name' | 'engine' | 'versio
 }
 
 /** Replaces every Secret value with a placeholder, for printing. */
-export function redact(obj: KubeObject): KubeObject {
+export function redact<T extends KubeObject>(obj: T): T {
   if (obj.kind !== 'Secret') return obj
-  const hide = (m?: Record<string, string>) => (m ? Object.fromEntries(Object.keys(m).map((k) => [k, '<redacted>'])) : undefined)
-  const copy: KubeObject = { ...obj }
-  if (obj.data) copy.data = hide(obj.data) as Record<string, string>
-  if (obj.stringData) copy.stringData = hide(obj.stringData) as Record<string, string>
-  return copy
+  const secret = obj as KubeObject & Pick<Secret, 'data' | 'stringData'>
+  const hide = (m: Record<string, string>) => Object.fromEntries(Object.keys(m).map((k) => [k, '<redacted>']))
+  const copy: KubeObject & Pick<Secret, 'data' | 'stringData'> = { ...secret }
+  if (secret.data) copy.data = hide(secret.data)
+  if (secret.stringData) copy.stringData = hide(secret.stringData)
+  return copy as T
 }
 
 interface ClusterState {
@@ -287,7 +289,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
  */
 export async function reclaimLabels(kube: Kube, name: string, namespace: string): Promise<void> {
   const sel = selector({ [INSTANCE]: name })
-  for (const r of [R.statefulSets, R.services]) {
+  for (const r of [R.statefulSets, R.services] as ResourceType[]) {
     for (const obj of (await kube.list(r, namespace, { labelSelector: sel })).items) {
       if (obj.metadata.labels?.[MANAGED_BY] === 'dbaas' || !obj.metadata.labels?.[KIND]) continue
       await kube.mergePatch(r, namespace, obj.metadata.name, { metadata: { labels: { [MANAGED_BY]: 'dbaas' } } })
@@ -304,7 +306,7 @@ async function install(o: CreateOptions, values: Record<string, unknown>, deps: 
     values,
     labels: releaseLabels(o),
     timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)),
-    target: deps.kubeTarget(o.cluster),
+    target: await deps.kubeTarget(o.cluster),
   })
 }
 
@@ -320,7 +322,7 @@ async function readParts(kube: Kube, name: string, namespace: string): Promise<I
 async function unblockRelease(o: CreateOptions, parts: InstanceParts | undefined, deps: Deps): Promise<void> {
   const release = parts ? latestOf(parts) : undefined
   if (!release) return
-  const target = deps.kubeTarget(o.cluster)
+  const target = await deps.kubeTarget(o.cluster)
   if (release.status === 'pending-install') {
     deps.ui.step(`Removing the interrupted install of ${o.name}`)
     await deps.helm.uninstall(o.name, o.namespace, target, { noHooks: true })

@@ -1,13 +1,19 @@
-// dbaas delete: uninstall the release, remove the credentials, keep the data unless asked, and remove the
-// namespace only when dbaas created it and nothing dbaas manages is left in it.
+// dbaas delete, in named steps: plan (find the instance, its volumes, and whether its namespace would go) →
+// uninstall the release → remove what it did not own → the credentials → the data (only with --delete-data)
+// → wait for the pods → the namespace, only when dbaas created it for this instance and nothing dbaas
+// manages is left in it. A dry run reports exactly what the real run would remove, the namespace included.
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { apiInfo, isApiNotFound, orForbidden } from '../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
+import { R, type Kube, type ResourceType } from '../k8s/kube.ts'
+import type { Namespace, PersistentVolumeClaim, VolumeSnapshot } from '../k8s/types.ts'
 import { ANN, INSTANCE, KIND, Kinds, MANAGED, instanceSelector } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'
+import type { DeletionResult } from './deletion.ts'
 import { credentialsSecretName } from './create.ts'
 import { findInstance } from './find.ts'
 import { latestRelease, toView, type InstanceParts, type InstanceView } from './instances.ts'
+
+export type { DeletionResult } from './deletion.ts'
 
 export interface DeleteOptions {
   name: string
@@ -22,34 +28,36 @@ export interface DeleteOptions {
 export interface DeletePlan {
   instance: InstanceView
   parts: InstanceParts
-  pvcs: KubeObject[]
+  pvcs: PersistentVolumeClaim[]
+  /** The namespace dbaas created for this instance (undefined otherwise, or when it may not be read). */
+  ownNamespace: Namespace | undefined
 }
 
-export interface DeleteResult {
-  name: string
-  namespace: string
-  dryRun: boolean
-  deleted: string[]
-  kept: Array<{ object: string; reason: string }>
-  namespaceDeleted: boolean
-}
+export const KEEP_DATA_REASON = 'holds data (pass --delete-data to remove it)'
 
-/** Finds what delete would remove (used for the confirmation prompt before anything is removed). */
-export async function planDelete(o: DeleteOptions, deps: Deps): Promise<DeletePlan> {
+/** Finds what delete would remove (before the confirmation; reads only). */
+export async function planDelete(o: Pick<DeleteOptions, 'name' | 'namespace' | 'cluster'>, deps: Deps): Promise<DeletePlan> {
   const kube = await deps.kube(o.cluster)
   const parts = await findInstance(kube, { name: o.name, namespace: o.namespace })
-  const pvcs = (await kube.list(R.pvcs, parts.namespace, { labelSelector: instanceSelector(o.name) })).items
-  return { instance: toView(parts, deps.now()), parts, pvcs }
+  const [pvcs, nsObj] = await Promise.all([
+    kube.list(R.pvcs, parts.namespace, { labelSelector: instanceSelector(o.name) }).then((l) => l.items),
+    // A user who may not read namespaces cannot have had dbaas create one: it is left alone.
+    orForbidden(kube.find(R.namespaces, undefined, parts.namespace)),
+  ])
+  const ns = nsObj === 'forbidden' ? undefined : nsObj
+  const created = ns?.metadata.annotations?.[ANN.namespaceCreated] === 'true' && ns.metadata.labels?.[INSTANCE] === o.name && !ns.metadata.deletionTimestamp
+  return { instance: toView(parts, deps.now()), parts, pvcs, ownNamespace: created ? ns : undefined }
 }
 
-async function leftovers(kube: Kube, ns: string, name: string): Promise<Array<{ object: string; reason: string }>> {
+/** What dbaas manages in the namespace besides this instance's own objects (which delete removes). */
+async function leftovers(kube: Kube, ns: string, name: string, deleteData: boolean): Promise<Array<{ object: string; reason: string }>> {
   const [pvcs, secrets, snaps] = await Promise.all([
     kube.list(R.pvcs, ns, { labelSelector: MANAGED }).then((l) => l.items),
     kube.list(R.secrets, ns, { labelSelector: MANAGED, metadataOnly: true }).then((l) => l.items),
     kube.list(R.volumeSnapshots, ns, { labelSelector: MANAGED }).then(
       (l) => l.items,
       (err) => {
-        if (isApiNotFound(err)) return [] as KubeObject[] // no snapshot CRDs: no backups
+        if (isApiNotFound(err)) return [] as VolumeSnapshot[] // no snapshot CRDs: no backups
         throw err
       },
     ),
@@ -57,7 +65,8 @@ async function leftovers(kube: Kube, ns: string, name: string): Promise<Array<{ 
   const out: Array<{ object: string; reason: string }> = []
   for (const p of pvcs) {
     if (p.metadata.deletionTimestamp) continue
-    out.push({ object: `persistentvolumeclaim/${p.metadata.name}`, reason: 'holds data (pass --delete-data to remove it)' })
+    if (deleteData && p.metadata.labels?.[INSTANCE] === name) continue // deleted with the instance
+    out.push({ object: `persistentvolumeclaim/${p.metadata.name}`, reason: KEEP_DATA_REASON })
   }
   for (const s of snaps) {
     if (s.metadata.deletionTimestamp) continue // already going
@@ -72,13 +81,27 @@ async function leftovers(kube: Kube, ns: string, name: string): Promise<Array<{ 
   return out
 }
 
-export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: Deps): Promise<DeleteResult> {
+/** The namespace goes when dbaas made it for this instance and nothing else dbaas manages is left. */
+async function namespaceVerdict(kube: Kube, plan: DeletePlan, o: DeleteOptions): Promise<{ remove: boolean; kept: Array<{ object: string; reason: string }> }> {
+  if (!plan.ownNamespace) return { remove: false, kept: [] }
+  const ns = plan.parts.namespace
+  const left = await leftovers(kube, ns, o.name, o.deleteData)
+  if (left.length === 0) return { remove: true, kept: [] }
+  return { remove: false, kept: [{ object: `namespace/${ns}`, reason: `still holds ${left.map((l) => l.object).join(', ')}` }, ...left] }
+}
+
+function merge(into: Array<{ object: string; reason: string }>, more: Array<{ object: string; reason: string }>): void {
+  for (const k of more) if (!into.some((x) => x.object === k.object)) into.push(k)
+}
+
+export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: Deps): Promise<DeletionResult> {
   const kube = await deps.kube(o.cluster)
   const { parts } = plan
   const ns = parts.namespace
   const deleted: string[] = []
   const kept: Array<{ object: string; reason: string }> = []
   const release = latestRelease(parts.releases)
+  const done = (namespaceDeleted: boolean): DeletionResult => ({ name: o.name, namespace: ns, found: true, dryRun: o.dryRun, deleted, kept, namespaceDeleted })
 
   if (o.dryRun) {
     if (release) deleted.push(`helm release ${o.name} (statefulset, services, pods)`)
@@ -86,33 +109,37 @@ export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: D
     if (parts.credentials) deleted.push(`secret/${credentialsSecretName(o.name)}`)
     for (const p of plan.pvcs) {
       if (o.deleteData) deleted.push(`persistentvolumeclaim/${p.metadata.name}`)
-      else kept.push({ object: `persistentvolumeclaim/${p.metadata.name}`, reason: 'holds data (pass --delete-data to remove it)' })
+      else kept.push({ object: `persistentvolumeclaim/${p.metadata.name}`, reason: KEEP_DATA_REASON })
     }
-    return { name: o.name, namespace: ns, dryRun: true, deleted, kept, namespaceDeleted: false }
+    const verdict = await namespaceVerdict(kube, plan, o)
+    if (verdict.remove) deleted.push(`namespace/${ns}`)
+    merge(kept, verdict.kept)
+    return done(verdict.remove)
   }
 
+  // 1. the release (helm removes the StatefulSet, Services and pods it installed)
   if (release) {
     deps.ui.step(`Uninstalling helm release ${o.name}`)
-    await deps.helm.uninstall(o.name, ns, deps.kubeTarget(o.cluster), { timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)) })
+    await deps.helm.uninstall(o.name, ns, await deps.kubeTarget(o.cluster), { timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)) })
     deleted.push(`helm release ${o.name}`)
   }
-  // Whatever the release did not own (or a release that is gone already) goes by label.
-  for (const r of [R.statefulSets, R.services]) {
+  // 2. whatever the release did not own (or a release that is gone already), by label
+  for (const r of [R.statefulSets, R.services] as ResourceType[]) {
     const left = (await kube.list(r, ns, { labelSelector: instanceSelector(o.name) })).items
     for (const obj of left) {
       if (await kube.deleteIfExists(r, ns, obj.metadata.name)) deleted.push(`${r.kind.toLowerCase()}/${obj.metadata.name}`)
     }
   }
+  // 3. the credentials, 4. the data (only when asked)
   if (await kube.deleteIfExists(R.secrets, ns, credentialsSecretName(o.name))) deleted.push(`secret/${credentialsSecretName(o.name)}`)
-
   for (const p of plan.pvcs) {
     if (o.deleteData) {
       if (await kube.deleteIfExists(R.pvcs, ns, p.metadata.name)) deleted.push(`persistentvolumeclaim/${p.metadata.name}`)
     } else {
-      kept.push({ object: `persistentvolumeclaim/${p.metadata.name}`, reason: 'holds data (pass --delete-data to remove it)' })
+      kept.push({ object: `persistentvolumeclaim/${p.metadata.name}`, reason: KEEP_DATA_REASON })
     }
   }
-
+  // 5. wait for the pods
   if (o.wait) {
     deps.ui.step(`Waiting for ${o.name}'s pods to be gone`)
     await waitFor(kube, R.pods, ns, { labelSelector: instanceSelector(o.name) }, (pods) => (pods.length === 0 ? true : undefined), {
@@ -122,35 +149,27 @@ export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: D
       timeoutHint: `run \`dbaas delete ${o.name} -n ${ns}\` again later`,
     })
   }
-
+  // 6. the namespace, judged on what is really left now
+  const verdict = await namespaceVerdict(kube, plan, o)
+  merge(kept, verdict.kept)
   let namespaceDeleted = false
-  // A user who may not read namespaces cannot have had dbaas create one: leave it alone.
-  const readable = await orForbidden(kube.find(R.namespaces, undefined, ns))
-  const nsObj = readable === 'forbidden' ? undefined : readable
-  const created = nsObj?.metadata.annotations?.[ANN.namespaceCreated] === 'true' && nsObj.metadata.labels?.[INSTANCE] === o.name
-  if (nsObj && created && !nsObj.metadata.deletionTimestamp) {
-    const left = await leftovers(kube, ns, o.name)
-    if (left.length === 0) {
-      deps.ui.step(`Removing namespace ${ns}`)
-      try {
-        await kube.delete(R.namespaces, undefined, ns)
-        namespaceDeleted = true
-        deleted.push(`namespace/${ns}`)
-      } catch (err) {
-        if (apiInfo(err)?.httpCode !== 404) throw err
-      }
-      if (namespaceDeleted && o.wait) {
-        await waitFor(kube, R.namespaces, undefined, { fieldSelector: `metadata.name=${ns}` }, (items) => (items.length === 0 ? true : undefined), {
-          timeoutMs: o.timeoutMs,
-          signal: deps.signal,
-          describe: () => `namespace ${ns} is still terminating`,
-        })
-      }
-    } else {
-      kept.push({ object: `namespace/${ns}`, reason: `still holds ${left.map((l) => l.object).join(', ')}` })
-      for (const l of left) if (!kept.some((k) => k.object === l.object)) kept.push(l)
+  if (verdict.remove) {
+    deps.ui.step(`Removing namespace ${ns}`)
+    try {
+      await kube.delete(R.namespaces, undefined, ns)
+      namespaceDeleted = true
+      deleted.push(`namespace/${ns}`)
+    } catch (err) {
+      if (apiInfo(err)?.httpCode !== 404) throw err
+    }
+    if (namespaceDeleted && o.wait) {
+      await waitFor(kube, R.namespaces, undefined, { fieldSelector: `metadata.name=${ns}` }, (items) => (items.length === 0 ? true : undefined), {
+        timeoutMs: o.timeoutMs,
+        signal: deps.signal,
+        describe: () => `namespace ${ns} is still terminating`,
+      })
     }
   }
   deps.ui.done()
-  return { name: o.name, namespace: ns, dryRun: false, deleted, kept, namespaceDeleted }
+  return done(namespaceDeleted)
 }

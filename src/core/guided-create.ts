@@ -1,15 +1,11 @@
-// `dbaas create` with arguments missing, on a terminal: ask for what is missing (engine, name validated live,
-// version, size, storage class), show the equivalent command, confirm. The answers only fill in the same
-// flags a script would pass; create itself then runs exactly as without prompts.
+// What a guided `dbaas create` (arguments missing, on a terminal) offers and checks: size presets, whether a
+// name is taken, the storage classes, and the command line the answers equal. The questions themselves are
+// asked by the create verb's complete step (commands/create/options.ts).
 import type { ClusterFlags, Deps } from '../deps.ts'
-import { engines, getEngine } from '../engines/registry.ts'
-import { InterruptedError, isDbaasError } from '../errors.ts'
-import { apiInfo } from '../k8s/errors.ts'
 import { R } from '../k8s/kube.ts'
-import type { Choice, Prompter } from '../prompts.ts'
 import { isDefaultClass } from './doctor.ts'
 import { namespacesOf } from './find.ts'
-import { defaultNamespace, validateName } from './names.ts'
+import { defaultNamespace } from './names.ts'
 
 export interface SizePreset {
   name: 'small' | 'medium' | 'large'
@@ -83,77 +79,13 @@ export async function nameTaken(name: string, namespace: string | undefined, clu
   }
 }
 
-async function storageClassChoices(cluster: ClusterFlags, deps: Deps): Promise<Array<Choice<string | undefined>> | undefined> {
+/** The storage classes a guided create offers, or undefined when they cannot be listed (RBAC, network). */
+export async function storageClassOptions(cluster: ClusterFlags, deps: Deps): Promise<Array<{ name: string; provisioner: string; isDefault: boolean }> | undefined> {
   try {
     const kube = await deps.kube(cluster)
     const classes = (await kube.list(R.storageClasses, undefined)).items
-    if (classes.length === 0) return undefined
-    const def = classes.find(isDefaultClass)
-    return [
-      { name: def ? `the cluster default (${def.metadata.name})` : 'the cluster default', value: undefined },
-      ...classes.map((c) => ({ name: c.metadata.name, value: c.metadata.name as string | undefined, description: String(c.provisioner ?? '') })),
-    ]
-  } catch (err) {
-    if (apiInfo(err)?.httpCode === 403) return undefined
+    return classes.map((c) => ({ name: c.metadata.name, provisioner: String((c as { provisioner?: unknown }).provisioner ?? ''), isDefault: isDefaultClass(c) }))
+  } catch {
     return undefined
   }
-}
-
-export async function guidedCreate(input: GuidedInput, prompter: Prompter, deps: Deps): Promise<GuidedAnswers> {
-  const p = deps.printer
-  p.note('Creating a database instance; answer a few questions (Ctrl-C to stop, nothing is created before you confirm).')
-  const engineName =
-    input.engine ??
-    (await prompter.select({
-      message: 'Engine',
-      choices: engines.map((e) => ({ name: `${e.displayName} (${e.name}) — versions ${e.versions.join(', ')}`, value: e.name, description: `default version ${e.defaultVersion}` })),
-      default: engines[0]?.name,
-    }))
-  const engine = getEngine(engineName)
-
-  const name =
-    input.name ??
-    (await prompter.input({
-      message: 'Name (lower-case letters, digits and dashes)',
-      validate: async (value) => {
-        try {
-          validateName(value.trim())
-        } catch (err) {
-          return isDbaasError(err) ? `${err.message}${err.hint ? `: ${err.hint}` : ''}` : String(err)
-        }
-        const taken = input.offline ? undefined : await nameTaken(value.trim(), input.namespace, input.cluster, deps)
-        return taken ? `an instance "${value.trim()}" already exists in namespace ${taken}; pick another name` : true
-      },
-    })).trim()
-
-  const version =
-    input.version ??
-    (await prompter.select({
-      message: `${engine.displayName} version`,
-      choices: engine.versions.map((v) => ({ name: v === engine.defaultVersion ? `${v} (default)` : v, value: v })),
-      default: engine.defaultVersion,
-    }))
-
-  let size: SizePreset | undefined
-  if (!input.sizeGiven) {
-    size = await prompter.select({
-      message: 'Size',
-      choices: sizePresets.map((s) => ({ name: `${s.name.padEnd(6)} ${s.cpu} CPU, ${s.memory} memory, ${s.storage} storage — ${s.what}`, value: s })),
-      default: sizePresets[0],
-    })
-  }
-
-  let storageClass = input.storageClass
-  if (storageClass === undefined && !input.offline) {
-    const choices = await storageClassChoices(input.cluster, deps)
-    if (choices && choices.length > 1) storageClass = await prompter.select({ message: 'Storage class', choices, default: undefined })
-  }
-
-  const answers = { engine: engine.name, name, version, cpu: size?.cpu, memory: size?.memory, storage: size?.storage, storageClass }
-  const command = equivalentCommand(answers, input)
-  p.note(`The same without prompts:\n  ${command}`)
-  if (!(await prompter.confirm({ message: `Create ${engine.displayName} ${version} instance "${name}"?`, default: true }))) {
-    throw new InterruptedError('cancelled; nothing was created', { hint: `run it later with: ${command}` })
-  }
-  return { ...answers, command }
 }

@@ -2,7 +2,7 @@
 // An instance is its StatefulSet; a credentials Secret or helm release without one is an Incomplete instance,
 // so nothing dbaas created is ever invisible.
 import { engineFromLabel } from '../engines/registry.ts'
-import type { KubeObject } from '../k8s/kube.ts'
+import type { Pod, Secret, StatefulSet } from '../k8s/types.ts'
 import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, Kinds } from '../k8s/labels.ts'
 
 export const STATUSES = ['Creating', 'Ready', 'Degraded', 'Failed', 'Incomplete', 'Deleting'] as const
@@ -38,9 +38,9 @@ export interface InstanceView {
 export interface InstanceParts {
   name: string
   namespace: string
-  statefulSet?: KubeObject | undefined
-  credentials?: KubeObject | undefined
-  releases: KubeObject[]
+  statefulSet?: StatefulSet | undefined
+  credentials?: Secret | undefined
+  releases: Secret[]
 }
 
 /** How long a first install may take before "not ready yet" means Degraded rather than Creating. */
@@ -48,7 +48,7 @@ export const CREATING_GRACE_MS = 15 * 60_000
 /** How long helm may hold a release in pending-install before dbaas calls it interrupted. */
 export const PENDING_GRACE_MS = 2 * 60_000
 
-export function latestRelease(secrets: KubeObject[]): ReleaseInfo | undefined {
+export function latestRelease(secrets: Secret[]): ReleaseInfo | undefined {
   let best: ReleaseInfo | undefined
   for (const s of secrets) {
     const l = s.metadata.labels ?? {}
@@ -72,12 +72,13 @@ export const TERMINAL_REASONS = new Set([
 ])
 
 /** The first terminal waiting reason among a set of pods, if any ("pod x: CrashLoopBackOff"). */
-export function podFailure(pods: KubeObject[]): string | undefined {
+export function podFailure(pods: Pod[]): string | undefined {
   for (const p of pods) {
     for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
       const reason = cs?.state?.waiting?.reason
       if (typeof reason === 'string' && TERMINAL_REASONS.has(reason)) {
-        const msg = cs.state.waiting.message ? `: ${String(cs.state.waiting.message).split('\n')[0]}` : ''
+        const message = cs.state?.waiting?.message
+        const msg = message ? `: ${String(message).split('\n')[0]}` : ''
         return `pod ${p.metadata.name} is in ${reason}${msg}`
       }
     }
@@ -85,11 +86,11 @@ export function podFailure(pods: KubeObject[]): string | undefined {
   return undefined
 }
 
-export function podReady(p: KubeObject): boolean {
-  return (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')
+export function podReady(p: Pod): boolean {
+  return (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
 }
 
-export function deriveStatus(parts: InstanceParts, now: number, pods?: KubeObject[]): InstanceStatus {
+export function deriveStatus(parts: InstanceParts, now: number, pods?: Pod[]): InstanceStatus {
   const sts = parts.statefulSet
   const release = latestRelease(parts.releases)
   if (sts?.metadata.deletionTimestamp || release?.status === 'uninstalling') return 'Deleting'
@@ -113,7 +114,7 @@ export function deriveStatus(parts: InstanceParts, now: number, pods?: KubeObjec
   return 'Degraded'
 }
 
-export function toView(parts: InstanceParts, now: number, pods?: KubeObject[]): InstanceView {
+export function toView(parts: InstanceParts, now: number, pods?: Pod[]): InstanceView {
   const sts = parts.statefulSet
   const src = sts ?? parts.credentials ?? parts.releases[0]
   const labels = src?.metadata.labels ?? {}
@@ -143,7 +144,7 @@ export function toView(parts: InstanceParts, now: number, pods?: KubeObject[]): 
  * Groups StatefulSets and dbaas-labelled Secrets (credentials and helm release storage, metadata only) into
  * instances. Backups' Secrets carry no instance label and are ignored here.
  */
-export function groupInstances(statefulSets: KubeObject[], secrets: KubeObject[]): InstanceParts[] {
+export function groupInstances(statefulSets: StatefulSet[], secrets: Secret[]): InstanceParts[] {
   const byKey = new Map<string, InstanceParts>()
   const partsFor = (ns: string, name: string) => {
     const k = `${ns}/${name}`

@@ -9,6 +9,7 @@ import { KIND, Kinds, MANAGED } from '../k8s/labels.ts'
 import { groupInstances, toView, type InstanceView } from './instances.ts'
 import { listHaClusters } from './ha/read.ts'
 import { haInstanceView } from './ha/model.ts'
+import { watchSources, type LiveView, type WatchSource } from './live.ts'
 
 export interface ListOptions {
   cluster: ClusterFlags
@@ -54,4 +55,27 @@ export async function listInstances(o: ListOptions, deps: Deps): Promise<ListRes
     (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind),
   )
   return { items, ...(fellBackTo ? { fellBackTo } : {}) }
+}
+
+/** `list --watch`: the same list, read again whenever an instance's StatefulSet or pods change. */
+export async function liveList(o: ListOptions, deps: Deps): Promise<LiveView<ListResult>> {
+  const kube = await deps.kube(o.cluster)
+  // The first read settles the namespace (a fall-back when cluster-wide listing is refused).
+  const first = await listInstances(o, deps)
+  const namespace = first.fellBackTo ?? o.namespace
+  const extra = o.selector ? `,${o.selector}` : ''
+  const sources: WatchSource[] = [
+    { r: R.statefulSets, namespace, opts: { labelSelector: `${MANAGED},${KIND}=${Kinds.instance}${extra}` } },
+    { r: R.pods, namespace, opts: { labelSelector: `${MANAGED}${extra}` } },
+  ]
+  let pending: ListResult | undefined = first
+  return {
+    signal: deps.signal,
+    read: async () => {
+      const r = pending ?? (await listInstances({ ...o, namespace }, deps))
+      pending = undefined
+      return r
+    },
+    changes: (onChange) => watchSources(kube, sources, deps.signal, onChange),
+  }
 }

@@ -1,10 +1,12 @@
 // dbaas status: one instance in detail — pods, volume, endpoint, recent warnings and the helm release.
 import type { ClusterFlags, Deps } from '../deps.ts'
-import { R, type KubeObject } from '../k8s/kube.ts'
+import { R } from '../k8s/kube.ts'
+import type { Pod } from '../k8s/types.ts'
 import { ANN, instanceSelector } from '../k8s/labels.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import { findInstance } from './find.ts'
 import { latestRelease, podReady, toView, type InstanceView } from './instances.ts'
+import { watchSources, type LiveView, type WatchSource } from './live.ts'
 
 export interface StatusOptions {
   name: string
@@ -29,8 +31,8 @@ export interface StatusView extends InstanceView {
   explanation: string
 }
 
-function podView(p: KubeObject): PodView {
-  const statuses: any[] = p.status?.containerStatuses ?? []
+function podView(p: Pod): PodView {
+  const statuses = p.status?.containerStatuses ?? []
   const waiting = statuses.map((c) => c?.state?.waiting?.reason).find((r) => typeof r === 'string')
   return {
     name: p.metadata.name,
@@ -79,11 +81,11 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
   // Events of these very objects (by uid): an earlier instance of the same name left its own behind.
   const uids = new Set([parts.statefulSet, ...pods, ...pvcs].map((x) => x?.metadata.uid).filter(Boolean))
   const recent = events
-    .filter((e: any) => uids.has(e.involvedObject?.uid))
-    .sort((a: any, b: any) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))
+    .filter((e) => uids.has(e.involvedObject?.uid))
+    .sort((a, b) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))
     .slice(0, 10)
-    .map((e: any) => ({
-      type: e.type,
+    .map((e) => ({
+      type: e.type ?? 'Warning',
       reason: e.reason ?? '',
       object: `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`,
       message: String(e.message ?? '').trim(),
@@ -105,5 +107,29 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
     release: release ? { status: release.status, revision: release.revision } : null,
     storage: view.storage ?? parts.statefulSet?.metadata.annotations?.[ANN.storage] ?? null,
     explanation: explain(view),
+  }
+}
+
+/** `status --watch`: the instance found once, then its view read again on every change to its objects. */
+export async function liveStatus(o: StatusOptions, deps: Deps): Promise<LiveView<StatusView>> {
+  const kube = await deps.kube(o.cluster)
+  const first = await instanceStatus(o, deps)
+  const ns = first.namespace
+  const sel = instanceSelector(o.name)
+  const sources: WatchSource[] = [
+    { r: R.statefulSets, namespace: ns, opts: { fieldSelector: `metadata.name=${o.name}` } },
+    { r: R.pods, namespace: ns, opts: { labelSelector: sel } },
+    { r: R.pvcs, namespace: ns, opts: { labelSelector: sel } },
+    { r: R.events, namespace: ns, opts: { fieldSelector: 'type=Warning' } },
+  ]
+  let pending: StatusView | undefined = first
+  return {
+    signal: deps.signal,
+    read: async () => {
+      const v = pending ?? (await instanceStatus({ ...o, namespace: ns }, deps))
+      pending = undefined
+      return v
+    },
+    changes: (onChange) => watchSources(kube, sources, deps.signal, onChange),
   }
 }

@@ -2,32 +2,27 @@
 // works with plain objects (KubeObject) and never sees HTTP.
 import type { RequestOptions, Transport } from './http.ts'
 import { isApiNotFound } from './errors.ts'
+import type {
+  ConfigMap,
+  CustomResourceDefinition,
+  Deployment,
+  Event,
+  KubeObject,
+  Lease,
+  Namespace,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  Secret,
+  Service,
+  StatefulSet,
+  StorageClass,
+  VolumeSnapshot,
+  VolumeSnapshotClass,
+  VolumeSnapshotContent,
+} from './types.ts'
 
-export interface ObjectMeta {
-  name: string
-  namespace?: string
-  uid?: string
-  resourceVersion?: string
-  generation?: number
-  creationTimestamp?: string
-  deletionTimestamp?: string
-  labels?: Record<string, string>
-  annotations?: Record<string, string>
-  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>
-  generateName?: string
-}
-
-export interface KubeObject {
-  apiVersion?: string
-  kind?: string
-  metadata: ObjectMeta
-  spec?: any
-  status?: any
-  data?: Record<string, string>
-  stringData?: Record<string, string>
-  type?: string
-  [key: string]: unknown
-}
+export type { KubeObject, ObjectMeta } from './types.ts'
 
 export interface KubeList<T = KubeObject> {
   metadata: { resourceVersion?: string; continue?: string }
@@ -49,40 +44,48 @@ export interface ListOptions {
 
 export type DryRun = 'none' | 'client' | 'server'
 
-/** Where a kind lives in the API. */
-export interface ResourceType {
+/** Where a kind lives in the API; T is the object type its reads return (a type only, nothing at run time). */
+export interface ResourceType<T extends KubeObject = KubeObject> {
   group: string // '' for core
   version: string
   plural: string
   kind: string
   namespaced: boolean
+  /** Never set: carries T for the type checker. */
+  readonly __type?: T
+}
+
+/** A resource type whose reads return T. */
+export function resource<T extends KubeObject>(r: Omit<ResourceType<T>, '__type'>): ResourceType<T> {
+  return r
 }
 
 export const R = {
-  namespaces: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
-  secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
-  services: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
-  pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
-  pvcs: { group: '', version: 'v1', plural: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true },
-  events: { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
-  configmaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
-  statefulSets: { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true },
-  deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
-  storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', kind: 'StorageClass', namespaced: false },
-  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
-  crds: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false },
-  volumeSnapshots: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', kind: 'VolumeSnapshot', namespaced: true },
-  volumeSnapshotContents: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotcontents', kind: 'VolumeSnapshotContent', namespaced: false },
-  volumeSnapshotClasses: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', kind: 'VolumeSnapshotClass', namespaced: false },
-} as const satisfies Record<string, ResourceType>
+  namespaces: resource<Namespace>({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }),
+  secrets: resource<Secret>({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true }),
+  services: resource<Service>({ group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true }),
+  pods: resource<Pod>({ group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true }),
+  pvcs: resource<PersistentVolumeClaim>({ group: '', version: 'v1', plural: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true }),
+  pvs: resource<PersistentVolume>({ group: '', version: 'v1', plural: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false }),
+  events: resource<Event>({ group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true }),
+  configmaps: resource<ConfigMap>({ group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true }),
+  statefulSets: resource<StatefulSet>({ group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true }),
+  deployments: resource<Deployment>({ group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true }),
+  storageClasses: resource<StorageClass>({ group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', kind: 'StorageClass', namespaced: false }),
+  leases: resource<Lease>({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true }),
+  crds: resource<CustomResourceDefinition>({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false }),
+  volumeSnapshots: resource<VolumeSnapshot>({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', kind: 'VolumeSnapshot', namespaced: true }),
+  volumeSnapshotContents: resource<VolumeSnapshotContent>({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotcontents', kind: 'VolumeSnapshotContent', namespaced: false }),
+  volumeSnapshotClasses: resource<VolumeSnapshotClass>({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', kind: 'VolumeSnapshotClass', namespaced: false }),
+}
 
 /** Finds the resource type of a rendered manifest's apiVersion/kind among the kinds dbaas sends. */
 export function resourceFor(apiVersion: string, kind: string): ResourceType | undefined {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion]
-  return Object.values(R).find((r) => r.kind === kind && r.group === group && r.version === version)
+  return Object.values(R).find((r) => r.kind === kind && r.group === group && r.version === version) as ResourceType | undefined
 }
 
-export function resourcePath(r: ResourceType, namespace?: string, name?: string): string {
+export function resourcePath(r: ResourceType<KubeObject>, namespace?: string, name?: string): string {
   const base = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`
   const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''
   return `${base}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}`
@@ -112,12 +115,12 @@ export class Kube {
     return this.transport.server
   }
 
-  async get<T = KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T> {
+  async get<T extends KubeObject>(r: ResourceType<T>, namespace: string | undefined, name: string): Promise<T> {
     return this.transport.request<T>('GET', resourcePath(r, namespace, name))
   }
 
   /** Like get, but undefined when the object does not exist. */
-  async find<T = KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined> {
+  async find<T extends KubeObject>(r: ResourceType<T>, namespace: string | undefined, name: string): Promise<T | undefined> {
     try {
       return await this.get<T>(r, namespace, name)
     } catch (err) {
@@ -127,7 +130,7 @@ export class Kube {
   }
 
   /** Lists in one namespace, or across all namespaces when namespace is undefined. One request. */
-  async list<T = KubeObject>(r: ResourceType, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList<T>> {
+  async list<T extends KubeObject>(r: ResourceType<T>, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList<T>> {
     const list = await this.transport.request<KubeList<T>>('GET', resourcePath(r, namespace), {
       query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit },
       ...(opts.metadataOnly ? { accept: metadataAccept } : {}),
@@ -136,7 +139,7 @@ export class Kube {
     return { metadata: list?.metadata ?? {}, items: list?.items ?? [] }
   }
 
-  async create<T = KubeObject>(r: ResourceType, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<T> {
+  async create<T extends KubeObject>(r: ResourceType<T>, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<T> {
     return this.transport.request<T>('POST', resourcePath(r, obj.metadata.namespace), {
       body: obj,
       query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'dbaas' },
@@ -144,7 +147,7 @@ export class Kube {
   }
 
   /** Server-side apply with field manager dbaas. */
-  async apply<T = KubeObject>(r: ResourceType, obj: KubeObject, opts: { dryRun?: boolean; force?: boolean } = {}): Promise<T> {
+  async apply<T extends KubeObject>(r: ResourceType<T>, obj: KubeObject, opts: { dryRun?: boolean; force?: boolean } = {}): Promise<T> {
     return this.transport.request<T>('PATCH', resourcePath(r, obj.metadata.namespace, obj.metadata.name), {
       body: obj,
       contentType: 'application/apply-patch+yaml',
@@ -152,8 +155,8 @@ export class Kube {
     })
   }
 
-  async mergePatch<T = KubeObject>(
-    r: ResourceType,
+  async mergePatch<T extends KubeObject>(
+    r: ResourceType<T>,
     namespace: string | undefined,
     name: string,
     patch: unknown,
@@ -167,20 +170,21 @@ export class Kube {
     })
   }
 
-  async delete(
-    r: ResourceType,
+  async delete<T extends KubeObject>(
+    r: ResourceType<T>,
     namespace: string | undefined,
     name: string,
     opts: { dryRun?: boolean; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' } = {},
   ): Promise<void> {
+    // The API server takes a DELETE's options from its body when there is one, ignoring the query: dryRun
+    // must be in the body too, or a "dry run" deletes for real.
     await this.transport.request('DELETE', resourcePath(r, namespace, name), {
-      query: { dryRun: opts.dryRun ? 'All' : undefined },
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background' },
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.dryRun ? { dryRun: ['All'] } : {}) },
     })
   }
 
   /** Deletes, treating "already gone" as success. Returns whether something was deleted. */
-  async deleteIfExists(r: ResourceType, namespace: string | undefined, name: string, opts: { dryRun?: boolean } = {}): Promise<boolean> {
+  async deleteIfExists<T extends KubeObject>(r: ResourceType<T>, namespace: string | undefined, name: string, opts: { dryRun?: boolean } = {}): Promise<boolean> {
     try {
       await this.delete(r, namespace, name, opts)
       return true
@@ -194,8 +198,8 @@ export class Kube {
    * Watches from a resourceVersion, calling onEvent for each event until the server closes the stream,
    * the signal aborts, or onEvent returns true. Resolves with true when onEvent asked to stop.
    */
-  async watch<T = KubeObject>(
-    r: ResourceType,
+  async watch<T extends KubeObject>(
+    r: ResourceType<T>,
     namespace: string | undefined,
     opts: ListOptions & { resourceVersion?: string; timeoutSeconds?: number; signal?: AbortSignal },
     onEvent: (ev: WatchEvent<T>) => boolean | void,

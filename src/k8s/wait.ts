@@ -3,13 +3,13 @@
 import { TimeoutError, InterruptedError } from '../errors.ts'
 import type { Kube, KubeObject, ListOptions, ResourceType } from './kube.ts'
 
-export interface WaitOptions {
+export interface WaitOptions<T extends KubeObject = KubeObject> {
   timeoutMs: number
   signal?: AbortSignal | undefined
   /** Describes where things stood when the wait timed out, for the error message. */
-  describe?: (items: KubeObject[]) => string
+  describe?: (items: T[]) => string
   /** Called after each evaluation with the current items (progress reporting). */
-  onProgress?: (items: KubeObject[]) => void
+  onProgress?: (items: T[]) => void
   timeoutHint?: string
 }
 
@@ -17,21 +17,21 @@ export interface WaitOptions {
  * Resolves with the first non-undefined value `evaluate` returns for the current set of objects matched by
  * (resource, namespace, selectors). `evaluate` may throw to fail fast on a terminal state.
  */
-export async function waitFor<R>(
+export async function waitFor<T extends KubeObject, R>(
   kube: Kube,
-  r: ResourceType,
+  r: ResourceType<T>,
   namespace: string | undefined,
   selectors: ListOptions,
-  evaluate: (items: KubeObject[]) => R | undefined,
-  opts: WaitOptions,
+  evaluate: (items: T[]) => R | undefined,
+  opts: WaitOptions<T>,
 ): Promise<R> {
   const deadline = Date.now() + opts.timeoutMs
   const ctrl = new AbortController()
   const timer = setTimeout(() => ctrl.abort(), opts.timeoutMs)
   const onAbort = () => ctrl.abort()
   opts.signal?.addEventListener('abort', onAbort, { once: true })
-  const items = new Map<string, KubeObject>()
-  const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`
+  const items = new Map<string, T>()
+  const key = (o: T) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`
   let result: { value: R } | undefined
   const check = () => {
     const all = [...items.values()]

@@ -1,6 +1,7 @@
 // Progress for people: an ora spinner on a TTY, one line per step otherwise, nothing with -o json|yaml or
 // --quiet. Always on stderr, never on stdout.
-import type { Streams } from './output.ts'
+import type { Streams } from './printer.ts'
+import { isHuman, type OutputSpec } from './format.ts'
 
 export interface Ui {
   /** Starts a step; a later step or done()/fail() ends it. */
@@ -76,4 +77,10 @@ export async function spinnerUi(err: NodeJS.WritableStream): Promise<Ui> {
   }
   active.add(ui)
   return ui
+}
+
+/** Progress for people: a spinner on a TTY, plain step lines otherwise, nothing for machine output. */
+export async function progressUi(err: Streams['err'], now: () => number, out: Pick<OutputSpec, 'format'>): Promise<Ui> {
+  if (!isHuman(out)) return silentUi
+  return err.isTTY ? spinnerUi(err as NodeJS.WritableStream) : lineUi(err, now)
 }

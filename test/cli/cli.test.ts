@@ -4,7 +4,7 @@ import { main } from '../../src/cli.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { VERSION } from '../../src/version.ts'
 import { fakeDeps, type FakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, release, statefulSet, storageClass } from '../helpers/fixtures.ts'
+import { credentials, namespace, release, statefulSet, storageClass } from '../helpers/fixtures.ts'
 
 const PASSWORD = 'Pa55-word-from-the-secret'
 
@@ -221,6 +221,7 @@ describe('list', () => {
   it('-o json prints a parseable array with the documented fields', async () => {
     const { code, out } = await run(['list', '-o', 'json'], (d) => {
       withOrders(d)
+      d.transport.seed(R.namespaces, namespace('team'))
       d.transport.seed(R.secrets, credentials({ name: 'half', namespace: 'team' }))
     })
     expect(code).toBe(0)
@@ -246,7 +247,10 @@ describe('list', () => {
 
   it('makes three requests for many instances', async () => {
     const { d, code } = await run(['list', '-o', 'json'], (d) => {
-      for (let i = 0; i < 50; i++) d.transport.seed(R.statefulSets, statefulSet({ name: `db${i}`, ready: 1 }))
+      for (let i = 0; i < 50; i++) {
+        d.transport.seed(R.namespaces, namespace(`dbaas-db${i}`, { instance: { name: `db${i}` } }))
+        d.transport.seed(R.statefulSets, statefulSet({ name: `db${i}`, ready: 1 }))
+      }
     })
     expect(code).toBe(0)
     expect(d.transport.requestCount).toBe(3)
@@ -278,13 +282,25 @@ describe('list', () => {
 })
 
 describe('connection', () => {
-  it('masks the password by default (text, uri, env and json)', async () => {
-    for (const extra of [[], ['--format', 'uri'], ['--format', 'env'], ['--format', 'json'], ['-o', 'yaml']]) {
+  it('masks the password by default (text, uri and json); env leaves it out and says so', async () => {
+    for (const extra of [[], ['--format', 'uri'], ['--format', 'json'], ['-o', 'yaml']]) {
       const { code, out, err } = await run(['connection', 'orders', ...extra], withOrders)
       expect(code).toBe(0)
       expect(out + err).not.toContain(PASSWORD)
       expect(out).toContain('********')
     }
+    const { code, out, err } = await run(['connection', 'orders', '--format', 'env'], withOrders)
+    expect(code).toBe(0)
+    expect(out + err).not.toContain(PASSWORD)
+    expect(out).not.toMatch(/PGPASSWORD|DATABASE_URL|\*{8}/)
+    expect(err).toContain('PGPASSWORD and DATABASE_URL left out: the password is masked; add --show-password to include them')
+  })
+
+  it('--format and -o asking for different output → 2, naming both flags', async () => {
+    const { code, err } = await run(['connection', 'orders', '--format', 'uri', '-o', 'json'], withOrders)
+    expect(code).toBe(2)
+    expect(err).toContain('--format uri and -o json ask for different output')
+    expect((await run(['connection', 'orders', '--format', 'json', '-o', 'json'], withOrders)).code).toBe(0)
   })
 
   it('text shows host, port, database, user, URI and a port-forward hint on stderr', async () => {
@@ -314,17 +330,18 @@ describe('connection', () => {
 
   it('--format env for MySQL uses MYSQL_* names', async () => {
     const { out } = await run(['connection', 'shop', '--format', 'env'], (d) => {
+      d.transport.seed(R.namespaces, namespace('dbaas-shop', { instance: { name: 'shop', engine: 'mysql', version: '8.4' } }))
       d.transport.seed(R.statefulSets, statefulSet({ name: 'shop', engine: 'mysql', version: '8.4', ready: 1 }))
       d.transport.seed(R.secrets, credentials({ name: 'shop', engine: 'mysql', version: '8.4' }))
     })
-    expect(out).toContain("MYSQL_PWD='********'")
+    expect(out).not.toContain('MYSQL_PWD')
     expect(out).toContain("MYSQL_TCP_PORT='3306'")
   })
 
   it('an unknown --format → 2', async () => {
     const { code, err } = await run(['connection', 'orders', '--format', 'xml'], withOrders)
     expect(code).toBe(2)
-    expect(err).toContain('unknown format "xml"')
+    expect(err).toContain('--format "xml" is not a format')
   })
 })
 
@@ -340,6 +357,10 @@ describe('delete', () => {
     expect(out).toContain('instance "orders" deleted from namespace dbaas-orders')
     expect(d.fakeHelm.ops()).toContain('uninstall')
     expect(d.transport.get(R.secrets, 'dbaas-orders', 'orders-credentials')).toBeUndefined()
+    // The namespace is being deleted (the namespace controller empties it, then it goes).
+    expect(d.transport.get(R.namespaces, undefined, 'dbaas-orders')?.status).toEqual({ phase: 'Terminating' })
+    expect(d.transport.writes.filter((w) => w.method === 'DELETE').map((w) => w.path)).toContain('/api/v1/namespaces/dbaas-orders')
+    d.transport.settle()
     expect(d.transport.get(R.namespaces, undefined, 'dbaas-orders')).toBeUndefined()
   })
 

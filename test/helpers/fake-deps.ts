@@ -3,10 +3,12 @@
 import type { ClusterFlags, Deps } from '../../src/deps.ts'
 import { Kube } from '../../src/k8s/kube.ts'
 import type { ResolvedConfig } from '../../src/k8s/kubeconfig.ts'
-import { Printer } from '../../src/output/output.ts'
+import { Printer } from '../../src/output/printer.ts'
+import type { Prompter } from '../../src/prompts.ts'
 import { silentUi } from '../../src/output/ui.ts'
 import { FakeHelm } from './fake-helm.ts'
 import { FakeTransport } from './fake-kube.ts'
+import { noPrompter } from './fake-prompter.ts'
 
 export const NOW = Date.parse('2026-11-25T12:00:00Z')
 
@@ -45,6 +47,9 @@ export interface FakeDepsOptions {
   contextNamespace?: string
   tty?: boolean
   random?: (n: number) => Buffer
+  /** Answers questions (default: any question fails the test). */
+  prompter?: Prompter
+  verbosity?: number
 }
 
 export type FakeDeps = Deps & {
@@ -87,12 +92,14 @@ export function fakeDeps(o: FakeDepsOptions = {}): FakeDeps {
       kubeCalls.push(flags)
       return new Kube(transport, ctxNs)
     },
-    kubeconfig,
-    kubeTarget: (flags) => ({ context: 'fake', kubeconfig: flags.kubeconfig }),
+    kubeconfig: async (flags) => kubeconfig(flags),
+    kubeTarget: async (flags) => ({ context: 'fake', kubeconfig: flags.kubeconfig }),
     now: () => now,
     randomBytes: o.random ?? counterRandom(),
     signal: new AbortController().signal,
     interactive: o.interactive ?? false,
+    prompter: o.prompter ?? noPrompter,
+    verbosity: o.verbosity ?? 0,
     readStdin: async () => o.stdin ?? '',
     out,
     err,

@@ -1,5 +1,6 @@
 // Cluster objects as dbaas writes them, for seeding a FakeTransport.
 import type { KubeObject } from '../../src/k8s/kube.ts'
+import type { Namespace, Pod, Secret, StatefulSet, StorageClass } from '../../src/k8s/types.ts'
 import { ANN, Kinds, identityLabels, withKind } from '../../src/k8s/labels.ts'
 
 export interface Ident {
@@ -13,7 +14,7 @@ function ident(i: Ident) {
   return { name: i.name, namespace: i.namespace ?? `dbaas-${i.name}`, engine: i.engine ?? 'postgresql', version: i.version ?? '18' }
 }
 
-export function statefulSet(i: Ident & { replicas?: number; ready?: number; created?: string; deleting?: boolean; annotations?: Record<string, string> }): KubeObject {
+export function statefulSet(i: Ident & { replicas?: number; ready?: number; created?: string; deleting?: boolean; annotations?: Record<string, string> }): StatefulSet {
   const id = ident(i)
   return {
     apiVersion: 'apps/v1',
@@ -28,10 +29,10 @@ export function statefulSet(i: Ident & { replicas?: number; ready?: number; crea
     },
     spec: { replicas: i.replicas ?? 1 },
     status: { readyReplicas: i.ready ?? 0 },
-  }
+  } as unknown as StatefulSet
 }
 
-export function credentials(i: Ident & { password?: string; created?: string }): KubeObject {
+export function credentials(i: Ident & { password?: string; created?: string }): Secret {
   const id = ident(i)
   const b64 = (s: string) => Buffer.from(s).toString('base64')
   return {
@@ -50,7 +51,7 @@ export function credentials(i: Ident & { password?: string; created?: string }):
 }
 
 /** A helm release storage Secret (owner=helm) carrying dbaas's release labels. */
-export function release(i: Ident & { status?: string; revision?: number; modifiedAt?: number }): KubeObject {
+export function release(i: Ident & { status?: string; revision?: number; modifiedAt?: number }): Secret {
   const id = ident(i)
   const rev = i.revision ?? 1
   return {
@@ -72,7 +73,7 @@ export function release(i: Ident & { status?: string; revision?: number; modifie
   }
 }
 
-export function pod(i: Ident & { index?: number; ready?: boolean; waiting?: string }): KubeObject {
+export function pod(i: Ident & { index?: number; ready?: boolean; waiting?: string }): Pod & { status: NonNullable<Pod['status']> } {
   const id = ident(i)
   return {
     apiVersion: 'v1',
@@ -83,13 +84,31 @@ export function pod(i: Ident & { index?: number; ready?: boolean; waiting?: stri
       conditions: [{ type: 'Ready', status: i.ready ? 'True' : 'False' }],
       containerStatuses: [{ name: 'db', restartCount: 0, state: i.waiting ? { waiting: { reason: i.waiting } } : { running: {} } }],
     },
+  } as unknown as Pod & { status: NonNullable<Pod['status']> }
+}
+
+/**
+ * A Namespace. `instance` makes it one dbaas created for that instance (identity labels and the
+ * namespace-created annotation), as `dbaas create` does for dbaas-<name>.
+ */
+export function namespace(name: string, o: { instance?: Ident; labels?: Record<string, string>; terminating?: boolean } = {}): Namespace {
+  const id = o.instance ? ident(o.instance) : undefined
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      ...(id || o.labels ? { labels: { ...(id ? withKind(identityLabels(id), Kinds.namespace) : {}), ...(o.labels ?? {}) } } : {}),
+      ...(id ? { annotations: { [ANN.namespaceCreated]: 'true' } } : {}),
+      ...(o.terminating ? { deletionTimestamp: '2026-11-25T11:00:00Z' } : {}),
+    },
   }
 }
 
-export function storageClass(name: string, isDefault = false): KubeObject {
+export function storageClass(name: string, isDefault = false): StorageClass {
   return {
     apiVersion: 'storage.k8s.io/v1',
     kind: 'StorageClass',
     metadata: { name, ...(isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) },
-  }
+  } as unknown as StorageClass
 }

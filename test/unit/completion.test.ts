@@ -1,19 +1,20 @@
 // Completion over fakes: the __complete protocol, the tree walk, flag values and live names.
 import { describe, expect, it } from 'vitest'
 import { buildProgram, main } from '../../src/cli.ts'
-import { completeWords } from '../../src/commands/completion.ts'
+import { completeWords } from '../../src/commands/complete-words.ts'
 import { completionScript, formatCompletion } from '../../src/core/completion.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, statefulSet } from '../helpers/fixtures.ts'
+import { credentials, namespace, statefulSet } from '../helpers/fixtures.ts'
 
 async function values(words: string[], seed = false): Promise<string[]> {
   const d = fakeDeps()
   if (seed) {
+    d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: 1, ready: 1, created: '2026-11-25T11:00:00Z' }))
     d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
   }
-  const r = await completeWords(buildProgram(d), words, d)
+  const r = await completeWords(await buildProgram(d, { load: 'all' }), words, d)
   return r.items.map((c) => c.value)
 }
 
@@ -31,7 +32,7 @@ describe('completion', () => {
 
   it('flag values: versions of the engine given, -o formats', async () => {
     expect(await values(['create', 'mariadb', 'x', '--version', ''])).toEqual(['12.3', '11.8', '11.4', '10.11'])
-    expect(await values(['list', '-o', ''])).toEqual(['table', 'wide', 'json', 'yaml', 'name'])
+    expect(await values(['list', '-o', ''])).toEqual(['table', 'wide', 'json', 'yaml', 'name', 'jsonpath='])
     expect(await values(['list', '--output=j'])).toEqual(expect.arrayContaining(['--output=json']))
   })
 

@@ -3,13 +3,15 @@
 import { NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { apiInfo, isApiNotFound } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
+import type { CnpgBackup, CnpgCluster, PersistentVolume, VolumeSnapshot } from '../../k8s/types.ts'
 import { KIND, Kinds, MANAGED, instanceSelector } from '../../k8s/labels.ts'
 import { detectSnapshotSupport, SNAPSHOT_INSTALL_HINT, type SnapshotSupport } from '../detect/snapshots.ts'
 import { isDbaasBackup, isHaSnapshot } from './model.ts'
+import { CNPG } from '../ha/model.ts'
 
-export const CNPG_CLUSTERS: ResourceType = { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters', kind: 'Cluster', namespaced: true }
-export const CNPG_BACKUPS: ResourceType = { group: 'postgresql.cnpg.io', version: 'v1', plural: 'backups', kind: 'Backup', namespaced: true }
-export const PVS: ResourceType = { group: '', version: 'v1', plural: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false }
+export const CNPG_CLUSTERS = CNPG.clusters
+export const CNPG_BACKUPS = CNPG.backups
+export const PVS = R.pvs
 
 export const BACKUP_SELECTOR = `${MANAGED},${KIND}=${Kinds.backup}`
 
@@ -34,7 +36,7 @@ export async function requireSnapshots(kube: Kube, now: number): Promise<{ suppo
   return { support, notes }
 }
 
-async function tolerantList(kube: Kube, r: ResourceType, ns: string | undefined, opts: { labelSelector?: string; fieldSelector?: string }): Promise<KubeObject[] | 'forbidden'> {
+async function tolerantList<T extends KubeObject>(kube: Kube, r: ResourceType<T>, ns: string | undefined, opts: { labelSelector?: string; fieldSelector?: string }): Promise<T[] | 'forbidden'> {
   try {
     return (await kube.list(r, ns, opts)).items
   } catch (err) {
@@ -46,7 +48,7 @@ async function tolerantList(kube: Kube, r: ResourceType, ns: string | undefined,
 }
 
 /** An HA cluster (CloudNativePG Cluster dbaas labelled) of this name, if any. */
-export async function findHaCluster(kube: Kube, name: string, namespace?: string): Promise<KubeObject | undefined> {
+export async function findHaCluster(kube: Kube, name: string, namespace?: string): Promise<CnpgCluster | undefined> {
   const found = await tolerantList(kube, CNPG_CLUSTERS, namespace, { labelSelector: instanceSelector(name) })
   if (found !== 'forbidden' && found.length) return found[0]
   if (found === 'forbidden' && namespace === undefined) {
@@ -64,8 +66,8 @@ export function haUsage(what: string, verb: string): UsageError {
  * Finds a dbaas backup by name: in `namespace` when given, else across namespaces (falling back to the
  * context's namespace when that is forbidden). Not found → 3; several → 2; an HA cluster's snapshot → 2.
  */
-export async function findBackup(kube: Kube, name: string, namespace: string | undefined, haVerb = 'dbaas ha restore'): Promise<KubeObject> {
-  let candidates: KubeObject[]
+export async function findBackup(kube: Kube, name: string, namespace: string | undefined, haVerb = 'dbaas ha restore'): Promise<VolumeSnapshot> {
+  let candidates: VolumeSnapshot[]
   const where = namespace ?? kube.contextNamespace
   try {
     if (namespace) {
@@ -100,11 +102,11 @@ export async function findBackup(kube: Kube, name: string, namespace: string | u
     const nss = mine.map((b) => b.metadata.namespace ?? '').sort()
     throw new UsageError(`backup "${name}" exists in several namespaces: ${nss.join(', ')}`, { hint: `pick one with -n ${nss[0]}` })
   }
-  return mine[0] as KubeObject
+  return mine[0] as VolumeSnapshot
 }
 
 /** Lists dbaas backups in one namespace, or in all the user may list (falling back to the context's namespace). */
-export async function listBackupObjects(kube: Kube, namespace: string | undefined, instance?: string): Promise<{ items: KubeObject[]; fellBackTo?: string; noCrds: boolean }> {
+export async function listBackupObjects(kube: Kube, namespace: string | undefined, instance?: string): Promise<{ items: VolumeSnapshot[]; fellBackTo?: string; noCrds: boolean }> {
   const sel = instance ? `${BACKUP_SELECTOR},dbaas.io/source-instance=${instance}` : BACKUP_SELECTOR
   try {
     return { items: (await kube.list(R.volumeSnapshots, namespace, { labelSelector: sel })).items, noCrds: false }

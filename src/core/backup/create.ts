@@ -4,6 +4,7 @@ import type { ClusterFlags, Deps } from '../../deps.ts'
 import { ClusterError, ConflictError, NotFoundError, PreconditionError } from '../../errors.ts'
 import { orForbidden } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import type { PersistentVolumeClaim, Secret, VolumeSnapshot } from '../../k8s/types.ts'
 import { ANN, ENGINE, ENGINE_VERSION } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { engineFromLabel } from '../../engines/registry.ts'
@@ -11,7 +12,7 @@ import { credentialsSecretName, redact } from '../create.ts'
 import { findInstance } from '../find.ts'
 import type { InstanceParts } from '../instances.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
-import { findHaCluster, haUsage, PVS, requireSnapshots, settle, unwrap } from './common.ts'
+import { findHaCluster, haUsage, requireSnapshots, settle, unwrap } from './common.ts'
 import {
   backupCredentialsName,
   buildBackupCredentials,
@@ -54,7 +55,7 @@ export interface BackupCreateResult {
 interface Plan {
   spec: BackupSpec
   parts: InstanceParts
-  credentials: KubeObject
+  credentials: Secret
   notes: string[]
 }
 
@@ -77,16 +78,16 @@ async function instanceOrHa(kube: Kube, o: BackupCreateOptions): Promise<Instanc
 }
 
 /** The CSI driver behind a PVC: its PV's csi.driver, else its StorageClass's provisioner (undefined if unreadable). */
-async function pvcDriver(kube: Kube, pvc: KubeObject): Promise<string | undefined> {
+async function pvcDriver(kube: Kube, pvc: PersistentVolumeClaim): Promise<string | undefined> {
   const pvName: string | undefined = pvc.spec?.volumeName
   if (pvName) {
-    const pv = await orForbidden(kube.find(PVS, undefined, pvName))
+    const pv = await orForbidden(kube.find(R.pvs, undefined, pvName))
     if (pv && pv !== 'forbidden' && pv.spec?.csi?.driver) return String(pv.spec.csi.driver)
   }
   const cls: string | undefined = pvc.spec?.storageClassName
   if (cls) {
     const sc = await orForbidden(kube.find(R.storageClasses, undefined, cls))
-    if (sc && sc !== 'forbidden') return (sc as { provisioner?: string }).provisioner
+    if (sc && sc !== 'forbidden') return sc.provisioner
   }
   return undefined
 }
@@ -186,7 +187,7 @@ async function plan(kube: Kube, o: BackupCreateOptions, deps: Deps): Promise<Pla
   return { spec, parts, credentials, notes }
 }
 
-function credentialsValue(secret: KubeObject, key: string): string | undefined {
+function credentialsValue(secret: Secret, key: string): string | undefined {
   const v = secret.data?.[key]
   return v ? Buffer.from(v, 'base64').toString('utf8') : undefined
 }
@@ -207,7 +208,7 @@ async function checkAccess(kube: Kube, ns: string, quiesce: boolean): Promise<vo
 }
 
 /** Waits until the snapshot is cut (creationTime or readyToUse), or, with `ready`, until it is readyToUse. */
-export async function waitSnapshot(kube: Kube, ns: string, name: string, until: 'cut' | 'ready', timeoutMs: number, deps: Deps): Promise<KubeObject> {
+export async function waitSnapshot(kube: Kube, ns: string, name: string, until: 'cut' | 'ready', timeoutMs: number, deps: Deps): Promise<VolumeSnapshot> {
   let lastError: string | undefined
   return waitFor(
     kube,
@@ -263,7 +264,7 @@ export async function createBackup(o: BackupCreateOptions, deps: Deps): Promise<
   const engine = engineFromLabel(p.spec.engine)
   const target = { cluster: o.cluster, namespace: ns, pod: `${o.instance}-0`, container: engine?.container ?? p.spec.engine }
   let lock: ReadLock | undefined
-  let created: KubeObject | undefined
+  let created: VolumeSnapshot | undefined
   let snapshotCreated = 0
   try {
     if (p.spec.quiesce === 'checkpoint') {

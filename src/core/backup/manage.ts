@@ -2,11 +2,13 @@
 // backups of deleted instances are listed (and restorable) like any other.
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { PreconditionError } from '../../errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type Kube } from '../../k8s/kube.ts'
+import type { PersistentVolumeClaim, VolumeSnapshot } from '../../k8s/types.ts'
 import { INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { BACKUP_SELECTOR, findBackup, listBackupObjects } from './common.ts'
 import { backupCredentialsName, isExpired, toBackupView, type BackupView } from './model.ts'
+import type { DeletionResult } from '../deletion.ts'
 
 export interface BackupListOptions {
   cluster: ClusterFlags
@@ -66,23 +68,16 @@ async function waitGone(kube: Kube, ns: string, names: string[], timeoutMs: numb
   })
 }
 
-export interface BackupDeleteResult {
-  name: string
-  namespace: string
-  dryRun: boolean
-  deleted: string[]
-}
-
 /** Finds the backup to delete (for the confirmation prompt, before anything is removed). */
-export async function planBackupDelete(o: BackupDeleteOptions, deps: Deps): Promise<KubeObject> {
+export async function planBackupDelete(o: BackupDeleteOptions, deps: Deps): Promise<VolumeSnapshot> {
   const kube = await deps.kube(o.cluster)
   return findBackup(kube, o.name, o.namespace, 'dbaas ha backup')
 }
 
 /** Refuses while a restore is still reading from this snapshot (a PVC from it that is not Bound yet). */
-async function checkNotRestoring(kube: Kube, vs: KubeObject): Promise<void> {
+async function checkNotRestoring(kube: Kube, vs: VolumeSnapshot): Promise<void> {
   const ns = vs.metadata.namespace ?? ''
-  let pvcs: KubeObject[] = []
+  let pvcs: PersistentVolumeClaim[] = []
   try {
     pvcs = (await kube.list(R.pvcs, ns)).items
   } catch {
@@ -96,19 +91,20 @@ async function checkNotRestoring(kube: Kube, vs: KubeObject): Promise<void> {
   }
 }
 
-export async function deleteBackup(vs: KubeObject, o: BackupDeleteOptions, deps: Deps): Promise<BackupDeleteResult> {
+export async function deleteBackup(vs: VolumeSnapshot, o: BackupDeleteOptions, deps: Deps): Promise<DeletionResult> {
   const kube = await deps.kube(o.cluster)
   const ns = vs.metadata.namespace ?? ''
   const name = vs.metadata.name
   const deleted = [`volumesnapshot/${name}`, `secret/${backupCredentialsName(name)}`]
-  if (o.dryRun) return { name, namespace: ns, dryRun: true, deleted }
+  const result = (dryRun: boolean): DeletionResult => ({ name, namespace: ns, found: true, dryRun, deleted, kept: [], namespaceDeleted: false })
+  if (o.dryRun) return result(true)
   await checkNotRestoring(kube, vs)
   await kube.deleteIfExists(R.volumeSnapshots, ns, name)
   // Owned by the snapshot (garbage-collected anyway); removed now so nothing lingers for the collector.
   await kube.deleteIfExists(R.secrets, ns, backupCredentialsName(name))
   if (o.wait !== false) await waitGone(kube, ns, [name], o.timeoutMs ?? 120_000, deps)
   deps.ui.done()
-  return { name, namespace: ns, dryRun: false, deleted }
+  return result(false)
 }
 
 export interface PruneOptions {

@@ -4,6 +4,7 @@
 // prints, and the checks restore makes (size, driver). No IO, no clock: callers pass `now`.
 import { PreconditionError, UsageError } from '../../errors.ts'
 import type { KubeObject } from '../../k8s/kube.ts'
+import type { PersistentVolumeClaim, Secret, VolumeSnapshot, VolumeSnapshotContent } from '../../k8s/types.ts'
 import { ANN, ENGINE, ENGINE_VERSION, KIND, Kinds, MANAGED_BY, SOURCE_INSTANCE, identityLabels, withKind } from '../../k8s/labels.ts'
 import { parseBytes, parseDuration } from '../names.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
@@ -99,7 +100,7 @@ export interface BackupSpec {
   quiesce: QuiesceMode
 }
 
-export function buildBackupSnapshot(b: BackupSpec): KubeObject {
+export function buildBackupSnapshot(b: BackupSpec): VolumeSnapshot {
   const annotations: Record<string, string> = {
     [BACKUP_ANN.engine]: b.engine,
     [BACKUP_ANN.version]: b.version,
@@ -130,7 +131,7 @@ export function buildBackupCredentials(
   b: Pick<BackupSpec, 'name' | 'namespace' | 'instance' | 'engine'>,
   data: Record<string, string>,
   owner?: { uid: string },
-): KubeObject {
+): Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -157,7 +158,7 @@ export function buildRestoreContent(o: {
   targetNamespace: string
   snapshotName: string
   labels: Record<string, string>
-}): KubeObject {
+}): VolumeSnapshotContent {
   return {
     apiVersion: `${SNAPSHOT_GROUP}/v1`,
     kind: 'VolumeSnapshotContent',
@@ -172,7 +173,7 @@ export function buildRestoreContent(o: {
   }
 }
 
-export function buildRestoreSnapshot(o: { name: string; namespace: string; contentName: string; snapshotClass?: string | undefined; labels: Record<string, string> }): KubeObject {
+export function buildRestoreSnapshot(o: { name: string; namespace: string; contentName: string; snapshotClass?: string | undefined; labels: Record<string, string> }): VolumeSnapshot {
   return {
     apiVersion: `${SNAPSHOT_GROUP}/v1`,
     kind: 'VolumeSnapshot',
@@ -198,7 +199,7 @@ export function buildRestorePvc(o: {
   storageClass?: string | undefined
   snapshotName: string
   annotations?: Record<string, string>
-}): KubeObject {
+}): PersistentVolumeClaim {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -291,7 +292,7 @@ export interface BackupView {
   content: string | null
 }
 
-export function toBackupView(vs: KubeObject, now: number, instanceExists: boolean | null = null): BackupView {
+export function toBackupView(vs: VolumeSnapshot, now: number, instanceExists: boolean | null = null): BackupView {
   const l = vs.metadata.labels ?? {}
   const a = vs.metadata.annotations ?? {}
   const st = vs.status ?? {}
@@ -342,12 +343,12 @@ export function expiresIn(v: Pick<BackupView, 'expiresAt'>, now: number): string
 }
 
 /** Whether a VolumeSnapshot is a dbaas backup (rather than someone else's snapshot or an HA cluster's). */
-export function isDbaasBackup(vs: KubeObject): boolean {
+export function isDbaasBackup(vs: VolumeSnapshot): boolean {
   const l = vs.metadata.labels ?? {}
   return l[MANAGED_BY] === 'dbaas' && l[KIND] === Kinds.backup
 }
 
-export function isHaSnapshot(vs: KubeObject): boolean {
+export function isHaSnapshot(vs: VolumeSnapshot): boolean {
   const l = vs.metadata.labels ?? {}
   return l[CNPG_CLUSTER_LABEL] !== undefined || l[KIND] === Kinds.haCluster
 }

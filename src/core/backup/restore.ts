@@ -8,7 +8,8 @@
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { ClusterError, ConflictError, DbaasError, NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { orForbidden } from '../../k8s/errors.ts'
-import { R, type AccessCheck, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type AccessCheck, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
+import type { VolumeSnapshot, VolumeSnapshotContent } from '../../k8s/types.ts'
 import { ANN, ENGINE, ENGINE_VERSION, KIND, MANAGED_BY, SOURCE_INSTANCE } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { engineFromLabel } from '../../engines/registry.ts'
@@ -66,7 +67,7 @@ export interface RestoreResult {
 }
 
 interface RestorePlan {
-  vs: KubeObject
+  vs: VolumeSnapshot
   backupNs: string
   sourceInstance: string
   cross: boolean
@@ -76,7 +77,7 @@ interface RestorePlan {
   storageClass: string | undefined
   snapshotClass: string | undefined
   credentials: Record<string, string>
-  content?: KubeObject
+  content?: VolumeSnapshotContent
   driver?: string
   nsExists: boolean
   notes: string[]
@@ -266,7 +267,7 @@ function objectsFor(p: RestorePlan, o: RestoreOptions): { content?: KubeObject; 
   return { ...(content ? { content } : {}), ...(snapshot ? { snapshot } : {}), pvc }
 }
 
-async function waitGone(kube: Kube, r: typeof R.volumeSnapshots | typeof R.volumeSnapshotContents, ns: string | undefined, name: string, timeoutMs: number, deps: Deps): Promise<void> {
+async function waitGone(kube: Kube, r: ResourceType, ns: string | undefined, name: string, timeoutMs: number, deps: Deps): Promise<void> {
   await waitFor(kube, r, ns, { fieldSelector: `metadata.name=${name}` }, (items) => (items.length === 0 ? true : undefined), {
     timeoutMs,
     signal: deps.signal,
@@ -319,7 +320,7 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
     else shown.push(...planned.filter((x) => x.kind === 'VolumeSnapshotContent'))
     for (const x of planned.filter((x) => x.kind !== 'VolumeSnapshotContent')) {
       if (o.dryRun === 'server' && p.nsExists && x.kind !== 'Namespace') {
-        shown.push(await kube.create(x.kind === 'VolumeSnapshot' ? R.volumeSnapshots : R.pvcs, x, { dryRun: true }))
+        shown.push(await kube.create((x.kind === 'VolumeSnapshot' ? R.volumeSnapshots : R.pvcs) as ResourceType, x, { dryRun: true }))
       } else shown.push(x)
     }
     // The instance itself, as `create --dry-run` shows it (the PVC above is the one its StatefulSet adopts).

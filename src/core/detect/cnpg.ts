@@ -4,6 +4,7 @@
 // db9c8771.cnpg.io (Helm installs may rename the Deployment and move the namespace). Reads RBAC refuses (403)
 // or that find nothing (404) are answers, not failures. Every `ha` verb and `dbaas doctor` use this.
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import type { Deployment } from '../../k8s/types.ts'
 import { leaseFresh, tolerant, type Read } from './common.ts'
 
 export { leaseFresh }
@@ -37,7 +38,7 @@ function versionFromLabels(o: KubeObject | undefined): string | undefined {
   return chart ? `chart ${chart.replace(/^cloudnative-pg-/, '')}` : undefined
 }
 
-function versionFromImage(d: KubeObject): string | undefined {
+function versionFromImage(d: Deployment): string | undefined {
   const image: string | undefined = d.spec?.template?.spec?.containers?.[0]?.image
   const tag = image?.split('@')[0]?.split('/').pop()?.split(':')[1]
   return tag ? tag.replace(/^v/, '') : undefined

@@ -3,7 +3,8 @@
 // its fresh leader Lease `snapshot-controller-leader`, and the default VolumeSnapshotClass of each driver.
 // Reads that RBAC refuses (403) or that find nothing (404) are answers, not failures. Pure data: `backup`,
 // `restore` and `dbaas doctor` decide what to do with it.
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type Kube } from '../../k8s/kube.ts'
+import type { CustomResourceDefinition, Deployment, Pod, VolumeSnapshotClass } from '../../k8s/types.ts'
 import { leaseFresh, tolerant, type Read } from './common.ts'
 
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io'
@@ -34,35 +35,33 @@ export interface SnapshotSupport {
 
 
 /** The default VolumeSnapshotClass(es) among these classes, one entry per class marked default. */
-export function defaultSnapshotClasses(classes: KubeObject[]): Array<{ name: string; driver: string }> {
+export function defaultSnapshotClasses(classes: VolumeSnapshotClass[]): Array<{ name: string; driver: string }> {
   return classes
     .filter((c) => c.metadata.annotations?.[DEFAULT_SNAPSHOT_CLASS_ANNOTATION] === 'true')
-    .map((c) => ({ name: c.metadata.name, driver: String((c as { driver?: string }).driver ?? '') }))
+    .map((c) => ({ name: c.metadata.name, driver: String(c.driver ?? '') }))
     .sort((a, b) => a.driver.localeCompare(b.driver) || a.name.localeCompare(b.name))
 }
 
-function servedVersion(crd: KubeObject): string | undefined {
-  const versions: Array<{ name: string; served?: boolean; storage?: boolean }> = crd.spec?.versions ?? []
+function servedVersion(crd: CustomResourceDefinition): string | undefined {
+  const versions = crd.spec?.versions ?? []
   return (versions.find((v) => v.storage && v.served) ?? versions.find((v) => v.served))?.name
 }
 
-async function controllerWorkloads(kube: Kube): Promise<{ ready?: KubeObject; seen: KubeObject[]; forbidden: boolean }> {
+type Workload = { kind: 'deployment'; object: Deployment } | { kind: 'pod'; object: Pod }
+
+async function controllerWorkloads(kube: Kube): Promise<{ ready?: Workload; seen: Deployment[]; forbidden: boolean }> {
   // Every selector, Deployments and pods alike, in parallel: one round trip whatever is found.
-  const reads = await Promise.all(
-    SNAPSHOT_CONTROLLER_SELECTORS.flatMap((sel) => [
-      tolerant(kube.list(R.deployments, undefined, { labelSelector: sel })),
-      tolerant(kube.list(R.pods, undefined, { labelSelector: sel })),
-    ]),
-  )
-  const forbidden = reads.some((r) => r === 'forbidden')
-  const deployments = reads.filter((_, i) => i % 2 === 0).flatMap((r) => (typeof r === 'object' ? r.items : []))
+  const [deploymentReads, podReads] = await Promise.all([
+    Promise.all(SNAPSHOT_CONTROLLER_SELECTORS.map((sel) => tolerant(kube.list(R.deployments, undefined, { labelSelector: sel })))),
+    Promise.all(SNAPSHOT_CONTROLLER_SELECTORS.map((sel) => tolerant(kube.list(R.pods, undefined, { labelSelector: sel })))),
+  ])
+  const forbidden = [...deploymentReads, ...podReads].some((r) => r === 'forbidden')
+  const deployments = deploymentReads.flatMap((r) => (typeof r === 'object' ? r.items : []))
   // Some distributions run it as bare pods or a DaemonSet: a running, ready pod is as good.
-  const pods = reads.filter((_, i) => i % 2 === 1).flatMap((r) => (typeof r === 'object' ? r.items : []))
-  const ready =
-    deployments.find((x) => (x.status?.readyReplicas ?? 0) > 0) ??
-    pods.find(
-      (x) => x.status?.phase === 'Running' && (x.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'),
-    )
+  const pods = podReads.flatMap((r) => (typeof r === 'object' ? r.items : []))
+  const deployment = deployments.find((x) => (x.status?.readyReplicas ?? 0) > 0)
+  const pod = pods.find((x) => x.status?.phase === 'Running' && (x.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'))
+  const ready: Workload | undefined = deployment ? { kind: 'deployment', object: deployment } : pod ? { kind: 'pod', object: pod } : undefined
   return { ...(ready ? { ready } : {}), seen: deployments, forbidden }
 }
 
@@ -78,7 +77,10 @@ export async function detectSnapshotSupport(kube: Kube, now: number = Date.now()
     }),
   ])
   // Listing a snapshot kind at v1 proves the CRDs are served; the CRD object itself is read only otherwise.
-  const crd: Read<KubeObject> = typeof classes === 'object' ? ({ metadata: { name: SNAPSHOT_CRD }, spec: { versions: [{ name: 'v1', served: true, storage: true }] } } as KubeObject) : await tolerant(kube.get(R.crds, undefined, SNAPSHOT_CRD))
+  const crd: Read<CustomResourceDefinition> =
+    typeof classes === 'object'
+      ? { metadata: { name: SNAPSHOT_CRD }, spec: { group: SNAPSHOT_GROUP, names: { kind: 'VolumeSnapshot', plural: 'volumesnapshots' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] } }
+      : await tolerant(kube.get(R.crds, undefined, SNAPSHOT_CRD))
   const leaseItems = typeof leases === 'object' ? leases.items : []
   const fresh = leaseItems.find((l) => leaseFresh(l, now))
   const workloads = fresh ? { seen: [], forbidden: false } : await controllerWorkloads(kube)
@@ -102,14 +104,13 @@ export async function detectSnapshotSupport(kube: Kube, now: number = Date.now()
     }
   } else if (workloads.ready) {
     const w = workloads.ready
-    const what = w.spec?.containers ? 'pod' : 'deployment'
     controller = {
       running: true,
       via: 'deployment',
       detail:
-        what === 'pod'
-          ? `pod ${w.metadata.namespace}/${w.metadata.name} is running and ready`
-          : `deployment ${w.metadata.namespace}/${w.metadata.name} has ${w.status?.readyReplicas} ready replica(s)`,
+        w.kind === 'pod'
+          ? `pod ${w.object.metadata.namespace}/${w.object.metadata.name} is running and ready`
+          : `deployment ${w.object.metadata.namespace}/${w.object.metadata.name} has ${w.object.status?.readyReplicas} ready replica(s)`,
     }
   } else {
     const seen: string[] = []

@@ -5,7 +5,8 @@
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { ConflictError, NotFoundError, OperationError, PreconditionError, UsageError } from '../../errors.ts'
 import { apiInfo, isApiNotFound } from '../../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type Kube } from '../../k8s/kube.ts'
+import type { CnpgBackup, CnpgCluster } from '../../k8s/types.ts'
 import { ANN, INSTANCE, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { generatePassword } from '../create.ts'
@@ -25,7 +26,7 @@ export interface BackupView {
   error: string | null
 }
 
-export function backupView(b: KubeObject): BackupView {
+export function backupView(b: CnpgBackup): BackupView {
   const st = b.status ?? {}
   return {
     name: b.metadata.name,
@@ -45,7 +46,7 @@ export function backupName(cluster: string, now: number): string {
   return `${cluster}-${new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14)}`
 }
 
-export function buildBackup(cluster: KubeObject, name: string, online: boolean | undefined): KubeObject {
+export function buildBackup(cluster: CnpgCluster, name: string, online: boolean | undefined): CnpgBackup {
   const c = cluster.metadata
   return {
     apiVersion: 'postgresql.cnpg.io/v1',
@@ -78,7 +79,7 @@ export async function haBackupCreate(
   }
   const bname = t.backupName ?? backupName(name, deps.now())
   deps.ui.step(`Requesting backup ${bname} of ${name}`)
-  let b: KubeObject
+  let b: CnpgBackup
   try {
     b = await kube.create(CNPG.backups, buildBackup(cluster, bname, t.online))
   } catch (err) {
@@ -135,7 +136,7 @@ export interface RestoreOptions {
   skipOperatorCheck: boolean
 }
 
-async function findBackup(kube: Kube, name: string, ns: string | undefined): Promise<KubeObject> {
+async function findBackup(kube: Kube, name: string, ns: string | undefined): Promise<CnpgBackup> {
   if (ns) {
     const b = await kube.find(CNPG.backups, ns, name)
     if (!b) throw new NotFoundError(`backup "${name}" not found in namespace ${ns}`, { hint: 'list them with `dbaas ha backup list <cluster>`' })
@@ -144,7 +145,7 @@ async function findBackup(kube: Kube, name: string, ns: string | undefined): Pro
   const found = (await kube.list(CNPG.backups, undefined, { fieldSelector: `metadata.name=${name}` })).items
   if (found.length === 0) throw new NotFoundError(`backup "${name}" not found`, { hint: 'list them with `dbaas ha backup list <cluster>`' })
   if (found.length > 1) throw new UsageError(`backup "${name}" exists in several namespaces`, { hint: '--backup-namespace picks one' })
-  return found[0] as KubeObject
+  return found[0] as CnpgBackup
 }
 
 /** Makes a VolumeSnapshot of another namespace available in `targetNs` under the same name (pre-provisioned content). */
@@ -163,9 +164,9 @@ export async function bringSnapshot(kube: Kube, srcNs: string, vsName: string, t
     metadata: { name: copyName, labels },
     spec: {
       deletionPolicy: 'Retain',
-      driver: content.spec.driver,
+      driver: content.spec?.driver,
       source: { snapshotHandle: handle },
-      ...(content.spec.volumeSnapshotClassName ? { volumeSnapshotClassName: content.spec.volumeSnapshotClassName } : {}),
+      ...(content.spec?.volumeSnapshotClassName ? { volumeSnapshotClassName: content.spec.volumeSnapshotClassName } : {}),
       volumeSnapshotRef: { namespace: targetNs, name: vsName },
     },
   })

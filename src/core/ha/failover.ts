@@ -7,7 +7,8 @@
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { DbaasError, NotFoundError, OperationError, PreconditionError, UsageError } from '../../errors.ts'
 import { isApiConflict } from '../../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type Kube } from '../../k8s/kube.ts'
+import type { CnpgCluster, Pod } from '../../k8s/types.ts'
 import { openCluster } from './find.ts'
 import {
   CNPG,
@@ -58,12 +59,12 @@ export function switchoverPatch(resourceVersion: string, target: string, nowIso:
   }
 }
 
-async function podsOf(kube: Kube, c: KubeObject): Promise<KubeObject[]> {
+async function podsOf(kube: Kube, c: CnpgCluster): Promise<Pod[]> {
   return (await kube.list(R.pods, c.metadata.namespace, { labelSelector: `${POD_CLUSTER_LABEL}=${c.metadata.name}` })).items
 }
 
 /** Refusals, on whatever Cluster object is current. Returns 'already' when the target already is primary. */
-export function checkSwitchover(c: KubeObject, pods: KubeObject[], target: string): 'ok' | 'already' {
+export function checkSwitchover(c: CnpgCluster, pods: Pod[], target: string): 'ok' | 'already' {
   const name = c.metadata.name
   const known = instanceNames(c, pods)
   if (!known.includes(target)) {
@@ -94,10 +95,10 @@ export async function patchStatusWithRetry(
   kube: Kube,
   namespace: string,
   name: string,
-  first: KubeObject,
-  mutate: (fresh: KubeObject) => Record<string, unknown> | undefined,
+  first: CnpgCluster,
+  mutate: (fresh: CnpgCluster) => Record<string, unknown> | undefined,
   maxAttempts = 5,
-): Promise<{ object: KubeObject; attempts: number }> {
+): Promise<{ object: CnpgCluster; attempts: number }> {
   let current = first
   for (let attempt = 1; ; attempt++) {
     const patch = mutate(current)
@@ -126,7 +127,7 @@ export async function failover(o: FailoverOptions, deps: Deps): Promise<Failover
   return o.force ? forcedFailover(kube, cluster, pods, o, deps) : switchover(kube, cluster, pods, o, deps, ns, name)
 }
 
-async function switchover(kube: Kube, cluster: KubeObject, pods: KubeObject[], o: FailoverOptions, deps: Deps, ns: string, name: string): Promise<FailoverResult> {
+async function switchover(kube: Kube, cluster: CnpgCluster, pods: Pod[], o: FailoverOptions, deps: Deps, ns: string, name: string): Promise<FailoverResult> {
   const from = cluster.status?.currentPrimary ?? null
   let target: string
   if (o.to) {
@@ -169,7 +170,7 @@ async function switchover(kube: Kube, cluster: KubeObject, pods: KubeObject[], o
   return { name, namespace: ns, action: 'switched-over', from, primary: target, attempts }
 }
 
-async function forcedFailover(kube: Kube, cluster: KubeObject, pods: KubeObject[], o: FailoverOptions, deps: Deps): Promise<FailoverResult> {
+async function forcedFailover(kube: Kube, cluster: CnpgCluster, pods: Pod[], o: FailoverOptions, deps: Deps): Promise<FailoverResult> {
   const ns = cluster.metadata.namespace as string
   const name = cluster.metadata.name
   const primary: string | undefined = cluster.status?.currentPrimary
@@ -200,5 +201,5 @@ async function forcedFailover(kube: Kube, cluster: KubeObject, pods: KubeObject[
     { what: `a failover away from ${primary}`, hint: `the operator may still fail over: follow it with \`dbaas ha status ${name} -n ${ns}\`` },
   )
   deps.ui.done()
-  return { name, namespace: ns, action: 'failed-over', from: primary, primary: done.status.currentPrimary, attempts: 0 }
+  return { name, namespace: ns, action: 'failed-over', from: primary, primary: done.status?.currentPrimary ?? '', attempts: 0 }
 }

@@ -4,7 +4,8 @@
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { apiInfo } from '../../k8s/errors.ts'
-import type { Kube, KubeObject } from '../../k8s/kube.ts'
+import type { Kube } from '../../k8s/kube.ts'
+import type { CnpgCluster } from '../../k8s/types.ts'
 import { INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { detectCnpg, CNPG_INSTALL_HINT } from '../detect/cnpg.ts'
 import { defaultNamespace } from '../names.ts'
@@ -37,13 +38,13 @@ export function haNotFound(name: string, namespace?: string): NotFoundError {
 }
 
 /** The Cluster object, or NotFound (3) / ambiguous (2). With -n any CNPG Cluster of that name is accepted. */
-export async function findHaCluster(kube: Kube, name: string, namespace: string | undefined): Promise<KubeObject> {
+export async function findHaCluster(kube: Kube, name: string, namespace: string | undefined): Promise<CnpgCluster> {
   if (namespace) {
     const c = await kube.find(CNPG.clusters, namespace, name)
     if (!c) throw haNotFound(name, namespace)
     return c
   }
-  let found: KubeObject[]
+  let found: CnpgCluster[]
   try {
     found = (await kube.list(CNPG.clusters, undefined, { labelSelector: `${HA_SELECTOR},${INSTANCE}=${name}` })).items
   } catch (err) {
@@ -65,11 +66,11 @@ export async function findHaCluster(kube: Kube, name: string, namespace: string 
     const nss = found.map((c) => c.metadata.namespace ?? '').sort()
     throw new UsageError(`HA cluster "${name}" exists in several namespaces: ${nss.join(', ')}`, { hint: `pick one with -n, e.g. -n ${nss[0]}` })
   }
-  return found[0] as KubeObject
+  return found[0] as CnpgCluster
 }
 
 /** The client, the operator check, then the Cluster: the opening of every verb that acts on one cluster. */
-export async function openCluster(t: HaTarget, deps: Deps): Promise<{ kube: Kube; cluster: KubeObject }> {
+export async function openCluster(t: HaTarget, deps: Deps): Promise<{ kube: Kube; cluster: CnpgCluster }> {
   const kube = await deps.kube(t.cluster)
   await requireOperator(kube, t.skipOperatorCheck, deps)
   const cluster = await findHaCluster(kube, t.name, t.namespace)

@@ -1,14 +1,15 @@
 // The HA model: CloudNativePG's kinds as dbaas uses them, the Cluster and Secret `ha create` sends (pure
 // builders), --param parsing, and the view `ha list`/`ha status` print. No IO here.
 import { UsageError } from '../../errors.ts'
-import type { KubeObject, ResourceType } from '../../k8s/kube.ts'
+import { resource, type KubeObject } from '../../k8s/kube.ts'
+import type { CnpgBackup, CnpgCluster, Pod, Secret } from '../../k8s/types.ts'
 import type { InstanceView } from '../instances.ts'
 import { ANN, ENGINE_VERSION, INSTANCE, Kinds, identityLabels, withKind } from '../../k8s/labels.ts'
 
 export const CNPG = {
-  clusters: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters', kind: 'Cluster', namespaced: true },
-  backups: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'backups', kind: 'Backup', namespaced: true },
-} as const satisfies Record<string, ResourceType>
+  clusters: resource<CnpgCluster>({ group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters', kind: 'Cluster', namespaced: true }),
+  backups: resource<CnpgBackup>({ group: 'postgresql.cnpg.io', version: 'v1', plural: 'backups', kind: 'Backup', namespaced: true }),
+}
 
 export const PHASE = {
   healthy: 'Cluster in healthy state',
@@ -105,7 +106,7 @@ export function haLabels(s: Pick<HaSpec, 'name' | 'version'>, kind: string): Rec
   return withKind(identityLabels({ name: s.name, engine: ENGINE, version: s.version ?? 'default' }), kind)
 }
 
-export function buildHaSecret(s: HaSpec, password: string): KubeObject {
+export function buildHaSecret(s: HaSpec, password: string): Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -121,7 +122,7 @@ export function buildHaSecret(s: HaSpec, password: string): KubeObject {
   }
 }
 
-export function buildHaCluster(s: HaSpec): KubeObject {
+export function buildHaCluster(s: HaSpec): CnpgCluster {
   const resources: Record<string, Record<string, string>> = {}
   if (s.cpu) resources.requests = { ...resources.requests, cpu: s.cpu }
   if (s.memory) {
@@ -173,7 +174,7 @@ export function buildHaCluster(s: HaSpec): KubeObject {
 // ---- reading a Cluster back ----
 
 /** An HA cluster as a row of `dbaas list`, beside single instances (kind ha-cluster). */
-export function haInstanceView(c: KubeObject): InstanceView {
+export function haInstanceView(c: CnpgCluster): InstanceView {
   const v = haView(c)
   const status = v.status === 'Ready' || v.status === 'Creating' || v.status === 'Deleting' ? v.status : 'Degraded'
   return {
@@ -232,7 +233,7 @@ export interface HaStatusView extends HaView {
 }
 
 /** Fenced instance names from the annotation ("*" = every instance). */
-export function fencedInstances(c: KubeObject): string[] {
+export function fencedInstances(c: CnpgCluster): string[] {
   const raw = c.metadata.annotations?.[FENCED]
   if (!raw) return []
   try {
@@ -243,13 +244,13 @@ export function fencedInstances(c: KubeObject): string[] {
   }
 }
 
-export function isFenced(c: KubeObject, instance: string): boolean {
+export function isFenced(c: CnpgCluster, instance: string): boolean {
   const f = fencedInstances(c)
   return f.includes('*') || f.includes(instance)
 }
 
 /** A switchover or failover is running: the operator's phase says so, or the target differs from the current primary. */
-export function inProgress(c: KubeObject): string | undefined {
+export function inProgress(c: CnpgCluster): string | undefined {
   const st = c.status ?? {}
   if (st.phase === PHASE.switchover || st.phase === PHASE.failover) return `${st.phase}${st.phaseReason ? ` (${st.phaseReason})` : ''}`
   if (st.targetPrimary === 'pending') return 'a failover is electing a new primary (targetPrimary is pending)'
@@ -259,12 +260,12 @@ export function inProgress(c: KubeObject): string | undefined {
   return undefined
 }
 
-export function isHealthy(c: KubeObject): boolean {
+export function isHealthy(c: CnpgCluster): boolean {
   const st = c.status ?? {}
   return st.phase === PHASE.healthy && (st.readyInstances ?? 0) >= (c.spec?.instances ?? 1)
 }
 
-function statusWord(c: KubeObject): string {
+function statusWord(c: CnpgCluster): string {
   const st = c.status ?? {}
   if (c.metadata.deletionTimestamp) return 'Deleting'
   if (st.phase === PHASE.switchover) return 'Switching'
@@ -275,13 +276,13 @@ function statusWord(c: KubeObject): string {
 }
 
 /** The major from the image tag the operator reports (or was asked for), else the label. */
-function versionOf(c: KubeObject): string {
+function versionOf(c: CnpgCluster): string {
   const image: string | undefined = c.status?.image ?? c.spec?.imageName
   const tag = image?.split('@')[0]?.split(':')[1]
   return tag ? (tag.split(/[.-]/)[0] ?? tag) : (c.metadata.labels?.[ENGINE_VERSION] ?? 'default')
 }
 
-export function haView(c: KubeObject): HaView {
+export function haView(c: CnpgCluster): HaView {
   const st = c.status ?? {}
   const ann = c.metadata.annotations ?? {}
   const want = c.spec?.instances ?? 0
@@ -315,18 +316,18 @@ export function ordinal(cluster: string, instance: string): number {
 }
 
 /** Every instance name the Cluster and its pods know of, in ordinal order. */
-export function instanceNames(c: KubeObject, pods: KubeObject[]): string[] {
+export function instanceNames(c: CnpgCluster, pods: Pod[]): string[] {
   const names = new Set<string>([...(c.status?.instanceNames ?? []), ...pods.map((p) => p.metadata.name)])
   for (const list of Object.values((c.status?.instancesStatus ?? {}) as Record<string, string[]>)) for (const n of list ?? []) names.add(n)
   const name = c.metadata.name
   return [...names].sort((a, b) => (ordinal(name, a) || 0) - (ordinal(name, b) || 0) || a.localeCompare(b))
 }
 
-function podIsReady(p: KubeObject | undefined): boolean {
-  return (p?.status?.conditions ?? []).some((x: { type: string; status: string }) => x.type === 'Ready' && x.status === 'True')
+function podIsReady(p: Pod | undefined): boolean {
+  return (p?.status?.conditions ?? []).some((x) => x.type === 'Ready' && x.status === 'True')
 }
 
-export function members(c: KubeObject, pods: KubeObject[]): MemberView[] {
+export function members(c: CnpgCluster, pods: Pod[]): MemberView[] {
   const byName = new Map(pods.map((p) => [p.metadata.name, p]))
   const states = (c.status?.instancesStatus ?? {}) as Record<string, string[]>
   return instanceNames(c, pods).map((name) => {
@@ -343,7 +344,7 @@ export function members(c: KubeObject, pods: KubeObject[]): MemberView[] {
 }
 
 /** The ready, non-fenced standbys a switchover could go to, in ordinal order. */
-export function switchoverCandidates(c: KubeObject, pods: KubeObject[]): MemberView[] {
+export function switchoverCandidates(c: CnpgCluster, pods: Pod[]): MemberView[] {
   return members(c, pods).filter((m) => m.role === 'standby' && m.ready && !m.fenced)
 }
 
@@ -355,7 +356,7 @@ export function pickTarget(candidates: readonly MemberView[]): MemberView | unde
   return candidates[0]
 }
 
-export function statusView(c: KubeObject, pods: KubeObject[], lastBackup: HaStatusView['lastBackup']): HaStatusView {
+export function statusView(c: CnpgCluster, pods: Pod[], lastBackup: HaStatusView['lastBackup']): HaStatusView {
   const ns = c.metadata.namespace ?? ''
   const host = (svc: string) => `${c.metadata.name}-${svc}.${ns}.svc.cluster.local`
   return {

@@ -2,12 +2,13 @@
 import type { Deps } from '../../deps.ts'
 import { PreconditionError } from '../../errors.ts'
 import { apiInfo, isApiConflict, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
-import { ANN, INSTANCE, KIND, MANAGED } from '../../k8s/labels.ts'
+import { R, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
+import type { CnpgCluster } from '../../k8s/types.ts'
+import { ANN, INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
-import { openCluster, type HaTarget } from './find.ts'
+import { findHaCluster, openCluster, type HaTarget } from './find.ts'
 import { CNPG, haSecretName, haView, inProgress, POD_CLUSTER_LABEL, type HaView } from './model.ts'
-import type { DeleteResult } from '../delete.ts'
+import type { DeletionResult } from '../deletion.ts'
 import { waitHealthy } from './wait.ts'
 
 export interface ScaleResult {
@@ -49,47 +50,87 @@ export async function haScale(t: HaTarget & { instances: number; wait: boolean; 
 }
 
 export interface HaDeletePlan {
-  cluster: KubeObject
+  cluster: CnpgCluster
   view: HaView
 }
 
+/** Finds the Cluster to delete. No operator is needed: a user who uninstalled CloudNativePG can still clean up. */
 export async function planHaDelete(t: HaTarget, deps: Deps): Promise<HaDeletePlan> {
-  const { cluster } = await openCluster(t, deps)
+  const kube = await deps.kube(t.cluster)
+  const cluster = await findHaCluster(kube, t.name, t.namespace)
   return { cluster, view: haView(cluster) }
 }
 
-/** The same shape as a single instance's delete. */
-export type HaDeleteResult = DeleteResult
-
-async function snapshotsIn(kube: Kube, ns: string): Promise<KubeObject[]> {
-  return kube.list(R.volumeSnapshots, ns).then(
+async function tolerantList<T extends KubeObject>(kube: Kube, r: ResourceType<T>, ns: string, labelSelector?: string): Promise<T[]> {
+  return kube.list(r, ns, labelSelector ? { labelSelector } : {}).then(
     (l) => l.items,
     (err) => {
-      if (isApiNotFound(err)) return [] as KubeObject[]
+      if (isApiNotFound(err)) return [] as T[] // the kind is not installed: none of them
       throw err
     },
   )
 }
 
+interface HaLeftovers {
+  /** This cluster's backups: kept (snapshots and CNPG Backup objects). */
+  backups: Array<{ object: string; reason: string }>
+  /** Everything else dbaas manages in the namespace. */
+  others: string[]
+}
+
+async function haLeftovers(kube: Kube, ns: string, name: string, secretName: string): Promise<HaLeftovers> {
+  const [snaps, cnpgBackups, secrets, clusters] = await Promise.all([
+    tolerantList(kube, R.volumeSnapshots, ns),
+    tolerantList(kube, CNPG.backups, ns),
+    kube.list(R.secrets, ns, { labelSelector: MANAGED, metadataOnly: true }).then((l) => l.items),
+    tolerantList(kube, CNPG.clusters, ns),
+  ])
+  const live = (o: KubeObject) => !o.metadata.deletionTimestamp
+  // CNPG labels the snapshots of its backups with the cluster's name; its Backup objects name the cluster.
+  const own = snaps.filter((v) => v.metadata.labels?.[POD_CLUSTER_LABEL] === name && live(v))
+  const ownBackups = cnpgBackups.filter((b) => b.spec?.cluster?.name === name && live(b))
+  const backups = [
+    ...ownBackups.map((b) => ({ object: `backup.postgresql.cnpg.io/${b.metadata.name}`, reason: 'is a backup (restore it with `dbaas ha restore`)' })),
+    ...own.map((v) => ({ object: `volumesnapshot/${v.metadata.name}`, reason: 'is a backup (restore it with `dbaas ha restore`)' })),
+  ]
+  const others = [
+    ...snaps.filter((v) => !own.includes(v) && live(v)).map((v) => `volumesnapshot/${v.metadata.name}`),
+    ...cnpgBackups.filter((b) => !ownBackups.includes(b) && live(b)).map((b) => `backup.postgresql.cnpg.io/${b.metadata.name}`),
+    ...secrets.filter((x) => x.metadata.name !== secretName && live(x) && x.metadata.labels?.[KIND] !== Kinds.backupCredentials).map((x) => `secret/${x.metadata.name}`),
+    ...clusters.filter((x) => x.metadata.name !== name && live(x)).map((x) => `cluster.postgresql.cnpg.io/${x.metadata.name}`),
+  ]
+  return { backups, others }
+}
+
 /**
- * Deletes the Cluster (CNPG removes its pods, PVCs and Services with it through owner references) and the
- * initdb Secret; keeps volume-snapshot backups; removes the namespace only when dbaas created it for this
- * cluster and nothing else dbaas manages is left there.
+ * Deletes the Cluster (CNPG's pods, PVCs and Services go with it through owner references) and the initdb
+ * Secret; keeps the cluster's backups (VolumeSnapshots and CNPG Backup objects); removes the namespace only
+ * when dbaas created it for this cluster and nothing dbaas manages is left there — backups included. A dry
+ * run reports exactly that.
  */
-export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boolean; wait: boolean; timeoutMs: number }, deps: Deps): Promise<HaDeleteResult> {
+export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boolean; wait: boolean; timeoutMs: number }, deps: Deps): Promise<DeletionResult> {
   const kube = await deps.kube(o.cluster)
   const c = plan.cluster
   const ns = c.metadata.namespace as string
   const name = c.metadata.name
   const secretName: string = c.spec?.bootstrap?.initdb?.secret?.name ?? c.spec?.bootstrap?.recovery?.secret?.name ?? haSecretName(name)
-  const ownSecret = await orForbidden(kube.find(R.secrets, ns, secretName))
+  const [ownSecret, nsObj, left] = await Promise.all([
+    orForbidden(kube.find(R.secrets, ns, secretName)),
+    orForbidden(kube.find(R.namespaces, undefined, ns)),
+    haLeftovers(kube, ns, name, secretName),
+  ])
   const deleteSecret = ownSecret !== 'forbidden' && ownSecret?.metadata.labels?.[INSTANCE] === name && ownSecret.metadata.labels?.[KIND] !== undefined
-  const allSnaps = await snapshotsIn(kube, ns)
-  // CNPG labels the snapshots of its backups with the cluster's name.
-  const snaps = allSnaps.filter((s) => s.metadata.labels?.[POD_CLUSTER_LABEL] === name)
-  const kept = snaps.map((s) => ({ object: `volumesnapshot/${s.metadata.name}`, reason: 'is a backup (restore it with `dbaas ha restore`)' }))
+  const kept = [...left.backups]
   const deleted = [`cluster.postgresql.cnpg.io/${name} (its pods, PVCs and services)`, ...(deleteSecret ? [`secret/${secretName}`] : [])]
-  if (o.dryRun) return { name, namespace: ns, dryRun: true, deleted, kept, namespaceDeleted: false }
+  const createdHere = nsObj !== 'forbidden' && nsObj !== undefined && nsObj.metadata.annotations?.[ANN.namespaceCreated] === 'true' && nsObj.metadata.labels?.[INSTANCE] === name && !nsObj.metadata.deletionTimestamp
+  const stays = [...left.backups.map((b) => b.object), ...left.others]
+  const removeNamespace = createdHere && stays.length === 0
+  if (createdHere && !removeNamespace) kept.push({ object: `namespace/${ns}`, reason: `still holds ${stays.join(', ')}` })
+  const result = (dryRun: boolean, namespaceDeleted: boolean): DeletionResult => ({ name, namespace: ns, found: true, dryRun, deleted, kept, namespaceDeleted })
+  if (o.dryRun) {
+    if (removeNamespace) deleted.push(`namespace/${ns}`)
+    return result(true, removeNamespace)
+  }
 
   deps.ui.step(`Deleting HA cluster ${name}`)
   await kube.deleteIfExists(CNPG.clusters, ns, name)
@@ -102,20 +143,11 @@ export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boole
       timeoutHint: `run \`dbaas ha delete ${name} -n ${ns}\` again later`,
     })
   }
-
   let namespaceDeleted = false
-  const nsObj = await orForbidden(kube.find(R.namespaces, undefined, ns))
-  if (nsObj !== 'forbidden' && nsObj && nsObj.metadata.annotations?.[ANN.namespaceCreated] === 'true' && nsObj.metadata.labels?.[INSTANCE] === name && !nsObj.metadata.deletionTimestamp) {
-    const [secrets, clusters] = await Promise.all([
-      kube.list(R.secrets, ns, { labelSelector: MANAGED, metadataOnly: true }).then((l) => l.items.filter((s) => s.metadata.name !== secretName && !s.metadata.deletionTimestamp)),
-      kube.list(CNPG.clusters, ns).then((l) => l.items.filter((x) => x.metadata.name !== name)),
-    ])
-    const left = [
-      ...allSnaps.map((v) => `volumesnapshot/${v.metadata.name}`),
-      ...secrets.map((s) => `secret/${s.metadata.name}`),
-      ...clusters.map((x) => `cluster.postgresql.cnpg.io/${x.metadata.name}`),
-    ]
-    if (left.length === 0) {
+  if (removeNamespace) {
+    // Judged again on what is left now: something may have been added since the plan.
+    const now = await haLeftovers(kube, ns, name, secretName)
+    if (now.backups.length === 0 && now.others.length === 0) {
       try {
         await kube.delete(R.namespaces, undefined, ns)
         namespaceDeleted = true
@@ -124,9 +156,9 @@ export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boole
         if (apiInfo(err)?.httpCode !== 404) throw err
       }
     } else {
-      kept.push({ object: `namespace/${ns}`, reason: `still holds ${left.join(', ')}` })
+      kept.push({ object: `namespace/${ns}`, reason: `still holds ${[...now.backups.map((b) => b.object), ...now.others].join(', ')}` })
     }
   }
   deps.ui.done()
-  return { name, namespace: ns, dryRun: false, deleted, kept, namespaceDeleted }
+  return result(false, namespaceDeleted)
 }

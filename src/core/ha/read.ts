@@ -2,13 +2,14 @@
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { NotFoundError } from '../../errors.ts'
 import { apiInfo, isApiNotFound } from '../../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type Kube } from '../../k8s/kube.ts'
+import type { CnpgBackup, CnpgCluster } from '../../k8s/types.ts'
 import { openCluster, HA_SELECTOR, requireOperator, type HaTarget } from './find.ts'
 import { CNPG, haSecretName, haView, PG_PORT, POD_CLUSTER_LABEL, statusView, type HaStatusView, type HaView } from './model.ts'
-import { laptopPort, shellQuote } from '../connection.ts'
+import { laptopPort } from '../connection.ts'
 
 /** Lists dbaas's HA Clusters (one request); a 404 because the CRD is absent means none. */
-export async function listHaClusters(kube: Kube, namespace: string | undefined, extra?: string): Promise<KubeObject[]> {
+export async function listHaClusters(kube: Kube, namespace: string | undefined, extra?: string): Promise<CnpgCluster[]> {
   try {
     return (await kube.list(CNPG.clusters, namespace, { labelSelector: `${HA_SELECTOR}${extra ? `,${extra}` : ''}` })).items
   } catch (err) {
@@ -21,7 +22,7 @@ export async function haList(o: { cluster: ClusterFlags; namespace?: string | un
   const kube = await deps.kube(o.cluster)
   await requireOperator(kube, o.skipOperatorCheck, deps)
   let fellBackTo: string | undefined
-  let items: KubeObject[]
+  let items: CnpgCluster[]
   try {
     items = await listHaClusters(kube, o.namespace)
   } catch (err) {
@@ -34,9 +35,9 @@ export async function haList(o: { cluster: ClusterFlags; namespace?: string | un
 }
 
 /** The newest Backup of this cluster, completed or not. */
-export function lastBackupOf(backups: KubeObject[], cluster: string): HaStatusView['lastBackup'] {
+export function lastBackupOf(backups: CnpgBackup[], cluster: string): HaStatusView['lastBackup'] {
   const mine = backups.filter((b) => b.spec?.cluster?.name === cluster)
-  const when = (b: KubeObject) => Date.parse(b.status?.stoppedAt ?? b.status?.startedAt ?? b.metadata.creationTimestamp ?? '') || 0
+  const when = (b: CnpgBackup) => Date.parse(b.status?.stoppedAt ?? b.status?.startedAt ?? b.metadata.creationTimestamp ?? '') || 0
   const last = mine.sort((a, b) => when(b) - when(a))[0]
   return last ? { name: last.metadata.name, phase: last.status?.phase ?? 'pending', completedAt: last.status?.phase === 'completed' ? (last.status?.stoppedAt ?? null) : null } : null
 }
@@ -49,7 +50,7 @@ export async function haStatus(t: HaTarget, deps: Deps): Promise<HaStatusView> {
     kube.list(CNPG.backups, ns).then(
       (l) => l.items,
       (err) => {
-        if (isApiNotFound(err) || apiInfo(err)?.httpCode === 403) return [] as KubeObject[]
+        if (isApiNotFound(err) || apiInfo(err)?.httpCode === 403) return [] as CnpgBackup[]
         throw err
       },
     ),
@@ -108,18 +109,4 @@ export async function haConnection(t: HaTarget & { showPassword: boolean }, deps
     sslmode: 'require',
     portForward: `kubectl port-forward -n ${ns} svc/${name}-rw ${laptopPort(PG_PORT)}:${PG_PORT}`,
   }
-}
-
-export function haEnvLines(c: HaConnectionView): string[] {
-  const q = shellQuote
-  return [
-    `PGHOST=${q(c.rw.host)}`,
-    `PGPORT=${q(c.rw.port)}`,
-    `PGDATABASE=${q(c.database)}`,
-    `PGUSER=${q(c.user)}`,
-    `PGPASSWORD=${q(c.password)}`,
-    `PGSSLMODE=${q(c.sslmode)}`,
-    `DATABASE_URL=${q(c.rw.uri)}`,
-    `DATABASE_URL_RO=${q(c.ro.uri)}`,
-  ]
 }

@@ -2,12 +2,13 @@
 // switchover/failover has landed. Timeouts say where the cluster stopped.
 import type { Deps } from '../../deps.ts'
 import { OperationError } from '../../errors.ts'
-import type { Kube, KubeObject } from '../../k8s/kube.ts'
+import type { Kube } from '../../k8s/kube.ts'
+import type { CnpgCluster } from '../../k8s/types.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { CNPG, isHealthy } from './model.ts'
 
 /** "currentPrimary pg-1, targetPrimary pg-2, phase Switchover in progress (…), 2/3 ready" */
-export function whereItStands(c: KubeObject | undefined): string {
+export function whereItStands(c: CnpgCluster | undefined): string {
   if (!c) return 'the Cluster is gone'
   const st = c.status ?? {}
   const reason = st.phaseReason ? ` (${st.phaseReason})` : ''
@@ -20,9 +21,9 @@ export async function waitCluster(
   namespace: string,
   timeoutMs: number,
   deps: Deps,
-  done: (c: KubeObject) => boolean,
-  opts: { what: string; hint: string; fail?: (c: KubeObject) => string | undefined },
-): Promise<KubeObject> {
+  done: (c: CnpgCluster) => boolean,
+  opts: { what: string; hint: string; fail?: (c: CnpgCluster) => string | undefined },
+): Promise<CnpgCluster> {
   return waitFor(
     kube,
     CNPG.clusters,
@@ -45,7 +46,7 @@ export async function waitCluster(
   )
 }
 
-export function waitHealthy(kube: Kube, name: string, namespace: string, timeoutMs: number, deps: Deps): Promise<KubeObject> {
+export function waitHealthy(kube: Kube, name: string, namespace: string, timeoutMs: number, deps: Deps): Promise<CnpgCluster> {
   deps.ui.step(`Waiting for ${name} to be healthy`)
   return waitCluster(kube, name, namespace, timeoutMs, deps, isHealthy, {
     what: `${name} becoming healthy`,

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { MASK, connectionInfo, connectionUri, envLines } from '../../../src/core/connection.ts'
+import { MASK, connectionInfo, connectionUri } from '../../../src/core/connection.ts'
+import { envLines } from '../../../src/output/writers/connection.ts'
 import { NotFoundError } from '../../../src/errors.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps } from '../../helpers/fake-deps.ts'
-import { credentials, release, statefulSet } from '../../helpers/fixtures.ts'
+import { credentials, namespace, release, statefulSet } from '../../helpers/fixtures.ts'
 
 const PW = "p@ss:w/rd'with?odd&chars"
 
 function seeded(engine = 'postgresql', version = '18') {
   const d = fakeDeps()
+  d.transport.seed(R.namespaces, namespace('dbaas-db', { instance: { name: 'db', engine, version } }))
   d.transport.seed(R.statefulSets, statefulSet({ name: 'db', engine, version, ready: 1 }))
   d.transport.seed(R.secrets, credentials({ name: 'db', engine, version, password: PW }))
   return d
@@ -58,6 +60,7 @@ describe('connectionInfo', () => {
 
   it('a missing credentials Secret → NotFoundError (3) explaining the status', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, namespace('dbaas-db', { instance: { name: 'db' } }))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 }))
     d.transport.seed(R.secrets, release({ name: 'db' }))
     const err = await connectionInfo({ name: 'db', cluster: {}, showPassword: false }, d).catch((e) => e)
@@ -67,14 +70,19 @@ describe('connectionInfo', () => {
   })
 })
 
-describe('envLines', () => {
+describe('envLines (the --format env writer)', () => {
   it('single-quotes values so a shell can source them, escaping embedded quotes', async () => {
     const c = await connectionInfo({ name: 'db', cluster: {}, showPassword: true }, seeded())
     const line = envLines(c).find((l) => l.startsWith('PGPASSWORD='))!
     expect(line).toBe(`PGPASSWORD='p@ss:w/rd'\\''with?odd&chars'`)
   })
   it('uses MYSQL_* names for MySQL-compatible engines', async () => {
-    const c = await connectionInfo({ name: 'db', cluster: {}, showPassword: false }, seeded('mariadb', '11.4'))
+    const c = await connectionInfo({ name: 'db', cluster: {}, showPassword: true }, seeded('mariadb', '11.4'))
     expect(envLines(c).map((l) => l.split('=')[0])).toEqual(['MYSQL_HOST', 'MYSQL_TCP_PORT', 'MYSQL_DATABASE', 'MYSQL_USER', 'MYSQL_PWD', 'DATABASE_URL'])
+  })
+  it('leaves the password variables out when the password is masked', async () => {
+    const c = await connectionInfo({ name: 'db', cluster: {}, showPassword: false }, seeded('mariadb', '11.4'))
+    expect(envLines(c).map((l) => l.split('=')[0])).toEqual(['MYSQL_HOST', 'MYSQL_TCP_PORT', 'MYSQL_DATABASE', 'MYSQL_USER'])
+    expect(envLines(c).join('\n')).not.toContain('********')
   })
 })

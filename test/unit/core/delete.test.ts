@@ -44,13 +44,32 @@ describe('delete', () => {
     expect(r).toEqual({
       name: 'orders',
       namespace: 'dbaas-orders',
+      found: true,
       dryRun: true,
       deleted: ['helm release orders (statefulset, services, pods)', 'secret/orders-credentials'],
-      kept: [{ object: 'persistentvolumeclaim/data-orders-0', reason: 'holds data (pass --delete-data to remove it)' }],
+      kept: [
+        { object: 'persistentvolumeclaim/data-orders-0', reason: 'holds data (pass --delete-data to remove it)' },
+        { object: 'namespace/dbaas-orders', reason: 'still holds persistentvolumeclaim/data-orders-0' },
+      ],
       namespaceDeleted: false,
     })
     expect(d.transport.writes).toEqual([])
     expect(d.fakeHelm.ops()).not.toContain('uninstall')
+  })
+
+  it('--dry-run --delete-data reports the namespace exactly as the real run then removes it', async () => {
+    const dry = fakeDeps()
+    seedOrders(dry)
+    const planned = await remove(dry, opts({ dryRun: true, deleteData: true }))
+    expect(planned.namespaceDeleted).toBe(true)
+    expect(planned.deleted).toContain('namespace/dbaas-orders')
+    expect(dry.transport.writes).toEqual([])
+    const real = fakeDeps()
+    seedOrders(real)
+    const done = await remove(real, opts({ deleteData: true }))
+    expect(done.namespaceDeleted).toBe(planned.namespaceDeleted)
+    expect(done.deleted).toContain('namespace/dbaas-orders')
+    expect(done.deleted.filter((x) => !x.startsWith('helm release'))).toEqual(planned.deleted.filter((x) => !x.startsWith('helm release')))
   })
 
   it('keeps the data PVC, and so keeps the namespace, saying why', async () => {
@@ -72,7 +91,12 @@ describe('delete', () => {
     const r = await remove(d, opts({ deleteData: true }))
     expect(r.deleted).toEqual(['helm release orders', 'secret/orders-credentials', 'persistentvolumeclaim/data-orders-0', 'namespace/dbaas-orders'])
     expect(r.namespaceDeleted).toBe(true)
-    expect(d.transport.store.size).toBe(0)
+    // Nothing of the instance is left; its namespace is Terminating until the namespace controller has emptied it.
+    const left = () => [...d.transport.store.keys()].filter((k) => k.includes('dbaas-orders'))
+    expect(left()).toEqual(['/api/v1/namespaces/dbaas-orders'])
+    expect(d.transport.get(R.namespaces, undefined, 'dbaas-orders')?.status).toEqual({ phase: 'Terminating' })
+    d.transport.settle()
+    expect(left()).toEqual([])
   })
 
   it('never removes a namespace dbaas did not create', async () => {

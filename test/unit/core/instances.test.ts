@@ -109,7 +109,7 @@ describe('latestRelease / podFailure', () => {
   })
   it('reports the pod, reason and first line of the message, init containers included', () => {
     const p = pod({ name: 'db' })
-    p.status.initContainerStatuses = [{ name: 'init', state: { waiting: { reason: 'ErrImagePull', message: 'pull failed\nmore detail' } } }]
+    p.status.initContainerStatuses = [{ name: 'init', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: 'pull failed\nmore detail' } } }]
     expect(podFailure([p])).toBe('pod db-0 is in ErrImagePull: pull failed')
     expect(podFailure([pod({ name: 'db', ready: true })])).toBeUndefined()
   })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConflictError, NotFoundError, UsageError } from '../../../src/errors.ts'
-import { Printer, age, colorEnabled, parseFormat, type Column } from '../../../src/output/output.ts'
+import { Printer, age, colorEnabled, type Column } from '../../../src/output/printer.ts'
+import { parseOutput } from '../../../src/output/format.ts'
 import { Capture, NOW } from '../../helpers/fake-deps.ts'
 
 const ANSI = /\u001b\[/
@@ -11,16 +12,22 @@ function printer(env: NodeJS.ProcessEnv = {}, tty = false) {
   return { p: new Printer({ out, err }, env), out, err }
 }
 
-describe('parseFormat', () => {
+describe('parseOutput', () => {
+  const all = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'] as const
   it('defaults to table and accepts the allowed formats', () => {
-    expect(parseFormat(undefined)).toBe('table')
-    expect(parseFormat('json')).toBe('json')
-    expect(parseFormat('wide', ['table', 'wide'])).toBe('wide')
+    expect(parseOutput(undefined, all)).toEqual({ format: 'table', noHeaders: false })
+    expect(parseOutput('json', all)).toEqual({ format: 'json', noHeaders: false })
+    expect(parseOutput('wide', ['table', 'wide'], true)).toEqual({ format: 'wide', noHeaders: true })
+  })
+  it('takes a jsonpath template, quoted or not', () => {
+    expect(parseOutput('jsonpath={.name}', all)).toEqual({ format: 'jsonpath', template: '{.name}', noHeaders: false })
+    expect(parseOutput("jsonpath='{.a}{\"\\n\"}'", all).template).toBe('{.a}{"\\n"}')
+    expect(() => parseOutput('jsonpath=', all)).toThrow(/needs a template/)
   })
   it('refuses other formats with a usage error naming the allowed ones', () => {
     const e = (() => {
       try {
-        parseFormat('wide', ['table', 'json', 'yaml'])
+        parseOutput('wide', ['table', 'json', 'yaml'])
       } catch (err) {
         return err as UsageError
       }
@@ -28,7 +35,10 @@ describe('parseFormat', () => {
     expect(e).toBeInstanceOf(UsageError)
     expect(e!.message).toBe('unknown output format "wide"')
     expect(e!.hint).toBe('use -o json|yaml')
-    expect(() => parseFormat('JSON')).toThrow(UsageError)
+    expect(() => parseOutput('JSON', all)).toThrow(UsageError)
+  })
+  it('--no-headers is for tables only', () => {
+    expect(() => parseOutput('json', all, true)).toThrow(/--no-headers/)
   })
 })
 
@@ -57,6 +67,12 @@ describe('Printer.table', () => {
     expect(out.text.split('\n')[0]).toBe('NAME     STATUS     EXTRA')
   })
 
+  it('--no-headers leaves the header row out', () => {
+    const { p, out } = printer()
+    p.table(rows, cols, { noHeaders: true })
+    expect(out.text).toBe('orders   Ready\na        Creating\n')
+  })
+
   it('no rows: a note on stderr and nothing on stdout', () => {
     const { p, out, err } = printer()
     p.table([], cols, { empty: 'No instances found.' })
@@ -71,21 +87,21 @@ describe('Printer.table', () => {
   })
 })
 
-describe('Printer.data', () => {
+describe('Printer.json and .yaml', () => {
   it('JSON arrays print as [] (never null) and end with a newline', () => {
     const { p, out } = printer()
-    p.data([], 'json')
+    p.json([])
     expect(out.text).toBe('[]\n')
     expect(JSON.parse(out.text)).toEqual([])
   })
-  it('YAML of an empty array is []', () => {
+  it('YAML of an empty array is []', async () => {
     const { p, out } = printer()
-    p.data([], 'yaml')
+    await p.yaml([])
     expect(out.text.trim()).toBe('[]')
   })
   it('round-trips objects', () => {
     const { p, out } = printer()
-    p.data({ a: [1, { b: null }] }, 'json')
+    p.json({ a: [1, { b: null }] })
     expect(JSON.parse(out.text)).toEqual({ a: [1, { b: null }] })
   })
 })

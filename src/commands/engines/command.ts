@@ -1,0 +1,24 @@
+// dbaas engines: the engines, their versions, defaults and images.
+import { Command } from 'commander'
+import type { Deps } from '../../deps.ts'
+import { engines } from '../../engines/registry.ts'
+import { enginesWriter } from '../../output/writers/setup.ts'
+import { command } from '../pipeline.ts'
+import { complete, validate } from './options.ts'
+
+export default (deps: Deps): Command =>
+  command(
+    {
+      name: 'engines',
+      description: 'List the database engines and versions dbaas can create',
+      examples: [
+        ['Engines, versions and defaults', 'dbaas engines'],
+        ['The default PostgreSQL version, for a script', "dbaas engines -o jsonpath='{[?(@.engine==\"postgresql\")].default}'"],
+      ],
+      output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: enginesWriter, table: true },
+      complete,
+      validate,
+      run: async () => engines.map((e) => ({ engine: e.name, aliases: e.aliases, image: e.image, versions: e.versions, default: e.defaultVersion, port: e.port })),
+    },
+    deps,
+  )

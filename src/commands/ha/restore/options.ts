@@ -1,0 +1,45 @@
+// ha restore's options: the backup, the new cluster's name and namespace, its size and credentials.
+import type { RestoreOptions } from '../../../core/ha/backup.ts'
+import { validateInstances } from '../../../core/ha/model.ts'
+import { defaultNamespace, parseDuration, validateName, validateNamespace, validateStorage } from '../../../core/names.ts'
+import { clusterFlags, readPasswordStdin, waits, type RawHa } from '../../flags.ts'
+import type { CompleteContext } from '../../pipeline.ts'
+
+export interface RawHaRestore extends RawHa {
+  to: string
+  backupNamespace?: string
+  instances?: string
+  storage?: string
+  passwordStdin?: boolean
+  wait?: boolean
+  timeout: string
+}
+
+export interface HaRestoreInput extends RawHaRestore {
+  backup: string
+  password?: string | undefined
+}
+
+export async function complete(c: CompleteContext<RawHaRestore>): Promise<HaRestoreInput> {
+  return { ...c.raw, backup: c.args[0] as string, ...(c.raw.passwordStdin ? { password: await readPasswordStdin(c.deps) } : {}) }
+}
+
+export function validate(i: HaRestoreInput): RestoreOptions {
+  const to = validateName(i.to, 'cluster name')
+  const cluster = clusterFlags(i)
+  if (i.backupNamespace !== undefined) validateNamespace(i.backupNamespace)
+  return {
+    backup: i.backup,
+    backupNamespace: i.backupNamespace,
+    to,
+    namespace: cluster.namespace ?? defaultNamespace(to),
+    namespaceExplicit: cluster.namespace !== undefined,
+    instances: i.instances === undefined ? undefined : validateInstances(i.instances),
+    storage: i.storage === undefined ? undefined : validateStorage(i.storage),
+    password: i.password,
+    wait: waits(i, true),
+    timeoutMs: parseDuration(i.timeout),
+    cluster,
+    skipOperatorCheck: i.skipOperatorCheck === true,
+  }
+}

@@ -1,0 +1,99 @@
+// Every command path of dbaas, as data: name, aliases, one line of help, its arguments as help shows them,
+// its help group — and how to load its code. The root help and "did you mean" need only this; a verb's code
+// (src/commands/<verb>/command.ts) is imported when that verb runs. test/cli/manifest.test.ts checks that each
+// entry says what its loaded command says.
+import type { Command } from 'commander'
+import type { Deps } from '../deps.ts'
+
+export type Loader = () => Promise<{ default: (deps: Deps) => Command }>
+
+export interface CommandEntry {
+  name: string
+  aliases?: string[]
+  description: string
+  /** The arguments as help shows them, e.g. '[engine] [name]'. */
+  usage?: string
+  /** The verb takes no flags (help shows no "[options]"). */
+  noOptions?: true
+  group?: string
+  /** A verb: how to load it. */
+  load?: Loader
+  /** A group of verbs (`ha`, `backup`). */
+  children?: CommandEntry[]
+  /** A group's examples (a verb's own are in its spec). */
+  examples?: Array<[string, string]>
+}
+
+export const commandTree: CommandEntry[] = [
+  // Instances
+  { group: 'Instances:', name: 'create', description: 'Create a database instance (PostgreSQL, MySQL or MariaDB) and wait until it is ready', usage: '[engine] [name]', load: () => import('./create/command.ts') },
+  { group: 'Instances:', name: 'list', aliases: ['ls'], description: 'List database instances and HA clusters in every namespace you may list (or one, with -n)', load: () => import('./list/command.ts') },
+  { group: 'Instances:', name: 'status', aliases: ['describe'], description: 'Show one instance: status, pods, volume, endpoint, recent warnings and its helm release', usage: '<name>', load: () => import('./status/command.ts') },
+  { group: 'Instances:', name: 'connection', aliases: ['conn'], description: 'Show how to connect to an instance: host, port, database, user, password (masked) and a URI', usage: '<name>', load: () => import('./connection/command.ts') },
+  { group: 'Instances:', name: 'connect', description: 'Open a database shell (psql, mysql or mariadb) through an in-process port-forward, or keep just the forward open', usage: '<name> [client-args...]', load: () => import('./connect/command.ts') },
+  { group: 'Instances:', name: 'logs', description: "Print the database container's logs of an instance's pods", usage: '<name>', load: () => import('./logs/command.ts') },
+  { group: 'Instances:', name: 'delete', aliases: ['rm'], description: 'Delete an instance: its release and credentials; the data volume is kept unless --delete-data', usage: '<name>', load: () => import('./delete/command.ts') },
+  // Backups
+  {
+    group: 'Backups:',
+    name: 'backup',
+    description: 'Backups as CSI VolumeSnapshots: create, list, delete, prune (restore with `dbaas restore`)',
+    examples: [['Back up, list, restore into a new instance', 'dbaas backup create orders && dbaas backup list orders && dbaas restore <backup> --to orders-copy']],
+    children: [
+      { name: 'create', description: "Take a backup: a CSI VolumeSnapshot of the instance's data volume, with a copy of its credentials", usage: '[instance]', load: () => import('./backup/create/command.ts') },
+      { name: 'list', aliases: ['ls'], description: 'List backups (also those whose instance was deleted): NAME, INSTANCE, ENGINE, READY, SIZE, AGE, EXPIRES', usage: '[instance]', load: () => import('./backup/list/command.ts') },
+      { name: 'delete', aliases: ['rm'], description: "Delete a backup: its VolumeSnapshot (the snapshot data, per its class's deletionPolicy) and its credentials copy", usage: '<backup>', load: () => import('./backup/delete/command.ts') },
+      { name: 'prune', description: 'Delete the backups whose retention has run out (those created without --retention are kept)', usage: '[instance]', load: () => import('./backup/prune/command.ts') },
+    ],
+  },
+  { group: 'Backups:', name: 'restore', description: "Restore a backup into a new instance (by default in its own namespace dbaas-<new-name>), with the source's credentials", usage: '[backup]', load: () => import('./restore/command.ts') },
+  // High availability
+  {
+    group: 'High availability:',
+    name: 'ha',
+    description: 'PostgreSQL high availability through CloudNativePG: create, status, connection, failover, backups',
+    examples: [
+      ['A three-instance PostgreSQL cluster, then where it stands', 'dbaas ha create orders && dbaas ha status orders'],
+      ['A verified switchover to the best ready standby', 'dbaas ha failover orders'],
+    ],
+    children: [
+      { name: 'create', description: 'Create a PostgreSQL HA cluster (a CloudNativePG Cluster: a primary and streaming standbys)', usage: '<name>', load: () => import('./ha/create/command.ts') },
+      { name: 'list', aliases: ['ls'], description: 'List HA clusters in every namespace you may list (or one, with -n)', load: () => import('./ha/list/command.ts') },
+      { name: 'status', aliases: ['describe'], description: 'Show an HA cluster: phase, primary and target, each instance, endpoints, last backup', usage: '<name>', load: () => import('./ha/status/command.ts') },
+      { name: 'connection', aliases: ['conn'], description: 'Show the read-write and read-only endpoints, database, user and (masked) password', usage: '<name>', load: () => import('./ha/connection/command.ts') },
+      { name: 'scale', description: 'Change the number of instances (refused while a switchover or failover runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
+      { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to a standby and wait until it is primary and the cluster healthy', usage: '[name]', load: () => import('./ha/failover/command.ts') },
+      {
+        name: 'backup',
+        description: 'Volume-snapshot backups of an HA cluster (CloudNativePG Backup, method volumeSnapshot)',
+        children: [
+          { name: 'create', description: 'Take a volume-snapshot backup and wait until it completes', usage: '<name>', load: () => import('./ha/backup/create/command.ts') },
+          { name: 'list', aliases: ['ls'], description: "List an HA cluster's backups", usage: '<name>', load: () => import('./ha/backup/list/command.ts') },
+        ],
+      },
+      { name: 'restore', description: 'Create a new HA cluster from a volume-snapshot backup (in any namespace)', usage: '<backup>', load: () => import('./ha/restore/command.ts') },
+      { name: 'delete', aliases: ['rm'], description: 'Delete an HA cluster with its instances and data volumes; volume-snapshot backups are kept', usage: '<name>', load: () => import('./ha/delete/command.ts') },
+    ],
+  },
+  // Setup
+  { group: 'Setup:', name: 'interactive', aliases: ['i'], description: 'A menu of the common tasks, for when you do not know the commands yet', load: () => import('./interactive/command.ts') },
+  { group: 'Setup:', name: 'doctor', description: 'Check that the cluster and this machine are ready for dbaas, and say how to fix what is not', load: () => import('./doctor/command.ts') },
+  { group: 'Setup:', name: 'rbac', description: 'Print the Role (and ClusterRole) a namespace-limited user needs to run dbaas, for an admin to apply', load: () => import('./rbac/command.ts') },
+  { group: 'Setup:', name: 'engines', description: 'List the database engines and versions dbaas can create', load: () => import('./engines/command.ts') },
+  { group: 'Setup:', name: 'completion', description: 'Print the shell completion script for bash, zsh or fish', usage: '<shell>', noOptions: true, load: () => import('./completion/command.ts') },
+  { group: 'Setup:', name: 'version', description: "Print dbaas's version (-o json adds helm's and the cluster's)", load: () => import('./version/command.ts') },
+]
+
+/** The entries along a command line's leading words (`ha backup create …` → [ha, backup, create]). */
+export function pathOf(words: readonly string[], tree: readonly CommandEntry[] = commandTree): CommandEntry[] {
+  const path: CommandEntry[] = []
+  let level: readonly CommandEntry[] | undefined = tree
+  for (const w of words) {
+    if (!level || w.startsWith('-')) break
+    const hit: CommandEntry | undefined = level.find((e) => e.name === w || e.aliases?.includes(w))
+    if (!hit) break
+    path.push(hit)
+    level = hit.children
+  }
+  return path
+}

@@ -1,0 +1,43 @@
+// rbac's options: the user's namespace (the kubeconfig context's by default), the verbs, the subject.
+import { validateNamespace } from '../../core/names.ts'
+import { allVerbs, permissions, type Verb } from '../../core/rbac.ts'
+import { UsageError } from '../../errors.ts'
+import type { CompleteContext } from '../pipeline.ts'
+
+export interface RawRbac {
+  namespace?: string
+  verbs?: string
+  user?: string
+  group?: string
+  name: string
+  kubeconfig?: string
+  context?: string
+}
+
+export interface RbacOptions {
+  namespace: string
+  verbs: Verb[]
+  user: string | undefined
+  group: string | undefined
+  name: string
+}
+
+export async function complete(c: CompleteContext<RawRbac>): Promise<RawRbac & { namespace: string }> {
+  let namespace = c.raw.namespace
+  if (namespace === undefined) {
+    try {
+      namespace = (await c.deps.kubeconfig({ kubeconfig: c.raw.kubeconfig, context: c.raw.context })).namespace
+    } catch {
+      namespace = 'default'
+    }
+  }
+  return { ...c.raw, namespace }
+}
+
+export function validate(i: RawRbac & { namespace: string }): RbacOptions {
+  validateNamespace(i.namespace)
+  const verbs = i.verbs ? i.verbs.split(',').map((v) => v.trim()).filter(Boolean) : allVerbs
+  const unknown = verbs.filter((v) => !(v in permissions))
+  if (unknown.length) throw new UsageError(`unknown verb ${unknown.map((v) => `"${v}"`).join(', ')}`, { hint: `use: ${allVerbs.join(', ')}` })
+  return { namespace: i.namespace, verbs: verbs as Verb[], user: i.user, group: i.group, name: i.name }
+}
