@@ -195,8 +195,8 @@ export class HelmCli implements Helm {
       labels,
       '--timeout',
       `${req.timeoutSeconds}s`,
-      // helm 4 applies server-side; dbaas re-labels what helm installed (managed-by), so take those fields back.
-      ...((await this.major()) >= 4 ? ['--force-conflicts'] : []),
+      // No --force-conflicts on helm 4 (server-side apply): dbaas writes nothing onto what helm installs, so
+      // helm's field manager owns every field and a second install of an interrupted one meets no conflict.
       ...targetArgs(req.target),
     ]
     // dbaas waits by watching the StatefulSet itself; helm neither waits nor rolls back (no --atomic /

@@ -37,15 +37,15 @@ async function run(argv: string[], seed: (d: FakeDeps) => void = () => {}, o: { 
 }
 
 describe('backup list', () => {
-  it('prints NAME INSTANCE ENGINE READY SIZE AGE EXPIRES, the recorded size when restoreSize is absent, and deleted instances', async () => {
+  it('prints NAME INSTANCE ENGINE READY SIZE AGE EXPIRES SCHEDULE, the recorded size when restoreSize is absent, and deleted instances', async () => {
     const r = await run(['backup', 'list'], (d) =>
       d.transport.seed(R.volumeSnapshots, backup('orders-a', { expiresAt: new Date(NOW + 3 * 86_400_000).toISOString(), retention: '3d' }), backup('orders-b')),
     )
     expect(r.code).toBe(0)
     const lines = r.out.trim().split('\n')
-    expect(lines[0]).toMatch(/^NAME\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES$/)
-    expect(lines[1]).toMatch(/^orders-a\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+in 3d$/)
-    expect(lines[2]).toMatch(/^orders-b\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+never$/)
+    expect(lines[0]).toMatch(/^NAME\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES\s+SCHEDULE$/)
+    expect(lines[1]).toMatch(/^orders-a\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+in 3d\s+-$/)
+    expect(lines[2]).toMatch(/^orders-b\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+never\s+-$/)
   })
   it('is empty with a note, not an error, without backups; -o json is []', async () => {
     const r = await run(['backup', 'list', '-o', 'json'])

@@ -10,7 +10,7 @@ function seed(d: FakeDeps, pods = 1): void {
   d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'hidden-Pa55word-1' }), release({ name: 'orders', revision: 2 }))
   for (let i = 0; i < pods; i++) d.transport.seed(R.pods, pod({ name: 'orders', index: i, ready: true }))
   d.transport.seed(R.services, {
-    metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': 'orders' } },
+    metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'orders', 'dbaas.io/kind': 'service' } },
     spec: { clusterIP: '10.0.0.5', ports: [{ port: 5432 }] },
   })
   d.transport.seed(R.events, {

@@ -30,11 +30,11 @@ function seed(d: FakeDeps): void {
   d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'golden-Pa55word' }), release({ name: 'orders' }))
   d.transport.seed(R.pods, pod({ name: 'orders', ready: true }))
   d.transport.seed(R.pvcs, {
-    metadata: { name: 'data-orders-0', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': 'orders' } },
+    metadata: { name: 'data-orders-0', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/instance': 'orders', 'dbaas.io/kind': 'data' } },
     spec: { storageClassName: 'standard', resources: { requests: { storage: '10Gi' } } },
     status: { phase: 'Bound', capacity: { storage: '10Gi' } },
   })
-  d.transport.seed(R.services, { metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': 'orders' } }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 5432 }] } })
+  d.transport.seed(R.services, { metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'orders', 'dbaas.io/kind': 'service' } }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 5432 }] } })
   for (const [name, expires] of [['orders-20261124-120000', new Date(NOW + 2 * 86_400_000).toISOString()], ['orders-20261125-110000', undefined]] as const) {
     const vs = buildBackupSnapshot({ name, namespace: 'dbaas-orders', instance: 'orders', engine: 'postgresql', version: '18', pvc: 'data-orders-0', storage: '10Gi', database: 'app', user: 'app', quiesce: 'none', driver: 'csi.lab.local', ...(expires ? { expiresAt: expires, retention: '3d' } : {}) })
     d.transport.seed(R.volumeSnapshots, { ...vs, status: { readyToUse: true, creationTime: '2026-11-25T10:00:00Z', boundVolumeSnapshotContentName: `snapcontent-${name}` } })

@@ -157,6 +157,7 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   kind('batch', 'v1', 'cronjobs', 'CronJob', true, true),
   kind('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, true),
   kind('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false),
+  kind('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false),
   kind('storage.k8s.io', 'v1', 'csidrivers', 'CSIDriver', false),
   kind('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   kind('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),

@@ -72,14 +72,36 @@ describe('buildHaCluster', () => {
     })
   })
 
-  it("leaves the image, resources, parameters and backup to the operator's defaults when not asked", () => {
+  it("always names the image (18 when not asked) and leaves resources, parameters and backup to the operator's defaults", () => {
     const c = buildHaCluster({ ...spec, params: {}, snapshotClass: undefined })
     expect(c.spec).toEqual({
       instances: 3,
+      imageName: 'ghcr.io/cloudnative-pg/postgresql:18',
       storage: { size: '5Gi' },
       bootstrap: { initdb: { database: 'shop', owner: 'owner', secret: { name: 'orders-ha-credentials' } } },
     })
     expect(c.metadata.labels?.['dbaas.io/engine-version']).toBe('default')
+  })
+
+  it('puts the placement where the Cluster has fields for it, the image under --image-registry, and keeps it as dbaas.io/placement', () => {
+    const placement = {
+      nodeSelector: { pool: 'db' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal' as const, value: 'db', effect: 'NoSchedule' as const }],
+      priorityClassName: 'databases',
+      imagePullSecrets: ['pull'],
+      imageRegistry: 'mirror.example:5000',
+    }
+    const c = buildHaCluster({ ...spec, version: '17', placement })
+    expect(c.spec).toMatchObject({
+      imageName: 'mirror.example:5000/cloudnative-pg/postgresql:17',
+      imagePullSecrets: [{ name: 'pull' }],
+      priorityClassName: 'databases',
+      affinity: { nodeSelector: { pool: 'db' }, tolerations: placement.tolerations },
+    })
+    expect(JSON.parse(c.metadata.annotations?.['dbaas.io/placement'] ?? '{}')).toEqual(placement)
+    const bare = buildHaCluster({ ...spec, placement: { nodeSelector: {}, tolerations: [] } })
+    for (const k of ['affinity', 'imagePullSecrets', 'priorityClassName']) expect(bare.spec, k).not.toHaveProperty(k)
+    expect(bare.metadata.annotations).not.toHaveProperty('dbaas.io/placement')
   })
 
   it('bootstraps a restore from volume snapshots and records where it came from', () => {

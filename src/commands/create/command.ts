@@ -6,6 +6,7 @@ import { engines } from '../../engines/registry.ts'
 import { createWriter } from '../../output/writers/instances.ts'
 import { clusterOptions, dryRunOption, timeoutOption, waitOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
+import { placementOptions } from '../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -28,6 +29,8 @@ export default (deps: Deps): Command =>
           .option('--user <name>', 'database user to create (owner of the database)', 'app')
           .option('--password-stdin', 'read the user password from standard input instead of generating one')
           .addOption(dryRunOption())
+          .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
+        placementOptions(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the instance is ready', noWaitHelp: 'return once the release is installed, without waiting for readiness' })
         cmd.addOption(timeoutOption('10m'))
         clusterOptions(cmd)
@@ -37,6 +40,7 @@ export default (deps: Deps): Command =>
         ['MySQL 8.4 with 20Gi of storage, as JSON for a script', 'dbaas create mysql shop --version 8.4 --storage 20Gi -o json'],
         ['MariaDB in an existing namespace, password from a secret store', 'vault read -field=pw secret/db | dbaas create mariadb wiki -n team-a --password-stdin'],
         ['See what would be created, without a cluster', 'dbaas create postgres demo --dry-run=client'],
+        ['On dedicated nodes, images from a mirror', 'dbaas create pg ledger --node-selector pool=db --toleration dedicated=db:NoSchedule --image-registry mirror.example:5000'],
       ],
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: createWriter, progress: true },
       complete,

@@ -17,6 +17,7 @@ import { buildNamespace, createInstance, redact, type CreateResult } from '../cr
 import { deleteInstance, planDelete } from '../delete.ts'
 import { findInstance } from '../find.ts'
 import { validateStorage } from '../names.ts'
+import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
 import type { InstanceView } from '../instances.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
 import { findBackup, haUsage, requireSnapshots, settle, unwrap, type Settled } from './common.ts'
@@ -52,6 +53,10 @@ export interface RestoreOptions {
   timeoutMs: number
   dryRun: 'none' | 'client' | 'server'
   cluster: ClusterFlags
+  /** Placement flags given to restore: each replaces the source's (kept on the backup); the rest is the source's. */
+  placement?: Placement | undefined
+  /** --openshift (discovery decides otherwise, as on create). */
+  openshift?: boolean | undefined
 }
 
 export interface RestoreResult {
@@ -308,6 +313,8 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
     cluster: o.cluster,
     annotations: origin(p, o),
     credentials: p.credentials,
+    placement: mergePlacement(readPlacement(p.vs.metadata.annotations), o.placement ?? {}),
+    openshift: o.openshift,
   } as const
   const backupRef = { name: o.backup, namespace: p.backupNs, instance: p.sourceInstance }
   const nsObj = buildNamespace({ name: o.to, engine: p.engine, version: p.version, namespace: o.namespace })

@@ -31,9 +31,10 @@ describe('listInstances', () => {
     d.transport.seed(R.secrets, credentials({ name: 'x', password: 'never-listed-pw' }))
     const r = await listInstances({ cluster: {} }, d)
     const [cnpg, sts, sec] = [...d.transport.requests].sort((a, b) => a.path.localeCompare(b.path)).reverse()
-    expect(cnpg!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas,dbaas.io/kind=ha-cluster')
-    expect(sts!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas,dbaas.io/kind=instance')
-    expect(sec!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas')
+    expect(cnpg!.query.labelSelector).toMatch(/(^|,)dbaas\.io\/kind=ha-cluster$/)
+    expect(sts!.query.labelSelector).toBe('dbaas.io/kind=instance')
+    // Credentials only: never helm's release records.
+    expect(sec!.query.labelSelector).toBe('dbaas.io/kind=credentials')
     expect(sec!.accept).toContain('as=PartialObjectMetadataList')
     expect(r.items.map((i) => [i.name, i.status])).toEqual([['x', 'Incomplete']])
   })
