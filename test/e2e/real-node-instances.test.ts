@@ -1,16 +1,14 @@
 // Issue 13, "Done means" 1: on the lab's real node, `dbaas create` runs each engine's server in a container
 // from the lab's images; the pod becomes Ready by the chart's own probes; `dbaas connect` answers from the
 // instance's own server with the instance's own credentials; `dbaas logs` shows the server's own log.
-// MySQL 8.4 in the lab is the MariaDB 11.8 server under the mysql:8.4 tag (test/lab/README.md). With a dbaas
-// that lacks the placement flags (issue 12), the same placement is patched into the StatefulSet instead.
+// MySQL 8.4 in the lab is the MariaDB 11.8 server under the mysql:8.4 tag (test/lab/README.md). Instances land
+// there through dbaas's placement flags (--node-selector, --toleration).
 import { afterAll, expect, it } from 'vitest'
 import { kubectlJson, uniqueName } from '../lab/fixtures/lab.ts'
-import { describeRealNode, moveToRealNode, placementFlags, realNodeName, realNodeUp } from '../lab/fixtures/real-node.ts'
-import { cleanupInstance, dbaas, dbaasOk } from './helpers.ts'
+import { describeRealNode, placementFlags, realNodeName, realNodeUp } from '../lab/fixtures/real-node.ts'
+import { cleanupInstance, dbaasOk } from './helpers.ts'
 
 const up = await realNodeUp()
-const hasPlacement = up && (await dbaas(['create', '--help'])).stdout.includes('--node-selector')
-if (up && !hasPlacement) process.stderr.write('real-node instances: this dbaas has no --node-selector/--toleration (issue 12): placing by a StatefulSet patch\n')
 
 const engines = [
   { engine: 'postgres', version: '17', query: ['-tA', '-c', 'select current_user, version()'], user: /^(\S+)\|PostgreSQL 17\./, log: /database system is ready to accept connections/ },
@@ -25,13 +23,8 @@ for (const e of engines) {
 
     it('runs the server in a container, Ready by the chart\'s probes; connect and logs reach it', async () => {
       const t0 = Date.now()
-      if (hasPlacement) {
-        await dbaasOk(['create', e.engine, name, '--version', e.version, '--storage', '1Gi', ...placementFlags], { timeoutMs: 600_000 })
-        process.stderr.write(`real node: dbaas create ${e.engine} ${e.version} → Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
-      } else {
-        await dbaasOk(['create', e.engine, name, '--version', e.version, '--storage', '1Gi', '--no-wait'], { timeoutMs: 600_000 })
-        await moveToRealNode(`dbaas-${name}`, name)
-      }
+      await dbaasOk(['create', e.engine, name, '--version', e.version, '--storage', '1Gi', ...placementFlags], { timeoutMs: 600_000 })
+      process.stderr.write(`real node: dbaas create ${e.engine} ${e.version} → Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
       const pod = await kubectlJson<{ spec: { nodeName: string; containers: { image: string }[] }; status: { conditions: { type: string; status: string }[] } }>(
         ['-n', `dbaas-${name}`, 'get', 'pod', `${name}-0`])
       expect(pod.spec.nodeName).toBe(realNodeName)
