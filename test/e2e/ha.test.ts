@@ -463,9 +463,8 @@ real.describe('ha with the real CloudNativePG operator', () => {
     const name = uniqueName(prefix)
     const ns = realOnLab ? labNamespaces[prefix]! : `dbaas-${name}`
     onTestFinished(() => removeHa(name, ns))
-    // On the lab: PostgreSQL 17 (the operand image it has) on its real node. Its two CSI drivers each have a
-    // default VolumeSnapshotClass, and ha create takes the default only when exactly one is marked: name it.
-    const labArgs = realOnLab ? ['-n', ns, '--version', '17', ...placementFlags, '--snapshot-class', 'lab-real-snapclass'] : []
+    // On the lab: PostgreSQL 17 (the operand image it has) on its real node.
+    const labArgs = realOnLab ? ['-n', ns, '--version', '17', ...placementFlags] : []
     const r = await dbaas(['ha', 'create', name, '--instances', '2', '--storage', '1Gi', ...labArgs, '--wait', '--timeout', '12m', '-o', 'json'], { timeoutMs: 13 * 60_000 })
     expect(r.exitCode, `${r.stderr}\n(is the CloudNativePG operator installed on this cluster?)`).toBe(0)
     expect(r.json()).toMatchObject({ status: 'Ready', ready: '2/2' })
