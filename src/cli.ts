@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander'
 import { commandTree, pathOf, type CommandEntry } from './commands/index.ts'
 import { examplesText } from './commands/pipeline.ts'
+import { programName } from './program-name.ts'
 import { realDeps, type Deps } from './deps.ts'
 import { DbaasError, ExitCode, InterruptedError, isDbaasError, OperationError, UsageError } from './errors.ts'
 import { stopAllUis } from './output/ui.ts'
@@ -26,7 +27,8 @@ function stub(e: CommandEntry): Command {
  * others are stubs.
  */
 export async function buildProgram(deps: Deps, opts: { json?: boolean; load?: CommandEntry[] | 'all' } = {}): Promise<Command> {
-  const program = new Command('dbaas')
+  // `kubectl dbaas` when run as the kubectl plugin: usage lines follow the root's name.
+  const program = new Command(programName())
     .description(DESCRIPTION)
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
