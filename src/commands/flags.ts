@@ -133,7 +133,7 @@ export interface RawHa extends RawClusterFlags {
 /** The flags of every `ha` verb: kubectl's connection flags and --skip-operator-check. */
 export function haOptions(cmd: Command): Command {
   clusterOptions(cmd)
-  return cmd.option('--skip-operator-check', 'do not refuse when no CloudNativePG operator is running (e.g. it is installed later by GitOps)')
+  return cmd.option('--skip-operator-check', "do not refuse when the engine's operator is not running (e.g. it is installed later by GitOps); its CRDs must be there")
 }
 
 /** An HA cluster by name, where to look, and whether to skip the operator check. */

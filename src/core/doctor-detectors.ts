@@ -1,10 +1,16 @@
-// The optional areas' own detectors — volume snapshots (backups) and CloudNativePG (ha) — turned into doctor
-// checks. The detection itself belongs to those areas (core/detect/*); doctor only words the verdicts.
+// The optional areas' own detectors — volume snapshots (backups) and the HA operators (CloudNativePG, Percona
+// XtraDB Cluster, the MariaDB operator) — turned into doctor checks. The detection itself belongs to those
+// areas (core/detect/*, core/ha/operators.ts); doctor only words the verdicts.
 import { apiInfo } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { CNPG_INSTALL_HINT, detectCnpg, type CnpgDetection } from './detect/cnpg.ts'
 import { detectSnapshotSupport, SNAPSHOT_INSTALL_HINT, type SnapshotSupport } from './detect/snapshots.ts'
 import type { Check, Detector } from './doctor.ts'
+import type { HaEngine } from './ha/engine.ts'
+import { detectOperator, type OperatorDetection } from './ha/operators.ts'
+import { HA_ENGINES } from './ha/registry.ts'
+import { scheduleViews } from './schedule/manage.ts'
+import type { ScheduleView } from './schedule/model.ts'
 
 const BACKUP_VERBS = ['backup', 'restore']
 const HA_VERBS = ['ha']
@@ -70,6 +76,41 @@ export function cnpgChecks(c: CnpgDetection): Check[] {
   ]
 }
 
+/** The MySQL-family HA engines' operators (CloudNativePG keeps its own check ids above): `ha <engine>` needs them. */
+export function haOperatorChecks(e: HaEngine, d: OperatorDetection): Check[] {
+  const base = { required: false, disables: [`ha create ${e.words[0]}`] }
+  const id = e.id === 'pxc' ? 'pxc' : 'mariadb'
+  const title = e.operator.name
+  return [
+    d.crds
+      ? { ...base, id: `${id}-crds`, title: `${title} CRDs`, status: 'ok', message: `installed${d.version ? ` (${d.version})` : ''}` }
+      : { ...base, id: `${id}-crds`, title: `${title} CRDs`, status: 'warn', message: 'not installed', fix: e.operator.installHint },
+    d.operator.running
+      ? { ...base, id: `${id}-operator`, title, status: 'ok', message: d.operator.detail }
+      : { ...base, id: `${id}-operator`, title, status: 'warn', message: `missing: ${d.operator.detail}`, fix: e.operator.installHint },
+  ]
+}
+
+/** Backup schedules whose last run failed (a Job failure, or the snapshot's error that made it fail). */
+export function scheduleChecks(items: ScheduleView[]): Check[] {
+  const base = { id: 'backup-schedules', title: 'Backup schedules', required: false }
+  if (items.length === 0) return []
+  const failing = items.filter((s) => s.lastRun?.result === 'Failed')
+  if (failing.length === 0) {
+    const suspended = items.filter((s) => s.suspended).length
+    return [{ ...base, status: 'ok', message: `${items.length} schedule${items.length > 1 ? 's' : ''}, no failed last run${suspended ? ` (${suspended} suspended)` : ''}` }]
+  }
+  const what = failing.map((s) => `${s.namespace}/${s.instance}: ${s.consecutiveFailures} failed run(s) in a row, last: ${s.lastRun?.message ?? s.lastRun?.job}`)
+  return [
+    {
+      ...base,
+      status: 'warn',
+      message: `the last backup run failed for ${what.join('; ')}`,
+      fix: `see the run with \`kubectl logs -n ${failing[0]?.namespace} job/${failing[0]?.lastRun?.job}\`, then \`dbaas backup schedule run ${failing[0]?.instance} -n ${failing[0]?.namespace}\` to try again`,
+    },
+  ]
+}
+
 async function storageClassesOrUndefined(kube: Kube): Promise<KubeObject[] | undefined> {
   try {
     return (await kube.list(R.storageClasses, undefined)).items
@@ -86,5 +127,7 @@ export async function doctorDetectors(): Promise<Detector[]> {
       return snapshotChecks(s, classes)
     },
     async (kube) => cnpgChecks(await detectCnpg(kube)),
+    ...HA_ENGINES.filter((e) => e.id !== 'cnpg').map((e) => async (kube: Kube) => haOperatorChecks(e, await detectOperator(e.operator, kube))),
+    async (kube) => scheduleChecks((await scheduleViews(kube, undefined, undefined, Date.now())).items),
   ]
 }

@@ -1,10 +1,12 @@
 // dbaas images: every image dbaas may ask a cluster to pull — the single-instance engines' official images, the
-// CloudNativePG operand images `ha create` writes, the Node image of in-cluster jobs (scheduled backups) — with
-// --image-registry applied, so a mirror can be filled before an air-gapped cluster needs it. Pure: no cluster.
+// images `ha create` writes for each HA engine (read from the engine's own builder, so this list cannot drift
+// from what is sent), the Node image of in-cluster jobs (scheduled backups) — with --image-registry applied, so
+// a mirror can be filled before an air-gapped cluster needs it. Pure: no cluster.
 import { UsageError } from '../errors.ts'
 import { engines } from '../engines/registry.ts'
 import type { Engine } from '../engines/types.ts'
-import { IMAGE_REPO as CNPG_IMAGE_REPO, MAJORS as CNPG_MAJORS } from './ha/model.ts'
+import type { HaEngine } from './ha/engine.ts'
+import { HA_ENGINES } from './ha/registry.ts'
 import { rewriteImage } from './placement.ts'
 
 /** The Node image in-cluster jobs run on (the scheduled-backup CronJob). */
@@ -34,16 +36,40 @@ export interface ImagesResult {
   images: ImageRow[]
 }
 
+/** Every `image` / `imageName` string in an object sent to the cluster. */
+function imagesIn(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) imagesIn(v, out)
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if ((k === 'image' || k === 'imageName') && typeof v === 'string') out.push(v)
+      else imagesIn(v, out)
+    }
+  }
+  return out
+}
+
+/** The images an HA engine's builder writes for one version (its topologies together). */
+export function haImages(e: HaEngine, version: string): string[] {
+  const found: string[] = []
+  for (const topology of e.topologies) {
+    const spec = { engine: e.id, topology, name: 'x', namespace: 'x', instances: 3, database: 'app', user: 'app', storage: '1Gi', params: {}, version }
+    found.push(...imagesIn(e.build(spec)), ...e.extras(spec).flatMap((o) => imagesIn(o)))
+  }
+  return [...new Set(found)]
+}
+
 function all(): Array<Omit<ImageRow, 'image'>> {
   const rows: Array<Omit<ImageRow, 'image'>> = []
   for (const e of engines) {
     for (const v of e.versions) rows.push({ source: `${e.image}:${v}`, engine: e.name, version: v, usedBy: 'create' })
-    if (e.name === 'postgresql') {
-      for (const m of [...CNPG_MAJORS].reverse()) rows.push({ source: `${CNPG_IMAGE_REPO}:${m}`, engine: e.name, version: m, usedBy: 'ha create' })
+    for (const ha of HA_ENGINES.filter((h) => h.engine === e.name)) {
+      for (const v of ha.versions) for (const source of haImages(ha, v)) rows.push({ source, engine: e.name, version: v, usedBy: 'ha create' })
     }
   }
   rows.push({ source: NODE_JOB_IMAGE, engine: null, version: null, usedBy: 'in-cluster jobs' })
-  return rows
+  // One row per image: an image shared by several versions (PXC's HAProxy) is listed once, with its first version.
+  const seen = new Set<string>()
+  return rows.filter((r) => (seen.has(r.source) ? false : (seen.add(r.source), true)))
 }
 
 /** The images, filtered by engine and version (a version no image has is a usage error naming the ones there are). */

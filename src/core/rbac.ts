@@ -3,7 +3,7 @@
 // `dbaas doctor` asks the API server, per verb, whether the current user holds it (SelfSubjectAccessReview).
 import type { AccessCheck } from '../k8s/kube.ts'
 
-export type Verb = 'create' | 'list' | 'status' | 'connection' | 'logs' | 'connect' | 'delete' | 'backup' | 'restore' | 'ha'
+export type Verb = 'create' | 'list' | 'status' | 'connection' | 'logs' | 'connect' | 'delete' | 'backup' | 'restore' | 'schedule' | 'ha'
 
 export interface Permission {
   group: string
@@ -17,6 +17,32 @@ export interface Permission {
 
 const CRUD = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']
 const READ = ['get', 'list', 'watch']
+
+/**
+ * What a backup schedule's job may do (the backup-schedule chart's Role and ClusterRole, rule for rule; a unit
+ * test renders the chart and compares). `backup`: a single instance's run (create + prune); `quiesce`: added
+ * with --quiesce; `prune`: an HA cluster's prune-only run; `cluster`: read-only, to see restores in progress and
+ * to choose the snapshot class as `backup create` does (the volume's driver, the default class for it).
+ */
+export const scheduleJobPermissions: Record<'backup' | 'quiesce' | 'prune' | 'cluster', Permission[]> = {
+  backup: [
+    { group: 'apps', resource: 'statefulsets', verbs: ['get'] },
+    { group: '', resource: 'persistentvolumeclaims', verbs: ['get', 'list'] },
+    { group: '', resource: 'secrets', verbs: ['get', 'list', 'create', 'delete'] },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  ],
+  quiesce: [{ group: '', resource: 'pods/exec', verbs: ['get', 'create'] }],
+  prune: [
+    { group: 'postgresql.cnpg.io', resource: 'backups', verbs: ['get', 'list', 'watch', 'delete'] },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'delete'] },
+    { group: '', resource: 'persistentvolumeclaims', verbs: ['list'] },
+  ],
+  cluster: [
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list'], cluster: true },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotclasses', verbs: ['get', 'list'], cluster: true },
+    { group: '', resource: 'persistentvolumes', verbs: ['get'], cluster: true },
+  ],
+}
 
 /** Per verb, what it needs. Helm stores releases in Secrets, so every verb that runs helm writes Secrets. */
 export const permissions: Record<Verb, Permission[]> = {
@@ -76,9 +102,33 @@ export const permissions: Record<Verb, Permission[]> = {
     // Restoring into another namespace pre-provisions a VolumeSnapshotContent, which is cluster-scoped.
     { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list', 'create', 'delete'], cluster: true, optional: true },
   ],
+  // `backup schedule …`: the chart's objects through helm (its release in a Secret), the Jobs `run` starts and
+  // the pods whose last words are a run's result, CloudNativePG's ScheduledBackup; and, because Kubernetes lets
+  // no one grant what they do not hold, every rule the job's Role and ClusterRole carry.
+  schedule: [
+    { group: 'batch', resource: 'cronjobs', verbs: CRUD },
+    { group: 'batch', resource: 'jobs', verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { group: '', resource: 'configmaps', verbs: CRUD },
+    { group: '', resource: 'serviceaccounts', verbs: CRUD },
+    { group: '', resource: 'secrets', verbs: CRUD },
+    { group: '', resource: 'pods', verbs: ['list'] },
+    { group: 'rbac.authorization.k8s.io', resource: 'roles', verbs: CRUD },
+    { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: CRUD },
+    { group: 'rbac.authorization.k8s.io', resource: 'clusterroles', verbs: CRUD, cluster: true },
+    { group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings', verbs: CRUD, cluster: true },
+    { group: 'postgresql.cnpg.io', resource: 'scheduledbackups', verbs: CRUD, optional: true },
+    ...scheduleJobPermissions.backup,
+    ...scheduleJobPermissions.quiesce,
+    ...scheduleJobPermissions.prune.map((p) => ({ ...p, optional: p.group === 'postgresql.cnpg.io' })),
+    ...scheduleJobPermissions.cluster,
+  ],
   ha: [
     { group: 'postgresql.cnpg.io', resource: 'clusters', verbs: CRUD },
     { group: 'postgresql.cnpg.io', resource: 'clusters/status', verbs: ['get', 'patch'] },
+    { group: 'postgresql.cnpg.io', resource: 'backups', verbs: CRUD, optional: true },
+    { group: 'pxc.percona.com', resource: 'perconaxtradbclusters', verbs: CRUD, optional: true },
+    { group: 'k8s.mariadb.com', resource: 'mariadbs', verbs: CRUD, optional: true },
+    { group: 'k8s.mariadb.com', resource: 'physicalbackups', verbs: CRUD, optional: true },
     { group: '', resource: 'pods', verbs: READ },
   ],
 }

@@ -8,17 +8,23 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
 import { buildBackupSnapshot } from '../../src/core/backup/model.ts'
-import { buildHaCluster, buildHaSecret, CNPG, type HaSpec } from '../../src/core/ha/model.ts'
+import type { HaSpec } from '../../src/core/ha/engine.ts'
+import { buildHaCluster, buildHaSecret, CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../helpers/fake-deps.ts'
+import { CNPG_CRDS, SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
 import { credentials, pod, release, statefulSet, storageClass } from '../helpers/fixtures.ts'
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../golden/cli')
 const update = process.env.UPDATE_GOLDEN === '1'
 
-const haSpec: HaSpec = { name: 'pay', namespace: 'dbaas-pay', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: { max_connections: '200' } }
+const haSpec: HaSpec = { engine: 'cnpg', topology: 'streaming', name: 'pay', namespace: 'dbaas-pay', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: { max_connections: '200' } }
 
 function seed(d: FakeDeps): void {
+  // What the cluster serves and holds before anything of dbaas: the snapshot and CloudNativePG CRDs, the
+  // namespaces the objects below live in (the fake, like a real server, has no object without its namespace).
+  d.transport.installCrd(...SNAPSHOT_CRDS, ...CNPG_CRDS)
+  d.transport.seed(R.namespaces, { metadata: { name: 'cnpg-system' } }, { metadata: { name: 'dbaas-pay' } })
   d.transport.seed(R.storageClasses, storageClass('standard', true))
   d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders', labels: { 'app.kubernetes.io/instance': 'orders' }, annotations: { 'dbaas.io/namespace-created': 'true' } } })
   d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', ready: 1, created: '2026-11-25T11:00:00Z' }))
@@ -34,7 +40,6 @@ function seed(d: FakeDeps): void {
     const vs = buildBackupSnapshot({ name, namespace: 'dbaas-orders', instance: 'orders', engine: 'postgresql', version: '18', pvc: 'data-orders-0', storage: '10Gi', database: 'app', user: 'app', quiesce: 'none', driver: 'csi.lab.local', ...(expires ? { expiresAt: expires, retention: '3d' } : {}) })
     d.transport.seed(R.volumeSnapshots, { ...vs, status: { readyToUse: true, creationTime: '2026-11-25T10:00:00Z', boundVolumeSnapshotContentName: `snapcontent-${name}` } })
   }
-  d.transport.seed(R.crds, { metadata: { name: 'clusters.postgresql.cnpg.io' } })
   d.transport.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
   d.transport.seed(CNPG.clusters, {
     ...buildHaCluster(haSpec),

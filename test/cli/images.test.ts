@@ -2,7 +2,7 @@
 // by engine and version, under --image-registry / DBAAS_IMAGE_REGISTRY; contacts nothing.
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
-import { buildHaCluster } from '../../src/core/ha/model.ts'
+import { haEngine } from '../../src/core/ha/registry.ts'
 import { listImages, NODE_JOB_IMAGE } from '../../src/core/images.ts'
 import { engines, getEngine } from '../../src/engines/registry.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
@@ -30,21 +30,35 @@ describe('dbaas images', () => {
   })
 
   it('the CloudNativePG images are those ha create writes, with and without a registry', () => {
-    const spec = { name: 'x', namespace: 'n', instances: 1, database: 'app', user: 'app', storage: '1Gi', params: {} }
+    const cnpg = haEngine('cnpg')
+    const spec = { engine: 'cnpg' as const, topology: cnpg.topologies[0]!, name: 'x', namespace: 'n', instances: 1, database: 'app', user: 'app', storage: '1Gi', params: {} }
     for (const registry of [undefined, 'mirror.example:5000']) {
       const rows = listImages({ engine: getEngine('pg'), registry }).images.filter((i) => i.usedBy === 'ha create')
+      expect(rows.length).toBe(cnpg.versions.length)
       for (const row of rows) {
-        const c = buildHaCluster({ ...spec, version: row.version ?? undefined, ...(registry ? { placement: { imageRegistry: registry } } : {}) })
+        const c = cnpg.build({ ...spec, version: row.version ?? undefined, ...(registry ? { placement: { imageRegistry: registry } } : {}) }) as { spec?: { imageName?: string } }
         expect(c.spec?.imageName).toBe(row.image)
       }
     }
+  })
+
+  it('the MySQL and MariaDB HA images are listed too (PXC, HAProxy, MariaDB)', () => {
+    const mysql = listImages({ engine: getEngine('mysql') }).images.filter((i) => i.usedBy === 'ha create').map((i) => i.image)
+    expect(mysql.some((i) => i.includes('percona-xtradb-cluster'))).toBe(true)
+    expect(mysql.some((i) => i.includes('haproxy'))).toBe(true)
+    const mariadb = listImages({ engine: getEngine('mariadb') }).images.filter((i) => i.usedBy === 'ha create').map((i) => i.image)
+    expect(mariadb.length).toBeGreaterThan(0)
   })
 
   it('filters by engine (aliases too) and version; -o name prints one image per line', async () => {
     const r = await run(['images', '--engine', 'pg', '--version', '17', '-o', 'name'])
     expect(r.out).toBe('postgres:17\nghcr.io/cloudnative-pg/postgresql:17\n')
     const m = await run(['images', '--engine', 'mariadb', '-o', 'name'])
-    expect(m.out.trim().split('\n')).toEqual(getEngine('mariadb').versions.map((v) => `mariadb:${v}`))
+    const lines = m.out.trim().split('\n')
+    // The single-instance images first, then those the MariaDB operator's clusters use (ha create mariadb).
+    expect(lines.slice(0, getEngine('mariadb').versions.length)).toEqual(getEngine('mariadb').versions.map((v) => `mariadb:${v}`))
+    expect(lines.slice(getEngine('mariadb').versions.length).every((l) => l.includes('mariadb'))).toBe(true)
+    expect(new Set(lines).size).toBe(lines.length)
   })
 
   it('--image-registry rewrites every image and the table shows the source; DBAAS_IMAGE_REGISTRY does the same', async () => {
@@ -60,7 +74,7 @@ describe('dbaas images', () => {
 
   it.each([
     [['images', '--engine', 'oracle'], /unknown engine "oracle"/],
-    [['images', '--engine', 'mysql', '--version', '5.7'], /no image of MySQL has version "5\.7"/],
+    [['images', '--engine', 'mysql', '--version', '5.5'], /no image of MySQL has version "5\.5"/],
     [['images', '--image-registry', 'https://m.example'], /has a scheme/],
   ])('%j exits 2 with a hint', async (argv, message) => {
     const r = await run(argv)

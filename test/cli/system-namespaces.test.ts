@@ -47,9 +47,11 @@ describe("Kubernetes' own namespaces", () => {
 
 describe("an operator's own namespace", () => {
   const cnpgDeployment = (d: FakeDeps) =>
-    d.transport.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
+    d.transport
+      .seed(R.namespaces, { metadata: { name: 'cnpg-system' } })
+      .seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
   const cnpgLease = (d: FakeDeps) =>
-    d.transport.seed(R.leases, { metadata: { name: 'db9c8771.cnpg.io', namespace: 'operators' }, spec: { holderIdentity: 'x', renewTime: new Date(NOW).toISOString(), leaseDurationSeconds: 15 } })
+    d.transport.seed(R.namespaces, { metadata: { name: 'operators' } }).seed(R.leases, { metadata: { name: 'db9c8771.cnpg.io', namespace: 'operators' }, spec: { holderIdentity: 'x', renewTime: new Date(NOW).toISOString(), leaseDurationSeconds: 15 } })
 
   it.each([
     ['by its Deployment', 'cnpg-system', cnpgDeployment],

@@ -1,11 +1,14 @@
-// The HA model (pure): the Cluster and Secret ha create sends, --param parsing, target picking, refusals,
-// the exact switchover patch, and the status view; plus detectCnpg and the conflict retry over the fake API.
+// The CloudNativePG engine entry (pure): the Cluster and Secret ha create sends, --param parsing, target
+// picking, refusals, the exact switchover patch, and the status view; plus detectCnpg and the conflict retry
+// over the fake API. The other engines: ha-engines.test.ts.
 import { describe, expect, it } from 'vitest'
 import { detectCnpg, leaseFresh } from '../../src/core/detect/cnpg.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
+import type { HaSpec } from '../../src/core/ha/engine.ts'
 import {
   buildHaCluster,
   buildHaSecret,
+  cnpg,
   CNPG,
   haView,
   imageFor,
@@ -13,17 +16,18 @@ import {
   parseParams,
   pickTarget,
   resolveInstance,
-  statusView,
   switchoverCandidates,
-  validateInstances,
   validateMajor,
-  type HaSpec,
-} from '../../src/core/ha/model.ts'
+} from '../../src/core/ha/engines/cnpg.ts'
+import { parseInstances as validateInstances } from '../../src/core/ha/model.ts'
+import { statusOf } from '../../src/core/ha/read.ts'
 import { groupInstances } from '../../src/core/instances.ts'
 import type { KubeObject } from '../../src/k8s/kube.ts'
-import { FakeTransport, fakeKube, R } from '../helpers/fake-kube.ts'
+import { CNPG_CRDS, FakeTransport, fakeKube, R } from '../helpers/fake-kube.ts'
 
 const spec: HaSpec = {
+  engine: 'cnpg',
+  topology: 'streaming',
   name: 'orders',
   namespace: 'dbaas-orders',
   instances: 3,
@@ -254,21 +258,15 @@ describe('switchover refusals and the patch', () => {
   })
 })
 
-/** The fake stores objects by item path; the status subresource is the same object. */
-class StatusAwareTransport extends FakeTransport {
-  readonly paths: string[] = []
-  override request<T = unknown>(method: string, path: string, opts: Parameters<FakeTransport['request']>[2] = {}): Promise<T> {
-    this.paths.push(`${method} ${path}`)
-    return super.request<T>(method, path.replace(/\/status$/, ''), opts)
-  }
+/** A cluster with CloudNativePG's CRDs and namespace ns, holding this Cluster (resourceVersion 7). */
+function withCluster(c: KubeObject = cluster({})): FakeTransport {
+  return new FakeTransport().installCrd(...CNPG_CRDS).seed(R.namespaces, { metadata: { name: 'ns' } }).seed(CNPG.clusters, c)
 }
 
 describe('patchStatusWithRetry', () => {
-  it('re-reads the Cluster after a 409 and patches the fresh object', async () => {
-    const t = new StatusAwareTransport()
+  it('a stale resourceVersion gets a real 409: re-reads the Cluster and patches the fresh object', async () => {
+    const t = withCluster()
     const kube = fakeKube(t)
-    t.seed(CNPG.clusters, cluster({}))
-    t.fail({ method: 'PATCH', path: /\/clusters\/pg$/, failure: { code: 409, reason: 'Conflict', message: 'the object has been modified' }, times: 1 })
     const seen: string[] = []
     const stale = { ...cluster({}), metadata: { ...cluster({}).metadata, resourceVersion: '6' } }
     const r = await patchStatusWithRetry(kube, 'ns', 'pg', stale, (c) => {
@@ -277,27 +275,29 @@ describe('patchStatusWithRetry', () => {
     })
     expect(r.attempts).toBe(2)
     expect(seen).toEqual(['6', '7'])
-    expect(t.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/clusters/pg'))).toHaveLength(1)
-    expect(t.paths).toEqual([
+    expect(t.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
       'PATCH /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg/status',
       'GET /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg',
       'PATCH /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg/status',
     ])
     expect(t.writes.map((w) => w.contentType)).toEqual(['application/merge-patch+json', 'application/merge-patch+json'])
-    expect(t.get(CNPG.clusters, 'ns', 'pg')?.status).toMatchObject({ targetPrimary: 'pg-2', phase: 'Switchover in progress' })
+    const after = t.get(CNPG.clusters, 'ns', 'pg')!
+    expect(after.status).toMatchObject({ targetPrimary: 'pg-2', phase: 'Switchover in progress', currentPrimary: 'pg-1' })
+    // Through the status subresource: the spec is untouched.
+    expect(after.spec).toEqual({ instances: 3 })
   })
 
   it('gives up after repeated conflicts without pretending it worked', async () => {
-    const t = new FakeTransport()
-    t.seed(CNPG.clusters, cluster({}))
+    const t = withCluster()
     t.fail({ method: 'PATCH', path: /\/status$/, failure: { code: 409, reason: 'Conflict' } })
     await expect(patchStatusWithRetry(fakeKube(t), 'ns', 'pg', cluster({}), () => ({ status: {} }), 3)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/3 conflicts/) })
+    expect(t.get(CNPG.clusters, 'ns', 'pg')?.status).toMatchObject({ targetPrimary: 'pg-1', phase: 'Cluster in healthy state' })
   })
 })
 
 describe('status view', () => {
   it('shows phase, primary and target, each instance with role and readiness, and the endpoints', () => {
-    const v = statusView(cluster({ currentPrimary: 'pg-2', targetPrimary: 'pg-2', image: 'ghcr.io/cloudnative-pg/postgresql:17.6' }, { 'cnpg.io/fencedInstances': '["pg-3"]' }), pods, null)
+    const v = statusOf(cnpg, cluster({ currentPrimary: 'pg-2', targetPrimary: 'pg-2', image: 'ghcr.io/cloudnative-pg/postgresql:17.6' }, { 'cnpg.io/fencedInstances': '["pg-3"]' }), pods, null)
     expect(v).toMatchObject({
       kind: 'ha-cluster',
       name: 'pg',
@@ -327,7 +327,7 @@ describe('detectCnpg', () => {
   const now = Date.parse('2026-11-25T12:00:00Z')
 
   it('finds the operator by its Deployment label in any namespace', async () => {
-    const t = new FakeTransport().seed(R.crds, crd)
+    const t = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, { metadata: { name: 'ops' } })
     t.seed(R.deployments, { metadata: { name: 'my-cnpg', namespace: 'ops', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
     const d = await detectCnpg(fakeKube(t), now)
     expect(d).toMatchObject({ crds: true, version: '1.30.0', operator: { running: true, via: 'deployment', namespace: 'ops' } })
@@ -335,15 +335,16 @@ describe('detectCnpg', () => {
 
   it('finds it by a fresh leader Lease, and not by a stale one', async () => {
     const lease = (renew: string) => ({ metadata: { name: 'db9c8771.cnpg.io', namespace: 'cnpg-system' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: renew } })
-    const fresh = new FakeTransport().seed(R.crds, crd).seed(R.leases, lease('2026-11-25T11:59:58.000000Z'))
+    const system = { metadata: { name: 'cnpg-system' } }
+    const fresh = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, system).seed(R.leases, lease('2026-11-25T11:59:58.000000Z'))
     expect((await detectCnpg(fakeKube(fresh), now)).operator).toMatchObject({ running: true, via: 'lease', namespace: 'cnpg-system' })
-    const stale = new FakeTransport().seed(R.crds, crd).seed(R.leases, lease('2026-11-25T11:50:00.000000Z'))
+    const stale = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, system).seed(R.leases, lease('2026-11-25T11:50:00.000000Z'))
     expect((await detectCnpg(fakeKube(stale), now)).operator).toMatchObject({ running: false, detail: expect.stringMatching(/stale/) })
     expect(leaseFresh(lease('2026-11-25T11:59:58Z'), now)).toBe(true)
   })
 
   it('says not running when the Deployment has no ready replica', async () => {
-    const t = new FakeTransport().seed(R.crds, crd)
+    const t = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, { metadata: { name: 'cnpg-system' } })
     t.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 0 } })
     expect((await detectCnpg(fakeKube(t), now)).operator).toMatchObject({ running: false, detail: expect.stringMatching(/no ready replica/) })
   })
@@ -352,21 +353,26 @@ describe('detectCnpg', () => {
     const t = new FakeTransport()
     t.fail({ path: /.*/, failure: { code: 403, reason: 'Forbidden' } })
     expect(await detectCnpg(fakeKube(t), now)).toMatchObject({ crds: false, operator: { running: false, detail: expect.stringMatching(/may not list deployments/) } })
+    // No CRD installed: discovery and the CRD read answer 404 from the server itself.
     const absent = new FakeTransport()
-    absent.fail({ path: /postgresql\.cnpg\.io/, failure: { code: 404, reason: 'NotFound' } })
     expect(await detectCnpg(fakeKube(absent), now)).toMatchObject({ crds: false, operator: { running: false } })
+    expect(absent.requests.find((r) => r.path === '/apis/postgresql.cnpg.io/v1')).toBeDefined()
   })
 })
 
 describe('dbaas list with HA clusters', () => {
-  it('shows them beside single instances with kind ha-cluster, still in 3 requests', async () => {
+  it('shows them beside single instances with kind ha-cluster: 2 requests, and one for the CloudNativePG kind their Secrets name', async () => {
     const { fakeDeps } = await import('../helpers/fake-deps.ts')
     const { statefulSet } = await import('../helpers/fixtures.ts')
     const { listInstances } = await import('../../src/core/list.ts')
     const d = fakeDeps()
+    d.transport.installCrd(...CNPG_CRDS).seed(R.namespaces, { metadata: { name: 'dbaas-single' } }, { metadata: { name: 'team' } })
     d.transport.seed(R.statefulSets, statefulSet({ name: 'single', ready: 1 }))
     const ha = buildHaCluster({ ...spec, name: 'single', namespace: 'dbaas-single' })
-    for (let i = 0; i < 20; i++) d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, name: `ha${i}`, namespace: 'team' }), status: { phase: 'Cluster in healthy state', readyInstances: 3, currentPrimary: `ha${i}-1` } })
+    for (let i = 0; i < 20; i++) {
+      d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, name: `ha${i}`, namespace: 'team' }), status: { phase: 'Cluster in healthy state', readyInstances: 3, currentPrimary: `ha${i}-1` } })
+      d.transport.seed(R.secrets, buildHaSecret({ ...spec, name: `ha${i}`, namespace: 'team' }, 'pw-12345678'))
+    }
     d.transport.seed(CNPG.clusters, ha)
     const r = await listInstances({ cluster: {} }, d)
     expect(d.transport.requests).toHaveLength(3)
@@ -379,8 +385,10 @@ describe('dbaas list with HA clusters', () => {
     const { fakeDeps } = await import('../helpers/fake-deps.ts')
     const { listInstances } = await import('../../src/core/list.ts')
     for (const code of [404, 403]) {
+      // 404: no CRD installed (the server's own answer); 403: RBAC refuses the list.
       const d = fakeDeps()
-      d.transport.fail({ path: /postgresql\.cnpg\.io/, failure: { code, reason: code === 404 ? 'NotFound' : 'Forbidden' } })
+      d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-pay' } }).seed(R.secrets, buildHaSecret({ ...spec, name: 'pay', namespace: 'dbaas-pay' }, 'pw-12345678'))
+      if (code === 403) d.transport.installCrd(...CNPG_CRDS).fail({ path: /postgresql\.cnpg\.io/, failure: { code, reason: 'Forbidden' } })
       const r = await listInstances({ cluster: {} }, d)
       expect(r.items).toEqual([])
       expect(r.fellBackTo).toBeUndefined()
@@ -392,7 +400,7 @@ describe('single-instance find beside an HA cluster of the same name', () => {
   it('does not count the HA initdb Secret as an instance in another namespace', async () => {
     const { findInstance } = await import('../../src/core/find.ts')
     const { statefulSet, credentials } = await import('../helpers/fixtures.ts')
-    const t = new FakeTransport()
+    const t = new FakeTransport().seed(R.namespaces, { metadata: { name: 'team' } }, { metadata: { name: 'dbaas-orders' } })
     t.seed(R.statefulSets, statefulSet({ name: 'orders', namespace: 'team' }))
     t.seed(R.secrets, credentials({ name: 'orders', namespace: 'team' }))
     t.seed(R.secrets, buildHaSecret({ ...spec, namespace: 'dbaas-orders' }, 'pw-12345678'))

@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli.ts'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { asProgram, programName } from '../../src/program-name.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
 
@@ -28,10 +27,14 @@ describe('help as the kubectl plugin', () => {
   const argv1 = process.argv[1]
   afterEach(() => {
     process.argv[1] = argv1 as string
+    vi.resetModules()
   })
 
   it('usage lines and every example line say kubectl dbaas', async () => {
     process.argv[1] = '/usr/local/bin/kubectl-dbaas'
+    // The name is read when the CLI's modules load, as it is when kubectl starts the plugin.
+    vi.resetModules()
+    const { main } = await import('../../src/cli.ts')
     for (const args of [['--help'], ['create', '--help'], ['ha', 'create', '--help'], ['backup', '--help'], ['images', '--help']]) {
       const d = fakeDeps()
       expect(await main(args, d)).toBe(0)

@@ -85,7 +85,7 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
   let storageClass = raw.storageClass
   if (storageClass === undefined && !offline) {
     const classes = await storageClassOptions(cluster, deps)
-    if (classes && classes.length > 1) {
+    if (classes && classes.length > 0) {
       const def = classes.find((x) => x.isDefault)
       storageClass = await prompter.select<string | undefined>({
         message: 'Storage class',

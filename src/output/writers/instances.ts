@@ -5,6 +5,7 @@ import type { CreateResult } from '../../core/create.ts'
 import type { InstanceView } from '../../core/instances.ts'
 import type { ListResult } from '../../core/list.ts'
 import type { StatusView } from '../../core/status.ts'
+import { printSchedule } from './schedules.ts'
 import type { RestoreResult } from '../../core/backup/restore.ts'
 import { age, type Column, type Printer } from '../printer.ts'
 import type { HumanContext, Writer } from '../writer.ts'
@@ -105,11 +106,16 @@ export function printStatus(v: StatusView, printer: Printer, now: number): void 
   p.line(s.bold('Recent warnings:'))
   if (v.events.length === 0) p.line('  <none>')
   for (const e of v.events) p.line(`  ${e.reason} ${e.object}: ${e.message}${e.count > 1 ? ` (x${e.count})` : ''}`)
+  if (v.schedule) {
+    p.line(s.bold('Backup schedule:'))
+    printSchedule(v.schedule, p, now, '  ')
+  }
 }
 
 /** `status`: the StatusView. */
 export const statusWriter: Writer<StatusView> = {
   data: (v) => v,
   names: (v) => [v.name],
+  warnings: (v) => (v.schedule?.lastRun?.result === 'Failed' ? [`the last scheduled backup run failed: ${v.schedule.lastRun.message ?? `see job ${v.schedule.lastRun.job}`}`] : []),
   human: (v, c) => printStatus(v, c.printer, c.now),
 }

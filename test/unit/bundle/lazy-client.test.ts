@@ -1,11 +1,12 @@
 // The bundled CLI must not load the cluster client (or the spinner and prompt libraries) for commands that
 // do not talk to the cluster: `--version`, `--help`, `create --dry-run=client`. A loader hook records every
 // module the process loads.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { ensureFreshBundle } from '../../helpers/bundle.ts'
 import { findHelm } from '../../helpers/find-helm.ts'
 
 const root = new URL('../../../', import.meta.url).pathname
@@ -36,7 +37,8 @@ let helm = ''
 describe('the bundle loads the cluster client lazily', () => {
   beforeAll(async () => {
     helm = await findHelm()
-    if (!existsSync(join(root, 'dist/dbaas.js'))) execFileSync(process.execPath, [join(root, 'scripts/build.ts')], { cwd: root })
+    // The bundle under test is built from the sources being tested, not left over from another checkout.
+    ensureFreshBundle()
   }, 60_000)
 
   it.each([[['--version']], [['--help']], [['create', '--help']], [['create', 'postgres', 'demo', '--dry-run=client']]])('%j does not load it', (args) => {

@@ -19,7 +19,7 @@ import { R } from '../../../src/k8s/kube.ts'
 import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, MANAGED_BY, NAME } from '../../../src/k8s/labels.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../../helpers/fake-deps.ts'
 import { fakeKube, FakeTransport } from '../../helpers/fake-kube.ts'
-import { credentials, pod, release, statefulSet, storageClass } from '../../helpers/fixtures.ts'
+import { credentials, namespace, pod, release, statefulSet, storageClass } from '../../helpers/fixtures.ts'
 
 const pg = getEngine('postgres')
 const mysql = getEngine('mysql')
@@ -225,7 +225,10 @@ describe('createInstance', () => {
   })
 
   it('the same name with another engine → ConflictError, nothing written', async () => {
-    const d = cluster((d) => d.transport.seed(R.secrets, credentials({ name: 'orders', engine: 'mysql', version: '8.4' })))
+    const d = cluster((d) => {
+      d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders', engine: 'mysql', version: '8.4' } }))
+      d.transport.seed(R.secrets, credentials({ name: 'orders', engine: 'mysql', version: '8.4' }))
+    })
     const err = await createInstance(opts(), d).catch((e) => e)
     expect(err).toBeInstanceOf(ConflictError)
     expect(err.message).toContain('mysql')
@@ -236,7 +239,8 @@ describe('createInstance', () => {
     const d = cluster()
     const err = await createInstance(opts({ storageClass: 'gold' }), d).catch((e) => e)
     expect(err).toBeInstanceOf(UsageError)
-    expect(err.hint).toContain('standard, fast')
+    // The API server lists in name order.
+    expect(err.hint).toContain('fast, standard')
     expect(writes(d)).toEqual([])
     expect(d.fakeHelm.ops()).toEqual(['version'])
   })
@@ -395,7 +399,7 @@ describe('createInstance', () => {
     const r = await createInstance(opts({ dryRun: 'server' }), d)
     expect(d.transport.writes.map((w) => [w.method, w.query.dryRun])).toEqual([['POST', 'All']])
     expect(r.notes[0]).toMatch(/namespace dbaas-orders does not exist yet.*Secret\/orders-credentials, StatefulSet\/orders/)
-    expect(d.transport.all(R.namespaces)).toEqual([])
+    expect(d.transport.get(R.namespaces, undefined, 'dbaas-orders')).toBeUndefined()
   })
 
   it('an RBAC-limited user (namespaced Role only) can create in its existing namespace with -n', async () => {

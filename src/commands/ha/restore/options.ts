@@ -1,7 +1,7 @@
 // ha restore's options: the backup, the new cluster's name and namespace, its size and credentials.
 import type { RestoreOptions } from '../../../core/ha/backup.ts'
+import { parseInstances } from '../../../core/ha/model.ts'
 import { checkSystemNamespace } from '../../../core/system-namespaces.ts'
-import { validateInstances } from '../../../core/ha/model.ts'
 import { defaultNamespace, parseDuration, validateName, validateNamespace, validateStorage } from '../../../core/names.ts'
 import { clusterFlags, readPasswordStdin, waits, type RawHa } from '../../flags.ts'
 import type { CompleteContext } from '../../pipeline.ts'
@@ -41,7 +41,7 @@ export function validate(i: HaRestoreInput): RestoreOptions {
     to,
     namespace,
     namespaceExplicit: cluster.namespace !== undefined,
-    instances: i.instances === undefined ? undefined : validateInstances(i.instances),
+    instances: i.instances === undefined ? undefined : parseInstances(i.instances),
     storage: i.storage === undefined ? undefined : validateStorage(i.storage),
     password: i.password,
     placement: placementFlags(i),
