@@ -38,7 +38,7 @@ export async function buildProgram(deps: Deps, opts: { json?: boolean; load?: Co
     if (e.children) {
       const group = new Command(e.name).description(e.description)
       for (const a of e.aliases ?? []) group.alias(a)
-      for (const child of e.children) group.addCommand(await build(child))
+      for (const child of e.children) group.addCommand(await build(child), child.isDefault ? { isDefault: true } : {})
       if (e.examples) group.addHelpText('after', examplesText(e.examples))
       return group
     }

@@ -22,6 +22,8 @@ export interface CommandEntry {
   children?: CommandEntry[]
   /** A group's examples (a verb's own are in its spec). */
   examples?: Array<[string, string]>
+  /** The child that runs when the word after the group names none of its children (`metrics <name>` = `metrics show <name>`). */
+  isDefault?: true
 }
 
 export const commandTree: CommandEntry[] = [
@@ -91,6 +93,30 @@ export const commandTree: CommandEntry[] = [
       { name: 'delete', aliases: ['rm'], description: 'Delete an HA cluster with its instances and data volumes; volume-snapshot backups are kept', usage: '<name>', load: () => import('./ha/delete/command.ts') },
     ],
   },
+  // Monitoring
+  {
+    group: 'Monitoring:',
+    name: 'metrics',
+    description: 'Metrics: exporters, Prometheus monitors that are really scraped, Grafana dashboards; `metrics <name>` shows the figures',
+    examples: [
+      ['Add an exporter (and a monitor the cluster\'s Prometheus selects) to an instance', 'dbaas metrics enable orders'],
+      ['Its figures, read from the exporter', 'dbaas metrics orders'],
+      ['Dashboards for Grafana, once per cluster', 'dbaas metrics dashboards install'],
+    ],
+    children: [
+      { name: 'show', description: "Show one instance's figures from its exporter, and which Prometheus scrapes it (also: dbaas metrics <name>)", usage: '<name>', isDefault: true, load: () => import('./metrics/show/command.ts') },
+      { name: 'enable', description: "Add a metrics exporter (and a Prometheus monitor where the cluster has the operator); an instance's pod restarts", usage: '<name>', load: () => import('./metrics/enable/command.ts') },
+      { name: 'disable', description: "Remove the metrics exporter, its monitoring user and dbaas's monitor; an instance's pod restarts", usage: '<name>', load: () => import('./metrics/disable/command.ts') },
+      {
+        name: 'dashboards',
+        description: 'Grafana dashboards for the exporters',
+        children: [
+          { name: 'install', description: "Install Grafana dashboards for each engine as ConfigMaps with the label Grafana's dashboard sidecar watches", load: () => import('./metrics/dashboards/install/command.ts') },
+        ],
+      },
+    ],
+  },
+  { group: 'Monitoring:', name: 'top', description: 'Show live figures of monitored instances: up, connections, TPS, cache hit ratio, size, replication lag, slow queries', usage: '[name]', load: () => import('./top/command.ts') },
   // Setup
   { group: 'Setup:', name: 'interactive', aliases: ['i'], description: 'A menu of the common tasks, for when you do not know the commands yet', load: () => import('./interactive/command.ts') },
   { group: 'Setup:', name: 'doctor', description: 'Check that the cluster and this machine are ready for dbaas, and say how to fix what is not', load: () => import('./doctor/command.ts') },
@@ -108,7 +134,12 @@ export function pathOf(words: readonly string[], tree: readonly CommandEntry[] =
   for (const w of words) {
     if (!level || w.startsWith('-')) break
     const hit: CommandEntry | undefined = level.find((e) => e.name === w || e.aliases?.includes(w))
-    if (!hit) break
+    if (!hit) {
+      // A word that names no child of a group with a default child is that child's argument.
+      const fallback = path.length ? level.find((e) => e.isDefault) : undefined
+      if (fallback) path.push(fallback)
+      break
+    }
     path.push(hit)
     level = hit.children
   }

@@ -129,5 +129,6 @@ export async function doctorDetectors(): Promise<Detector[]> {
     async (kube) => cnpgChecks(await detectCnpg(kube)),
     ...HA_ENGINES.filter((e) => e.id !== 'cnpg').map((e) => async (kube: Kube) => haOperatorChecks(e, await detectOperator(e.operator, kube))),
     async (kube) => scheduleChecks((await scheduleViews(kube, undefined, undefined, Date.now())).items),
+    async (kube) => (await import('./metrics/doctor.ts')).metricsChecks(kube),
   ]
 }

@@ -83,7 +83,10 @@ describe('doctor', () => {
     onTestFinished(async () => {
       for (const op of ops) await op.remove()
     })
-    const r = await doctorUntil('every check to pass', (x) => x.checks.every((c) => c.status === 'ok'))
+    // The lab serves the Prometheus Operator's CRDs but runs no operator: that check (and the monitors it
+    // would scrape) says so with a warning, rightly.
+    const metrics = (id: string) => id === 'prometheus-operator' || id.startsWith('monitor:')
+    const r = await doctorUntil('every check to pass', (x) => x.checks.every((c) => c.status === 'ok' || metrics(c.id)))
     expect(r.exitCode).toBe(0)
     for (const id of ['cnpg-operator', 'pxc-operator', 'mariadb-operator']) expect(r.report.checks.find((c) => c.id === id)?.message, id).toMatch(/deployment .* ready replica|leader lease/)
   })

@@ -103,11 +103,13 @@ if [[ ! -f "$out/crds/.done" ]]; then
   cnpgdir=$(dir_of github.com/cloudnative-pg/cloudnative-pg)
   pxcdir=$(dir_of github.com/percona/percona-xtradb-cluster-operator)
   mariadbdir=$(dir_of github.com/mariadb-operator/mariadb-operator/v25)
-  mkdir -p "$out/crds/snapshot" "$out/crds/cnpg" "$out/crds/pxc" "$out/crds/mariadb"
+  promdir=$(dir_of github.com/prometheus-operator/prometheus-operator)
+  mkdir -p "$out/crds/snapshot" "$out/crds/cnpg" "$out/crds/pxc" "$out/crds/mariadb" "$out/crds/prometheus"
   cp "$snapdir"/config/crd/snapshot.storage.k8s.io_*.yaml "$out/crds/snapshot/"
   cp "$cnpgdir"/config/crd/bases/postgresql.cnpg.io_*.yaml "$out/crds/cnpg/"
   cp "$pxcdir"/deploy/crd.yaml "$out/crds/pxc/"
   cp "$mariadbdir"/config/crd/bases/k8s.mariadb.com_*.yaml "$out/crds/mariadb/"
+  cp "$promdir"/example/prometheus-operator-crd/monitoring.coreos.com_*.yaml "$out/crds/prometheus/"
   touch "$out/crds/.done"
 fi
 echo "$out"

@@ -4,6 +4,7 @@
 import type { CreateOptions } from '../../core/create.ts'
 import { checkSystemNamespace } from '../../core/system-namespaces.ts'
 import { equivalentCommand, nameTaken, sizePresets, storageClassOptions, type GuidedAnswers, type SizePreset } from '../../core/guided-create.ts'
+import { exporterFor } from '../../core/metrics/exporters.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../../core/names.ts'
 import { engines, getEngine, resolveVersion } from '../../engines/registry.ts'
 import { InterruptedError, isDbaasError, UsageError } from '../../errors.ts'
@@ -21,6 +22,7 @@ export interface RawCreate extends RawClusterFlags, RawPlacement {
   database: string
   user: string
   passwordStdin?: boolean
+  metrics?: boolean
   dryRun?: string | boolean
   wait?: boolean
   timeout: string
@@ -167,5 +169,6 @@ export function validate(i: CreateInput): CreateOptions {
     openshift: i.openshift === true,
     allowSystemNamespace: i.allowSystemNamespace === true,
     ...(i.password !== undefined ? { password: i.password } : {}),
+    ...(i.metrics ? { metrics: exporterFor(engine.name) !== undefined } : {}),
   }
 }

@@ -7,4 +7,5 @@ require (
 	github.com/kubernetes-csi/external-snapshotter/client/v8 v8.7.0
 	github.com/mariadb-operator/mariadb-operator/v25 v25.10.2
 	github.com/percona/percona-xtradb-cluster-operator v1.18.0
+	github.com/prometheus-operator/prometheus-operator v0.85.0
 )
