@@ -83,6 +83,19 @@ describe('dbaas ha', () => {
     expect(d.transport.writes[2]?.query).toMatchObject({ fieldManager: 'dbaas' })
   })
 
+  it('create: with one default VolumeSnapshotClass per CSI driver, takes the one of the storage\'s driver', async () => {
+    const def = { 'snapshot.storage.kubernetes.io/is-default-class': 'true' }
+    const { code, d } = await run(['ha', 'create', 'pg', '--no-wait', '--instances', '2', '--storage', '1Gi', '-o', 'json'], (x) => {
+      operator(x)
+      x.transport.installCrd(...SNAPSHOT_CRDS)
+      x.transport.seed(R.storageClasses, { metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'b.csi.example' })
+      x.transport.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap-a', annotations: def }, driver: 'a.csi.example', deletionPolicy: 'Delete' })
+      x.transport.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap-b', annotations: def }, driver: 'b.csi.example', deletionPolicy: 'Delete' })
+    })
+    expect(code).toBe(0)
+    expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec?.backup).toEqual({ volumeSnapshot: { className: 'snap-b' } })
+  })
+
   it('status prints phase, primary and each instance', async () => {
     const { code, out } = await run(['ha', 'status', 'pg'], withCluster)
     expect(code).toBe(0)
