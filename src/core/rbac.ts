@@ -3,7 +3,26 @@
 // `dbaas doctor` asks the API server, per verb, whether the current user holds it (SelfSubjectAccessReview).
 import type { AccessCheck } from '../k8s/kube.ts'
 
-export type Verb = 'create' | 'list' | 'status' | 'connection' | 'logs' | 'connect' | 'delete' | 'backup' | 'restore' | 'schedule' | 'ha'
+export type Verb =
+  | 'create'
+  | 'list'
+  | 'status'
+  | 'connection'
+  | 'logs'
+  | 'connect'
+  | 'delete'
+  | 'backup'
+  | 'restore'
+  | 'schedule'
+  | 'ha'
+  | 'scale'
+  | 'resize'
+  | 'stop'
+  | 'start'
+  | 'restart'
+  | 'history'
+  | 'upgrade'
+  | 'config'
 
 export interface Permission {
   group: string
@@ -44,12 +63,35 @@ export const scheduleJobPermissions: Record<'backup' | 'quiesce' | 'prune' | 'cl
   ],
 }
 
+/**
+ * A day-2 verb on a single instance: `helm upgrade` with the same chart (its release in a Secret, the objects the
+ * chart renders, the ConfigMap of the configuration among them), the rollout it waits for and the warnings it
+ * reports, under the instance's Lease (coordination.k8s.io), with the operation recorded on the credentials
+ * Secret (its history annotation).
+ */
+const HELM_CHANGE: Permission[] = [
+  { group: '', resource: 'secrets', verbs: CRUD },
+  { group: '', resource: 'services', verbs: CRUD },
+  { group: '', resource: 'configmaps', verbs: CRUD },
+  { group: 'apps', resource: 'statefulsets', verbs: CRUD },
+  { group: '', resource: 'pods', verbs: READ },
+  { group: '', resource: 'events', verbs: ['list'] },
+  { group: 'coordination.k8s.io', resource: 'leases', verbs: CRUD },
+]
+
+/** The same verbs under `ha`: the operator's object is patched (the `ha` rules carry it). */
+const HA_CHANGE: Permission[] = [
+  { group: 'postgresql.cnpg.io', resource: 'clusters', verbs: ['get', 'list', 'watch', 'patch'], optional: true },
+]
+
 /** Per verb, what it needs. Helm stores releases in Secrets, so every verb that runs helm writes Secrets. */
 export const permissions: Record<Verb, Permission[]> = {
   create: [
     { group: '', resource: 'secrets', verbs: CRUD },
     { group: '', resource: 'services', verbs: CRUD },
     { group: 'apps', resource: 'statefulsets', verbs: CRUD },
+    // The chart renders the configuration the server reads as a ConfigMap (`dbaas config`).
+    { group: '', resource: 'configmaps', verbs: CRUD },
     { group: '', resource: 'pods', verbs: READ },
     { group: '', resource: 'persistentvolumeclaims', verbs: READ },
     { group: '', resource: 'events', verbs: ['list'] },
@@ -87,6 +129,7 @@ export const permissions: Record<Verb, Permission[]> = {
     { group: 'apps', resource: 'statefulsets', verbs: ['get', 'list', 'delete'] },
     { group: '', resource: 'secrets', verbs: ['get', 'list', 'delete', 'update'] },
     { group: '', resource: 'services', verbs: ['get', 'list', 'delete'] },
+    { group: '', resource: 'configmaps', verbs: ['get', 'list', 'delete'] },
     { group: '', resource: 'pods', verbs: ['list', 'watch'] },
     { group: '', resource: 'persistentvolumeclaims', verbs: ['list', 'delete'] },
     { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['list'], optional: true },
@@ -130,7 +173,48 @@ export const permissions: Record<Verb, Permission[]> = {
     { group: 'k8s.mariadb.com', resource: 'mariadbs', verbs: CRUD, optional: true },
     { group: 'k8s.mariadb.com', resource: 'physicalbackups', verbs: CRUD, optional: true },
     { group: '', resource: 'pods', verbs: READ },
+    // ha scale --cpu/--memory, resize, stop, start, restart, upgrade: under the cluster's Lease, waited for on
+    // its pods and data volumes.
+    { group: 'coordination.k8s.io', resource: 'leases', verbs: CRUD },
+    { group: '', resource: 'persistentvolumeclaims', verbs: READ },
+    { group: 'storage.k8s.io', resource: 'storageclasses', verbs: ['get'], cluster: true, optional: true },
   ],
+  // Usage checks, then the preflight: the nodes' allocatable minus what every pod there requests (cluster-wide
+  // reads: without them the node check is skipped and the result says so), the namespace's quota and ranges.
+  scale: [
+    ...HELM_CHANGE,
+    ...HA_CHANGE,
+    { group: '', resource: 'resourcequotas', verbs: ['list'] },
+    { group: '', resource: 'limitranges', verbs: ['list'] },
+    { group: '', resource: 'nodes', verbs: ['list'], cluster: true, optional: true },
+    { group: '', resource: 'pods', verbs: ['list'], cluster: true, optional: true },
+  ],
+  // Each PVC patched, the StatefulSet deleted with its pods orphaned and re-created by helm; the class must
+  // allow expansion.
+  resize: [
+    ...HELM_CHANGE,
+    ...HA_CHANGE,
+    { group: '', resource: 'persistentvolumeclaims', verbs: ['get', 'list', 'watch', 'patch'] },
+    { group: 'storage.k8s.io', resource: 'storageclasses', verbs: ['get'], cluster: true },
+  ],
+  stop: [...HELM_CHANGE, ...HA_CHANGE],
+  start: [...HELM_CHANGE, ...HA_CHANGE],
+  restart: [...HELM_CHANGE, ...HA_CHANGE],
+  history: [
+    { group: '', resource: 'secrets', verbs: ['get'] },
+    { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get'] },
+    { group: 'apps', resource: 'statefulsets', verbs: ['get'] },
+    { group: 'postgresql.cnpg.io', resource: 'clusters', verbs: ['get'], optional: true },
+  ],
+  // A CloudNativePG major upgrade takes a backup first.
+  upgrade: [
+    ...HELM_CHANGE,
+    ...HA_CHANGE,
+    { group: 'postgresql.cnpg.io', resource: 'backups', verbs: ['get', 'list', 'watch', 'create'], optional: true },
+  ],
+  // Names and values checked against the running server through exec (MySQL and MariaDB with the root password
+  // from the credentials Secret, on stdin).
+  config: [...HELM_CHANGE, { group: '', resource: 'pods/exec', verbs: ['get', 'create'] }],
 }
 
 export const allVerbs = Object.keys(permissions) as Verb[]
