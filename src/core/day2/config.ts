@@ -56,10 +56,13 @@ function readyPod(pods: Pod[]): Pod | undefined {
   return pods.filter((p) => !p.metadata.deletionTimestamp && podReady(p)).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))[0]
 }
 
-/** The SQL goes in argv (it holds no secret): an exec's stdin is not closed by every API server version. */
+/** The SQL goes in argv (it holds no secret): an exec's stdin close does not arrive through every exec (v4.channel, kwok's). */
 const psql = (sql: string) => ['sh', '-c', 'exec psql -X -q -At -v ON_ERROR_STOP=1 -U "${POSTGRES_USER:-postgres}" -d postgres -c "$0"', sql]
-/** The root password is the first stdin line (never argv), the SQL the rest, as `backup --quiesce` does. */
-const MYSQL = ['sh', '-c', 'IFS= read -r MYSQL_PWD; export MYSQL_PWD; if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; exec "$c" -u root -N -B']
+/**
+ * The root password is stdin's one line (never argv); the SQL goes in argv (no secret in it), so the client
+ * never reads stdin to its end — an exec whose stdin close does not arrive (kwok's, v4.channel) cannot hang it.
+ */
+const mysql = (sql: string) => ['sh', '-c', 'IFS= read -r MYSQL_PWD; export MYSQL_PWD; if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; exec "$c" -u root -N -B -e "$0"', sql]
 
 export async function serverOf(o: OpenInstance, deps: Deps, execer: Execer = clientNodeExecer(deps)): Promise<Server> {
   const pods = (await o.kube.list(R.pods, o.namespace, { labelSelector: `dbaas.io/kind=pod,app.kubernetes.io/instance=${o.name}` })).items
@@ -82,7 +85,7 @@ export async function serverOf(o: OpenInstance, deps: Deps, execer: Execer = cli
   }
   const secret = await o.kube.get(R.secrets, o.namespace, `${o.name}-credentials`)
   const root = Buffer.from(secret.data?.['root-password'] ?? '', 'base64').toString('utf8')
-  const sql = (q: string, what: string) => execer(t, MYSQL, `${root}\n${q}`, what).then((r) => r.stdout)
+  const sql = (q: string, what: string) => execer(t, mysql(q), `${root}\n`, what).then((r) => r.stdout)
   return {
     generation,
     read: async (names) => {
