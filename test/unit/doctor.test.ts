@@ -15,6 +15,7 @@ describe('doctor', () => {
     expect(await main(['doctor'], d)).toBe(0)
     expect(d.out.text).toContain('✔ Kubernetes cluster')
     expect(d.out.text).toContain('default StorageClass "fast"')
+    expect(d.out.text).toContain('none can expand (dbaas resize refuses)')
     expect(d.out.text).toContain('✔ RBAC')
     expect(d.out.text).toContain('ready for dbaas')
   })
@@ -31,6 +32,16 @@ describe('doctor', () => {
     d.transport.seed(R.storageClasses, { metadata: { name: 'slow' } })
     expect(await main(['doctor'], d)).toBe(0)
     expect(d.out.text).toMatch(/! StorageClass +no default StorageClass/)
+  })
+
+  it('says which classes dbaas resize can grow (allowVolumeExpansion)', async () => {
+    const d = fakeDeps()
+    d.transport.seed(R.storageClasses, { ...defaultClass, allowVolumeExpansion: false })
+    d.transport.seed(R.storageClasses, { metadata: { name: 'grow' }, provisioner: 'csi.x', allowVolumeExpansion: true })
+    d.transport.seed(R.storageClasses, { metadata: { name: 'grow-too' }, provisioner: 'csi.x', allowVolumeExpansion: true })
+    expect(await main(['doctor', '-o', 'json'], d)).toBe(0)
+    const storage = JSON.parse(d.out.text).checks.find((c: { id: string }) => c.id === 'storage')
+    expect(storage.message).toBe('default StorageClass "fast" (csi.x); can expand (dbaas resize): grow, grow-too')
   })
 
   it('a missing helm fails the helm check', async () => {
