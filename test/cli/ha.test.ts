@@ -340,11 +340,14 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
     expect(code).toBe(0)
     expect(JSON.parse(out)).toMatchObject({ action: 'switched-over', engine: 'mariadb', from: 'wiki-0', primary: 'wiki-1', attempts: 2 })
     const patches = d.transport.requests.filter((q) => q.method === 'PATCH')
-    expect(patches).toHaveLength(2)
-    for (const p of patches) {
+    // Two tries of the switchover (a 409, then accepted), then the cluster's history.
+    expect(patches).toHaveLength(3)
+    for (const p of patches.slice(0, 2)) {
       expect(p.contentType).toBe('application/merge-patch+json')
       expect(p.body).toEqual({ metadata: { resourceVersion: expect.any(String) }, spec: { replication: { primary: { podIndex: 1 } } } })
     }
+    const history = JSON.parse((patches[2]?.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations['dbaas.io/history'])
+    expect(history).toMatchObject([{ verb: 'ha failover', result: 'succeeded', message: 'wiki-0 → wiki-1' }])
   })
 
   it('MariaDB switchover refusals write nothing: not a member (3), not replicating (7), the primary already (0)', async () => {

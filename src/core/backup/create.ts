@@ -1,5 +1,6 @@
 // dbaas backup create: gather everything and check every precondition first (nothing is written until all
 // pass), then [quiesce] → VolumeSnapshot → [release] → credentials Secret owned by it → wait for readyToUse.
+import { instanceHistoryTarget, recordOutcome } from '../day2/history.ts'
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { ClusterError, ConflictError, NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { orForbidden } from '../../k8s/errors.ts'
@@ -267,58 +268,71 @@ export async function createBackup(o: BackupCreateOptions, deps: Deps): Promise<
     return { backup: toBackupView(sent, deps.now(), true), action: 'dry-run', objects: [sent, redact(sentSecret)], notes: p.notes, timings: { start, end: deps.now() } }
   }
 
-  const engine = engineFromLabel(p.spec.engine)
-  const target = { cluster: o.cluster, namespace: ns, pod: `${o.instance}-0`, container: engine?.container ?? p.spec.engine }
-  let lock: ReadLock | undefined
-  let created: VolumeSnapshot | undefined
-  let snapshotCreated = 0
+  // The source instance's history (its credentials Secret) records the backup, or how it ended.
+  const op = { verb: 'backup create', params: { backup: p.spec.name, ...(p.spec.quiesce !== 'none' ? { quiesce: p.spec.quiesce } : {}) }, startedMs: start }
+  const historyTarget = instanceHistoryTarget(o.instance, ns)
   try {
-    if (p.spec.quiesce === 'checkpoint') {
-      deps.ui.step(`Quiescing ${o.instance}: CHECKPOINT`)
-      await checkpoint(target, deps)
-    } else if (p.spec.quiesce === 'read-lock') {
-      deps.ui.step(`Quiescing ${o.instance}: FLUSH TABLES WITH READ LOCK`)
-      const root = credentialsValue(p.credentials, 'root-password')
-      if (!root) throw new PreconditionError(`the credentials Secret of ${o.instance} has no root-password, which FLUSH TABLES WITH READ LOCK needs; nothing was created`)
-      lock = await holdReadLock(target, root, Math.min(o.timeoutMs, 60_000), deps)
-    }
-    deps.ui.step(`Taking snapshot ${ns}/${p.spec.name}`)
-    created = await kube.create(R.volumeSnapshots, vs)
-    snapshotCreated = deps.now()
-    if (lock) {
-      deps.ui.step('Waiting for the snapshot to be cut (tables locked)')
-      try {
-        await waitSnapshot(kube, ns, p.spec.name, 'cut', o.timeoutMs, deps)
-      } finally {
-        await lock.release()
-        lock = undefined
-      }
-    }
-  } finally {
-    await lock?.release()
-  }
-
-  if (!created) throw new PreconditionError('the snapshot was not created')
-  // The credentials copy, owned by the snapshot: garbage-collected with it.
-  try {
-    await kube.create(R.secrets, buildBackupCredentials(p.spec, p.credentials.data ?? {}, { uid: created.metadata.uid ?? '' }))
+    return await take()
   } catch (err) {
-    await kube.deleteIfExists(R.volumeSnapshots, ns, p.spec.name).catch(() => undefined)
+    await recordOutcome(kube, historyTarget, op, { error: err }, deps)
     throw err
   }
-  let final = created
-  let ready: number | undefined
-  if (o.wait) {
-    deps.ui.step(`Waiting for ${p.spec.name} to be ready to use`)
-    final = await waitSnapshot(kube, ns, p.spec.name, 'ready', o.timeoutMs, deps)
-    ready = deps.now()
-  }
-  deps.ui.done()
-  return {
-    backup: toBackupView(final, deps.now(), true),
-    action: 'created',
-    objects: [],
-    notes: p.notes,
-    timings: { start, snapshotCreated, ...(ready ? { ready } : {}), end: deps.now() },
+
+  async function take(): Promise<BackupCreateResult> {
+    const engine = engineFromLabel(p.spec.engine)
+    const target = { cluster: o.cluster, namespace: ns, pod: `${o.instance}-0`, container: engine?.container ?? p.spec.engine }
+    let lock: ReadLock | undefined
+    let created: VolumeSnapshot | undefined
+    let snapshotCreated = 0
+    try {
+      if (p.spec.quiesce === 'checkpoint') {
+        deps.ui.step(`Quiescing ${o.instance}: CHECKPOINT`)
+        await checkpoint(target, deps)
+      } else if (p.spec.quiesce === 'read-lock') {
+        deps.ui.step(`Quiescing ${o.instance}: FLUSH TABLES WITH READ LOCK`)
+        const root = credentialsValue(p.credentials, 'root-password')
+        if (!root) throw new PreconditionError(`the credentials Secret of ${o.instance} has no root-password, which FLUSH TABLES WITH READ LOCK needs; nothing was created`)
+        lock = await holdReadLock(target, root, Math.min(o.timeoutMs, 60_000), deps)
+      }
+      deps.ui.step(`Taking snapshot ${ns}/${p.spec.name}`)
+      created = await kube.create(R.volumeSnapshots, vs)
+      snapshotCreated = deps.now()
+      if (lock) {
+        deps.ui.step('Waiting for the snapshot to be cut (tables locked)')
+        try {
+          await waitSnapshot(kube, ns, p.spec.name, 'cut', o.timeoutMs, deps)
+        } finally {
+          await lock.release()
+          lock = undefined
+        }
+      }
+    } finally {
+      await lock?.release()
+    }
+
+    if (!created) throw new PreconditionError('the snapshot was not created')
+    // The credentials copy, owned by the snapshot: garbage-collected with it.
+    try {
+      await kube.create(R.secrets, buildBackupCredentials(p.spec, p.credentials.data ?? {}, { uid: created.metadata.uid ?? '' }))
+    } catch (err) {
+      await kube.deleteIfExists(R.volumeSnapshots, ns, p.spec.name).catch(() => undefined)
+      throw err
+    }
+    let final = created
+    let ready: number | undefined
+    if (o.wait) {
+      deps.ui.step(`Waiting for ${p.spec.name} to be ready to use`)
+      final = await waitSnapshot(kube, ns, p.spec.name, 'ready', o.timeoutMs, deps)
+      ready = deps.now()
+    }
+    const recorded = await recordOutcome(kube, historyTarget, op, { message: o.wait ? 'ready to use' : 'snapshot created (not waited for)' }, deps)
+    deps.ui.done()
+    return {
+      backup: toBackupView(final, deps.now(), true),
+      action: 'created',
+      objects: [],
+      notes: [...p.notes, ...(recorded ? [recorded] : [])],
+      timings: { start, snapshotCreated, ...(ready ? { ready } : {}), end: deps.now() },
+    }
   }
 }

@@ -322,6 +322,7 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
     openshift: o.openshift,
     // Checked (before the first write) in gather.
     allowSystemNamespace: true,
+    history: { verb: 'restore', params: { backup: `${p.backupNs}/${o.backup}`, ...(p.sourceInstance ? { from: p.sourceInstance } : {}) } },
   } as const
   const backupRef = { name: o.backup, namespace: p.backupNs, instance: p.sourceInstance }
   const nsObj = buildNamespace({ name: o.to, engine: p.engine, version: p.version, namespace: o.namespace })

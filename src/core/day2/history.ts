@@ -171,3 +171,40 @@ export function resultOf(err: unknown): Exclude<HistoryResult, 'running' | 'succ
   if (code === 130) return 'interrupted'
   return 'failed'
 }
+
+/**
+ * Records a finished operation of a verb outside day 2 (create, restore, backup create, ha failover) on its
+ * instance: succeeded, or — when it failed after writing (exit 1, 6 or 130; a refusal wrote nothing, so it is
+ * no operation) — how it ended. Never throws: a history that could not be written comes back as a note.
+ */
+export async function recordOutcome(
+  kube: Kube,
+  target: HistoryTarget,
+  op: { verb: string; params: Record<string, string>; startedMs: number },
+  outcome: { message?: string | undefined } | { error: unknown },
+  deps: { now(): number; randomBytes(n: number): Buffer },
+): Promise<string | undefined> {
+  let result: Exclude<HistoryResult, 'running'> = 'succeeded'
+  let message: string | undefined
+  if ('error' in outcome) {
+    const code = (outcome.error as { exitCode?: number })?.exitCode
+    if (code !== 1 && code !== 6 && code !== 130) return undefined
+    result = resultOf(outcome.error)
+    message = ((outcome.error as Error)?.message ?? String(outcome.error)).split('\n')[0]
+  } else message = outcome.message
+  const entry: HistoryEntry = {
+    id: operationId(op.verb, op.startedMs, deps.randomBytes),
+    verb: op.verb,
+    params: op.params,
+    startedAt: new Date(op.startedMs).toISOString(),
+    endedAt: new Date(deps.now()).toISOString(),
+    result,
+    ...(message ? { message } : {}),
+  }
+  try {
+    await recordHistory(kube, target, entry)
+    return undefined
+  } catch (err) {
+    return failedNote(target, err)
+  }
+}
