@@ -346,7 +346,7 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
       expect(p.contentType).toBe('application/merge-patch+json')
       expect(p.body).toEqual({ metadata: { resourceVersion: expect.any(String) }, spec: { replication: { primary: { podIndex: 1 } } } })
     }
-    const history = JSON.parse((patches[2]?.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations['dbaas.io/history'])
+    const history = JSON.parse((patches[2]?.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations['dbaas.io/history'] ?? '[]')
     expect(history).toMatchObject([{ verb: 'ha failover', result: 'succeeded', message: 'wiki-0 → wiki-1' }])
   })
 

@@ -2,12 +2,14 @@
 // history on PostgreSQL, MySQL and MariaDB; every refusal writes nothing (resourceVersions compared); one
 // operation at a time (the Lease); a rollout that never becomes ready times out with exit 6 saying where it
 // stopped; an interrupted resize is finished by running it again. The lab's default class allows expansion
-// but the lab runs no resizer yet (issue 13 adds one): fixtures/resizer.ts plays it, explicitly per test.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// and its csi-resizer expands at once (the happy paths use it); where a test needs to hold an expansion
+// mid-way or fail it, the instance's volume is of a class no resizer serves and fixtures/resizer.ts plays
+// the resizer, explicitly per test.
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { kubectl, kubectlJson, kubectlOk, uniqueName } from '../lab/fixtures/lab.ts'
 import { labOnly } from '../lab/tags.ts'
 import { background, historyOf, leaseOf, pod, statefulSet, versions, waitFor } from './day2-helpers.ts'
-import { capacity, failExpansion, serveExpansion } from './fixtures/resizer.ts'
+import { capacity, failExpansion, FIXTURE_CLASS, fixtureClass, fixtureVolume, removeFixtureVolume, serveExpansion } from './fixtures/resizer.ts'
 import { cleanupInstance, dbaas, dbaasOk } from './helpers.ts'
 
 const lab = labOnly('plays the CSI resizer with a fixture (the lab runs none yet)')
@@ -16,10 +18,17 @@ afterAll(async () => {
   for (const n of created) await cleanupInstance(n)
 })
 
-async function create(engine: string, prefix: string): Promise<{ name: string; ns: string }> {
+async function create(engine: string, prefix: string, opts: { fixtureVolume?: boolean } = {}): Promise<{ name: string; ns: string }> {
   const name = uniqueName(prefix)
   created.push(name)
-  await dbaasOk(['create', engine, name, '--storage', '1Gi', '--cpu', '250m', '--memory', '256Mi'])
+  const extra: string[] = []
+  if (opts.fixtureVolume) {
+    await fixtureClass()
+    const pv = await fixtureVolume(`dbaas-${name}`, `data-${name}-0`, '1Gi')
+    onTestFinished(() => removeFixtureVolume(pv))
+    extra.push('--storage-class', FIXTURE_CLASS)
+  }
+  await dbaasOk(['create', engine, name, '--storage', '1Gi', '--cpu', '250m', '--memory', '256Mi', ...extra])
   return { name, ns: `dbaas-${name}` }
 }
 
@@ -117,9 +126,8 @@ describe.each([
     const before = await pod(ns, name)
     const stsBefore = await statefulSet(ns, name)
     const pvc = `data-${name}-0`
-    const served = serveExpansion(ns, pvc)
+    // The lab's csi-resizer expands it.
     const r = await dbaasOk(['resize', name, '--storage', '2Gi', '--yes', '-o', 'json'])
-    expect(await served).toBe('2Gi')
     expect(r.json()).toMatchObject({ action: 'changed', changes: [{ field: 'storage', from: '1Gi', to: '2Gi' }] })
     expect(await capacity(ns, pvc)).toBe('2Gi')
     const after = await pod(ns, name)
@@ -131,7 +139,7 @@ describe.each([
     expect(after.metadata.ownerReferences?.[0]?.uid).toBe(sts.metadata.uid)
     expect((await dbaasOk(['status', name, '-o', 'json'])).json()).toMatchObject({ status: 'Ready', storage: '2Gi' })
     const hist = (await dbaasOk(['history', name, '-o', 'json'])).json()
-    expect(hist.entries.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['scale:succeeded', 'stop:succeeded', 'start:succeeded', 'restart:succeeded', 'resize:succeeded'])
+    expect(hist.entries.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['create:succeeded', 'scale:succeeded', 'stop:succeeded', 'start:succeeded', 'restart:succeeded', 'resize:succeeded'])
     expect(hist.running).toBeNull()
   })
 })
@@ -217,7 +225,7 @@ lab.describe('day-2 refusals write nothing', () => {
 
 lab.describe('one operation at a time, timeouts and interruptions', () => {
   it('a second verb while one runs exits 4 naming the holder; the first then finishes', async () => {
-    const { name, ns } = await create('postgresql', 'd2lease')
+    const { name, ns } = await create('postgresql', 'd2lease', { fixtureVolume: true })
     const pvc = `data-${name}-0`
     // resize waits for the resizer, which is not served until the conflict was seen.
     const first = background(['resize', name, '--storage', '2Gi', '--yes', '--timeout', '3m'])
@@ -235,7 +243,7 @@ lab.describe('one operation at a time, timeouts and interruptions', () => {
     expect(done.exitCode, done.stderr).toBe(0)
     expect(await leaseOf(ns, name)).toBeUndefined()
     // history shows the refused scale nowhere: a refusal is not an operation.
-    expect((await historyOf(ns, name)).map((e) => e.verb)).toEqual(['resize'])
+    expect((await historyOf(ns, name)).map((e) => e.verb)).toEqual(['create', 'resize'])
   })
 
   it('a rollout that never becomes ready times out with exit 6 saying where it stopped', async () => {
@@ -257,7 +265,7 @@ lab.describe('one operation at a time, timeouts and interruptions', () => {
   })
 
   it('a failed expansion fails at once (1) with the resizer\'s message', async () => {
-    const { name, ns } = await create('mariadb', 'd2fail')
+    const { name, ns } = await create('mariadb', 'd2fail', { fixtureVolume: true })
     const failed = failExpansion(ns, `data-${name}-0`, 'rpc error: code = OutOfRange desc = the pool has no room for 2Gi')
     const r = await dbaas(['resize', name, '--storage', '2Gi', '--yes', '--timeout', '2m'])
     await failed
@@ -267,7 +275,7 @@ lab.describe('one operation at a time, timeouts and interruptions', () => {
   })
 
   it('an interrupted resize (killed after the StatefulSet was deleted) is finished by running it again', async () => {
-    const { name, ns } = await create('postgresql', 'd2intr')
+    const { name, ns } = await create('postgresql', 'd2intr', { fixtureVolume: true })
     const pvc = `data-${name}-0`
     const podBefore = await pod(ns, name)
     const run = background(['resize', name, '--storage', '3Gi', '--yes'])
@@ -289,6 +297,6 @@ lab.describe('one operation at a time, timeouts and interruptions', () => {
     expect((await pod(ns, name)).metadata.uid).toBe(podBefore.metadata.uid)
     expect((await dbaasOk(['status', name, '-o', 'json'])).json()).toMatchObject({ status: 'Ready', storage: '3Gi' })
     const h = (await dbaasOk(['history', name, '-o', 'json'])).json()
-    expect(h.entries.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['resize:interrupted', 'resize:succeeded'])
+    expect(h.entries.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['create:succeeded', 'resize:interrupted', 'resize:succeeded'])
   })
 })
