@@ -94,6 +94,11 @@ export function releaseLabels(s: Pick<ScheduleSpec, 'instance' | 'engine'>): Rec
   return { ...scheduleLabels(s), [KIND]: `${SCHEDULE_KIND}-release` }
 }
 
+/** Is this (a helm release Secret) the release of that instance's backup schedule? It goes when the instance goes. */
+export function scheduleReleaseOf(o: { metadata: { labels?: Record<string, string> | undefined } }, instance: string): boolean {
+  return o.metadata.labels?.[KIND] === `${SCHEDULE_KIND}-release` && o.metadata.labels?.[SOURCE_INSTANCE] === instance
+}
+
 export function scheduleSelector(instance?: string): string {
   return `${KIND}=${SCHEDULE_KIND}${instance ? `,${SOURCE_INSTANCE}=${instance}` : ''}`
 }
