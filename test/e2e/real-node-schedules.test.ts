@@ -1,7 +1,7 @@
 // Issue 17 on the real node: a schedule's Job really runs — the official node:24-slim image with dbaas's job
 // script from the chart's ConfigMap, under the schedule's ServiceAccount, on the node the instance runs on (the
-// instance's placement, inherited) — and takes a backup the real CSI snapshotter makes ready, with the labels of
-// a manual one; a second run prunes to exactly --keep. Runs are started with `backup schedule run` (the
+// instance's placement, inherited) — and takes a backup the real CSI snapshotter makes ready, with the labels and
+// credentials copy of a manual one; three runs with --keep 2 leave exactly two. Runs are started with `backup schedule run` (the
 // CronJob's own template, waited for), so the test does not wait for a clock minute.
 import { afterAll, expect, it } from 'vitest'
 import { kubectlJson, uniqueName } from '../lab/fixtures/lab.ts'
@@ -25,13 +25,14 @@ describeRealNode(up, 'a backup schedule\'s Jobs on the real node', () => {
   const ns = `dbaas-${name}`
   afterAll(async () => cleanupInstance(name))
 
-  it('runs node:24-slim with the job script where the instance runs; its backups are ready and pruned to --keep', async () => {
+  it('runs node:24-slim with the job script where the instance runs; its backups match manual ones and are pruned to --keep 2', async () => {
     await dbaasOk(['create', 'postgres', name, '--version', '17', '--storage', '1Gi', ...placementFlags], { timeoutMs: 600_000 })
     // Far from now: only the runs this test starts happen.
-    await dbaasOk(['backup', 'schedule', 'set', name, '--cron', '0 0 1 1 *', '--keep', '1'], { timeoutMs: 180_000 })
+    await dbaasOk(['backup', 'schedule', 'set', name, '--cron', '0 0 1 1 *', '--keep', '2'], { timeoutMs: 180_000 })
+    const manual = (await dbaasOk(['backup', 'create', name, '-o', 'json'], { timeoutMs: 300_000 })).json<{ name: string }>()
 
     const runs: string[] = []
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       const t0 = Date.now()
       const r = (await dbaasOk(['backup', 'schedule', 'run', name, '-o', 'json'], { timeoutMs: 660_000 })).json<{ run: { job: string; result: string } }>()
       expect(r.run.result).toBe('Succeeded')
@@ -49,12 +50,24 @@ describeRealNode(up, 'a backup schedule\'s Jobs on the real node', () => {
       expect(pod!.status.phase).toBe('Succeeded')
     }
 
-    // Two runs, --keep 1: the second run's backup is the one left, ready, labelled as a manual backup plus its schedule.
+    // Three runs, --keep 2: two of the schedule's backups are left, ready; the manual one is never the schedule's to prune.
     const snaps = (await kubectlJson<{ items: Snapshot[] }>(['-n', ns, 'get', 'volumesnapshots', '-l', `dbaas.io/kind=backup,dbaas.io/source-instance=${name}`])).items
-    expect(snaps).toHaveLength(1)
-    expect(snaps[0]!.status?.readyToUse).toBe(true)
-    expect(snaps[0]!.metadata.labels).toMatchObject({ 'dbaas.io/schedule': `${name}-backups`, 'dbaas.io/engine': 'postgresql' })
-    const listed = (await dbaasOk(['backup', 'list', '-n', ns, '-o', 'json'])).json<Array<{ name: string; schedule?: string | null }>>()
-    expect(listed.map((b) => b.name)).toEqual([snaps[0]!.metadata.name])
+    const scheduled = snaps.filter((v) => v.metadata.labels?.['dbaas.io/schedule'] === `${name}-backups`)
+    expect(scheduled).toHaveLength(2)
+    expect(snaps.map((v) => v.metadata.name)).toContain(manual.name)
+    const m = snaps.find((v) => v.metadata.name === manual.name)!
+    const creds = await kubectlJson<{ data: Record<string, string> }>(['get', 'secret', `${name}-credentials`, '-n', ns])
+    for (const v of scheduled) {
+      expect(v.status?.readyToUse).toBe(true)
+      // The labels of a manual backup, plus the schedule's.
+      const { ['dbaas.io/schedule']: _schedule, ...rest } = v.metadata.labels ?? {}
+      expect(rest).toEqual(m.metadata.labels)
+      // The credentials copy, owned by the snapshot.
+      const copy = await kubectlJson<{ data: Record<string, string>; metadata: { ownerReferences?: { kind: string; name: string }[] } }>(['get', 'secret', `dbaas-backup-${v.metadata.name}`, '-n', ns])
+      expect(copy.data).toEqual(creds.data)
+      expect(copy.metadata.ownerReferences).toMatchObject([{ kind: 'VolumeSnapshot', name: v.metadata.name }])
+    }
+    const listed = (await dbaasOk(['backup', 'list', '-n', ns, '-o', 'json'])).json<Array<{ name: string }>>()
+    expect(listed.map((b) => b.name).sort()).toEqual(snaps.map((v) => v.metadata.name).sort())
   }, 1_500_000)
 })
