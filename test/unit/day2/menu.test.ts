@@ -15,8 +15,9 @@ function withOrders(d: ReturnType<typeof fakeDeps>): void {
 
 it('scale asks CPU and memory (an empty answer keeps it), resize the size; history takes only the instance', async () => {
   const p = new FakePrompter({
-    'What would you like': ['scale', 'resize', 'history', 'quit'],
+    'What would you like': ['day2', 'day2', 'day2', 'quit'],
     'Which database': ['orders', 'orders', 'orders'],
+    'What to do with orders': ['scale', 'resize', 'history'],
     CPU: ['1'],
     Memory: [''],
     'New size': ['20Gi'],
@@ -27,7 +28,7 @@ it('scale asks CPU and memory (an empty answer keeps it), resize the size; histo
   expect(d.err.text).toContain('$ dbaas scale orders -n dbaas-orders --cpu 1\n')
   expect(d.err.text).toContain('$ dbaas resize orders -n dbaas-orders --storage 20Gi\n')
   expect(d.err.text).toContain('$ dbaas history orders -n dbaas-orders\n')
-  expect(p.asked.filter((q) => !q.startsWith('What would') && !q.startsWith('Which'))).toEqual(['CPU (e.g. 500m or 2; empty keeps it)', 'Memory (e.g. 2Gi; empty keeps it)', 'New size of the disk (e.g. 20Gi; it can only grow)'])
+  expect(p.asked.filter((q) => !q.startsWith('What would') && !q.startsWith('Which') && !q.startsWith('What to do'))).toEqual(['CPU (e.g. 500m or 2; empty keeps it)', 'Memory (e.g. 2Gi; empty keeps it)', 'New size of the disk (e.g. 20Gi; it can only grow)'])
   // The verbs ran (the fake instance has no helm release: each says so, and the menu goes on).
   expect(d.err.text).toContain('no helm release: its creation did not finish, so there is nothing to scale')
 })
