@@ -42,6 +42,8 @@ export interface BackupCreateOptions {
   timeoutMs: number
   dryRun: 'none' | 'client' | 'server'
   cluster: ClusterFlags
+  /** Record it in the instance's history (a schedule's job does not: its Role may not patch Secrets). */
+  recordHistory?: boolean | undefined
 }
 
 export interface BackupCreateResult {
@@ -271,10 +273,11 @@ export async function createBackup(o: BackupCreateOptions, deps: Deps): Promise<
   // The source instance's history (its credentials Secret) records the backup, or how it ended.
   const op = { verb: 'backup create', params: { backup: p.spec.name, ...(p.spec.quiesce !== 'none' ? { quiesce: p.spec.quiesce } : {}) }, startedMs: start }
   const historyTarget = instanceHistoryTarget(o.instance, ns)
+  const record = o.recordHistory !== false
   try {
     return await take()
   } catch (err) {
-    await recordOutcome(kube, historyTarget, op, { error: err }, deps)
+    if (record) await recordOutcome(kube, historyTarget, op, { error: err }, deps)
     throw err
   }
 
@@ -325,7 +328,7 @@ export async function createBackup(o: BackupCreateOptions, deps: Deps): Promise<
       final = await waitSnapshot(kube, ns, p.spec.name, 'ready', o.timeoutMs, deps)
       ready = deps.now()
     }
-    const recorded = await recordOutcome(kube, historyTarget, op, { message: o.wait ? 'ready to use' : 'snapshot created (not waited for)' }, deps)
+    const recorded = record ? await recordOutcome(kube, historyTarget, op, { message: o.wait ? 'ready to use' : 'snapshot created (not waited for)' }, deps) : undefined
     deps.ui.done()
     return {
       backup: toBackupView(final, deps.now(), true),

@@ -192,16 +192,16 @@ export async function recordOutcome(
     result = resultOf(outcome.error)
     message = ((outcome.error as Error)?.message ?? String(outcome.error)).split('\n')[0]
   } else message = outcome.message
-  const entry: HistoryEntry = {
-    id: operationId(op.verb, op.startedMs, deps.randomBytes),
-    verb: op.verb,
-    params: op.params,
-    startedAt: new Date(op.startedMs).toISOString(),
-    endedAt: new Date(deps.now()).toISOString(),
-    result,
-    ...(message ? { message } : {}),
-  }
   try {
+    const entry: HistoryEntry = {
+      id: operationId(op.verb, op.startedMs, deps.randomBytes),
+      verb: op.verb,
+      params: op.params,
+      startedAt: new Date(op.startedMs).toISOString(),
+      endedAt: new Date(deps.now()).toISOString(),
+      result,
+      ...(message ? { message } : {}),
+    }
     await recordHistory(kube, target, entry)
     return undefined
   } catch (err) {

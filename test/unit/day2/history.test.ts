@@ -1,6 +1,6 @@
 // The history annotation: bounded, updated in place by id, written with the object's resourceVersion.
 import { describe, expect, it } from 'vitest'
-import { HISTORY_ANNOTATION, HISTORY_LIMIT, instanceHistoryTarget, parseHistory, readHistory, recordHistory, resultOf, startHistory, withEntry, type HistoryEntry } from '../../../src/core/day2/history.ts'
+import { HISTORY_ANNOTATION, HISTORY_LIMIT, instanceHistoryTarget, parseHistory, readHistory, recordHistory, recordOutcome, resultOf, startHistory, withEntry, type HistoryEntry } from '../../../src/core/day2/history.ts'
 import { TimeoutError, InterruptedError, PreconditionError } from '../../../src/errors.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { counterRandom, NOW } from '../../helpers/fake-deps.ts'
@@ -93,5 +93,31 @@ describe('recordHistory', () => {
     const denied = withNs().fail({ method: 'PATCH', path: /secrets/, failure: { code: 403, reason: 'Forbidden' } }).seed(R.secrets, { metadata: { name: 'orders-credentials', namespace: 'dbaas-orders' } })
     const r2 = await startHistory(fakeKube(denied), target, { verb: 'stop', params: {} }, { now: () => NOW, randomBytes: counterRandom() })
     expect(r2.notes).toEqual(['the operation was not recorded in the history on secret dbaas-orders/orders-credentials: you may not update it'])
+  })
+})
+
+describe('recordOutcome (create, restore, backup create, ha failover)', () => {
+  const op = { verb: 'backup create', params: { backup: 'b1' }, startedMs: NOW }
+  const deps = { now: () => NOW + 2000, randomBytes: counterRandom() }
+
+  it('records succeeded, or how a verb that had written ended; a refusal (nothing written) is no operation', async () => {
+    const t = seeded()
+    const kube = fakeKube(t)
+    const target = instanceHistoryTarget('orders', 'dbaas-orders')
+    expect(await recordOutcome(kube, target, op, { message: 'ready to use' }, deps)).toBeUndefined()
+    expect(await recordOutcome(kube, target, op, { error: new TimeoutError('timed out after 5 s\nmore') }, deps)).toBeUndefined()
+    expect(await recordOutcome(kube, target, op, { error: new PreconditionError('refused') }, deps)).toBeUndefined()
+    expect((await readHistory(kube, target)).map((e) => [e.result, e.message, e.endedAt])).toEqual([
+      ['succeeded', 'ready to use', new Date(NOW + 2000).toISOString()],
+      ['timed-out', 'timed out after 5 s', new Date(NOW + 2000).toISOString()],
+    ])
+  })
+
+  it('never throws: a history it cannot write (no object, no randomness) comes back as a note', async () => {
+    const kube = fakeKube(withNs())
+    const gone = await recordOutcome(kube, instanceHistoryTarget('orders', 'dbaas-orders'), op, { message: 'x' }, deps)
+    expect(gone).toContain('was not recorded in the history on secret dbaas-orders/orders-credentials: it is gone')
+    const noRandom = { now: () => NOW, randomBytes: () => { throw new Error('random bytes is not available') } }
+    expect(await recordOutcome(fakeKube(seeded()), instanceHistoryTarget('orders', 'dbaas-orders'), op, { message: 'x' }, noRandom)).toContain('random bytes is not available')
   })
 })
