@@ -426,3 +426,23 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
     expect(err).toMatch(/Hint: use `dbaas ha backup delete wiki-b1`/)
   })
 })
+
+describe('dbaas ha list across engines whose operators differ', () => {
+  it('lists every served kind, warning about clusters whose operator is not running', async () => {
+    const { code, out, err } = await run(['ha', 'list', '-o', 'json'], (x) => {
+      withPxc(x)
+      x.transport.installCrd(...MARIADB_CRDS)
+      x.transport.seed(R.namespaces, { metadata: { name: 'dbaas-wiki' } })
+      x.transport.seed(MARIADB.mariadbs, { ...buildMariaDB(mdbSpec), status: mdbStatus(0) })
+    })
+    expect(code).toBe(0)
+    expect(JSON.parse(out).map((v: { name: string }) => v.name)).toEqual(['shop', 'wiki'])
+    expect(err).toMatch(/Warning: no MariaDB operator is running: its clusters \(dbaas-wiki\/wiki\) are not being reconciled/)
+  })
+
+  it('ha backup prune needs no operator', async () => {
+    const { code, out } = await run(['ha', 'backup', 'prune', '--dry-run', '-o', 'json'])
+    expect(code).toBe(0)
+    expect(JSON.parse(out)).toEqual({ dryRun: true, deleted: [], kept: 0 })
+  })
+})

@@ -12,6 +12,7 @@ import { realDeps } from '../../src/deps.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
 import { CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { kubectl, kubectlJson, kubectlOk, labCli, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
+import { allLabCnpgNamespaces, labCnpgNamespaces } from '../lab/lib/cnpg.ts'
 import { placementFlags } from '../lab/fixtures/real-node.ts'
 import { privateLab, type PrivateLab } from '../lab/fixtures/private-lab.ts'
 import { defaultSnapshotClass } from '../lab/fixtures/workloads.ts'
@@ -449,12 +450,12 @@ lab.describe('ha with the operator played by the fixture', () => {
 // volume-snapshot backup, delete.
 const realOnLab = onLab() && hasRealNode()
 /** On the lab the operator watches only namespaces named when it starts: one fixed namespace per test. */
-const labNamespaces: Record<string, string> = { 'ha-real': 'dbaas-real-ha-1', 'ha-rsw': 'dbaas-real-ha-2', 'ha-rbk': 'dbaas-real-ha-3' }
+const labNamespaces: Record<string, string> = { 'ha-real': labCnpgNamespaces.haCreate, 'ha-rsw': labCnpgNamespaces.haSwitchover, 'ha-rbk': labCnpgNamespaces.haBackup }
 const real = runsWhen(!onLab() || hasRealNode(), SKIP_REASONS.realOperator, 'the real CloudNativePG operator reacting on its own (DBAAS_E2E_KUBECONFIG with CNPG installed, or the lab\'s real node)')
 real.describe('ha with the real CloudNativePG operator', () => {
   beforeAll(async () => {
     if (!realOnLab) return
-    const r = await labCli(['up', '--real-node', '--cnpg', Object.values(labNamespaces).join(',')], { timeoutMs: 600_000 })
+    const r = await labCli(['up', '--real-node', '--cnpg', allLabCnpgNamespaces], { timeoutMs: 600_000 })
     if (r.code !== 0) throw new Error(`lab up --cnpg failed:\n${r.stdout}\n${r.stderr}`)
   }, 660_000)
 

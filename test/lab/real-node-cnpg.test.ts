@@ -5,10 +5,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { kubectl, kubectlJson, kubectlOk, labCli, tempNamespace, waitFor } from './fixtures/lab.ts'
 import { describeRealNode, execIn, onRealNode, realNodeName, realNodeUp } from './fixtures/real-node.ts'
 import { apply } from './fixtures/workloads.ts'
+import { allLabCnpgNamespaces, labCnpgNamespaces } from './lib/cnpg.ts'
 
 const up = await realNodeUp()
 // A fixed name: the operator watches only the namespaces it was told about when it started.
-const ns = 'lab-cnpg-real'
+const ns = labCnpgNamespaces.labTest
 
 function cluster(name: string, extra: Record<string, unknown> = {}): object {
   return {
@@ -32,7 +33,7 @@ interface ClusterStatus {
 
 describeRealNode(up, 'the real CloudNativePG operator on the real node', () => {
   beforeAll(async () => {
-    const r = await labCli(['up', '--real-node', '--cnpg', ns], { timeoutMs: 600_000 })
+    const r = await labCli(['up', '--real-node', '--cnpg', allLabCnpgNamespaces], { timeoutMs: 600_000 })
     if (r.code !== 0) throw new Error(`lab up --cnpg failed:\n${r.stdout}\n${r.stderr}`)
     await kubectl(['create', 'namespace', ns])
   }, 660_000)
@@ -42,8 +43,11 @@ describeRealNode(up, 'the real CloudNativePG operator on the real node', () => {
   })
 
   it('runs as a pod on the real node with its webhooks answering', async () => {
-    const pods = await kubectlJson<{ items: { spec: { nodeName: string }; status: { phase: string } }[] }>(['-n', 'cnpg-system', 'get', 'pods', '-l', 'app.kubernetes.io/name=cloudnative-pg'])
-    expect(pods.items.map((p) => [p.spec.nodeName, p.status.phase])).toEqual([[realNodeName, 'Running']])
+    type Pods = { items: { metadata: { deletionTimestamp?: string }; spec: { nodeName: string }; status: { phase: string } }[] }
+    const pods = await kubectlJson<Pods>(['-n', 'cnpg-system', 'get', 'pods', '-l', 'app.kubernetes.io/name=cloudnative-pg'])
+    // A pod on its way out (a roll of the operator) is not the operator.
+    const live = pods.items.filter((p) => !p.metadata.deletionTimestamp)
+    expect(live.map((p) => [p.spec.nodeName, p.status.phase])).toEqual([[realNodeName, 'Running']])
     // The validating webhook refuses a parameter the operator manages itself; the CRD schema would take it.
     const invalid = cluster('refused', { instances: 1, postgresql: { parameters: { port: '5433' } } }) as { metadata: { namespace: string } }
     const bad = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(invalid) })

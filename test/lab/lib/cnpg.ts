@@ -15,6 +15,19 @@ export const cnpgOperatorImage = `ghcr.io/cloudnative-pg/cloudnative-pg:${cnpgVe
 export const cnpgPostgresImage = 'ghcr.io/cloudnative-pg/postgresql:17'
 const deploymentName = 'cnpg-controller-manager'
 
+/**
+ * Every namespace a lab test runs the real operator in. A test file asks `up --cnpg` for all of them, never just
+ * its own: adding a namespace changes the operator's WATCH_NAMESPACE and rolls its pod, and a roll while another
+ * file's Cluster is being admitted leaves that file's webhook calls unanswered (seen in CI).
+ */
+export const labCnpgNamespaces = {
+  labTest: 'lab-cnpg-real',
+  haCreate: 'dbaas-real-ha-1',
+  haSwitchover: 'dbaas-real-ha-2',
+  haBackup: 'dbaas-real-ha-3',
+} as const
+export const allLabCnpgNamespaces: string = Object.values(labCnpgNamespaces).join(',')
+
 type Obj = Record<string, any>
 
 /** The release manifest, changed only where the lab must: pull policy, placement, watched namespaces, webhook scope. */
