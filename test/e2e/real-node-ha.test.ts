@@ -9,7 +9,9 @@
 //    status, seen by this test's own watch, with the target as currentPrimary and the phase healthy (what
 //    dbaas waits for). Printed: the operator's steps, the write gap (the longest time between two acknowledged
 //    commits from the request on, beside the longest before it), dbaas's lag.
-// 3. `ha backup create` and `ha restore` into another namespace: the restored cluster holds exactly the rows of
+// 3. `ha failover --force` (dbaas deletes the primary's pod) while another writer commits: every acknowledged
+//    row is on the new primary, and dbaas ends only once the cluster is whole again. Printed as in 2.
+// 4. `ha backup create` and `ha restore` into another namespace: the restored cluster holds exactly the rows of
 //    the backup, not a row written after it.
 // The tests run in order on one cluster (each needs the one before).
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -49,9 +51,9 @@ function parseWriterLog(log: string): Ack[] {
 }
 
 /** The writer pod: psql through the -rw Service as the cluster's owner, one INSERT per attempt, until /tmp/stop exists. */
-function writerPod(name: string, ns: string): Record<string, unknown> {
+function writerPod(name: string, ns: string, pod: string, from: number): Record<string, unknown> {
   const script = [
-    'i=0',
+    `i=${from}`,
     'while [ ! -e /tmp/stop ]; do',
     '  i=$((i+1))',
     '  if out=$(psql -X -q -v ON_ERROR_STOP=1 -tA -c "INSERT INTO w (seq) VALUES ($i)" 2>&1); then',
@@ -67,7 +69,7 @@ function writerPod(name: string, ns: string): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `${name}-writer`, namespace: ns },
+    metadata: { name: pod, namespace: ns },
     spec: {
       restartPolicy: 'Never',
       ...(realOnLab ? realNodePlacement : {}),
@@ -99,6 +101,41 @@ async function psqlIn(ns: string, pod: string, sql: string): Promise<string> {
 
 const seqs = async (ns: string, pod: string): Promise<number[]> =>
   (await psqlIn(ns, pod, 'SELECT seq FROM w ORDER BY seq')).split('\n').filter(Boolean).map(Number)
+
+/** A writer pod committing through `-rw` (rows numbered from `from` + 1), started and committing; stopped on demand. */
+async function startWriter(name: string, ns: string, pod: string, from: number) {
+  await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(writerPod(name, ns, pod, from)) })
+  const log = async () => parseWriterLog(await kubectlOk(['-n', ns, 'logs', pod]))
+  await waitFor(`${pod} to commit through the -rw Service`, 180_000, async () => (await kubectl(['-n', ns, 'logs', pod])).stdout.split('\n').filter((l) => l.startsWith('ok ')).length >= 5, 500)
+  return {
+    log,
+    /** Waits for 5 commits after `after`, stops the loop, and returns the whole log. */
+    async stopAfter(after: number): Promise<Ack[]> {
+      await waitFor(`${pod} to commit on the new primary`, 180_000, async () => (await log()).filter((a) => a.ok && a.at > after).length >= 5, 500)
+      await kubectlOk(['-n', ns, 'exec', pod, '--', 'touch', '/tmp/stop'])
+      await waitFor(`${pod} to stop`, 60_000, async () => (await kubectlJson(['-n', ns, 'get', 'pod', pod])).status?.phase === 'Succeeded', 500)
+      return log()
+    },
+  }
+}
+
+/**
+ * The write gap: the longest time between two consecutive acknowledged commits from `from` on (an attempt that
+ * hangs counts as much as one refused), and the longest before it for comparison.
+ */
+function writeGap(acks: Ack[], from: number) {
+  const okAt = acks.filter((a) => a.ok).map((a) => a.at)
+  const longest = (lo: number, hi: number) => {
+    let best = { gap: 0, from: NaN, to: NaN }
+    for (let i = 1; i < okAt.length; i++) {
+      if (okAt[i]! < lo || okAt[i - 1]! > hi) continue
+      const gap = okAt[i]! - okAt[i - 1]!
+      if (gap > best.gap) best = { gap, from: okAt[i - 1]!, to: okAt[i]! }
+    }
+    return best
+  }
+  return { ...longest(from, Infinity), normal: longest(-Infinity, from).gap, refused: acks.filter((a) => !a.ok && a.at >= from).length }
+}
 
 /** Removes an HA cluster and its namespace (the operator's PVCs and pods go with it). */
 async function removeHa(name: string, ns: string): Promise<void> {
@@ -155,10 +192,7 @@ real.describe('ha with the real CloudNativePG operator: streaming standbys, a sw
   it('ha failover while a writer commits: every acknowledged row is on the new primary, dbaas done within 0.3 s of the operator', async () => {
     need()
     await psqlIn(ns, primary, 'CREATE TABLE w (seq int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp()); ALTER TABLE w OWNER TO app')
-    const pod = `${name}-writer`
-    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(writerPod(name, ns)) })
-    const log = async () => parseWriterLog((await kubectlOk(['-n', ns, 'logs', pod])))
-    await waitFor('the writer to commit through the -rw Service', 180_000, async () => (await kubectl(['-n', ns, 'logs', pod])).stdout.split('\n').filter((l) => l.startsWith('ok ')).length >= 5, 500)
+    const writer = await startWriter(name, ns, `${name}-writer`, 0)
 
     const events = await recordChanges(CNPG.clusters, ns, { fieldSelector: `metadata.name=${name}` })
     const startAt = Date.now()
@@ -171,10 +205,7 @@ real.describe('ha with the real CloudNativePG operator: streaming standbys, a sw
     expect(target).not.toBe(primary)
 
     // The writer goes on through the new primary, then stops.
-    await waitFor('the writer to commit on the new primary', 180_000, async () => (await log()).filter((a) => a.ok && a.at > exitAt).length >= 5, 500)
-    await kubectlOk(['-n', ns, 'exec', pod, '--', 'touch', '/tmp/stop'])
-    await waitFor('the writer to stop', 60_000, async () => (await kubectlJson(['-n', ns, 'get', 'pod', pod])).status?.phase === 'Succeeded', 500)
-    const acks = await log()
+    const acks = await writer.stopAfter(exitAt)
     const acked = acks.filter((a) => a.ok).map((a) => a.seq)
     const onNew = new Set(await seqs(ns, target))
     expect(acked.filter((q) => !onNew.has(q)), 'acknowledged commits missing on the new primary').toEqual([])
@@ -188,27 +219,13 @@ real.describe('ha with the real CloudNativePG operator: streaming standbys, a sw
     const reported = await first('the switchover reported done', (c) => c.status?.currentPrimary === target && c.status?.phase === HEALTHY && (c.status?.readyInstances ?? 0) >= instances)
     const lag = exitAt - reported.at
     const c = reported.object.status
-    // The write gap: the longest time between two consecutive acknowledged commits from the request on (an
-    // attempt that hangs counts as much as one refused); the normal spacing before it is the comparison.
-    const okAt = acks.filter((a) => a.ok).map((a) => a.at)
-    const spacing = (from: number, to: number) => {
-      let best = { gap: 0, from: NaN, to: NaN }
-      for (let i = 1; i < okAt.length; i++) {
-        if (okAt[i]! < from || okAt[i - 1]! > to) continue
-        const gap = okAt[i]! - okAt[i - 1]!
-        if (gap > best.gap) best = { gap, from: okAt[i - 1]!, to: okAt[i]! }
-      }
-      return best
-    }
-    const gap = spacing(startAt, Infinity)
-    const normal = spacing(-Infinity, startAt)
-    const refused = acks.filter((a) => !a.ok && a.at >= startAt).length
+    const gap = writeGap(acks, startAt)
     process.stderr.write(
       `real operator: switchover ${primary} → ${target}: requested +${s(requested.at - startAt)}, new primary reported +${s(promoted.at - startAt)} ` +
         `(currentPrimaryTimestamp ${c.currentPrimaryTimestamp}), healthy +${s(reported.at - startAt)}; dbaas exited +${s(exitAt - startAt)}, ` +
         `${lag} ms after the operator reported it; writer: ${acked.length} commits acknowledged, all on ${target}; ` +
-        `write gap ${s(gap.gap)} (no commit from +${s(gap.from - startAt)} to +${s(gap.to - startAt)}, ${refused} attempts refused; ` +
-        `longest gap before the request ${s(normal.gap)})\n`,
+        `write gap ${s(gap.gap)} (no commit from +${s(gap.from - startAt)} to +${s(gap.to - startAt)}, ${gap.refused} attempts refused; ` +
+        `longest gap before the request ${s(gap.normal)})\n`,
     )
     expect(requested.at).toBeLessThanOrEqual(promoted.at)
     expect(promoted.at).toBeLessThanOrEqual(reported.at)
@@ -216,6 +233,46 @@ real.describe('ha with the real CloudNativePG operator: streaming standbys, a sw
     // watches' delivery, a few ms), and ended within 0.3 s of it.
     expect(lag).toBeGreaterThan(-50)
     expect(lag).toBeLessThanOrEqual(300)
+    primary = target
+  }, 20 * 60_000)
+
+  it('ha failover --force (the primary\'s pod deleted) while a writer commits: every acknowledged row is on the new primary', async () => {
+    need()
+    // Rows numbered apart from the first writer's.
+    const writer = await startWriter(name, ns, `${name}-writer2`, 1_000_000)
+    const events = await recordChanges(CNPG.clusters, ns, { fieldSelector: `metadata.name=${name}` })
+    const startAt = Date.now()
+    const r = await dbaas(['ha', 'failover', name, '-n', ns, '--force', '--timeout', '15m', '-o', 'json'], { timeoutMs: 16 * 60_000 })
+    const exitAt = Date.now()
+    expect(r.exitCode, r.stderr).toBe(0)
+    const result = r.json()
+    expect(result).toMatchObject({ action: 'failed-over', from: primary })
+    const target: string = result.primary
+    expect(target).not.toBe(primary)
+
+    const acks = await writer.stopAfter(exitAt)
+    const acked = acks.filter((a) => a.ok).map((a) => a.seq)
+    const onNew = new Set(await seqs(ns, target))
+    // The old primary was shut down (a pod deletion is a clean stop): it sent its last WAL before exiting, so
+    // even this asynchronous cluster keeps every acknowledged commit.
+    expect(acked.filter((q) => !onNew.has(q)), 'acknowledged commits missing on the new primary').toEqual([])
+    expect(acks.filter((a) => a.ok && a.at < startAt).length, 'commits before the failover').toBeGreaterThan(0)
+
+    const first = (what: string, pred: (c: Recorded['object']) => boolean) => events.first(what, (e) => pred(e.object), 1000)
+    const promoted = await first('the new primary reported', (c) => c.status?.currentPrimary === target)
+    const instances: number = promoted.object.spec.instances
+    const whole = await first('the cluster healthy again', (c) => c.status?.currentPrimary === target && c.status?.phase === HEALTHY && (c.status?.readyInstances ?? 0) >= instances)
+    const lag = exitAt - whole.at
+    const gap = writeGap(acks, startAt)
+    process.stderr.write(
+      `real operator: forced failover, ${primary}'s pod deleted → ${target}: new primary reported +${s(promoted.at - startAt)}, ` +
+        `healthy with ${instances} ready +${s(whole.at - startAt)}; dbaas exited +${s(exitAt - startAt)}, ${lag} ms after; ` +
+        `writer: ${acked.length} commits acknowledged, all on ${target}; write gap ${s(gap.gap)} (no commit from +${s(gap.from - startAt)} ` +
+        `to +${s(gap.to - startAt)}, ${gap.refused} attempts refused; longest gap before ${s(gap.normal)})\n`,
+    )
+    expect(promoted.at).toBeLessThanOrEqual(whole.at)
+    // dbaas waits for the cluster whole again (the deleted member back and ready), not just for a new primary.
+    expect(lag).toBeGreaterThan(-50)
     primary = target
   }, 20 * 60_000)
 
