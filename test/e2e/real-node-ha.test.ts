@@ -253,8 +253,8 @@ real.describe('ha with the real CloudNativePG operator: streaming standbys, a sw
     const acks = await writer.stopAfter(exitAt)
     const acked = acks.filter((a) => a.ok).map((a) => a.seq)
     const onNew = new Set(await seqs(ns, target))
-    // The old primary was shut down (a pod deletion is a clean stop): it sent its last WAL before exiting, so
-    // even this asynchronous cluster keeps every acknowledged commit.
+    // The old primary was shut down (a pod deletion is a clean stop): its WAL senders wait until the standbys have
+    // flushed the last WAL before it exits, so even this asynchronous cluster keeps every acknowledged commit.
     expect(acked.filter((q) => !onNew.has(q)), 'acknowledged commits missing on the new primary').toEqual([])
     expect(acks.filter((a) => a.ok && a.at < startAt).length, 'commits before the failover').toBeGreaterThan(0)
 
