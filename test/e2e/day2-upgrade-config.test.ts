@@ -106,6 +106,19 @@ lab.describe('config on a PostgreSQL single instance (validated against the lab\
     expect((await historyOf(ns, name)).at(-1)).toMatchObject({ verb: 'config unset', params: { work_mem: '<unset>' }, result: 'succeeded' })
   })
 
+  it('config set --restart: asks (--yes without a terminal), restarts the pod with the new file, nothing left pending', async () => {
+    const noYes = await dbaas(['config', 'set', name, 'max_connections=160', '--restart'])
+    expect(noYes.exitCode, noYes.stderr).toBe(2)
+    expect(noYes.stderr).toContain('without confirmation')
+    const before = await pod(ns, name)
+    const r = (await dbaasOk(['config', 'set', name, 'max_connections=160', '--restart', '--yes', '-o', 'json'])).json()
+    expect(r).toMatchObject({ action: 'changed', changes: [{ field: 'max_connections', from: '150', to: '160' }], extra: { restarted: true, restartPending: [] } })
+    const after = await pod(ns, name)
+    expect(after.metadata.uid).not.toBe(before.metadata.uid)
+    expect(after.status.conditions.find((c: any) => c.type === 'Ready').status).toBe('True')
+    expect((await dbaasOk(['status', name, '-o', 'json'])).json().restartPending).toEqual([])
+  })
+
   it('config set on a stopped instance exits 7 (no server to ask), nothing written', async () => {
     await dbaasOk(['stop', name, '--yes'])
     const v = await versions(ns, name)
