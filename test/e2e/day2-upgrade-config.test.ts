@@ -251,7 +251,10 @@ lab.describe('ha upgrade of a CloudNativePG cluster', () => {
     expect(c.status.pgDataImageInfo.majorVersion).toBe(18)
     expect(await leaseOf(ns, name)).toBeUndefined()
     const h = JSON.parse(c.metadata.annotations?.['dbaas.io/history'] ?? '[]')
-    expect(h.at(-1)).toMatchObject({ verb: 'ha upgrade', result: 'succeeded', params: { version: '18', 'allow-major': 'true' } })
+    // The upgrade (its entry written when it started, finished in place) and the backup it took first.
+    expect(h.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['ha upgrade:succeeded', 'ha backup create:succeeded'])
+    expect(h[0]).toMatchObject({ params: { version: '18', 'allow-major': 'true' } })
+    expect(h[1]).toMatchObject({ params: { backup } })
   })
 })
 
