@@ -9,6 +9,7 @@ import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTA
 import { waitFor } from '../k8s/wait.ts'
 import { orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
+import { checkDataVolume, readDataVolume } from './data-volume.ts'
 import { deriveStatus, groupInstances, PENDING_GRACE_MS, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
 
 export type DryRunMode = 'none' | 'client' | 'server'
@@ -36,6 +37,8 @@ export interface CreateOptions {
   annotations?: Record<string, string>
   /** A pre-made credentials Secret's data (restores bring the source's credentials). */
   credentials?: Record<string, string> | undefined
+  /** --reuse-data: mount an existing data-<name>-0 of the same engine and major (restores pass true). */
+  reuseData?: boolean | undefined
 }
 
 export interface CreateResult {
@@ -222,7 +225,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
 
   const kube = await deps.kube(o.cluster)
   deps.ui.step(`Checking ${o.namespace}/${o.name}`)
-  const [state] = await Promise.all([readState(kube, o), deps.helm.version()])
+  const [state, , dataVolume] = await Promise.all([readState(kube, o), deps.helm.version(), readDataVolume(kube, o.namespace, o.name)])
   if (state.foreign) {
     throw new ConflictError(`a StatefulSet named ${o.name} already exists in ${o.namespace} and was not created by dbaas`, {
       code: 'already_exists',
@@ -252,6 +255,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
       })
     }
   }
+  const dataNote = checkDataVolume(dataVolume, { name: o.name, namespace: o.namespace, engine: o.engine.name, version: o.version, reuseData: o.reuseData === true, completing: state.parts !== undefined })
   checkStorageClass(o, state.storageClasses)
   if (state.namespace !== 'forbidden' && state.namespace?.metadata.deletionTimestamp) {
     throw new PreconditionError(`namespace ${o.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })
@@ -263,7 +267,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   if (o.dryRun === 'server') return serverDryRun(o, kube, deps, namespaceExists, nsObj, secret, values)
 
   const completing = state.parts !== undefined
-  const notes: string[] = []
+  const notes: string[] = dataNote ? [dataNote] : []
   deps.ui.step(completing ? `Completing ${o.name} (${o.engine.displayName} ${o.version})` : `Creating ${o.name} (${o.engine.displayName} ${o.version})`)
   if (!namespaceExists) await kube.create(R.namespaces, nsObj)
   if (!state.credentials) {

@@ -27,6 +27,7 @@ export default (deps: Deps): Command =>
           .option('--database <name>', 'database to create', 'app')
           .option('--user <name>', 'database user to create (owner of the database)', 'app')
           .option('--password-stdin', 'read the user password from standard input instead of generating one')
+          .option('--reuse-data', 'start on the data volume data-<name>-0 an earlier instance left (same engine and major version only)')
           .addOption(dryRunOption())
         waitOptions(cmd, { waitsByDefault: true, what: 'the instance is ready', noWaitHelp: 'return once the release is installed, without waiting for readiness' })
         cmd.addOption(timeoutOption('10m'))
@@ -37,6 +38,7 @@ export default (deps: Deps): Command =>
         ['MySQL 8.4 with 20Gi of storage, as JSON for a script', 'dbaas create mysql shop --version 8.4 --storage 20Gi -o json'],
         ['MariaDB in an existing namespace, password from a secret store', 'vault read -field=pw secret/db | dbaas create mariadb wiki -n team-a --password-stdin'],
         ['See what would be created, without a cluster', 'dbaas create postgres demo --dry-run=client'],
+        ['Start again on the volume `dbaas delete orders` kept', 'dbaas create postgres orders --reuse-data --password-stdin < old-password'],
       ],
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: createWriter, progress: true },
       complete,

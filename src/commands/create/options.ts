@@ -19,6 +19,7 @@ export interface RawCreate extends RawClusterFlags {
   database: string
   user: string
   passwordStdin?: boolean
+  reuseData?: boolean
   dryRun?: string | boolean
   wait?: boolean
   timeout: string
@@ -96,6 +97,7 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
   if (c.given('user')) passthrough.push('--user', raw.user)
   if (raw.dryRun) passthrough.push(raw.dryRun === true ? '--dry-run' : `--dry-run=${raw.dryRun}`)
   if (raw.wait === false) passthrough.push('--no-wait')
+  if (raw.reuseData) passthrough.push('--reuse-data')
   const answers = { engine: engine.name, name, version, cpu: size?.cpu, memory: size?.memory, storage: size?.storage, storageClass }
   const command = equivalentCommand(answers, { namespace: raw.namespace, passthrough })
   deps.printer.note(`The same without prompts:\n  ${command}`)
@@ -148,6 +150,7 @@ export function validate(i: CreateInput): CreateOptions {
     wait: waits(i, true),
     timeoutMs: parseDuration(i.timeout),
     cluster,
+    reuseData: i.reuseData === true,
     ...(i.password !== undefined ? { password: i.password } : {}),
   }
 }

@@ -308,6 +308,8 @@ export async function restoreBackup(o: RestoreOptions, deps: Deps): Promise<Rest
     cluster: o.cluster,
     annotations: origin(p, o),
     credentials: p.credentials,
+    // The data volume is the one this restore made from the backup.
+    reuseData: true,
   } as const
   const backupRef = { name: o.backup, namespace: p.backupNs, instance: p.sourceInstance }
   const nsObj = buildNamespace({ name: o.to, engine: p.engine, version: p.version, namespace: o.namespace })
