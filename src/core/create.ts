@@ -10,6 +10,7 @@ import { waitFor } from '../k8s/wait.ts'
 import { orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
 import { checkDataVolume, readDataVolume } from './data-volume.ts'
+import { checkNameFree } from './find.ts'
 import { deriveStatus, groupInstances, PENDING_GRACE_MS, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
 
 export type DryRunMode = 'none' | 'client' | 'server'
@@ -256,6 +257,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
     }
   }
   const dataNote = checkDataVolume(dataVolume, { name: o.name, namespace: o.namespace, engine: o.engine.name, version: o.version, reuseData: o.reuseData === true, completing: state.parts !== undefined })
+  await checkNameFree(kube, o.name, o.namespace, 'instance')
   checkStorageClass(o, state.storageClasses)
   if (state.namespace !== 'forbidden' && state.namespace?.metadata.deletionTimestamp) {
     throw new PreconditionError(`namespace ${o.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })

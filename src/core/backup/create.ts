@@ -62,7 +62,7 @@ interface Plan {
 async function instanceOrHa(kube: Kube, o: BackupCreateOptions): Promise<InstanceParts> {
   let parts: InstanceParts | undefined
   try {
-    parts = await findInstance(kube, { name: o.instance, namespace: o.namespace })
+    parts = await findInstance(kube, { name: o.instance, namespace: o.namespace, haVerb: 'ha backup create' })
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err
     if (await findHaCluster(kube, o.instance, o.namespace)) throw haUsage(`"${o.instance}" is an HA cluster`, `dbaas ha backup create ${o.instance}`)

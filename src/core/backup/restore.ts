@@ -15,7 +15,7 @@ import { waitFor } from '../../k8s/wait.ts'
 import { engineFromLabel } from '../../engines/registry.ts'
 import { buildNamespace, createInstance, redact, type CreateResult } from '../create.ts'
 import { deleteInstance, planDelete } from '../delete.ts'
-import { findInstance } from '../find.ts'
+import { findInstance, HaClusterError } from '../find.ts'
 import { validateStorage } from '../names.ts'
 import type { InstanceView } from '../instances.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
@@ -152,6 +152,12 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
   }
   if (target.ok) {
     throw new ConflictError(`instance "${o.to}" already exists in namespace ${o.namespace}; nothing was created`, {
+      code: 'already_exists',
+      hint: 'pick another --to name',
+    })
+  }
+  if (target.error instanceof HaClusterError) {
+    throw new ConflictError(`an HA cluster named "${o.to}" exists in namespace ${o.namespace}; a restored instance cannot have the same name there; nothing was created`, {
       code: 'already_exists',
       hint: 'pick another --to name',
     })

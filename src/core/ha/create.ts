@@ -6,6 +6,7 @@ import { apiInfo, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import { ANN, Kinds, MANAGED_BY } from '../../k8s/labels.ts'
 import { generatePassword, redact } from '../create.ts'
+import { checkNameFree } from '../find.ts'
 import { requireOperator } from './find.ts'
 import { buildHaCluster, buildHaSecret, CNPG, haLabels, haView, type HaSpec, type HaView } from './model.ts'
 import { waitHealthy } from './wait.ts'
@@ -91,6 +92,8 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
       hint: 'pick another name, or another namespace with -n',
     })
   }
+  // One name, one kind, per namespace (issue 19): not beside a single instance of that name.
+  await checkNameFree(kube, spec.name, spec.namespace, 'ha-cluster')
   if (snap.name) spec.snapshotClass = snap.name
   else notes.push(`backups by volume snapshot are off: ${snap.why}; pass --snapshot-class to turn them on`)
 
