@@ -1,13 +1,11 @@
 // Everything a command needs from the outside world, in one object, so the core can run against fakes.
 import { randomBytes } from 'node:crypto'
 import { HelmCli, type Helm, type KubeTarget } from './helm/helm.ts'
-import { Kube } from './k8s/kube.ts'
-import { HttpTransport } from './k8s/http.ts'
-import { loadKubeconfig, type KubeconfigFlags, type ResolvedConfig } from './k8s/kubeconfig.ts'
+import type { Kube } from './k8s/kube.ts'
+import type { KubeconfigFlags, ResolvedConfig } from './k8s/kubeconfig.ts'
 import { Printer, type Streams } from './output/printer.ts'
 import { silentUi, type Ui } from './output/ui.ts'
 import { lazyPrompter, type Prompter } from './prompts.ts'
-import { parseRequestTimeout } from './core/names.ts'
 
 export interface ClusterFlags extends KubeconfigFlags {
   requestTimeout?: string | undefined
@@ -22,10 +20,10 @@ export interface Deps {
   helm: Helm
   /** The API client for these flags; resolved (and the kubeconfig read) on first use only. */
   kube(flags: ClusterFlags): Promise<Kube>
-  /** The resolved kubeconfig (context, namespace) for these flags. */
-  kubeconfig(flags: ClusterFlags): ResolvedConfig
+  /** The resolved kubeconfig (context, namespace) for these flags; the YAML parser loads on first use only. */
+  kubeconfig(flags: ClusterFlags): Promise<ResolvedConfig>
   /** What helm must be told to reach the same cluster as the API client. */
-  kubeTarget(flags: ClusterFlags): KubeTarget
+  kubeTarget(flags: ClusterFlags): Promise<KubeTarget>
   now(): number
   randomBytes(n: number): Buffer
   /** Aborted on Ctrl-C. */
@@ -44,15 +42,18 @@ export interface Deps {
 export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; signal?: AbortSignal; verbosity?: number } = {}): Deps {
   const env = opts.env ?? process.env
   const streams: Streams = opts.streams ?? { out: process.stdout, err: process.stderr }
-  const configs = new Map<string, ResolvedConfig>()
-  const clients = new Map<string, Kube>()
+  const configs = new Map<string, Promise<ResolvedConfig>>()
+  const clients = new Map<string, Promise<Kube>>()
   const key = (f: ClusterFlags) => JSON.stringify([f.kubeconfig, f.context, f.namespace, f.requestTimeout])
-  const kubeconfig = (flags: ClusterFlags): ResolvedConfig => {
+  // The kubeconfig module (and the YAML parser it needs) and the HTTP client are loaded by the first command
+  // that talks to the cluster: `--help`, `version` and `completion` never pay for them.
+  const kubeconfig = (flags: ClusterFlags): Promise<ResolvedConfig> => {
     const k = key(flags)
     let cfg = configs.get(k)
     if (!cfg) {
-      cfg = loadKubeconfig(flags, env)
+      cfg = import('./k8s/kubeconfig.ts').then((m) => m.loadKubeconfig(flags, env))
       configs.set(k, cfg)
+      cfg.catch(() => configs.delete(k))
     }
     return cfg
   }
@@ -67,19 +68,28 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
     ui: silentUi,
     helm: new HelmCli(),
     kubeconfig,
-    async kube(flags) {
+    kube(flags) {
       const k = key(flags)
       let client = clients.get(k)
       if (!client) {
-        const cfg = kubeconfig(flags)
-        const timeoutMs = flags.requestTimeout === undefined ? 30_000 : parseRequestTimeout(flags.requestTimeout)
-        client = new Kube(new HttpTransport(cfg, { timeoutMs, ...(trace ? { trace } : {}) }), cfg.contextNamespace)
+        client = (async () => {
+          const [cfg, { Kube }, { HttpTransport }, { parseRequestTimeout }] = await Promise.all([
+            kubeconfig(flags),
+            import('./k8s/kube.ts'),
+            import('./k8s/http.ts'),
+            import('./core/names.ts'),
+          ])
+          const timeoutMs = flags.requestTimeout === undefined ? 30_000 : parseRequestTimeout(flags.requestTimeout)
+          return new Kube(new HttpTransport(cfg, { timeoutMs, ...(trace ? { trace } : {}) }), cfg.contextNamespace)
+        })()
         clients.set(k, client)
+        // A failed resolution (no kubeconfig) is not cached: the next call says why again.
+        client.catch(() => clients.delete(k))
       }
       return client
     },
-    kubeTarget(flags) {
-      const cfg = kubeconfig(flags)
+    async kubeTarget(flags) {
+      const cfg = await kubeconfig(flags)
       // helm reads KUBECONFIG and ~/.kube/config itself; pin the context so both talk to the same cluster.
       return { context: cfg.files.length ? cfg.contextName : undefined, kubeconfig: flags.kubeconfig }
     },

@@ -65,7 +65,7 @@ export function liveStorageClasses(flags: ClusterFlags, deps: Deps): Promise<Can
 
 export function contexts(flags: ClusterFlags, deps: Deps): Promise<Candidate[]> {
   return quietly(async () => {
-    const raw = deps.kubeconfig(flags).raw as { contexts?: Array<{ name: string }> }
+    const raw = (await deps.kubeconfig(flags)).raw as { contexts?: Array<{ name: string }> }
     return (raw.contexts ?? []).map((c) => ({ value: c.name }))
   })
 }

@@ -113,7 +113,7 @@ export interface Forward {
 /** The client library's PortForward (WebSocket), loaded only here. */
 export async function clientNodeForwarder(deps: Deps, cluster: ClusterFlags): Promise<ForwardStream> {
   const { clientNode } = await import('../k8s/client-node.ts')
-  const { k8s, kc } = await clientNode(deps.kubeconfig(cluster))
+  const { k8s, kc } = await clientNode(await deps.kubeconfig(cluster))
   const pf = new k8s.PortForward(kc, true)
   return async (namespace, pod, port, socket) => {
     const res = await pf.portForward(namespace, pod, [port], socket, null, socket)

@@ -312,7 +312,7 @@ async function install(o: CreateOptions, values: Record<string, unknown>, deps: 
     values,
     labels: releaseLabels(o),
     timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)),
-    target: deps.kubeTarget(o.cluster),
+    target: await deps.kubeTarget(o.cluster),
   })
 }
 
@@ -328,7 +328,7 @@ async function readParts(kube: Kube, name: string, namespace: string): Promise<I
 async function unblockRelease(o: CreateOptions, parts: InstanceParts | undefined, deps: Deps): Promise<void> {
   const release = parts ? latestOf(parts) : undefined
   if (!release) return
-  const target = deps.kubeTarget(o.cluster)
+  const target = await deps.kubeTarget(o.cluster)
   if (release.status === 'pending-install') {
     deps.ui.step(`Removing the interrupted install of ${o.name}`)
     await deps.helm.uninstall(o.name, o.namespace, target, { noHooks: true })

@@ -120,7 +120,7 @@ export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: D
   // 1. the release (helm removes the StatefulSet, Services and pods it installed)
   if (release) {
     deps.ui.step(`Uninstalling helm release ${o.name}`)
-    await deps.helm.uninstall(o.name, ns, deps.kubeTarget(o.cluster), { timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)) })
+    await deps.helm.uninstall(o.name, ns, await deps.kubeTarget(o.cluster), { timeoutSeconds: Math.max(1, Math.round(o.timeoutMs / 1000)) })
     deleted.push(`helm release ${o.name}`)
   }
   // 2. whatever the release did not own (or a release that is gone already), by label

@@ -158,10 +158,10 @@ export async function rbacCheck(kube: Kube, namespace: string): Promise<Check> {
 }
 
 export async function runDoctor(o: DoctorOptions, deps: Deps): Promise<DoctorReport> {
-  let cfg: ReturnType<Deps['kubeconfig']>
+  let cfg: Awaited<ReturnType<Deps['kubeconfig']>>
   let kube: Kube
   try {
-    cfg = deps.kubeconfig(o.cluster)
+    cfg = await deps.kubeconfig(o.cluster)
     kube = await deps.kube(o.cluster)
   } catch (err) {
     // No usable kubeconfig: still a report (helm is checked), with the kubeconfig problem as the cluster check.

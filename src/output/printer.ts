@@ -62,8 +62,8 @@ export class Printer {
 
   /** A YAML document on stdout (the yaml library is loaded only for this). */
   async yaml(value: unknown): Promise<void> {
-    const { stringify } = await import('yaml')
-    this.streams.out.write(stringify(value, { lineWidth: 0 }))
+    const { toYaml } = await import('./yaml.ts')
+    this.streams.out.write(toYaml(value))
   }
 
   /** Rows as a kubectl-style table (no borders, upper-case headers). */

@@ -92,8 +92,8 @@ export function fakeDeps(o: FakeDepsOptions = {}): FakeDeps {
       kubeCalls.push(flags)
       return new Kube(transport, ctxNs)
     },
-    kubeconfig,
-    kubeTarget: (flags) => ({ context: 'fake', kubeconfig: flags.kubeconfig }),
+    kubeconfig: async (flags) => kubeconfig(flags),
+    kubeTarget: async (flags) => ({ context: 'fake', kubeconfig: flags.kubeconfig }),
     now: () => now,
     randomBytes: o.random ?? counterRandom(),
     signal: new AbortController().signal,

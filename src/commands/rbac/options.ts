@@ -22,11 +22,11 @@ export interface RbacOptions {
   name: string
 }
 
-export function complete(c: CompleteContext<RawRbac>): RawRbac & { namespace: string } {
+export async function complete(c: CompleteContext<RawRbac>): Promise<RawRbac & { namespace: string }> {
   let namespace = c.raw.namespace
   if (namespace === undefined) {
     try {
-      namespace = c.deps.kubeconfig({ kubeconfig: c.raw.kubeconfig, context: c.raw.context }).namespace
+      namespace = (await c.deps.kubeconfig({ kubeconfig: c.raw.kubeconfig, context: c.raw.context })).namespace
     } catch {
       namespace = 'default'
     }

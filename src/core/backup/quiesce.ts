@@ -56,7 +56,7 @@ function collector(onData?: (all: string) => void): { stream: Writable; text: ()
 }
 
 async function openSession(t: ExecTarget, command: string[], deps: Deps, onOut?: (all: string) => void): Promise<Session> {
-  const { k8s, kc } = await clientNode(deps.kubeconfig(t.cluster))
+  const { k8s, kc } = await clientNode(await deps.kubeconfig(t.cluster))
   const out = collector(onOut)
   const err = collector()
   const stdin = new PassThrough()

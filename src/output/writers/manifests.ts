@@ -8,8 +8,8 @@ export function manifestList(objects: KubeObject[]): { apiVersion: 'v1'; kind: '
 }
 
 export async function printManifests(objects: KubeObject[], printer: Printer): Promise<void> {
-  const { stringify } = await import('yaml')
-  for (const o of objects) printer.line(`---\n${stringify(o, { lineWidth: 0 })}`.trimEnd())
+  const { toYaml } = await import('../yaml.ts')
+  for (const o of objects) printer.line(`---\n${toYaml(o)}`.trimEnd())
 }
 
 /** `kind/name` for -o name, lower-cased as kubectl prints it. */
