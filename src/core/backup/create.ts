@@ -1,7 +1,7 @@
 // dbaas backup create: gather everything and check every precondition first (nothing is written until all
 // pass), then [quiesce] → VolumeSnapshot → [release] → credentials Secret owned by it → wait for readyToUse.
 import type { ClusterFlags, Deps } from '../../deps.ts'
-import { ClusterError, ConflictError, NotFoundError, PreconditionError } from '../../errors.ts'
+import { ClusterError, ConflictError, NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { orForbidden } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import type { PersistentVolumeClaim, Secret, VolumeSnapshot } from '../../k8s/types.ts'
@@ -134,7 +134,8 @@ async function plan(kube: Kube, o: BackupCreateOptions, deps: Deps): Promise<Pla
   if (snapshotClass) {
     const cls = await orForbidden(kube.find(R.volumeSnapshotClasses, undefined, snapshotClass))
     if (cls === undefined) {
-      throw new PreconditionError(`VolumeSnapshotClass "${snapshotClass}" does not exist; nothing was created`, {
+      // A name the user typed that does not exist is bad input (2), as an unknown --storage-class is.
+      throw new UsageError(`VolumeSnapshotClass "${snapshotClass}" does not exist; nothing was created`, {
         hint: support.defaultClasses.length ? `classes marked default: ${support.defaultClasses.map((c) => `${c.name} (${c.driver})`).join(', ')}` : 'see `kubectl get volumesnapshotclass`',
       })
     }

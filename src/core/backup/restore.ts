@@ -111,7 +111,7 @@ async function gather(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Restor
     settle(orForbidden(kube.find(R.namespaces, undefined, o.namespace))),
     settle(orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items))),
   ])
-  const found = await settle(findBackup(kube, o.backup, o.backupNamespace))
+  const found = await settle(findBackup(kube, o.backup, o.backupNamespace, 'dbaas ha restore', '--backup-namespace'))
   const [support, deniedAll, target, pvcR, nsR, classesR] = await early
   const vs = unwrap(found)
   if (isHaSnapshot(vs)) throw haUsage(`"${o.backup}" is a backup of an HA cluster`, `dbaas ha restore ${o.backup}`)
