@@ -140,7 +140,7 @@ export async function findInstance(kube: Kube, opts: FindOptions): Promise<Insta
   if (found.namespaces.length === 0) throw await notFoundOrHa(kube, opts, undefined, notFound(name))
   if (found.namespaces.length > 1) {
     throw new UsageError(`instance "${name}" exists in several namespaces: ${found.namespaces.join(', ')}`, {
-      hint: `pick one with -n, e.g. dbaas … ${name} -n ${found.namespaces[0]}`,
+      hint: `pick one with -n, e.g. -n ${found.namespaces[0]}`,
       details: { namespaces: found.namespaces },
     })
   }
