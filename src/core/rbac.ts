@@ -1,89 +1,313 @@
 // What each dbaas verb asks of the API server, as RBAC rules. One table serves two commands: `dbaas rbac`
 // prints it as a Role (namespace scope) and a ClusterRole (what only cluster scope can grant), and
 // `dbaas doctor` asks the API server, per verb, whether the current user holds it (SelfSubjectAccessReview).
+//
+// The table is derived from what the verbs really send, not written from memory: test/e2e/defects-rbac.test.ts
+// runs every verb in the lab under `-v 6` (every request dbaas sends, on stderr), maps each request to a rule
+// with permissionOf() below, and requires the table to hold exactly those rules — nothing missing, nothing
+// unused — apart from the rules marked `by` (requests dbaas does not send itself: helm's, and the client
+// library's exec and port-forward streams) and `unrecorded` (requests only a path the run does not take sends,
+// each saying which). The same test then runs every verb as a lab user holding exactly the printed Role and
+// ClusterRole (it succeeds), and as one missing a rule (exit 5, naming it).
 import type { AccessCheck } from '../k8s/kube.ts'
 
-export type Verb = 'create' | 'list' | 'status' | 'connection' | 'logs' | 'connect' | 'delete' | 'backup' | 'restore' | 'ha'
+/** Every verb that talks to the cluster, by its command path. */
+export const VERBS = [
+  'create',
+  'list',
+  'status',
+  'connection',
+  'connect',
+  'logs',
+  'delete',
+  'backup create',
+  'backup list',
+  'backup delete',
+  'backup prune',
+  'restore',
+  'ha create',
+  'ha list',
+  'ha status',
+  'ha connection',
+  'ha scale',
+  'ha failover',
+  'ha backup create',
+  'ha backup list',
+  'ha restore',
+  'ha delete',
+] as const
+export type Verb = (typeof VERBS)[number]
+
+/** `--verbs backup` and `--verbs ha` name every verb of the group. */
+export const VERB_GROUPS: Record<string, Verb[]> = {
+  backup: VERBS.filter((v) => v.startsWith('backup ')),
+  ha: VERBS.filter((v) => v.startsWith('ha ')),
+}
 
 export interface Permission {
   group: string
+  /** `pods`, or a subresource as `pods/log`. */
   resource: string
   verbs: string[]
-  /** Cluster-scoped (a ClusterRole is the only way to grant it). */
+  /** Granted by the ClusterRole: a cluster-scoped resource, or a read across namespaces (leases, deployments). */
   cluster?: boolean
-  /** Nice to have: the verb works without it, with less (e.g. no storage class check). */
+  /** The verb works without it, with less (no storage class check, no namespace of its own, no --watch). */
   optional?: boolean
+  /** Requests dbaas does not send itself, so `-v 6` does not show them: helm's, or the client library's streams. */
+  by?: 'helm' | 'client'
+  /** Sent only on a path the lab run does not take; says which. */
+  unrecorded?: string
 }
 
-const CRUD = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']
-const READ = ['get', 'list', 'watch']
+const CORE = ''
+const APPS = 'apps'
+const SNAP = 'snapshot.storage.k8s.io'
+const CNPG = 'postgresql.cnpg.io'
+const STORAGE = 'storage.k8s.io'
+const COORD = 'coordination.k8s.io'
+const APIEXT = 'apiextensions.k8s.io'
 
-/** Per verb, what it needs. Helm stores releases in Secrets, so every verb that runs helm writes Secrets. */
+const p = (group: string, resource: string, verbs: string[], extra: Omit<Permission, 'group' | 'resource' | 'verbs'> = {}): Permission => ({ group, resource, verbs, ...extra })
+
+/** Finding an instance by name (core/find.ts): its Secrets' labels, its StatefulSet. */
+const FIND = [p(CORE, 'secrets', ['list']), p(APPS, 'statefulsets', ['get'])]
+/** Not an instance: is it an HA cluster of that name (exit 2 naming the ha verb)? Tolerates 403/404. */
+const FIND_HA = [p(CNPG, 'clusters', ['get', 'list'], { optional: true, unrecorded: 'only when the name is not a single instance' })]
+
+/** helm installs the chart (a StatefulSet and two Services) and keeps its release in Secrets. */
+const HELM = [
+  p(CORE, 'secrets', ['get', 'list', 'create', 'update', 'patch', 'delete'], { by: 'helm' }),
+  p(APPS, 'statefulsets', ['get', 'list', 'create', 'update', 'patch', 'delete'], { by: 'helm' }),
+  p(CORE, 'services', ['get', 'list', 'create', 'update', 'patch', 'delete'], { by: 'helm' }),
+]
+
+/** A new instance: create and restore share it (core/create.ts). */
+const INSTALL = [
+  p(CORE, 'namespaces', ['get'], { cluster: true, optional: true }),
+  p(CORE, 'namespaces', ['create'], { cluster: true, optional: true }),
+  p(APPS, 'statefulsets', ['get', 'list', 'watch', 'patch']),
+  p(CORE, 'secrets', ['list', 'create']),
+  p(CORE, 'services', ['list', 'patch']),
+  p(CORE, 'pods', ['list', 'watch']),
+  p(CORE, 'persistentvolumeclaims', ['get']),
+  p(STORAGE, 'storageclasses', ['list'], { cluster: true, optional: true }),
+  p(CNPG, 'clusters', ['get'], { optional: true }),
+  ...HELM,
+]
+
+/** Is a snapshot controller running (core/detect/snapshots.ts)? Tolerates 403: then a note, not a refusal. */
+const SNAPSHOT_DETECT = [
+  p(COORD, 'leases', ['list'], { cluster: true, optional: true }),
+  p(COORD, 'leases', ['get'], { cluster: true, optional: true, unrecorded: 'only when leases may not be listed across namespaces' }),
+  p(SNAP, 'volumesnapshotclasses', ['list'], { cluster: true, optional: true }),
+  p(APIEXT, 'customresourcedefinitions', ['get'], { cluster: true, optional: true, unrecorded: 'only when VolumeSnapshotClasses may not be listed' }),
+  p(APPS, 'deployments', ['list'], { cluster: true, optional: true, unrecorded: "only when the controller's leader Lease is not fresh" }),
+]
+
+/** Is the CloudNativePG operator running (core/detect/cnpg.ts)? Every ha verb refuses (7) without an answer. */
+const OPERATOR_DETECT = [
+  p(APIEXT, 'customresourcedefinitions', ['get'], { cluster: true, optional: true }),
+  p(APPS, 'deployments', ['list'], { cluster: true, optional: true }),
+  p(COORD, 'leases', ['get', 'list'], {
+    cluster: true,
+    unrecorded: "only when no ready operator Deployment is visible (a namespace-limited user finds the operator by its leader Lease)",
+  }),
+]
+
+/** Per verb, what it needs. */
 export const permissions: Record<Verb, Permission[]> = {
-  create: [
-    { group: '', resource: 'secrets', verbs: CRUD },
-    { group: '', resource: 'services', verbs: CRUD },
-    { group: 'apps', resource: 'statefulsets', verbs: CRUD },
-    { group: '', resource: 'pods', verbs: READ },
-    { group: '', resource: 'persistentvolumeclaims', verbs: READ },
-    { group: '', resource: 'events', verbs: ['list'] },
-    { group: 'storage.k8s.io', resource: 'storageclasses', verbs: ['get', 'list'], cluster: true, optional: true },
-    { group: '', resource: 'namespaces', verbs: ['get'], cluster: true, optional: true },
-  ],
+  create: INSTALL,
   list: [
-    { group: 'apps', resource: 'statefulsets', verbs: ['list', 'watch'] },
-    { group: '', resource: 'secrets', verbs: ['list', 'watch'] },
+    p(APPS, 'statefulsets', ['list']),
+    p(CORE, 'secrets', ['list']),
+    p(CNPG, 'clusters', ['list'], { optional: true }),
+    // --watch
+    p(APPS, 'statefulsets', ['watch'], { optional: true }),
+    p(CORE, 'pods', ['watch'], { optional: true }),
   ],
   status: [
-    { group: 'apps', resource: 'statefulsets', verbs: ['get', 'list', 'watch'] },
-    { group: '', resource: 'secrets', verbs: ['list'] },
-    { group: '', resource: 'pods', verbs: ['list', 'watch'] },
-    { group: '', resource: 'persistentvolumeclaims', verbs: ['list'] },
-    { group: '', resource: 'services', verbs: ['list'] },
-    { group: '', resource: 'events', verbs: ['list'] },
+    ...FIND,
+    ...FIND_HA,
+    p(CORE, 'pods', ['list']),
+    p(CORE, 'persistentvolumeclaims', ['list']),
+    p(CORE, 'services', ['list']),
+    p(CORE, 'events', ['list']),
+    // --watch
+    p(APPS, 'statefulsets', ['list', 'watch'], { optional: true }),
+    p(CORE, 'pods', ['watch'], { optional: true }),
+    p(CORE, 'persistentvolumeclaims', ['watch'], { optional: true }),
+    p(CORE, 'events', ['watch'], { optional: true }),
   ],
-  connection: [
-    { group: 'apps', resource: 'statefulsets', verbs: ['get'] },
-    { group: '', resource: 'secrets', verbs: ['get', 'list'] },
-  ],
-  logs: [
-    { group: '', resource: 'pods', verbs: ['list'] },
-    { group: '', resource: 'pods/log', verbs: ['get'] },
-  ],
+  connection: [...FIND, ...FIND_HA, p(CORE, 'secrets', ['get'])],
+  logs: [...FIND, ...FIND_HA, p(CORE, 'pods', ['list']), p(CORE, 'pods/log', ['get'])],
   connect: [
-    { group: 'apps', resource: 'statefulsets', verbs: ['get'] },
-    { group: '', resource: 'secrets', verbs: ['get', 'list'] },
-    { group: '', resource: 'pods', verbs: ['get', 'list'] },
-    // The WebSocket port-forward is a GET; newer API servers also check create.
-    { group: '', resource: 'pods/portforward', verbs: ['get', 'create'] },
+    ...FIND,
+    ...FIND_HA,
+    p(CORE, 'secrets', ['get']),
+    p(CORE, 'pods', ['list']),
+    // The WebSocket port-forward is a GET; API servers since 1.30 also check create.
+    p(CORE, 'pods/portforward', ['get', 'create'], { by: 'client' }),
   ],
   delete: [
-    { group: 'apps', resource: 'statefulsets', verbs: ['get', 'list', 'delete'] },
-    { group: '', resource: 'secrets', verbs: ['get', 'list', 'delete', 'update'] },
-    { group: '', resource: 'services', verbs: ['get', 'list', 'delete'] },
-    { group: '', resource: 'pods', verbs: ['list', 'watch'] },
-    { group: '', resource: 'persistentvolumeclaims', verbs: ['list', 'delete'] },
-    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['list'], optional: true },
+    ...FIND,
+    ...FIND_HA,
+    p(APPS, 'statefulsets', ['list', 'delete']),
+    p(CORE, 'services', ['list', 'delete']),
+    p(CORE, 'secrets', ['delete']),
+    p(CORE, 'persistentvolumeclaims', ['list', 'delete']),
+    p(CORE, 'pods', ['list']),
+    p(CORE, 'pods', ['watch'], { unrecorded: 'only while a pod of the instance is still terminating' }),
+    p(SNAP, 'volumesnapshots', ['list']),
+    p(CORE, 'namespaces', ['get', 'list', 'watch', 'delete'], { cluster: true, optional: true }),
+    ...HELM,
   ],
-  backup: [
-    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-    { group: '', resource: 'persistentvolumeclaims', verbs: ['get', 'list'] },
-    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotclasses', verbs: ['get', 'list'], cluster: true, optional: true },
+  'backup create': [
+    ...FIND,
+    ...FIND_HA,
+    ...SNAPSHOT_DETECT,
+    p(CORE, 'persistentvolumeclaims', ['get']),
+    p(CORE, 'secrets', ['get', 'create']),
+    p(SNAP, 'volumesnapshots', ['get', 'list', 'watch', 'create']),
+    p(CORE, 'persistentvolumes', ['get'], { cluster: true, optional: true }),
+    p(STORAGE, 'storageclasses', ['get'], { cluster: true, optional: true, unrecorded: "only when the volume's PersistentVolume does not name its CSI driver" }),
+    // --quiesce: CHECKPOINT or FLUSH TABLES WITH READ LOCK through exec into the pod.
+    p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' }),
   ],
+  'backup list': [p(SNAP, 'volumesnapshots', ['list']), p(APPS, 'statefulsets', ['list'])],
+  'backup delete': [
+    p(SNAP, 'volumesnapshots', ['get', 'list', 'watch', 'delete']),
+    p(CORE, 'secrets', ['delete']),
+    p(CORE, 'persistentvolumeclaims', ['list']),
+    p(CNPG, 'backups', ['list'], { optional: true, unrecorded: 'only when the name is not a backup dbaas took' }),
+  ],
+  'backup prune': [p(SNAP, 'volumesnapshots', ['list', 'watch', 'delete']), p(CORE, 'secrets', ['delete'])],
   restore: [
-    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'watch', 'create'] },
-    { group: '', resource: 'persistentvolumeclaims', verbs: ['get', 'list', 'create'] },
-    // Restoring into another namespace pre-provisions a VolumeSnapshotContent, which is cluster-scoped.
-    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list', 'create', 'delete'], cluster: true, optional: true },
+    ...INSTALL,
+    ...FIND_HA,
+    ...SNAPSHOT_DETECT,
+    p(CORE, 'secrets', ['get']),
+    p(CORE, 'persistentvolumeclaims', ['list', 'watch', 'create']),
+    p(SNAP, 'volumesnapshots', ['list', 'watch', 'create', 'delete']),
+    p(SNAP, 'volumesnapshots', ['get'], { unrecorded: 'only with --backup-namespace, or when the backup cannot be looked up across namespaces' }),
+    // Into another namespace: a pre-provisioned VolumeSnapshotContent (cluster-scoped), removed once Bound.
+    p(SNAP, 'volumesnapshotcontents', ['get', 'list', 'watch', 'create', 'delete'], { cluster: true, optional: true }),
+    p(CORE, 'persistentvolumeclaims', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
+    p(APPS, 'statefulsets', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
+    p(CORE, 'services', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
+    p(CORE, 'secrets', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
   ],
-  ha: [
-    { group: 'postgresql.cnpg.io', resource: 'clusters', verbs: CRUD },
-    { group: 'postgresql.cnpg.io', resource: 'clusters/status', verbs: ['get', 'patch'] },
-    { group: '', resource: 'pods', verbs: READ },
+  'ha create': [
+    ...OPERATOR_DETECT,
+    p(CORE, 'namespaces', ['get', 'create'], { cluster: true, optional: true }),
+    p(CORE, 'secrets', ['get', 'list', 'create']),
+    p(APPS, 'statefulsets', ['get']),
+    p(CNPG, 'clusters', ['get', 'list', 'watch', 'patch']),
+    p(SNAP, 'volumesnapshotclasses', ['list'], { cluster: true, optional: true }),
+  ],
+  'ha list': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['list'])],
+  'ha status': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'pods', ['list']), p(CNPG, 'backups', ['list'])],
+  'ha connection': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'secrets', ['get'])],
+  'ha scale': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get', 'list', 'watch', 'patch'])],
+  'ha failover': [
+    ...OPERATOR_DETECT,
+    p(CNPG, 'clusters', ['get', 'list', 'watch']),
+    p(CNPG, 'clusters/status', ['patch']),
+    p(CORE, 'pods', ['list']),
+    // --force: the primary's pod is deleted, then its replacement watched for.
+    p(CORE, 'pods', ['delete', 'watch'], { optional: true }),
+  ],
+  'ha backup create': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['get', 'list', 'watch', 'create'])],
+  'ha backup list': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list'])],
+  'ha restore': [
+    ...OPERATOR_DETECT,
+    p(CNPG, 'backups', ['get', 'list']),
+    p(CNPG, 'clusters', ['get', 'list', 'watch', 'patch']),
+    p(CORE, 'namespaces', ['get', 'create'], { cluster: true, optional: true }),
+    p(CORE, 'secrets', ['get', 'list', 'create']),
+    p(APPS, 'statefulsets', ['get']),
+    p(SNAP, 'volumesnapshotclasses', ['list'], { cluster: true, optional: true }),
+    // Into another namespace: the backup's snapshots are brought over through pre-provisioned contents.
+    p(SNAP, 'volumesnapshots', ['get', 'list', 'watch', 'create']),
+    p(SNAP, 'volumesnapshotcontents', ['get', 'create'], { cluster: true, optional: true }),
+  ],
+  'ha delete': [
+    p(CNPG, 'clusters', ['get', 'list', 'watch', 'delete']),
+    p(CNPG, 'backups', ['list']),
+    p(CORE, 'secrets', ['get', 'list', 'delete']),
+    p(SNAP, 'volumesnapshots', ['list']),
+    p(CORE, 'namespaces', ['get', 'delete'], { cluster: true, optional: true }),
   ],
 }
 
-export const allVerbs = Object.keys(permissions) as Verb[]
+export const allVerbs: Verb[] = [...VERBS]
+
+/** Resolves `--verbs` words: a verb's path ("backup create", or "backup-create"), or a group (backup, ha). */
+export function resolveVerbs(words: string[]): { verbs: Verb[]; unknown: string[] } {
+  const verbs: Verb[] = []
+  const unknown: string[] = []
+  for (const w of words) {
+    const path = w.trim().replace(/-/g, ' ').replace(/\s+/g, ' ')
+    const group = VERB_GROUPS[path]
+    if (group) verbs.push(...group)
+    else if ((VERBS as readonly string[]).includes(path)) verbs.push(path as Verb)
+    else unknown.push(w)
+  }
+  return { verbs: [...new Set(verbs)], unknown }
+}
+
+/** Resources that are cluster-scoped, or read across namespaces by the detectors only: ClusterRole rules. */
+const CLUSTER_RESOURCES = new Set([
+  'namespaces',
+  'persistentvolumes',
+  'storageclasses',
+  'volumesnapshotcontents',
+  'volumesnapshotclasses',
+  'customresourcedefinitions',
+  'leases',
+  'deployments',
+])
+
+export interface RequestedPermission {
+  group: string
+  resource: string
+  verb: string
+  cluster: boolean
+}
+
+/**
+ * The RBAC rule an API request needs (as the API server's RequestInfo resolves it): GET of an item `get`, of
+ * a collection `list` (or `watch` with watch=1), POST `create`, PUT `update`, PATCH `patch`, DELETE `delete`
+ * (`deletecollection` on a collection). Undefined for what every authenticated user may do: discovery,
+ * /version, SelfSubjectAccessReviews.
+ */
+export function permissionOf(method: string, url: string): RequestedPermission | undefined {
+  const [pathPart, query = ''] = url.split('?') as [string, string | undefined]
+  const segs = pathPart.split('/').filter(Boolean).map(decodeURIComponent)
+  let group: string
+  let rest: string[]
+  if (segs[0] === 'api') {
+    group = ''
+    rest = segs.slice(2)
+  } else if (segs[0] === 'apis') {
+    group = segs[1] ?? ''
+    rest = segs.slice(3)
+  } else return undefined
+  if (group === 'authorization.k8s.io') return undefined
+  if (rest.length === 0) return undefined // discovery
+  // namespaces/<ns>/<resource>/… ; a bare namespaces/<ns> is the Namespace object itself
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2)
+  const [resource, name, sub] = rest as [string, string | undefined, string | undefined]
+  const watch = /(^|&)watch=(1|true)(&|$)/.test(query)
+  const m = method.toUpperCase()
+  const verb =
+    m === 'GET' ? (name === undefined ? (watch ? 'watch' : 'list') : 'get')
+    : m === 'POST' ? 'create'
+    : m === 'PUT' ? 'update'
+    : m === 'PATCH' ? 'patch'
+    : m === 'DELETE' ? (name === undefined ? 'deletecollection' : 'delete')
+    : m.toLowerCase()
+  return { group, resource: sub ? `${resource}/${sub}` : resource, verb, cluster: CLUSTER_RESOURCES.has(resource) }
+}
 
 export interface PolicyRule {
   apiGroups: string[]
@@ -94,13 +318,13 @@ export interface PolicyRule {
 /** Merges permissions into compact rules: one rule per (group, verb set), resources sorted. */
 export function toRules(perms: Permission[]): PolicyRule[] {
   const byResource = new Map<string, { group: string; resource: string; verbs: Set<string> }>()
-  for (const p of perms) {
-    const key = `${p.group}/${p.resource}`
-    const e = byResource.get(key) ?? { group: p.group, resource: p.resource, verbs: new Set<string>() }
-    for (const v of p.verbs) e.verbs.add(v)
+  for (const perm of perms) {
+    const key = `${perm.group}/${perm.resource}`
+    const e = byResource.get(key) ?? { group: perm.group, resource: perm.resource, verbs: new Set<string>() }
+    for (const v of perm.verbs) e.verbs.add(v)
     byResource.set(key, e)
   }
-  const order = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']
+  const order = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection']
   const rules = new Map<string, PolicyRule>()
   for (const e of [...byResource.values()].sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource))) {
     const verbs = [...e.verbs].sort((a, b) => order.indexOf(a) - order.indexOf(b))
@@ -131,8 +355,8 @@ export interface KubeManifest {
 /** The Role, ClusterRole and (with a subject) their bindings that let a namespace-limited user run these verbs. */
 export function rbacManifests(o: RbacOptions): KubeManifest[] {
   const perms = o.verbs.flatMap((v) => permissions[v])
-  const namespaced = toRules(perms.filter((p) => !p.cluster))
-  const cluster = toRules(perms.filter((p) => p.cluster))
+  const namespaced = toRules(perms.filter((x) => !x.cluster))
+  const cluster = toRules(perms.filter((x) => x.cluster))
   const name = o.name ?? 'dbaas-user'
   const labels = { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/component': 'rbac' }
   const clusterName = `${name}-${o.namespace}`
@@ -167,19 +391,24 @@ export function rbacManifests(o: RbacOptions): KubeManifest[] {
 
 /** One access check per (resource, verb) a dbaas verb needs; cluster-scoped ones carry no namespace. */
 export function accessChecks(verb: Verb, namespace: string): Array<AccessCheck & { optional: boolean }> {
-  return permissions[verb].flatMap((p) =>
-    p.verbs.map((v) => {
-      const [resource, subresource] = p.resource.split('/') as [string, string | undefined]
-      return {
+  // One check per (group, resource, verb); required when any entry of the verb needs it.
+  const checks = new Map<string, AccessCheck & { optional: boolean }>()
+  for (const perm of permissions[verb]) {
+    for (const v of perm.verbs) {
+      const key = `${perm.group}|${perm.resource}|${v}`
+      const [resource, subresource] = perm.resource.split('/') as [string, string | undefined]
+      const prev = checks.get(key)
+      checks.set(key, {
         verb: v,
-        group: p.group,
+        group: perm.group,
         resource,
         ...(subresource ? { subresource } : {}),
-        ...(p.cluster ? {} : { namespace }),
-        optional: p.optional === true,
-      }
-    }),
-  )
+        ...(perm.cluster ? {} : { namespace }),
+        optional: (prev?.optional ?? true) && perm.optional === true,
+      })
+    }
+  }
+  return [...checks.values()]
 }
 
 export function describeCheck(c: AccessCheck): string {
