@@ -67,6 +67,9 @@ const STORAGE = 'storage.k8s.io'
 const COORD = 'coordination.k8s.io'
 const APIEXT = 'apiextensions.k8s.io'
 
+/** A wait lists, then watches only when the list does not already show the end (in the lab it often does). */
+const WAIT = { unrecorded: 'a wait watches only when its first list does not already show the end' }
+
 const p = (group: string, resource: string, verbs: string[], extra: Omit<Permission, 'group' | 'resource' | 'verbs'> = {}): Permission => ({ group, resource, verbs, ...extra })
 
 /** Finding an instance by name (core/find.ts): its Secrets' labels, its StatefulSet. */
@@ -85,10 +88,12 @@ const HELM = [
 const INSTALL = [
   p(CORE, 'namespaces', ['get'], { cluster: true, optional: true }),
   p(CORE, 'namespaces', ['create'], { cluster: true, optional: true }),
-  p(APPS, 'statefulsets', ['get', 'list', 'watch', 'patch']),
+  p(APPS, 'statefulsets', ['get', 'list', 'patch']),
+  p(APPS, 'statefulsets', ['watch'], WAIT),
   p(CORE, 'secrets', ['list', 'create']),
   p(CORE, 'services', ['list', 'patch']),
-  p(CORE, 'pods', ['list', 'watch']),
+  p(CORE, 'pods', ['list']),
+  p(CORE, 'pods', ['watch'], WAIT),
   p(CORE, 'persistentvolumeclaims', ['get']),
   p(STORAGE, 'storageclasses', ['list'], { cluster: true, optional: true }),
   p(CNPG, 'clusters', ['get'], { optional: true }),
@@ -133,7 +138,7 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'services', ['list']),
     p(CORE, 'events', ['list']),
     // --watch
-    p(APPS, 'statefulsets', ['list', 'watch'], { optional: true }),
+    p(APPS, 'statefulsets', ['watch'], { optional: true }),
     p(CORE, 'pods', ['watch'], { optional: true }),
     p(CORE, 'persistentvolumeclaims', ['watch'], { optional: true }),
     p(CORE, 'events', ['watch'], { optional: true }),
@@ -151,14 +156,17 @@ export const permissions: Record<Verb, Permission[]> = {
   delete: [
     ...FIND,
     ...FIND_HA,
-    p(APPS, 'statefulsets', ['list', 'delete']),
-    p(CORE, 'services', ['list', 'delete']),
+    p(APPS, 'statefulsets', ['list']),
+    p(CORE, 'services', ['list']),
+    p(APPS, 'statefulsets', ['delete'], { unrecorded: 'only for objects the helm release no longer owns (helm removes its own)' }),
+    p(CORE, 'services', ['delete'], { unrecorded: 'only for objects the helm release no longer owns (helm removes its own)' }),
     p(CORE, 'secrets', ['delete']),
     p(CORE, 'persistentvolumeclaims', ['list', 'delete']),
     p(CORE, 'pods', ['list']),
-    p(CORE, 'pods', ['watch'], { unrecorded: 'only while a pod of the instance is still terminating' }),
+    p(CORE, 'pods', ['watch'], WAIT),
     p(SNAP, 'volumesnapshots', ['list']),
-    p(CORE, 'namespaces', ['get', 'list', 'watch', 'delete'], { cluster: true, optional: true }),
+    p(CORE, 'namespaces', ['get', 'list', 'delete'], { cluster: true, optional: true }),
+    p(CORE, 'namespaces', ['watch'], { cluster: true, optional: true, ...WAIT }),
     ...HELM,
   ],
   'backup create': [
@@ -167,7 +175,8 @@ export const permissions: Record<Verb, Permission[]> = {
     ...SNAPSHOT_DETECT,
     p(CORE, 'persistentvolumeclaims', ['get']),
     p(CORE, 'secrets', ['get', 'create']),
-    p(SNAP, 'volumesnapshots', ['get', 'list', 'watch', 'create']),
+    p(SNAP, 'volumesnapshots', ['get', 'list', 'create']),
+    p(SNAP, 'volumesnapshots', ['watch'], WAIT),
     p(CORE, 'persistentvolumes', ['get'], { cluster: true, optional: true }),
     p(STORAGE, 'storageclasses', ['get'], { cluster: true, optional: true, unrecorded: "only when the volume's PersistentVolume does not name its CSI driver" }),
     // --quiesce: CHECKPOINT or FLUSH TABLES WITH READ LOCK through exec into the pod.
@@ -175,22 +184,26 @@ export const permissions: Record<Verb, Permission[]> = {
   ],
   'backup list': [p(SNAP, 'volumesnapshots', ['list']), p(APPS, 'statefulsets', ['list'])],
   'backup delete': [
-    p(SNAP, 'volumesnapshots', ['get', 'list', 'watch', 'delete']),
+    p(SNAP, 'volumesnapshots', ['get', 'list', 'delete']),
+    p(SNAP, 'volumesnapshots', ['watch'], WAIT),
     p(CORE, 'secrets', ['delete']),
     p(CORE, 'persistentvolumeclaims', ['list']),
     p(CNPG, 'backups', ['list'], { optional: true, unrecorded: 'only when the name is not a backup dbaas took' }),
   ],
-  'backup prune': [p(SNAP, 'volumesnapshots', ['list', 'watch', 'delete']), p(CORE, 'secrets', ['delete'])],
+  'backup prune': [p(SNAP, 'volumesnapshots', ['list', 'delete']), p(SNAP, 'volumesnapshots', ['watch'], WAIT), p(CORE, 'secrets', ['delete'])],
   restore: [
     ...INSTALL,
     ...FIND_HA,
     ...SNAPSHOT_DETECT,
     p(CORE, 'secrets', ['get']),
-    p(CORE, 'persistentvolumeclaims', ['list', 'watch', 'create']),
-    p(SNAP, 'volumesnapshots', ['list', 'watch', 'create', 'delete']),
+    p(CORE, 'persistentvolumeclaims', ['list', 'create']),
+    p(CORE, 'persistentvolumeclaims', ['watch'], WAIT),
+    p(SNAP, 'volumesnapshots', ['list', 'create', 'delete']),
+    p(SNAP, 'volumesnapshots', ['watch'], WAIT),
     p(SNAP, 'volumesnapshots', ['get'], { unrecorded: 'only with --backup-namespace, or when the backup cannot be looked up across namespaces' }),
     // Into another namespace: a pre-provisioned VolumeSnapshotContent (cluster-scoped), removed once Bound.
-    p(SNAP, 'volumesnapshotcontents', ['get', 'list', 'watch', 'create', 'delete'], { cluster: true, optional: true }),
+    p(SNAP, 'volumesnapshotcontents', ['get', 'list', 'create', 'delete'], { cluster: true, optional: true }),
+    p(SNAP, 'volumesnapshotcontents', ['watch'], { cluster: true, optional: true, ...WAIT }),
     p(CORE, 'persistentvolumeclaims', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
     p(APPS, 'statefulsets', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
     p(CORE, 'services', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
@@ -201,37 +214,43 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'namespaces', ['get', 'create'], { cluster: true, optional: true }),
     p(CORE, 'secrets', ['get', 'list', 'create']),
     p(APPS, 'statefulsets', ['get']),
-    p(CNPG, 'clusters', ['get', 'list', 'watch', 'patch']),
+    // A server-side apply that makes an object is checked as create as well as patch.
+    p(CNPG, 'clusters', ['get', 'list', 'create', 'patch']),
+    p(CNPG, 'clusters', ['watch'], WAIT),
     p(SNAP, 'volumesnapshotclasses', ['list'], { cluster: true, optional: true }),
   ],
   'ha list': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['list'])],
-  'ha status': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'pods', ['list']), p(CNPG, 'backups', ['list'])],
+  'ha status': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'pods', ['list']), p(CNPG, 'backups', ['list'], { optional: true })],
   'ha connection': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'secrets', ['get'])],
-  'ha scale': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get', 'list', 'watch', 'patch'])],
+  'ha scale': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get', 'list', 'patch']), p(CNPG, 'clusters', ['watch'], WAIT)],
   'ha failover': [
     ...OPERATOR_DETECT,
-    p(CNPG, 'clusters', ['get', 'list', 'watch']),
+    p(CNPG, 'clusters', ['get', 'list']),
+    p(CNPG, 'clusters', ['watch'], WAIT),
     p(CNPG, 'clusters/status', ['patch']),
     p(CORE, 'pods', ['list']),
     // --force: the primary's pod is deleted, then its replacement watched for.
     p(CORE, 'pods', ['delete', 'watch'], { optional: true }),
   ],
-  'ha backup create': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['get', 'list', 'watch', 'create'])],
+  'ha backup create': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT)],
   'ha backup list': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list'])],
   'ha restore': [
     ...OPERATOR_DETECT,
     p(CNPG, 'backups', ['get', 'list']),
-    p(CNPG, 'clusters', ['get', 'list', 'watch', 'patch']),
+    p(CNPG, 'clusters', ['get', 'create', 'patch']),
+    p(CNPG, 'clusters', ['list', 'watch'], { unrecorded: 'only when waiting for the restored cluster (without --no-wait)' }),
     p(CORE, 'namespaces', ['get', 'create'], { cluster: true, optional: true }),
     p(CORE, 'secrets', ['get', 'list', 'create']),
     p(APPS, 'statefulsets', ['get']),
     p(SNAP, 'volumesnapshotclasses', ['list'], { cluster: true, optional: true }),
     // Into another namespace: the backup's snapshots are brought over through pre-provisioned contents.
-    p(SNAP, 'volumesnapshots', ['get', 'list', 'watch', 'create']),
+    p(SNAP, 'volumesnapshots', ['get', 'list', 'create']),
+    p(SNAP, 'volumesnapshots', ['watch'], WAIT),
     p(SNAP, 'volumesnapshotcontents', ['get', 'create'], { cluster: true, optional: true }),
   ],
   'ha delete': [
-    p(CNPG, 'clusters', ['get', 'list', 'watch', 'delete']),
+    p(CNPG, 'clusters', ['get', 'list', 'delete']),
+    p(CNPG, 'clusters', ['watch'], WAIT),
     p(CNPG, 'backups', ['list']),
     p(CORE, 'secrets', ['get', 'list', 'delete']),
     p(SNAP, 'volumesnapshots', ['list']),
