@@ -8,6 +8,8 @@ import type { Check, Detector } from './doctor.ts'
 
 const BACKUP_VERBS = ['backup', 'restore']
 const HA_VERBS = ['ha']
+/** For a user RBAC keeps from looking: neither "installed" nor "missing", and no install instructions. */
+const ASK_ADMIN = 'ask a cluster admin, or for the ClusterRole `dbaas rbac` prints (it lets dbaas read the leader Leases and classes)'
 
 export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] | undefined): Check[] {
   const base = { required: false, disables: BACKUP_VERBS }
@@ -20,7 +22,9 @@ export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] 
   checks.push(
     s.controller.running
       ? { ...base, id: 'snapshot-controller', title: 'Snapshot controller', status: 'ok', message: s.controller.detail }
-      : {
+      : s.controller.unknown
+        ? { ...base, id: 'snapshot-controller', title: 'Snapshot controller', status: 'warn', message: `not allowed to check whether the snapshot controller runs (${s.controller.detail})`, fix: ASK_ADMIN }
+        : {
           ...base,
           id: 'snapshot-controller',
           title: 'Snapshot controller',
@@ -34,7 +38,9 @@ export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] 
   const covered = new Set(s.defaultClasses.map((c) => c.driver))
   const missing = drivers.filter((d) => !covered.has(d))
   const have = s.defaultClasses.map((c) => `"${c.name}" for ${c.driver}`).join(', ')
-  if (s.defaultClasses.length === 0) {
+  if (s.classesForbidden) {
+    checks.push({ ...base, id: 'snapshot-class', title: 'VolumeSnapshotClass', status: 'warn', message: 'not allowed to check for a default VolumeSnapshotClass (you may not list them)', fix: ASK_ADMIN })
+  } else if (s.defaultClasses.length === 0) {
     checks.push({
       ...base,
       id: 'snapshot-class',
@@ -66,7 +72,9 @@ export function cnpgChecks(c: CnpgDetection): Check[] {
       : { ...base, id: 'cnpg-crds', title: 'CloudNativePG CRDs', status: 'warn', message: 'not installed', fix: CNPG_INSTALL_HINT },
     c.operator.running
       ? { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'ok', message: c.operator.detail }
-      : { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `missing: ${c.operator.detail}`, fix: CNPG_INSTALL_HINT },
+      : c.operator.unknown
+        ? { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `not allowed to check whether the operator runs (${c.operator.detail})`, fix: ASK_ADMIN }
+        : { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `missing: ${c.operator.detail}`, fix: CNPG_INSTALL_HINT },
   ]
 }
 

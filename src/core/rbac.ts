@@ -70,6 +70,9 @@ const APIEXT = 'apiextensions.k8s.io'
 /** A wait lists, then watches only when the list does not already show the end (in the lab it often does). */
 const WAIT = { unrecorded: 'a wait watches only when its first list does not already show the end' }
 
+/** A server-side apply (a PATCH) that makes a new object is authorized as create as well as patch. */
+const SSA_CREATE = { unrecorded: 'sent as a server-side apply (PATCH); making a new object that way needs create too' }
+
 const p = (group: string, resource: string, verbs: string[], extra: Omit<Permission, 'group' | 'resource' | 'verbs'> = {}): Permission => ({ group, resource, verbs, ...extra })
 
 /** Finding an instance by name (core/find.ts): its Secrets' labels, its StatefulSet. */
@@ -137,6 +140,7 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'persistentvolumeclaims', ['list']),
     p(CORE, 'services', ['list']),
     p(CORE, 'events', ['list']),
+    p(STORAGE, 'storageclasses', ['get'], { cluster: true, optional: true, unrecorded: 'only when a data volume is Pending (its class names the provisioner)' }),
     // --watch
     p(APPS, 'statefulsets', ['watch'], { optional: true }),
     p(CORE, 'pods', ['watch'], { optional: true }),
@@ -214,8 +218,8 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'namespaces', ['get', 'create'], { cluster: true, optional: true }),
     p(CORE, 'secrets', ['get', 'list', 'create']),
     p(APPS, 'statefulsets', ['get']),
-    // A server-side apply that makes an object is checked as create as well as patch.
-    p(CNPG, 'clusters', ['get', 'list', 'create', 'patch']),
+    p(CNPG, 'clusters', ['get', 'list', 'patch']),
+    p(CNPG, 'clusters', ['create'], SSA_CREATE),
     p(CNPG, 'clusters', ['watch'], WAIT),
     p(SNAP, 'volumesnapshotclasses', ['list'], { cluster: true, optional: true }),
   ],
@@ -229,15 +233,16 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CNPG, 'clusters', ['watch'], WAIT),
     p(CNPG, 'clusters/status', ['patch']),
     p(CORE, 'pods', ['list']),
-    // --force: the primary's pod is deleted, then its replacement watched for.
-    p(CORE, 'pods', ['delete', 'watch'], { optional: true }),
+    // --force: the primary's pod is deleted (then the Cluster is watched, as for a switchover).
+    p(CORE, 'pods', ['delete'], { optional: true }),
   ],
   'ha backup create': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT)],
   'ha backup list': [...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list'])],
   'ha restore': [
     ...OPERATOR_DETECT,
     p(CNPG, 'backups', ['get', 'list']),
-    p(CNPG, 'clusters', ['get', 'create', 'patch']),
+    p(CNPG, 'clusters', ['get', 'patch']),
+    p(CNPG, 'clusters', ['create'], SSA_CREATE),
     p(CNPG, 'clusters', ['list', 'watch'], { unrecorded: 'only when waiting for the restored cluster (without --no-wait)' }),
     p(CORE, 'namespaces', ['get', 'create'], { cluster: true, optional: true }),
     p(CORE, 'secrets', ['get', 'list', 'create']),

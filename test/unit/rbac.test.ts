@@ -68,7 +68,7 @@ describe('rbac', () => {
 
   it('prints YAML documents for kubectl apply; unknown verbs are usage errors', async () => {
     const d = fakeDeps()
-    expect(await main(['rbac', '-n', 'team-a', '--user', 'alice', '--verbs', 'list,status'], d)).toBe(0)
+    expect(await main(['rbac', '-n', 'team-a', '--user', 'alice', '--verbs', 'list,logs'], d)).toBe(0)
     const docs = parseAllDocuments(d.out.text).map((x) => x.toJS())
     expect(docs.map((x) => x.kind)).toEqual(['Role', 'RoleBinding'])
     const bad = fakeDeps()

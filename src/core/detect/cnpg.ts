@@ -13,7 +13,8 @@ export interface CnpgDetection {
   crds: boolean
   /** From the CRD's labels (helm chart / app version) or the operator image's tag, when either says. */
   version?: string
-  operator: { running: boolean; via?: 'deployment' | 'lease'; namespace?: string; detail: string }
+  /** `unknown`: RBAC refused every way of looking (deployments and leases), so `running: false` means "could not tell". */
+  operator: { running: boolean; via?: 'deployment' | 'lease'; namespace?: string; detail: string; unknown?: boolean }
 }
 
 export const CNPG_GROUP = 'postgresql.cnpg.io'
@@ -103,5 +104,6 @@ export async function detectCnpg(kube: Kube, now: number = Date.now()): Promise<
   if (leaseItems.length) seen.push(`leader lease ${leaseItems[0]?.metadata.namespace}/${CNPG_LEASE} is stale`)
   else if (leases === 'forbidden') seen.push('you may not read leases')
   else seen.push(`no leader lease ${CNPG_LEASE}`)
-  return { crds, ...(version ? { version } : {}), operator: { running: false, detail: seen.join('; ') } }
+  const unknown = deployments === 'forbidden' && leases === 'forbidden'
+  return { crds, ...(version ? { version } : {}), operator: { running: false, detail: seen.join('; '), ...(unknown ? { unknown: true } : {}) } }
 }
