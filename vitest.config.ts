@@ -8,6 +8,20 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts'],
           environment: 'node',
+          // The machines are shared and noisy: room for a child process or a library import under load.
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // The same rules of the API server, asserted against the fake and against the lab's real server.
+          name: 'contract',
+          include: ['test/contract/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/lab/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
       {

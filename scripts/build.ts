@@ -30,8 +30,38 @@ const result = await build({
   banner: { js: "import { createRequire as __dbaasCreateRequire } from 'node:module'; const require = __dbaasCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 })
+// The backup schedules' job (dist/job/backup-job.js): one self-contained file from the same source as `backup
+// create` and `backup prune`, shipped to the cluster in a ConfigMap (at most 1 MiB). @kubernetes/client-node
+// (1.4 MB bundled) is replaced by the job's own exec stream (src/core/schedule/job-exec.ts); the libraries only
+// the CLI's terminal paths load lazily (spinners, prompts, helm) are left out: the job never reaches them.
+const JOB_LIMIT = 1024 * 1024
+const job = await build({
+  entryPoints: { 'backup-job': `${root}src/job/backup-job.ts` },
+  outdir: `${next}/job`,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  metafile: true,
+  legalComments: 'none',
+  define: { __DBAAS_VERSION__: JSON.stringify(pkg.version) },
+  banner: { js: "import { createRequire as __dbaasCreateRequire } from 'node:module'; const require = __dbaasCreateRequire(import.meta.url);" },
+  external: ['@kubernetes/client-node', 'ora', 'execa', '@inquirer/prompts'],
+  plugins: [
+    {
+      name: 'job-exec',
+      setup(b) {
+        b.onResolve({ filter: /(^|\/)client-node\.ts$/ }, () => ({ path: `${root}src/core/schedule/job-exec.ts` }))
+      },
+    },
+  ],
+  logLevel: 'warning',
+})
+const jobBytes = Object.entries(job.metafile.outputs).find(([f]) => f.endsWith('backup-job.js'))?.[1].bytes ?? 0
+if (jobBytes > JOB_LIMIT) throw new Error(`dist/job/backup-job.js is ${jobBytes} bytes, over the ${JOB_LIMIT} a ConfigMap holds`)
 if (existsSync(out)) renameSync(out, old)
 renameSync(next, out)
 rmSync(old, { recursive: true, force: true })
 const outputs = Object.entries(result.metafile.outputs)
-console.error(`built dist/dbaas.js and ${outputs.length - 1} lazy chunks`)
+console.error(`built dist/dbaas.js and ${outputs.length - 1} lazy chunks; dist/job/backup-job.js (${Math.round(jobBytes / 1024)} KiB)`)

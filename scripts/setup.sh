@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything dbaas and its tests need on a fresh Debian machine: Node 24 (when the machine's Node is
-# older than 22), the npm dependencies, the Debian packages the lab uses (PostgreSQL, MariaDB, openssl), the
+# older than 22), the npm dependencies, the Debian packages the lab and the tests use (PostgreSQL, MariaDB,
+# openssl, and tmux, zsh and fish for the terminal and completion tests), the
 # lab's Go-built binaries (≈ 17 min cold on 2 cores, nothing when warm) and the CLI bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."

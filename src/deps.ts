@@ -44,7 +44,7 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
   const streams: Streams = opts.streams ?? { out: process.stdout, err: process.stderr }
   const configs = new Map<string, Promise<ResolvedConfig>>()
   const clients = new Map<string, Promise<Kube>>()
-  const key = (f: ClusterFlags) => JSON.stringify([f.kubeconfig, f.context, f.namespace, f.requestTimeout])
+  const key = (f: ClusterFlags) => JSON.stringify([f.kubeconfig, f.context, f.namespace, f.requestTimeout, f.as, f.asGroups])
   // The kubeconfig module (and the YAML parser it needs) and the HTTP client are loaded by the first command
   // that talks to the cluster: `--help`, `version` and `completion` never pay for them.
   const kubeconfig = (flags: ClusterFlags): Promise<ResolvedConfig> => {
@@ -58,7 +58,10 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
     return cfg
   }
   const verbosity = opts.verbosity ?? 0
-  const trace = env.DBAAS_TRACE || verbosity >= 6 ? (line: string) => streams.err.write(`[api] ${line}\n`) : undefined
+  // kubectl's -v: the transport logs requests at 6 and more, helm's command line at 6.
+  const log = (line: string) => streams.err.write(`${line}\n`)
+  // The old DBAAS_TRACE (one `[api] METHOD path` line per request), kept for the benchmarks' request counts.
+  const trace = env.DBAAS_TRACE ? (line: string) => streams.err.write(`[api] ${line}\n`) : undefined
   const signal = opts.signal ?? new AbortController().signal
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0'
   return {
@@ -66,7 +69,7 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
     streams,
     printer: new Printer(streams, env),
     ui: silentUi,
-    helm: new HelmCli(),
+    helm: new HelmCli({ env, log }),
     kubeconfig,
     kube(flags) {
       const k = key(flags)
@@ -80,7 +83,7 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
             import('./core/names.ts'),
           ])
           const timeoutMs = flags.requestTimeout === undefined ? 30_000 : parseRequestTimeout(flags.requestTimeout)
-          return new Kube(new HttpTransport(cfg, { timeoutMs, ...(trace ? { trace } : {}) }), cfg.contextNamespace)
+          return new Kube(new HttpTransport(cfg, { timeoutMs, verbosity, log, ...(trace ? { trace } : {}) }), cfg.contextNamespace)
         })()
         clients.set(k, client)
         // A failed resolution (no kubeconfig) is not cached: the next call says why again.
@@ -90,8 +93,17 @@ export function realDeps(opts: { streams?: Streams; env?: NodeJS.ProcessEnv; sig
     },
     async kubeTarget(flags) {
       const cfg = await kubeconfig(flags)
-      // helm reads KUBECONFIG and ~/.kube/config itself; pin the context so both talk to the same cluster.
-      return { context: cfg.files.length ? cfg.contextName : undefined, kubeconfig: flags.kubeconfig }
+      // helm reads the same kubeconfig (one file by flag, or KUBECONFIG as it was: it may list several), the
+      // same context, and --as/--as-group when given; otherwise the same user entry's impersonation.
+      const src = cfg.source
+      return {
+        context: cfg.files.length ? cfg.contextName : undefined,
+        kubeconfig: src?.kind === 'flag' || src?.kind === 'default' ? src.value : undefined,
+        kubeconfigEnv: src?.kind === 'env' ? src.value : undefined,
+        asUser: flags.as || undefined,
+        asGroups: flags.asGroups?.length ? flags.asGroups : undefined,
+        verbosity,
+      }
     },
     now: () => Date.now(),
     randomBytes: (n) => randomBytes(n),

@@ -11,6 +11,8 @@ export interface RawClusterFlags {
   context?: string
   namespace?: string
   requestTimeout?: string
+  as?: string
+  asGroup?: string[]
 }
 
 export const DEFAULT_REQUEST_TIMEOUT = '30s'
@@ -22,13 +24,23 @@ export function clusterOptions(cmd: Command, namespaceHelp = 'namespace (default
     .option('--kubeconfig <path>', 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use (default: the current context)')
     .option('--request-timeout <duration>', 'timeout for each API request, e.g. 30s', DEFAULT_REQUEST_TIMEOUT)
+    .option('--as <user>', 'act as this user (impersonation; helm acts as the same user)')
+    .option('--as-group <group>', 'act as a member of this group, repeatable (needs --as or an `as` in the kubeconfig)', (v: string, acc: string[] = []) => [...acc, v])
 }
 
 /** The connection flags, checked (a bad namespace or timeout is a usage error before anything is sent). */
 export function clusterFlags(raw: RawClusterFlags): ClusterFlags {
   if (raw.namespace !== undefined) validateNamespace(raw.namespace)
   if (raw.requestTimeout !== undefined) parseRequestTimeout(raw.requestTimeout)
-  return { kubeconfig: raw.kubeconfig, context: raw.context, namespace: raw.namespace, requestTimeout: raw.requestTimeout }
+  if (raw.as !== undefined && raw.as.trim() === '') throw new UsageError('--as needs a user name', { hint: 'e.g. --as alice or --as system:serviceaccount:team-a:deployer' })
+  return {
+    kubeconfig: raw.kubeconfig,
+    context: raw.context,
+    namespace: raw.namespace,
+    requestTimeout: raw.requestTimeout,
+    ...(raw.as !== undefined ? { as: raw.as } : {}),
+    ...(raw.asGroup?.length ? { asGroups: raw.asGroup } : {}),
+  }
 }
 
 export function timeoutOption(def: string): Option {

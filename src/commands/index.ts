@@ -37,13 +37,26 @@ export const commandTree: CommandEntry[] = [
   {
     group: 'Backups:',
     name: 'backup',
-    description: 'Backups as CSI VolumeSnapshots: create, list, delete, prune (restore with `dbaas restore`)',
+    description: 'Backups as CSI VolumeSnapshots: create, list, delete, prune, schedule (restore with `dbaas restore`)',
     examples: [['Back up, list, restore into a new instance', 'dbaas backup create orders && dbaas backup list orders && dbaas restore <backup> --to orders-copy']],
     children: [
       { name: 'create', description: "Take a backup: a CSI VolumeSnapshot of the instance's data volume, with a copy of its credentials", usage: '[instance]', load: () => import('./backup/create/command.ts') },
-      { name: 'list', aliases: ['ls'], description: 'List backups (also those whose instance was deleted): NAME, INSTANCE, ENGINE, READY, SIZE, AGE, EXPIRES', usage: '[instance]', load: () => import('./backup/list/command.ts') },
+      { name: 'list', aliases: ['ls'], description: 'List backups (also those whose instance was deleted): NAME, INSTANCE, ENGINE, READY, SIZE, AGE, EXPIRES, SCHEDULE', usage: '[instance]', load: () => import('./backup/list/command.ts') },
       { name: 'delete', aliases: ['rm'], description: "Delete a backup: its VolumeSnapshot (the snapshot data, per its class's deletionPolicy) and its credentials copy", usage: '<backup>', load: () => import('./backup/delete/command.ts') },
       { name: 'prune', description: 'Delete the backups whose retention has run out (those created without --retention are kept)', usage: '[instance]', load: () => import('./backup/prune/command.ts') },
+      {
+        name: 'schedule',
+        description: 'Backups on a schedule, run by the cluster itself, with --keep and --retention: set, list, delete, suspend, resume, run',
+        examples: [['Nightly backups of orders at 03:00 Berlin time, a week kept', 'dbaas backup schedule set orders --cron "0 3 * * *" --time-zone Europe/Berlin --keep 7']],
+        children: [
+          { name: 'set', description: 'Back an instance (or HA cluster) up on a schedule, run by the cluster, keeping what --keep and --retention say', usage: '<name>', load: () => import('./backup/schedule/set/command.ts') },
+          { name: 'list', aliases: ['ls'], description: 'List backup schedules: cron, zone, keep, retention, last run and its result, next run', usage: '[name]', load: () => import('./backup/schedule/list/command.ts') },
+          { name: 'delete', aliases: ['rm'], description: "Delete an instance's backup schedule; the backups it took are kept", usage: '<name>', load: () => import('./backup/schedule/delete/command.ts') },
+          { name: 'suspend', description: 'Suspend a backup schedule: no run starts until it is resumed (a running one finishes)', usage: '<name>', load: () => import('./backup/schedule/suspend/command.ts') },
+          { name: 'resume', description: 'Resume a suspended backup schedule', usage: '<name>', load: () => import('./backup/schedule/resume/command.ts') },
+          { name: 'run', description: 'Run a backup schedule now, in the cluster as it runs on schedule, and wait for the result', usage: '<name>', load: () => import('./backup/schedule/run/command.ts') },
+        ],
+      },
     ],
   },
   { group: 'Backups:', name: 'restore', description: "Restore a backup into a new instance (by default in its own namespace dbaas-<new-name>), with the source's credentials", usage: '[backup]', load: () => import('./restore/command.ts') },

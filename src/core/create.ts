@@ -3,14 +3,16 @@
 import type { Deps, ClusterFlags } from '../deps.ts'
 import type { Engine } from '../engines/types.ts'
 import { ClusterError, ConflictError, InterruptedError, OperationError, PreconditionError, UsageError } from '../errors.ts'
-import { R, resourceFor, type Kube, type KubeObject, type ResourceType } from '../k8s/kube.ts'
+import { R, resource, resourceFor, type Kube, type KubeObject, type ResourceType } from '../k8s/kube.ts'
 import type { Namespace, Secret } from '../k8s/types.ts'
 import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTANCE, MANAGED_BY, KIND } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'
-import { orForbidden } from '../k8s/errors.ts'
+import { apiInfo, orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
 import { checkDataVolume, readDataVolume } from './data-volume.ts'
 import { checkNameFree } from './find.ts'
+import { normalize, placementAnnotation, PLACEMENT_ANNOTATION, type Placement } from './placement.ts'
+import { parseBytes } from './names.ts'
 import { deriveStatus, groupInstances, PENDING_GRACE_MS, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
 
 export type DryRunMode = 'none' | 'client' | 'server'
@@ -40,6 +42,10 @@ export interface CreateOptions {
   credentials?: Record<string, string> | undefined
   /** --reuse-data: mount an existing data-<name>-0 of the same engine and major (restores pass true). */
   reuseData?: boolean | undefined
+  /** Node selector, tolerations, priority class, pull secrets, image registry; kept on the StatefulSet. */
+  placement?: Placement | undefined
+  /** --openshift: render for OpenShift's SCCs even where discovery does not say so (always so on a client dry run). */
+  openshift?: boolean | undefined
 }
 
 export interface CreateResult {
@@ -105,16 +111,32 @@ export function buildCredentialsSecret(o: Pick<CreateOptions, 'name' | 'engine' 
   }
 }
 
-/** The chart values: everything the chart needs, and never a password. */
-export function buildValues(o: CreateOptions): Record<string, unknown> {
-  const labels = identityLabels({ name: o.name, engine: o.engine.name, version: o.version })
+/** /dev/shm's size limit: half the memory limit (its pages count against it), in whole MiB. */
+export function shmSize(memory: string): string {
+  const bytes = parseBytes(memory) ?? 0
+  return `${Math.max(1, Math.floor(bytes / 2 / 2 ** 20))}Mi`
+}
+
+/**
+ * The chart values: everything the chart needs, and never a password. No labels: the chart sets the ones dbaas
+ * finds its objects by, so helm writes them with the objects (nothing to relabel after an install).
+ */
+export function buildValues(o: CreateOptions, cluster: { openshift?: boolean } = {}): Record<string, unknown> {
+  const p = normalize(o.placement ?? {})
+  const placement = placementAnnotation(p)
   return {
     engineVersion: o.version,
-    image: { repository: o.engine.image, tag: o.version, pullPolicy: 'IfNotPresent' },
+    image: { repository: o.engine.image, tag: o.version, pullPolicy: 'IfNotPresent', registry: p.imageRegistry ?? '' },
     auth: { existingSecret: credentialsSecretName(o.name) },
     storage: { size: o.storage, storageClass: o.storageClass ?? '' },
     resources: { requests: { cpu: o.cpu, memory: o.memory }, limits: { memory: o.memory } },
-    labels,
+    ...(o.engine.sharedMemory ? { shm: { sizeLimit: shmSize(o.memory) } } : {}),
+    nodeSelector: p.nodeSelector ?? {},
+    tolerations: p.tolerations ?? [],
+    priorityClassName: p.priorityClassName ?? '',
+    imagePullSecrets: p.imagePullSecrets ?? [],
+    openshift: o.openshift === true || cluster.openshift === true,
+    labels: {},
     annotations: {
       [ANN.storage]: o.storage,
       ...(o.storageClass ? { [ANN.storageClass]: o.storageClass } : {}),
@@ -122,13 +144,19 @@ export function buildValues(o: CreateOptions): Record<string, unknown> {
       [ANN.user]: o.user,
       [ANN.cpu]: o.cpu,
       [ANN.memory]: o.memory,
+      ...(placement ? { [PLACEMENT_ANNOTATION]: placement } : {}),
       ...(o.annotations ?? {}),
     },
   }
 }
 
+/**
+ * Labels on helm's release record (helm install --labels), so `status` and `create` can read the release of
+ * one instance. Not managed-by: the record is helm's. `list` never reads these.
+ */
 export function releaseLabels(o: Pick<CreateOptions, 'name' | 'engine' | 'version'>): Record<string, string> {
-  return withKind(identityLabels({ name: o.name, engine: o.engine.name, version: o.version }), Kinds.release)
+  const { [MANAGED_BY]: _helm, ...rest } = withKind(identityLabels({ name: o.name, engine: o.engine.name, version: o.version }), Kinds.release)
+  return rest
 }
 
 /** Replaces every Secret value with a placeholder, for printing. */
@@ -142,6 +170,24 @@ export function redact<T extends KubeObject>(obj: T): T {
   return copy as T
 }
 
+/** OpenShift's SecurityContextConstraints API group: served on OpenShift (and OKD), so the charts leave uids to the SCC. */
+export const OPENSHIFT_SECURITY_GROUP = 'security.openshift.io'
+
+/** Whether discovery serves security.openshift.io (every authenticated user may read discovery). */
+export async function servesOpenShiftSecurity(kube: Kube): Promise<boolean> {
+  try {
+    await kube.transport.request('GET', `/apis/${OPENSHIFT_SECURITY_GROUP}`)
+    return true
+  } catch (err) {
+    const code = apiInfo(err)?.httpCode
+    if (code === 404 || code === 403) return false
+    throw err
+  }
+}
+
+/** PriorityClasses: --priority-class must name one (a pod naming a missing one is refused by admission). */
+export const PRIORITY_CLASSES = resource<KubeObject>({ group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false })
+
 interface ClusterState {
   /** The namespace, undefined when it does not exist, 'forbidden' when the user may not read it. */
   namespace?: KubeObject | 'forbidden' | undefined
@@ -151,22 +197,49 @@ interface ClusterState {
   /** undefined when the user may not list storage classes (a namespaced user): not checked then. */
   storageClasses: KubeObject[] | undefined
   credentials?: KubeObject | undefined
+  /** --priority-class's PriorityClass: undefined when missing, 'forbidden' when unreadable, 'unasked' without the flag. */
+  priorityClass: KubeObject | 'forbidden' | 'unasked' | undefined
+  /** The --image-pull-secret names missing from the namespace (those that could be read). */
+  missingPullSecrets: string[]
+  /** The cluster serves security.openshift.io. */
+  openshift: boolean
 }
 
 async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
   const ns = o.namespace
-  const [namespace, sts, secrets, classes] = await Promise.all([
+  const p = normalize(o.placement ?? {})
+  const [namespace, sts, secrets, classes, priorityClass, pullSecrets, openshift] = await Promise.all([
     orForbidden(kube.find(R.namespaces, undefined, ns)),
     orForbidden(kube.find(R.statefulSets, ns, o.name)),
     orForbidden(kube.list(R.secrets, ns, { labelSelector: instanceSelector(o.name), metadataOnly: true }).then((l) => l.items)),
     orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items)),
+    p.priorityClassName ? orForbidden(kube.find(PRIORITY_CLASSES, undefined, p.priorityClassName)) : Promise.resolve('unasked' as const),
+    Promise.all((p.imagePullSecrets ?? []).map(async (name) => ({ name, found: await orForbidden(kube.find(R.secrets, ns, name)) }))),
+    servesOpenShiftSecurity(kube),
   ])
   const statefulSet = sts === 'forbidden' ? undefined : sts
   const parts = groupInstances(statefulSet ? [statefulSet] : [], secrets === 'forbidden' ? [] : secrets).find(
     (p) => p.name === o.name && p.namespace === ns,
   )
   const foreign = statefulSet !== undefined && statefulSet.metadata.labels?.[KIND] !== Kinds.instance
-  return { namespace, parts, foreign, storageClasses: classes === 'forbidden' ? undefined : classes, credentials: parts?.credentials }
+  return {
+    namespace,
+    parts,
+    foreign,
+    storageClasses: classes === 'forbidden' ? undefined : classes,
+    credentials: parts?.credentials,
+    priorityClass,
+    missingPullSecrets: pullSecrets.filter((s) => s.found === undefined).map((s) => s.name),
+    openshift,
+  }
+}
+
+/** A PriorityClass that does not exist would have every pod refused: say so before anything is written. */
+function checkPriorityClass(o: CreateOptions, found: ClusterState['priorityClass']): void {
+  if (found !== undefined) return // exists, unreadable (admission will say), or not asked for
+  throw new UsageError(`priority class "${o.placement?.priorityClassName}" does not exist`, {
+    hint: 'see `kubectl get priorityclasses`, or leave out --priority-class for the cluster default',
+  })
 }
 
 function checkStorageClass(o: CreateOptions, classes: KubeObject[] | undefined): void {
@@ -215,11 +288,10 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   const data = o.credentials ?? credentialsData(o, password, generatePassword(deps.randomBytes))
   const nsObj = buildNamespace(o)
   const secret = buildCredentialsSecret(o, data)
-  const values = buildValues(o)
 
   if (o.dryRun === 'client') {
     // Contacts nothing: helm template renders locally.
-    const manifests = await renderChart(o, values, deps)
+    const manifests = await renderChart(o, buildValues(o), deps)
     const objects = [...(o.namespaceExplicit ? [] : [nsObj]), redact(secret), ...manifests]
     return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes: [] }
   }
@@ -259,6 +331,8 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   const dataNote = checkDataVolume(dataVolume, { name: o.name, namespace: o.namespace, engine: o.engine.name, version: o.version, reuseData: o.reuseData === true, completing: state.parts !== undefined })
   await checkNameFree(kube, o.name, o.namespace, 'instance')
   checkStorageClass(o, state.storageClasses)
+  checkPriorityClass(o, state.priorityClass)
+  const values = buildValues(o, { openshift: state.openshift })
   if (state.namespace !== 'forbidden' && state.namespace?.metadata.deletionTimestamp) {
     throw new PreconditionError(`namespace ${o.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })
   }
@@ -270,6 +344,10 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
 
   const completing = state.parts !== undefined
   const notes: string[] = dataNote ? [dataNote] : []
+  if (state.missingPullSecrets.length) {
+    // The kubelet pulls without a missing pull secret (and says so in an event): worth a word, not a refusal.
+    notes.push(`image pull secret${state.missingPullSecrets.length > 1 ? 's' : ''} ${state.missingPullSecrets.join(', ')} not found in namespace ${o.namespace}; the image is pulled without ${state.missingPullSecrets.length > 1 ? 'them' : 'it'}`)
+  }
   deps.ui.step(completing ? `Completing ${o.name} (${o.engine.displayName} ${o.version})` : `Creating ${o.name} (${o.engine.displayName} ${o.version})`)
   if (!namespaceExists) await kube.create(R.namespaces, nsObj)
   if (!state.credentials) {
@@ -281,26 +359,10 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   const installed = state.parts?.statefulSet !== undefined && latestOf(state.parts)?.status === 'deployed'
   await unblockRelease(o, state.parts, deps)
   if (!installed) await install(o, values, deps)
-  await reclaimLabels(kube, o.name, o.namespace)
   if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
   deps.ui.done()
   const parts = await readParts(kube, o.name, o.namespace)
   return { instance: toView(parts ?? { name: o.name, namespace: o.namespace, releases: [] }, deps.now()), action: completing ? 'completed' : 'created', objects: [], notes }
-}
-
-/**
- * helm stamps `app.kubernetes.io/managed-by: Helm` on every object it installs; dbaas's identity label is
- * written back on the StatefulSet and Services right after. Until then (an interrupted create) the instance
- * shows as Incomplete, and a second create finishes the job.
- */
-export async function reclaimLabels(kube: Kube, name: string, namespace: string): Promise<void> {
-  const sel = selector({ [INSTANCE]: name })
-  for (const r of [R.statefulSets, R.services] as ResourceType[]) {
-    for (const obj of (await kube.list(r, namespace, { labelSelector: sel })).items) {
-      if (obj.metadata.labels?.[MANAGED_BY] === 'dbaas' || !obj.metadata.labels?.[KIND]) continue
-      await kube.mergePatch(r, namespace, obj.metadata.name, { metadata: { labels: { [MANAGED_BY]: 'dbaas' } } })
-    }
-  }
 }
 
 async function install(o: CreateOptions, values: Record<string, unknown>, deps: Deps): Promise<void> {
@@ -354,7 +416,7 @@ export async function waitReady(kube: Kube, name: string, namespace: string, wan
     kube,
     R.pods,
     namespace,
-    { labelSelector: selector({ [MANAGED_BY]: 'dbaas', [INSTANCE]: name, [KIND]: Kinds.pod }) },
+    { labelSelector: selector({ [INSTANCE]: name, [KIND]: Kinds.pod }) },
     (pods) => {
       const failure = podFailure(pods)
       if (failure) {

@@ -12,6 +12,8 @@ import type { DeletionResult } from './deletion.ts'
 import { credentialsSecretName } from './create.ts'
 import { findInstance } from './find.ts'
 import { latestRelease, toView, type InstanceParts, type InstanceView } from './instances.ts'
+import { findSchedule, removeSchedule } from './schedule/manage.ts'
+import { releaseName } from './schedule/model.ts'
 
 export type { DeletionResult } from './deletion.ts'
 
@@ -104,6 +106,9 @@ export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: D
   const done = (namespaceDeleted: boolean): DeletionResult => ({ name: o.name, namespace: ns, found: true, dryRun: o.dryRun, deleted, kept, namespaceDeleted })
 
   if (o.dryRun) {
+    // Its backup schedule goes first (its Jobs would fail forever without the instance).
+    const schedule = await findSchedule(kube, { instance: o.name, namespace: ns }).catch(() => undefined)
+    if (schedule) deleted.push(`helm release ${releaseName(o.name)} (backup schedule cronjob/${schedule.metadata.name})`)
     if (release) deleted.push(`helm release ${o.name} (statefulset, services, pods)`)
     else if (parts.statefulSet) deleted.push(`statefulset/${o.name}`)
     if (parts.credentials) deleted.push(`secret/${credentialsSecretName(o.name)}`)
@@ -117,6 +122,8 @@ export async function deleteInstance(plan: DeletePlan, o: DeleteOptions, deps: D
     return done(verdict.remove)
   }
 
+  // 0. its backup schedule, so no Job runs against an instance that is gone (the backups themselves stay)
+  deleted.push(...(await removeSchedule(kube, ns, o.name, o.cluster, o.timeoutMs, deps)))
   // 1. the release (helm removes the StatefulSet, Services and pods it installed)
   if (release) {
     deps.ui.step(`Uninstalling helm release ${o.name}`)

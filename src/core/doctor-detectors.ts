@@ -5,6 +5,8 @@ import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { CNPG_INSTALL_HINT, detectCnpg, type CnpgDetection } from './detect/cnpg.ts'
 import { detectSnapshotSupport, SNAPSHOT_INSTALL_HINT, type SnapshotSupport } from './detect/snapshots.ts'
 import type { Check, Detector } from './doctor.ts'
+import { scheduleViews } from './schedule/manage.ts'
+import type { ScheduleView } from './schedule/model.ts'
 
 const BACKUP_VERBS = ['backup', 'restore']
 const HA_VERBS = ['ha']
@@ -78,6 +80,26 @@ export function cnpgChecks(c: CnpgDetection): Check[] {
   ]
 }
 
+/** Backup schedules whose last run failed (a Job failure, or the snapshot's error that made it fail). */
+export function scheduleChecks(items: ScheduleView[]): Check[] {
+  const base = { id: 'backup-schedules', title: 'Backup schedules', required: false }
+  if (items.length === 0) return []
+  const failing = items.filter((s) => s.lastRun?.result === 'Failed')
+  if (failing.length === 0) {
+    const suspended = items.filter((s) => s.suspended).length
+    return [{ ...base, status: 'ok', message: `${items.length} schedule${items.length > 1 ? 's' : ''}, no failed last run${suspended ? ` (${suspended} suspended)` : ''}` }]
+  }
+  const what = failing.map((s) => `${s.namespace}/${s.instance}: ${s.consecutiveFailures} failed run(s) in a row, last: ${s.lastRun?.message ?? s.lastRun?.job}`)
+  return [
+    {
+      ...base,
+      status: 'warn',
+      message: `the last backup run failed for ${what.join('; ')}`,
+      fix: `see the run with \`kubectl logs -n ${failing[0]?.namespace} job/${failing[0]?.lastRun?.job}\`, then \`dbaas backup schedule run ${failing[0]?.instance} -n ${failing[0]?.namespace}\` to try again`,
+    },
+  ]
+}
+
 async function storageClassesOrUndefined(kube: Kube): Promise<KubeObject[] | undefined> {
   try {
     return (await kube.list(R.storageClasses, undefined)).items
@@ -94,5 +116,6 @@ export async function doctorDetectors(): Promise<Detector[]> {
       return snapshotChecks(s, classes)
     },
     async (kube) => cnpgChecks(await detectCnpg(kube)),
+    async (kube) => scheduleChecks((await scheduleViews(kube, undefined, undefined, Date.now())).items),
   ]
 }

@@ -2,7 +2,9 @@
 // what to do. Required checks (cluster, helm, a StorageClass) decide the exit code; optional ones (volume
 // snapshots, CloudNativePG, RBAC) say which verbs they disable.
 import type { ClusterFlags, Deps } from '../deps.ts'
+import { checkServerTrust } from '../k8s/connection.ts'
 import { apiInfo } from '../k8s/errors.ts'
+import type { ResolvedConfig } from '../k8s/kubeconfig.ts'
 import { R, type AccessCheck, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { accessChecks, allVerbs, describeCheck, type Verb } from './rbac.ts'
 
@@ -41,12 +43,13 @@ export interface DoctorOptions {
 const errText = (err: unknown) => (err as Error)?.message ?? String(err)
 const forbidden = (err: unknown) => apiInfo(err)?.httpCode === 403
 
-export async function clusterCheck(kube: Kube, context: string): Promise<Check> {
+export async function clusterCheck(kube: Kube, context: string, isTls: (err: unknown) => boolean = () => false): Promise<Check & { tlsFailure?: boolean }> {
   try {
     const v = await kube.serverVersion()
     return { id: 'cluster', title: 'Kubernetes cluster', status: 'ok', required: true, message: `context ${context} reaches ${kube.server}, Kubernetes ${v}` }
   } catch (err) {
     return {
+      ...(isTls(err) ? { tlsFailure: true } : {}),
       id: 'cluster',
       title: 'Kubernetes cluster',
       status: 'fail',
@@ -54,6 +57,34 @@ export async function clusterCheck(kube: Kube, context: string): Promise<Check> 
       message: `context ${context} does not reach ${kube.server}: ${errText(err)}`,
       fix: 'check the context with `kubectl config current-context` and `kubectl version`; pass --context or --kubeconfig to pick another',
     }
+  }
+}
+
+/** Whether a failure was the server's certificate not verifying (the errno networkError keeps). */
+function isTlsFailure(err: unknown): boolean {
+  const errno = String((err as { details?: { errno?: unknown } })?.details?.errno ?? '')
+  return errno.startsWith('ERR_TLS') || errno.includes('CERT') || errno.includes('SELF_SIGNED') || errno.includes('ISSUER')
+}
+
+/**
+ * After a TLS failure: whether the server's certificate chains to a CA Node does not trust (and what to do).
+ * Undefined when the server does verify, or cannot be reached at all.
+ */
+export async function trustCheck(cfg: ResolvedConfig): Promise<Check | undefined> {
+  const base = { id: 'tls', title: 'Server certificate', required: false }
+  try {
+    const t = await checkServerTrust(cfg)
+    if (t.verdict !== 'untrusted') return undefined
+    return cfg.cluster.caData
+      ? { ...base, status: 'fail', message: `the server's certificate does not verify against the kubeconfig's certificate-authority: ${t.reason ?? 'unknown reason'}`, fix: 'fix certificate-authority(-data) in your kubeconfig, or tls-server-name if the certificate names another host' }
+      : {
+          ...base,
+          status: 'fail',
+          message: `the server's certificate chains to a CA that neither Node nor the OS trust store knows: ${t.reason ?? 'unknown reason'}`,
+          fix: 'add certificate-authority to the kubeconfig\'s cluster, or export NODE_EXTRA_CA_CERTS=/path/to/ca.pem (or install the CA in the OS store)',
+        }
+  } catch {
+    return undefined
   }
 }
 
@@ -174,8 +205,11 @@ export async function runDoctor(o: DoctorOptions, deps: Deps): Promise<DoctorRep
     return { context: o.cluster.context ?? '', server: '', namespace: o.namespace ?? '', ok: false, checks }
   }
   const namespace = o.namespace ?? cfg.namespace
-  const [cluster, helm] = await Promise.all([clusterCheck(kube, cfg.contextName), helmCheck(deps)])
+  const [{ tlsFailure, ...cluster }, helm] = await Promise.all([clusterCheck(kube, cfg.contextName, isTlsFailure), helmCheck(deps)])
   const checks: Check[] = [cluster, helm]
+  // The server's certificate did not verify: say whether it chains to a CA Node does not trust.
+  const tls = tlsFailure ? await trustCheck(cfg) : undefined
+  if (tls) checks.push(tls)
   if (cluster.status === 'fail') {
     checks.push({ id: 'storage', title: 'StorageClass', status: 'fail', required: true, message: 'not checked: the cluster is unreachable' })
   } else {

@@ -1,6 +1,9 @@
 // The instance model: what dbaas calls an instance, read back from cluster objects and their labels alone.
-// An instance is its StatefulSet; a credentials Secret or helm release without one is an Incomplete instance,
-// so nothing dbaas created is ever invisible.
+// An instance is its StatefulSet (dbaas.io/kind instance, as the chart labels it); a credentials Secret without
+// one is an Incomplete instance — create writes that Secret before helm runs — so nothing dbaas created is
+// ever invisible. helm's release record is read only for one instance (status, create, delete): a release left
+// pending-* also makes it Incomplete. Instances of the older scheme (managed-by=dbaas written back onto the
+// StatefulSet, dbaas's labels on helm's record) carry the same dbaas.io labels and are read the same way.
 import { engineFromLabel } from '../engines/registry.ts'
 import type { Pod, Secret, StatefulSet } from '../k8s/types.ts'
 import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, Kinds } from '../k8s/labels.ts'
@@ -141,8 +144,8 @@ export function toView(parts: InstanceParts, now: number, pods?: Pod[]): Instanc
 }
 
 /**
- * Groups StatefulSets and dbaas-labelled Secrets (credentials and helm release storage, metadata only) into
- * instances. Backups' Secrets carry no instance label and are ignored here.
+ * Groups StatefulSets and dbaas-labelled Secrets (metadata only: credentials, and for one instance helm's
+ * release records) into instances. Backups' Secrets carry no instance label and are ignored here.
  */
 export function groupInstances(statefulSets: StatefulSet[], secrets: Secret[]): InstanceParts[] {
   const byKey = new Map<string, InstanceParts>()

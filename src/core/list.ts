@@ -1,11 +1,12 @@
-// dbaas list: three requests whatever the number of instances — the StatefulSets dbaas labelled, the
-// metadata of the Secrets it labelled (credentials and helm release storage) and the CloudNativePG Clusters
-// it labelled (HA clusters; none when the CRD is absent) — across every namespace the user may list, or one
-// namespace with -n.
+// dbaas list: three requests whatever the number of instances — the instances' StatefulSets (dbaas.io/kind
+// instance, labelled by the charts), the metadata of their credentials Secrets (which dbaas writes first, so an
+// interrupted create still shows, as Incomplete) and the CloudNativePG Clusters dbaas created (none when the CRD
+// is absent) — across every namespace the user may list, or one namespace with -n. Never helm's release
+// records: listing works whatever helm's storage, and a release's status is read only for one instance.
 import type { ClusterFlags, Deps } from '../deps.ts'
 import { apiInfo } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
-import { KIND, Kinds, MANAGED } from '../k8s/labels.ts'
+import { KIND, Kinds } from '../k8s/labels.ts'
 import { groupInstances, toView, type InstanceView } from './instances.ts'
 import { listHaClusters } from './ha/read.ts'
 import { haInstanceView } from './ha/model.ts'
@@ -28,8 +29,8 @@ export interface ListResult {
 async function fetch(kube: Kube, namespace: string | undefined, extra: string | undefined): Promise<[KubeObject[], KubeObject[], KubeObject[]]> {
   const and = extra ? `,${extra}` : ''
   const [sts, secrets, clusters] = await Promise.all([
-    kube.list(R.statefulSets, namespace, { labelSelector: `${MANAGED},${KIND}=${Kinds.instance}${and}` }),
-    kube.list(R.secrets, namespace, { labelSelector: `${MANAGED}${and}`, metadataOnly: true }),
+    kube.list(R.statefulSets, namespace, { labelSelector: `${KIND}=${Kinds.instance}${and}` }),
+    kube.list(R.secrets, namespace, { labelSelector: `${KIND}=${Kinds.credentials}${and}`, metadataOnly: true }),
     // HA clusters: a user who may list everything else but not Clusters just does not see them.
     listHaClusters(kube, namespace, extra).catch((err) => {
       if (apiInfo(err)?.httpCode === 403) return [] as KubeObject[]
@@ -65,8 +66,8 @@ export async function liveList(o: ListOptions, deps: Deps): Promise<LiveView<Lis
   const namespace = first.fellBackTo ?? o.namespace
   const extra = o.selector ? `,${o.selector}` : ''
   const sources: WatchSource[] = [
-    { r: R.statefulSets, namespace, opts: { labelSelector: `${MANAGED},${KIND}=${Kinds.instance}${extra}` } },
-    { r: R.pods, namespace, opts: { labelSelector: `${MANAGED}${extra}` } },
+    { r: R.statefulSets, namespace, opts: { labelSelector: `${KIND}=${Kinds.instance}${extra}` } },
+    { r: R.pods, namespace, opts: { labelSelector: `${KIND}=${Kinds.pod}${extra}` } },
   ]
   let pending: ListResult | undefined = first
   return {

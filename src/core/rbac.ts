@@ -24,6 +24,7 @@ export const VERBS = [
   'backup list',
   'backup delete',
   'backup prune',
+  'backup schedule',
   'restore',
   'ha create',
   'ha list',
@@ -122,6 +123,34 @@ const OPERATOR_DETECT = [
   }),
 ]
 
+/**
+ * What a backup schedule's job may do (the backup-schedule chart's Role and ClusterRole, rule for rule; a unit
+ * test renders the chart and compares). `backup`: a single instance's run (create + prune); `quiesce`: added
+ * with --quiesce; `prune`: an HA cluster's prune-only run; `cluster`: read-only, to see restores in progress and
+ * to choose the snapshot class as `backup create` does (the volume's driver, the default class for it).
+ */
+export const scheduleJobPermissions: Record<'backup' | 'quiesce' | 'prune' | 'cluster', Permission[]> = {
+  backup: [
+    { group: 'apps', resource: 'statefulsets', verbs: ['get'] },
+    { group: '', resource: 'persistentvolumeclaims', verbs: ['get', 'list'] },
+    { group: '', resource: 'secrets', verbs: ['get', 'list', 'create', 'delete'] },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  ],
+  quiesce: [{ group: '', resource: 'pods/exec', verbs: ['get', 'create'] }],
+  prune: [
+    { group: 'postgresql.cnpg.io', resource: 'backups', verbs: ['get', 'list', 'watch', 'delete'] },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'delete'] },
+    { group: '', resource: 'persistentvolumeclaims', verbs: ['list'] },
+  ],
+  cluster: [
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list'], cluster: true },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotclasses', verbs: ['get', 'list'], cluster: true },
+    { group: '', resource: 'persistentvolumes', verbs: ['get'], cluster: true },
+  ],
+}
+
+const CRUD = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']
+
 /** Per verb, what it needs. */
 export const permissions: Record<Verb, Permission[]> = {
   create: INSTALL,
@@ -195,6 +224,28 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CNPG, 'backups', ['list'], { optional: true, unrecorded: 'only when the name is not a backup dbaas took' }),
   ],
   'backup prune': [p(SNAP, 'volumesnapshots', ['list', 'delete']), p(SNAP, 'volumesnapshots', ['watch'], WAIT), p(CORE, 'secrets', ['delete'])],
+  // `backup schedule …` (set, list, delete, suspend, resume, run): the chart's objects through helm (its release in
+  // a Secret), the Jobs `run` starts and the pods whose last words are a run's result, CloudNativePG's
+  // ScheduledBackup; and, because Kubernetes lets no one grant what they do not hold, every rule the job's Role
+  // and ClusterRole carry. Not yet run by the lab RBAC test (test/e2e/defects-rbac.test.ts says so): the
+  // schedules' own tests compare the job's rules with the chart.
+  'backup schedule': [
+    { group: 'batch', resource: 'cronjobs', verbs: CRUD },
+    { group: 'batch', resource: 'jobs', verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { group: '', resource: 'configmaps', verbs: CRUD },
+    { group: '', resource: 'serviceaccounts', verbs: CRUD },
+    { group: '', resource: 'secrets', verbs: CRUD },
+    { group: '', resource: 'pods', verbs: ['list'] },
+    { group: 'rbac.authorization.k8s.io', resource: 'roles', verbs: CRUD },
+    { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: CRUD },
+    { group: 'rbac.authorization.k8s.io', resource: 'clusterroles', verbs: CRUD, cluster: true },
+    { group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings', verbs: CRUD, cluster: true },
+    { group: 'postgresql.cnpg.io', resource: 'scheduledbackups', verbs: CRUD, optional: true },
+    ...scheduleJobPermissions.backup,
+    ...scheduleJobPermissions.quiesce,
+    ...scheduleJobPermissions.prune.map((x) => ({ ...x, optional: x.group === 'postgresql.cnpg.io' })),
+    ...scheduleJobPermissions.cluster,
+  ],
   restore: [
     ...INSTALL,
     ...FIND_HA,
@@ -281,6 +332,8 @@ export function resolveVerbs(words: string[]): { verbs: Verb[]; unknown: string[
 
 /** Resources that are cluster-scoped, or read across namespaces by the detectors only: ClusterRole rules. */
 const CLUSTER_RESOURCES = new Set([
+  'clusterroles',
+  'clusterrolebindings',
   'namespaces',
   'persistentvolumes',
   'storageclasses',

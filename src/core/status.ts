@@ -8,6 +8,8 @@ import { engineFromLabel } from '../engines/registry.ts'
 import { findInstance } from './find.ts'
 import { latestRelease, podReady, toView, type InstanceView } from './instances.ts'
 import { watchSources, type LiveView, type WatchSource } from './live.ts'
+import { scheduleOf } from './schedule/manage.ts'
+import type { ScheduleView } from './schedule/model.ts'
 
 export interface StatusOptions {
   name: string
@@ -30,6 +32,8 @@ export interface StatusView extends InstanceView {
   endpoint: { host: string; port: number } | null
   events: Array<{ type: string; reason: string; object: string; message: string; count: number; lastSeen: string | null }>
   explanation: string
+  /** Its backup schedule (`dbaas backup schedule set`): last run and result, next run; null when it has none. */
+  schedule: ScheduleView | null
 }
 
 function podView(p: Pod): PodView {
@@ -118,11 +122,12 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
   const parts = await findInstance(kube, { name: o.name, namespace: o.namespace })
   const ns = parts.namespace
   const sel = instanceSelector(o.name)
-  const [pods, pvcs, services, events] = await Promise.all([
+  const [pods, pvcs, services, events, schedule] = await Promise.all([
     kube.list(R.pods, ns, { labelSelector: sel }).then((l) => l.items),
     kube.list(R.pvcs, ns, { labelSelector: sel }).then((l) => l.items),
     kube.list(R.services, ns, { labelSelector: sel }).then((l) => l.items),
     kube.list(R.events, ns, { fieldSelector: 'type=Warning' }).then((l) => l.items),
+    scheduleOf(kube, ns, o.name, deps.now()),
   ])
   const allEvents = events
   const now = deps.now()
@@ -148,6 +153,7 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
     release: release ? { status: release.status, revision: release.revision } : null,
     storage: view.storage ?? parts.statefulSet?.metadata.annotations?.[ANN.storage] ?? null,
     explanation: stuck ? `${explain(view)}; ${stuck}` : explain(view),
+    schedule: schedule ?? null,
   }
 }
 

@@ -15,6 +15,7 @@ const postgresql: Engine = {
   scheme: 'postgresql',
   clients: ['psql'],
   rootPassword: false,
+  sharedMemory: true,
   passwordEnv: 'PGPASSWORD',
 }
 
@@ -31,6 +32,7 @@ const mysql: Engine = {
   scheme: 'mysql',
   clients: ['mysql', 'mariadb'],
   rootPassword: true,
+  sharedMemory: false,
   passwordEnv: 'MYSQL_PWD',
 }
 
@@ -47,6 +49,7 @@ const mariadb: Engine = {
   scheme: 'mysql',
   clients: ['mariadb', 'mysql'],
   rootPassword: true,
+  sharedMemory: false,
   passwordEnv: 'MYSQL_PWD',
 }
 

@@ -23,6 +23,8 @@ export interface Engine {
   clients: string[]
   /** Whether the credentials Secret also holds a root password (`root-password`). */
   rootPassword: boolean
+  /** The chart mounts a memory-backed /dev/shm (value shm.sizeLimit). */
+  sharedMemory: boolean
   /** Environment variable that carries the password to the engine's client (never argv). */
   passwordEnv: 'PGPASSWORD' | 'MYSQL_PWD'
 }

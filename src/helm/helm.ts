@@ -1,14 +1,29 @@
 // Helm through execa: argument arrays only (never a shell), values by standard input (never --set, never a
 // file others can read), and no password ever in the values. Helm 3 and helm 4 differ in a few flags; the
 // major version is detected once per process.
+//
+// Helm acts as the same identity on the same cluster as dbaas's own requests: it gets the kubeconfig dbaas
+// read (--kubeconfig, or KUBECONFIG passed through as it was, since it may list several files), the context
+// (--kube-context) and --kube-as-user/--kube-as-group when --as/--as-group were given; otherwise it reads
+// impersonation from the same user entry. Nothing from the shell can redirect it: HELM_KUBE* (token, API
+// server, context, impersonation, CA …), HELM_NAMESPACE and HELM_DRIVER are removed from its environment,
+// and it always stores releases in Secrets (HELM_DRIVER=secret), the storage dbaas reads.
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HelmError, PreconditionError } from '../errors.ts'
 
 export interface KubeTarget {
+  /** --kubeconfig: the one file dbaas read (from --kubeconfig, or ~/.kube/config). */
   kubeconfig?: string | undefined
+  /** KUBECONFIG as dbaas read it (possibly several files): passed through in helm's environment. */
+  kubeconfigEnv?: string | undefined
   context?: string | undefined
+  /** --as / --as-group: helm gets --kube-as-user / --kube-as-group. */
+  asUser?: string | undefined
+  asGroups?: string[] | undefined
+  /** kubectl's -v: at 6 and above, helm's command line (never its values) goes to stderr. */
+  verbosity?: number | undefined
 }
 
 export interface InstallRequest {
@@ -26,6 +41,7 @@ export interface TemplateRequest {
   chart: string
   namespace: string
   values: Record<string, unknown>
+  verbosity?: number | undefined
 }
 
 export interface Helm {
@@ -37,17 +53,40 @@ export interface Helm {
   rollback(release: string, namespace: string, target: KubeTarget): Promise<void>
 }
 
-/** Runs a command with an argument array; resolves stdout. Injected so tests can record argv. */
-export type Runner = (file: string, args: string[], opts: { input?: string; env?: Record<string, string> }) => Promise<{ stdout: string }>
+/** Runs a command with an argument array and exactly this environment; resolves stdout. Injected so tests can record argv. */
+export type Runner = (file: string, args: string[], opts: { input?: string; env: Record<string, string> }) => Promise<{ stdout: string }>
 
 export const execaRunner: Runner = async (file, args, opts) => {
   const { execa } = await import('execa')
   const r = await execa(file, args, {
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' }),
-    env: { HELM_DEBUG: 'false', ...opts.env },
+    env: opts.env,
+    extendEnv: false,
     stripFinalNewline: true,
   })
   return { stdout: r.stdout }
+}
+
+/** Shell variables through which helm could reach another cluster, namespace, identity or storage. */
+export function isRedirectingHelmVar(name: string): boolean {
+  return name.startsWith('HELM_KUBE') || name === 'HELM_NAMESPACE' || name === 'HELM_DRIVER'
+}
+
+/** Helm's environment: the shell's, without the variables that redirect it, with dbaas's kubeconfig and storage. */
+export function helmEnv(base: NodeJS.ProcessEnv, target: KubeTarget | undefined): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(base)) {
+    if (v !== undefined && !isRedirectingHelmVar(k)) env[k] = v
+  }
+  env.HELM_DEBUG = 'false'
+  env.HELM_DRIVER = 'secret'
+  if (target?.kubeconfigEnv !== undefined) env.KUBECONFIG = target.kubeconfigEnv
+  return env
+}
+
+/** A command line for the -v trace: arguments quoted for a POSIX shell where needed. */
+export function commandLine(bin: string, args: string[]): string {
+  return [bin, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
 }
 
 /** The repository's templates/charts directory, found from this file whether bundled (dist/) or not (src/). */
@@ -65,7 +104,12 @@ export function chartsDir(): string {
 }
 
 function targetArgs(t: KubeTarget): string[] {
-  return [...(t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : []), ...(t.context ? ['--kube-context', t.context] : [])]
+  return [
+    ...(t.kubeconfig ? ['--kubeconfig', t.kubeconfig] : []),
+    ...(t.context ? ['--kube-context', t.context] : []),
+    ...(t.asUser ? ['--kube-as-user', t.asUser] : []),
+    ...(t.asGroups ?? []).flatMap((g) => ['--kube-as-group', g]),
+  ]
 }
 
 /** The last meaningful lines of helm's stderr, without its "Error: " prefix. */
@@ -81,16 +125,22 @@ export function helmMessage(stderr: string): string {
 export class HelmCli implements Helm {
   private readonly bin: string
   private readonly run: Runner
+  private readonly env: NodeJS.ProcessEnv
+  private readonly log: (line: string) => void
   private detected: Promise<string> | undefined
 
-  constructor(opts: { bin?: string; run?: Runner } = {}) {
-    this.bin = opts.bin ?? process.env.DBAAS_HELM ?? 'helm'
+  constructor(opts: { bin?: string; run?: Runner; env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}) {
+    this.env = opts.env ?? process.env
+    this.bin = opts.bin ?? this.env.DBAAS_HELM ?? 'helm'
     this.run = opts.run ?? execaRunner
+    this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`))
   }
 
-  private async exec(args: string[], what: string, input?: string): Promise<string> {
+  private async exec(args: string[], what: string, input?: string, target?: KubeTarget, verbosity = target?.verbosity): Promise<string> {
+    if ((verbosity ?? 0) >= 6) this.log(commandLine(this.bin, args))
     try {
-      const r = await this.run(this.bin, args, input === undefined ? {} : { input })
+      const env = helmEnv(this.env, target)
+      const r = await this.run(this.bin, args, input === undefined ? { env } : { input, env })
       return r.stdout
     } catch (err) {
       throw this.translate(err, what)
@@ -145,14 +195,14 @@ export class HelmCli implements Helm {
       labels,
       '--timeout',
       `${req.timeoutSeconds}s`,
-      // helm 4 applies server-side; dbaas re-labels what helm installed (managed-by), so take those fields back.
-      ...((await this.major()) >= 4 ? ['--force-conflicts'] : []),
+      // No --force-conflicts on helm 4 (server-side apply): dbaas writes nothing onto what helm installs, so
+      // helm's field manager owns every field and a second install of an interrupted one meets no conflict.
       ...targetArgs(req.target),
     ]
     // dbaas waits by watching the StatefulSet itself; helm neither waits nor rolls back (no --atomic /
     // --rollback-on-failure): a failure leaves what exists for `status` to explain.
     // JSON is YAML that helm cannot misread (an unquoted `on` or `y` would become a boolean).
-    await this.exec(args, 'install', JSON.stringify(req.values))
+    await this.exec(args, 'install', JSON.stringify(req.values), req.target)
   }
 
   async template(req: TemplateRequest): Promise<string> {
@@ -161,6 +211,8 @@ export class HelmCli implements Helm {
       ['template', req.release, join(chartsDir(), req.chart), '--namespace', req.namespace, '--values', '-'],
       'template',
       JSON.stringify(req.values),
+      undefined,
+      req.verbosity,
     )
   }
 
@@ -178,11 +230,13 @@ export class HelmCli implements Helm {
         ...targetArgs(target),
       ],
       'uninstall',
+      undefined,
+      target,
     )
   }
 
   async rollback(release: string, namespace: string, target: KubeTarget): Promise<void> {
     await this.version()
-    await this.exec(['rollback', release, '--namespace', namespace, ...targetArgs(target)], 'rollback')
+    await this.exec(['rollback', release, '--namespace', namespace, ...targetArgs(target)], 'rollback', undefined, target)
   }
 }

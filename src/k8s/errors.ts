@@ -8,6 +8,7 @@ import {
   OperationError,
   UsageError,
 } from '../errors.ts'
+import { ProxyError } from './proxy.ts'
 
 export interface ApiStatus {
   kind?: string
@@ -87,22 +88,34 @@ export function apiError(httpCode: number, body: string, method: string, path: s
   }
 }
 
-export function networkError(err: unknown, server: string): DbaasError {
-  const e = err as NodeJS.ErrnoException
+function whyUnreachable(e: NodeJS.ErrnoException | undefined): string {
   const code = e?.code ?? ''
-  const why =
-    code === 'ECONNREFUSED'
-      ? 'connection refused'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'host not found'
-        : code === 'ETIMEDOUT' || code === 'ECONNRESET'
-          ? code === 'ETIMEDOUT'
-            ? 'timed out'
-            : 'connection reset'
+  return code === 'ECONNREFUSED'
+    ? 'connection refused'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? 'host not found'
+      : code === 'ETIMEDOUT'
+        ? 'timed out'
+        : code === 'ECONNRESET'
+          ? 'connection reset'
           : code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT'
             ? `TLS error (${code})`
             : e?.message?.split('\n')[0] ?? 'unknown error'
-  return new ClusterError('unreachable', `cannot reach the cluster at ${server}: ${why}`, {
+}
+
+export function networkError(err: unknown, server: string): DbaasError {
+  const e = err as NodeJS.ErrnoException & { proxy?: string }
+  const code = e?.code ?? ''
+  if (err instanceof ProxyError) {
+    // The proxy itself, or its answer to CONNECT: say which proxy, never its credentials.
+    const refused = code === 'EPROXYREFUSED' || code === 'EPROXY'
+    return new ClusterError('unreachable', `cannot reach the cluster at ${server} through the proxy ${e.proxy}: ${refused ? e.message : whyUnreachable(e)}`, {
+      hint: 'check that the proxy is running and lets you CONNECT to the API server (proxy-url in your kubeconfig, or HTTPS_PROXY/NO_PROXY)',
+      details: { errno: code, proxy: e.proxy },
+      cause: err,
+    })
+  }
+  return new ClusterError('unreachable', `cannot reach the cluster at ${server}: ${whyUnreachable(e)}`, {
     hint: 'check that the cluster is running and that your kubeconfig context points at it (`kubectl config current-context`)',
     details: { errno: code },
     cause: err,

@@ -176,9 +176,10 @@ export class Kube {
     name: string,
     opts: { dryRun?: boolean; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' } = {},
   ): Promise<void> {
+    // The API server takes a DELETE's options from its body when there is one, ignoring the query: dryRun
+    // must be in the body too, or a "dry run" deletes for real.
     await this.transport.request('DELETE', resourcePath(r, namespace, name), {
-      query: { dryRun: opts.dryRun ? 'All' : undefined },
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background' },
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.dryRun ? { dryRun: ['All'] } : {}) },
     })
   }
 

@@ -1,5 +1,8 @@
-// The labels and annotations dbaas writes. The cluster is dbaas's only state, so these keys are its
-// schema: every object dbaas creates carries the identity labels, and listing works from them alone.
+// The labels and annotations dbaas finds its objects by. The cluster is dbaas's only state, so these keys are
+// its schema. Every object of an instance carries app.kubernetes.io/instance and dbaas.io/kind (with
+// dbaas.io/engine and dbaas.io/engine-version): the charts set them on what helm installs, dbaas on what it writes
+// itself. app.kubernetes.io/managed-by names the real manager — Helm on chart objects, dbaas on the namespace,
+// credentials, backups and HA objects — and selectors never use it: they select on dbaas.io/kind.
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by'
 export const INSTANCE = 'app.kubernetes.io/instance'
@@ -21,6 +24,8 @@ export const ANN = {
   restoredFrom: 'dbaas.io/restored-from',
   restoredFromNamespace: 'dbaas.io/restored-from-namespace',
   restoredFromInstance: 'dbaas.io/restored-from-instance',
+  /** Node selector, tolerations, priority class, pull secrets and image registry, as JSON (core/placement.ts). */
+  placement: 'dbaas.io/placement',
 } as const
 
 /** What each object dbaas writes is, in the `dbaas.io/kind` label. */
@@ -37,7 +42,8 @@ export const Kinds = {
   haCluster: 'ha-cluster',
 } as const
 
-export const MANAGED = `${MANAGED_BY}=dbaas`
+/** Every object of dbaas's, whoever wrote it (helm or dbaas): those that carry dbaas.io/kind. */
+export const MANAGED = KIND
 
 export interface Identity {
   name: string
@@ -45,7 +51,7 @@ export interface Identity {
   version: string
 }
 
-/** The identity labels shared by every object of one instance (without dbaas.io/kind). */
+/** The identity labels of the objects dbaas writes itself (without dbaas.io/kind); the charts set their own. */
 export function identityLabels(id: Identity): Record<string, string> {
   return {
     [MANAGED_BY]: 'dbaas',
@@ -69,5 +75,5 @@ export function selector(labels: Record<string, string>): string {
 
 /** The selector that matches one instance's objects (and never its backups, which carry no instance label). */
 export function instanceSelector(name: string): string {
-  return selector({ [MANAGED_BY]: 'dbaas', [INSTANCE]: name })
+  return `${KIND},${INSTANCE}=${name}`
 }

@@ -5,7 +5,8 @@ import { main } from '../../src/cli.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { buildBackupSnapshot, type BackupSpec } from '../../src/core/backup/model.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, statefulSet } from '../helpers/fixtures.ts'
+import { SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
+import { credentials, namespace, statefulSet } from '../helpers/fixtures.ts'
 
 const spec = (name: string, o: Partial<BackupSpec> = {}): BackupSpec => ({
   name,
@@ -26,26 +27,28 @@ function backup(name: string, o: Partial<BackupSpec> = {}, ready = true) {
   return { ...buildBackupSnapshot(spec(name, o)), status: { readyToUse: ready, creationTime: '2026-11-25T11:00:00Z', boundVolumeSnapshotContentName: `content-${name}` } }
 }
 
+/** A cluster with the VolumeSnapshot CRDs and the namespace of instance orders (which may be gone itself). */
 async function run(argv: string[], seed: (d: FakeDeps) => void = () => {}, o: { interactive?: boolean } = {}) {
   const d = fakeDeps(o)
+  d.transport.installCrd(...SNAPSHOT_CRDS).seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
   seed(d)
   const code = await main(argv, d)
   return { d, code, out: d.out.text, err: d.err.text }
 }
 
 describe('backup list', () => {
-  it('prints NAME NAMESPACE INSTANCE ENGINE READY SIZE AGE EXPIRES across namespaces, the recorded size when restoreSize is absent, and deleted instances', async () => {
+  it('prints NAME NAMESPACE INSTANCE ENGINE READY SIZE AGE EXPIRES SCHEDULE across namespaces, the recorded size when restoreSize is absent, and deleted instances', async () => {
     const r = await run(['backup', 'list'], (d) =>
       d.transport.seed(R.volumeSnapshots, backup('orders-a', { expiresAt: new Date(NOW + 3 * 86_400_000).toISOString(), retention: '3d' }), backup('orders-b')),
     )
     expect(r.code).toBe(0)
     const lines = r.out.trim().split('\n')
-    expect(lines[0]).toMatch(/^NAME\s+NAMESPACE\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES$/)
-    expect(lines[1]).toMatch(/^orders-a\s+dbaas-orders\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+in 3d$/)
-    expect(lines[2]).toMatch(/^orders-b\s+dbaas-orders\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+never$/)
+    expect(lines[0]).toMatch(/^NAME\s+NAMESPACE\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES\s+SCHEDULE$/)
+    expect(lines[1]).toMatch(/^orders-a\s+dbaas-orders\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+in 3d\s+-$/)
+    expect(lines[2]).toMatch(/^orders-b\s+dbaas-orders\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+never\s+-$/)
   })
   it('with -n: no NAMESPACE column and bare names; across namespaces -o name is namespace/name', async () => {
-    const seed = (d: FakeDeps) => d.transport.seed(R.volumeSnapshots, backup('orders-a'), { ...backup('orders-a'), metadata: { ...backup('orders-a').metadata, namespace: 'team' } })
+    const seed = (d: FakeDeps) => d.transport.seed(R.namespaces, { metadata: { name: 'team' } }).seed(R.volumeSnapshots, backup('orders-a'), { ...backup('orders-a'), metadata: { ...backup('orders-a').metadata, namespace: 'team' } })
     const one = await run(['backup', 'list', '-n', 'dbaas-orders'], seed)
     expect(one.out.split('\n')[0]).toMatch(/^NAME\s+INSTANCE\s+ENGINE/)
     expect((await run(['backup', 'list', '-n', 'dbaas-orders', '-o', 'name'], seed)).out).toBe('orders-a\n')
@@ -122,9 +125,7 @@ describe('backup prune', () => {
 describe('restore into the backup\'s namespace', () => {
   it('pre-creates the PVC from the backup, then installs through create with the backup\'s credentials', async () => {
     const r = await run(['restore', 'orders-a', '--to', 'copy', '-n', 'dbaas-orders', '--no-wait', '-o', 'json'], (d) => {
-      d.transport.seed(R.crds, { metadata: { name: 'volumesnapshots.snapshot.storage.k8s.io' } })
       d.transport.seed(R.leases, { metadata: { name: 'snapshot-controller-leader', namespace: 'kube-system' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: new Date(NOW).toISOString() } })
-      d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders' } })
       d.transport.seed(R.storageClasses, { metadata: { name: 'std', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'csi.x' })
       d.transport.seed(R.volumeSnapshots, backup('orders-a'))
       const creds = credentials({ name: 'orders', password: 'the-source-password' })

@@ -4,7 +4,7 @@ import { main } from '../../src/cli.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { VERSION } from '../../src/version.ts'
 import { fakeDeps, type FakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, release, statefulSet, storageClass } from '../helpers/fixtures.ts'
+import { credentials, namespace, release, statefulSet, storageClass } from '../helpers/fixtures.ts'
 
 const PASSWORD = 'Pa55-word-from-the-secret'
 
@@ -221,6 +221,7 @@ describe('list', () => {
   it('-o json prints a parseable array with the documented fields', async () => {
     const { code, out } = await run(['list', '-o', 'json'], (d) => {
       withOrders(d)
+      d.transport.seed(R.namespaces, namespace('team'))
       d.transport.seed(R.secrets, credentials({ name: 'half', namespace: 'team' }))
     })
     expect(code).toBe(0)
@@ -246,7 +247,10 @@ describe('list', () => {
 
   it('makes three requests for many instances', async () => {
     const { d, code } = await run(['list', '-o', 'json'], (d) => {
-      for (let i = 0; i < 50; i++) d.transport.seed(R.statefulSets, statefulSet({ name: `db${i}`, ready: 1 }))
+      for (let i = 0; i < 50; i++) {
+        d.transport.seed(R.namespaces, namespace(`dbaas-db${i}`, { instance: { name: `db${i}` } }))
+        d.transport.seed(R.statefulSets, statefulSet({ name: `db${i}`, ready: 1 }))
+      }
     })
     expect(code).toBe(0)
     expect(d.transport.requestCount).toBe(3)
@@ -272,8 +276,8 @@ describe('list', () => {
 
   it('-o wide adds columns', async () => {
     const { out } = await run(['list', '-o', 'wide'], withOrders)
-    expect(out.split('\n')[0]).toMatch(/STORAGE-CLASS\s+DATABASE\s+USER\s+RELEASE\s+RESTORED-FROM$/)
-    expect(out).toContain('deployed (rev 1)')
+    // No RELEASE: list never reads helm's release records (status shows the release).
+    expect(out.split('\n')[0]).toMatch(/STORAGE-CLASS\s+DATABASE\s+USER\s+RESTORED-FROM$/)
   })
 })
 
@@ -326,6 +330,7 @@ describe('connection', () => {
 
   it('--format env for MySQL uses MYSQL_* names', async () => {
     const { out } = await run(['connection', 'shop', '--format', 'env'], (d) => {
+      d.transport.seed(R.namespaces, namespace('dbaas-shop', { instance: { name: 'shop', engine: 'mysql', version: '8.4' } }))
       d.transport.seed(R.statefulSets, statefulSet({ name: 'shop', engine: 'mysql', version: '8.4', ready: 1 }))
       d.transport.seed(R.secrets, credentials({ name: 'shop', engine: 'mysql', version: '8.4' }))
     })
@@ -352,6 +357,10 @@ describe('delete', () => {
     expect(out).toContain('instance "orders" deleted from namespace dbaas-orders')
     expect(d.fakeHelm.ops()).toContain('uninstall')
     expect(d.transport.get(R.secrets, 'dbaas-orders', 'orders-credentials')).toBeUndefined()
+    // The namespace is being deleted (the namespace controller empties it, then it goes).
+    expect(d.transport.get(R.namespaces, undefined, 'dbaas-orders')?.status).toEqual({ phase: 'Terminating' })
+    expect(d.transport.writes.filter((w) => w.method === 'DELETE').map((w) => w.path)).toContain('/api/v1/namespaces/dbaas-orders')
+    d.transport.settle()
     expect(d.transport.get(R.namespaces, undefined, 'dbaas-orders')).toBeUndefined()
   })
 

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, pod, release, statefulSet } from '../helpers/fixtures.ts'
+import { credentials, namespace, pod, release, statefulSet } from '../helpers/fixtures.ts'
 
 function seed(d: FakeDeps, pods = 1): void {
   d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: pods, ready: pods, created: '2026-11-25T11:00:00Z' }))
   d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'hidden-Pa55word-1' }), release({ name: 'orders', revision: 2 }))
   for (let i = 0; i < pods; i++) d.transport.seed(R.pods, pod({ name: 'orders', index: i, ready: true }))
   d.transport.seed(R.services, {
-    metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': 'orders' } },
+    metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'orders', 'dbaas.io/kind': 'service' } },
     spec: { clusterIP: '10.0.0.5', ports: [{ port: 5432 }] },
   })
   d.transport.seed(R.events, {
@@ -32,8 +32,10 @@ function seed(d: FakeDeps, pods = 1): void {
   })
 }
 
+/** A cluster where instance orders's namespace exists (what is in it is up to each test). */
 async function run(argv: string[], s: (d: FakeDeps) => void) {
   const d = fakeDeps()
+  d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
   s(d)
   const code = await main(argv, d)
   return { d, code, out: d.out.text, err: d.err.text }

@@ -11,6 +11,7 @@ import { buildBackupSnapshot } from '../../src/core/backup/model.ts'
 import { buildHaCluster, buildHaSecret, CNPG, type HaSpec } from '../../src/core/ha/model.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../helpers/fake-deps.ts'
+import { CNPG_CRDS, SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
 import { credentials, pod, release, statefulSet, storageClass } from '../helpers/fixtures.ts'
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../golden/cli')
@@ -19,22 +20,25 @@ const update = process.env.UPDATE_GOLDEN === '1'
 const haSpec: HaSpec = { name: 'pay', namespace: 'dbaas-pay', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: { max_connections: '200' } }
 
 function seed(d: FakeDeps): void {
+  // What the cluster serves and holds before anything of dbaas: the snapshot and CloudNativePG CRDs, the
+  // namespaces the objects below live in (the fake, like a real server, has no object without its namespace).
+  d.transport.installCrd(...SNAPSHOT_CRDS, ...CNPG_CRDS)
+  d.transport.seed(R.namespaces, { metadata: { name: 'cnpg-system' } }, { metadata: { name: 'dbaas-pay' } })
   d.transport.seed(R.storageClasses, storageClass('standard', true))
   d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-orders', labels: { 'app.kubernetes.io/instance': 'orders' }, annotations: { 'dbaas.io/namespace-created': 'true' } } })
   d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', ready: 1, created: '2026-11-25T11:00:00Z' }))
   d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'golden-Pa55word' }), release({ name: 'orders' }))
   d.transport.seed(R.pods, pod({ name: 'orders', ready: true }))
   d.transport.seed(R.pvcs, {
-    metadata: { name: 'data-orders-0', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': 'orders' } },
+    metadata: { name: 'data-orders-0', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/instance': 'orders', 'dbaas.io/kind': 'data' } },
     spec: { storageClassName: 'standard', resources: { requests: { storage: '10Gi' } } },
     status: { phase: 'Bound', capacity: { storage: '10Gi' } },
   })
-  d.transport.seed(R.services, { metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': 'orders' } }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 5432 }] } })
+  d.transport.seed(R.services, { metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'orders', 'dbaas.io/kind': 'service' } }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 5432 }] } })
   for (const [name, expires] of [['orders-20261124-120000', new Date(NOW + 2 * 86_400_000).toISOString()], ['orders-20261125-110000', undefined]] as const) {
     const vs = buildBackupSnapshot({ name, namespace: 'dbaas-orders', instance: 'orders', engine: 'postgresql', version: '18', pvc: 'data-orders-0', storage: '10Gi', database: 'app', user: 'app', quiesce: 'none', driver: 'csi.lab.local', ...(expires ? { expiresAt: expires, retention: '3d' } : {}) })
     d.transport.seed(R.volumeSnapshots, { ...vs, status: { readyToUse: true, creationTime: '2026-11-25T10:00:00Z', boundVolumeSnapshotContentName: `snapcontent-${name}` } })
   }
-  d.transport.seed(R.crds, { metadata: { name: 'clusters.postgresql.cnpg.io' } })
   d.transport.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
   d.transport.seed(CNPG.clusters, {
     ...buildHaCluster(haSpec),

@@ -5,6 +5,8 @@ import { main } from '../../src/cli.ts'
 import { buildHaCluster, buildHaSecret, CNPG, type HaSpec } from '../../src/core/ha/model.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../helpers/fake-deps.ts'
+import { CNPG_CRDS, fakeKube, SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
+import { namespace } from '../helpers/fixtures.ts'
 
 async function run(argv: string[], seed?: (d: FakeDeps) => void) {
   const d = fakeDeps()
@@ -13,14 +15,14 @@ async function run(argv: string[], seed?: (d: FakeDeps) => void) {
   return { d, code, out: d.out.text, err: d.err.text }
 }
 
-const crd = { metadata: { name: 'clusters.postgresql.cnpg.io' } }
 const operator = (d: FakeDeps) => {
-  d.transport.seed(R.crds, crd)
+  d.transport.installCrd(...CNPG_CRDS).seed(R.namespaces, namespace('cnpg-system'))
   d.transport.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
 }
 const spec: HaSpec = { name: 'pg', namespace: 'dbaas-pg', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: {} }
 const withCluster = (d: FakeDeps) => {
   operator(d)
+  d.transport.seed(R.namespaces, namespace('dbaas-pg', { instance: { name: 'pg' } }))
   d.transport.seed(CNPG.clusters, {
     ...buildHaCluster(spec),
     status: { phase: 'Cluster in healthy state', currentPrimary: 'pg-1', targetPrimary: 'pg-1', readyInstances: 2, instanceNames: ['pg-1', 'pg-2'], instancesStatus: { healthy: ['pg-1', 'pg-2'] } },
@@ -44,7 +46,7 @@ describe('dbaas ha', () => {
   })
 
   it('refuses with 7 and the install hint when no operator runs', async () => {
-    const { code, err, d } = await run(['ha', 'create', 'pg'], (x) => x.transport.seed(R.crds, crd))
+    const { code, err, d } = await run(['ha', 'create', 'pg'], (x) => x.transport.installCrd(...CNPG_CRDS))
     expect(code).toBe(7)
     expect(err).toMatch(/no CloudNativePG operator is running/)
     expect(err).toMatch(/Hint: install CloudNativePG first/)
@@ -60,6 +62,7 @@ describe('dbaas ha', () => {
   it('create sends namespace, basic-auth secret and a server-side applied Cluster with the default snapshot class', async () => {
     const { code, d } = await run(['ha', 'create', 'pg', '--no-wait', '--instances', '2', '--storage', '1Gi', '-o', 'json'], (x) => {
       operator(x)
+      x.transport.installCrd(...SNAPSHOT_CRDS)
       x.transport.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap', annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' } } })
     })
     expect(code).toBe(0)
@@ -100,12 +103,23 @@ describe('dbaas ha scale', () => {
   it('patches spec.instances with the resourceVersion and retries a 409 on the fresh object', async () => {
     const { code, out, d } = await run(['ha', 'scale', 'pg', '--no-wait', '--instances', '3'], (x) => {
       withCluster(x)
-      x.transport.fail({ method: 'PATCH', path: /\/clusters\/pg$/, failure: { code: 409, reason: 'Conflict', message: 'the object has been modified' }, times: 1 })
+      // The operator writes status between dbaas's read and its patch: dbaas's resourceVersion is stale.
+      const request = x.transport.request.bind(x.transport)
+      let raced = false
+      x.transport.request = async (method, path, opts) => {
+        if (method === 'PATCH' && !raced) {
+          raced = true
+          await fakeKube(x.transport).mergePatch(CNPG.clusters, 'dbaas-pg', 'pg', { status: { phase: 'Cluster in healthy state', timelineID: 2 } }, { subresource: 'status' })
+        }
+        return request(method, path, opts)
+      }
     })
     expect(code).toBe(0)
     expect(out).toContain('scaled from 2 to 3')
-    const patches = d.transport.requests.filter((q) => q.method === 'PATCH')
+    const patches = d.transport.requests.filter((q) => q.method === 'PATCH' && !q.path.endsWith('/status'))
     expect(patches).toHaveLength(2)
+    const rvs = patches.map((p) => (p.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion)
+    expect(Number(rvs[1])).toBeGreaterThan(Number(rvs[0]))
     expect(patches[0]?.body).toMatchObject({ metadata: { resourceVersion: expect.any(String) }, spec: { instances: 3 } })
     expect(patches[0]?.contentType).toBe('application/merge-patch+json')
     expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec?.instances).toBe(3)

@@ -1,12 +1,15 @@
 // Issue 5, "Done means" 4: --quiesce runs the engine's statement in the lab's real database, reached through
 // exec into the simulated pod. PostgreSQL: the requested-checkpoint counter moves. MariaDB: FLUSH TABLES
-// WITH READ LOCK is requested before the snapshot exists, and a writer stays blocked until the snapshot is cut.
+// WITH READ LOCK is requested before the snapshot exists, and a writer stays blocked until the snapshot is cut
+// — both ordering claims checked by when each event was seen (a watch on the VolumeSnapshots records when
+// the snapshot appeared and when it was cut).
 import { execa } from 'execa'
 import { afterAll, beforeAll, expect } from 'vitest'
-import { kubectl, kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
+import { R } from '../../src/k8s/kube.ts'
+import { kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
 import { labDatabases, mariadbAdmin, psqlAdmin } from '../lab/fixtures/database.ts'
 import { labOnly } from '../lab/tags.ts'
-import { cleanupInstance, dbaas, dbaasOk } from './helpers.ts'
+import { cleanupInstance, dbaas, dbaasOk, recordChanges, startCli } from './helpers.ts'
 
 const lab = labOnly('observes the quiesce statements in the lab\'s own databases')
 
@@ -18,9 +21,19 @@ lab.describe('backup create --quiesce, PostgreSQL', () => {
   lab.it('runs CHECKPOINT in the database before the snapshot', async () => {
     const count = async () => Number((await psqlAdmin(['select checkpoints_req from pg_stat_bgwriter'])).trim())
     const before = await count()
-    const v = (await dbaasOk(['backup', 'create', name, '--quiesce', '-o', 'json'])).json()
+    const backup = `${name}-q`
+    // The moment the snapshot appears, the checkpoint must already have been requested.
+    let atCreate: Promise<number> | undefined
+    await recordChanges(R.volumeSnapshots, `dbaas-${name}`, {
+      fieldSelector: `metadata.name=${backup}`,
+      onEvent: (e) => {
+        if (e.type === 'ADDED' && !atCreate) atCreate = count()
+      },
+    })
+    const v = (await dbaasOk(['backup', 'create', name, '--quiesce', '--name', backup, '-o', 'json'])).json()
     expect(v).toMatchObject({ ready: true, quiesced: 'checkpoint' })
-    expect(await count()).toBeGreaterThan(before)
+    expect(atCreate, 'the watch saw the snapshot created').toBeDefined()
+    expect(await atCreate).toBeGreaterThan(before)
     // Without --quiesce, no CHECKPOINT is requested by dbaas (the counter may still move on its own, so only the record is checked).
     const plain = (await dbaasOk(['backup', 'create', name, '--name', `${name}-plain`, '-o', 'json'])).json()
     expect(plain.quiesced).toBe('none')
@@ -61,19 +74,24 @@ lab.describe('backup create --quiesce, MariaDB', () => {
   lab.it('holds FLUSH TABLES WITH READ LOCK in one session until the snapshot is cut', async () => {
     const backup = `${name}-q`
     const unlocksBefore = await comCount('Com_unlock_tables')
+    const snapshots = await recordChanges(R.volumeSnapshots, ns, { fieldSelector: `metadata.name=${backup}` })
     // 1. Our own table lock makes dbaas's FLUSH TABLES WITH READ LOCK wait where we can see it.
     const holder = client(`LOCK TABLES ${db}.t WRITE; SELECT SLEEP(3); UNLOCK TABLES;`)
     await waitFor('the test\'s table lock', 10_000, async () => (await processlist()).some((p) => p.info.startsWith('SELECT SLEEP(3)')), 50)
-    const run = dbaas(['backup', 'create', name, '--quiesce', '--name', backup, '-o', 'json'])
+    const run = startCli(['backup', 'create', name, '--quiesce', '--name', backup, '-o', 'json'])
     await waitFor('dbaas to request the global read lock', 20_000, async () => (await processlist()).some((p) => p.info === 'FLUSH TABLES WITH READ LOCK'), 50)
-    // The lock is requested before the snapshot exists.
-    expect((await kubectl(['get', 'volumesnapshot', backup, '-n', ns, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('')
-    await holder
+    const lockRequestedAt = Date.now()
+    const holderResult = await holder
+    expect(holderResult.exitCode, String(holderResult.stderr)).toBe(0)
     // 2. Once dbaas holds the lock, a writer blocks on it…
     await waitFor('the global read lock to be granted', 20_000, async () => !(await processlist()).some((p) => p.info === 'FLUSH TABLES WITH READ LOCK'), 20)
     const writer = client(`INSERT INTO ${db}.t VALUES (1)`)
     let writerDone = false
-    void writer.then(() => (writerDone = true))
+    let writerDoneAt = 0
+    void writer.then(() => {
+      writerDone = true
+      writerDoneAt = Date.now()
+    })
     let sawBlocked = false
     await waitFor(
       'the writer to block or finish',
@@ -85,12 +103,14 @@ lab.describe('backup create --quiesce, MariaDB', () => {
       20,
     )
     const w = await writer
-    // …and gets through only after the snapshot was cut.
-    const vs = await kubectlJson(['get', 'volumesnapshot', backup, '-n', ns])
     expect(w.exitCode, String(w.stderr)).toBe(0)
     expect(sawBlocked).toBe(true)
-    expect(vs.status.creationTime ?? (vs.status.readyToUse ? 'ready' : undefined)).toBeTruthy()
-    const r = await run
+    // The order of events: lock requested → snapshot created → snapshot cut → writer through.
+    const created = await snapshots.first(`VolumeSnapshot ${backup} created`, (e) => e.type === 'ADDED')
+    const cut = await snapshots.first(`VolumeSnapshot ${backup} cut`, (e) => Boolean(e.object.status?.creationTime) || e.object.status?.readyToUse === true)
+    expect(lockRequestedAt).toBeLessThan(created.at)
+    expect(cut.at).toBeLessThanOrEqual(writerDoneAt)
+    const r = await run.result()
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ name: backup, ready: true, quiesced: 'read-lock' })
     expect(await comCount('Com_unlock_tables')).toBeGreaterThan(unlocksBefore)
@@ -104,8 +124,8 @@ lab.describe('backup create --quiesce, MariaDB', () => {
       const r = await dbaas(['backup', 'create', name, '--quiesce', '--name', `${name}-bad`])
       expect(r.exitCode).toBe(1)
       expect(r.stderr).toMatch(/FLUSH TABLES WITH READ LOCK .*failed.*nothing was created/)
-      expect((await kubectl(['get', 'volumesnapshot', `${name}-bad`, '-n', ns, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('')
-      expect((await kubectl(['get', 'secret', `dbaas-backup-${name}-bad`, '-n', ns, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('')
+      expect((await kubectlOk(['get', 'volumesnapshot', `${name}-bad`, '-n', ns, '--ignore-not-found', '-o', 'name'])).trim()).toBe('')
+      expect((await kubectlOk(['get', 'secret', `dbaas-backup-${name}-bad`, '-n', ns, '--ignore-not-found', '-o', 'name'])).trim()).toBe('')
     } finally {
       await kubectlOk(['-n', ns, 'patch', 'secret', `${name}-credentials`, '-p', JSON.stringify({ stringData: { 'root-password': pwd } })])
     }

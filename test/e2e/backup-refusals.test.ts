@@ -1,38 +1,30 @@
 // Issue 5, "Done means" 6: every refusal of backup create and restore, with its exit code, and proof that
 // nothing was written (no VolumeSnapshot, content, PVC, Secret or namespace of the refused name). Also the
 // RBAC-limited user who may not create VolumeSnapshotContents, a failed install during restore (rolled
-// back), and no snapshot controller (the lab's is stopped for that case and started again).
+// back), and no snapshot controller or no snapshot CRDs (each on a private lab of its own: the shared lab
+// keeps both). "Nothing written" means nothing under the exact name the CLI was given (helpers' written()).
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { kubectl, kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
 import { privateLab, type PrivateLab } from '../lab/fixtures/private-lab.ts'
 import { createLimitedUser, type LimitedUser } from '../lab/fixtures/limited-user.ts'
 import { labOnly } from '../lab/tags.ts'
-import { cleanupInstance, dbaas, dbaasOk, namespaceExists } from './helpers.ts'
-
-/** Every object of these kinds anywhere whose name contains `needle`, plus VSCs of restores to it. */
-async function written(needle: string): Promise<string[]> {
-  const r = await kubectl(['get', 'volumesnapshots,persistentvolumeclaims,secrets,statefulsets', '-A', '-o', 'name'])
-  const vsc = await kubectl(['get', 'volumesnapshotcontents', '-o', 'name'])
-  const nss = await kubectl(['get', 'namespaces', '-o', 'name'])
-  return [...r.stdout.split('\n'), ...vsc.stdout.split('\n'), ...nss.stdout.split('\n')].filter((l) => l.includes(needle))
-}
+import { cleanupInstance, dbaas, dbaasOk, deleteNamespace, namespaceExists, written } from './helpers.ts'
 
 describe('backup and restore refusals write nothing', () => {
+  /** A ready instance with one backup: the refusals below only read them. */
   const name = uniqueName('bkref')
   const ns = `dbaas-${name}`
   const backup = `${name}-b`
-  const extras: Array<() => Promise<unknown>> = []
   beforeAll(async () => {
     await dbaasOk(['create', 'pg', name, '--storage', '1Gi'])
     await dbaasOk(['backup', 'create', name, '--name', backup])
   })
   afterAll(async () => {
-    for (const e of extras) await e().catch(() => undefined)
-    await dbaas(['backup', 'delete', backup, '-n', ns, '--yes', '--ignore-not-found', '--no-wait'])
+    await dbaasOk(['backup', 'delete', backup, '-n', ns, '--yes', '--ignore-not-found', '--no-wait'])
     await cleanupInstance(name)
   })
 
@@ -63,7 +55,7 @@ describe('backup and restore refusals write nothing', () => {
   it('backup create and restore of an HA cluster → 2, naming the ha verb', async () => {
     const ha = uniqueName('bkha')
     const haNs = `dbaas-${ha}`
-    extras.push(() => kubectl(['delete', 'namespace', haNs, '--wait=false', '--ignore-not-found']))
+    onTestFinished(() => deleteNamespace(haNs))
     await kubectlOk(['create', 'namespace', haNs])
     const labels = { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': ha, 'dbaas.io/kind': 'ha-cluster', 'dbaas.io/engine': 'postgresql' }
     await kubectlOk(['apply', '-f', '-'], {
@@ -86,7 +78,7 @@ describe('backup and restore refusals write nothing', () => {
     const rr = await dbaas(['restore', snap, '--to', to])
     expect(rr.exitCode).toBe(2)
     expect(rr.stderr).toContain(`dbaas ha restore ${snap}`)
-    expect((await kubectl(['get', 'volumesnapshots', '-n', haNs, '-o', 'name'])).stdout.trim().split('\n')).toEqual([`volumesnapshot.snapshot.storage.k8s.io/${snap}`])
+    expect((await kubectlOk(['get', 'volumesnapshots', '-n', haNs, '-o', 'name'])).trim().split('\n')).toEqual([`volumesnapshot.snapshot.storage.k8s.io/${snap}`])
     expect(await written(to)).toEqual([])
   })
 
@@ -104,12 +96,12 @@ describe('backup and restore refusals write nothing', () => {
     expect(r.exitCode).toBe(4)
     expect(r.stderr).toContain(`instance "${name}" already exists`)
     expect((await kubectlJson(['get', 'statefulset', name, '-n', ns])).metadata.resourceVersion).toBe(before.metadata.resourceVersion)
-    expect((await kubectl(['get', 'pvc', '-n', ns, '-o', 'name'])).stdout.trim()).toBe(`persistentvolumeclaim/data-${name}-0`)
+    expect((await kubectlOk(['get', 'pvc', '-n', ns, '-o', 'name'])).trim()).toBe(`persistentvolumeclaim/data-${name}-0`)
   })
 
   it('restore: backup not ready → 7', async () => {
     const pending = `${name}-pending`
-    extras.push(() => kubectl(['delete', 'volumesnapshot', pending, '-n', ns, '--ignore-not-found', '--wait=false']))
+    onTestFinished(async () => void (await kubectlOk(['delete', 'volumesnapshot', pending, '-n', ns, '--ignore-not-found', '--wait=false'])))
     await kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({
         apiVersion: 'snapshot.storage.k8s.io/v1',
@@ -149,7 +141,7 @@ describe('backup and restore refusals write nothing', () => {
 
   it('restore: a storage class of another CSI driver → 7', async () => {
     const sc = uniqueName('bk-other-driver')
-    extras.push(() => kubectl(['delete', 'storageclass', sc, '--ignore-not-found']))
+    onTestFinished(async () => void (await kubectlOk(['delete', 'storageclass', sc, '--ignore-not-found'])))
     await kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: sc }, provisioner: 'other.csi.example.com' }),
     })
@@ -167,14 +159,14 @@ describe('backup and restore refusals write nothing', () => {
     writeFileSync(bin, `#!/bin/sh\nif [ "$1" = upgrade ]; then echo "Error: INSTALLATION FAILED: simulated by the test" >&2; exit 1; fi\nexec '${realHelm}' "$@"\n`)
     chmodSync(bin, 0o755)
     const to = uniqueName('bkfail')
-    extras.push(() => cleanupInstance(to))
+    onTestFinished(() => cleanupInstance(to))
     const r = await dbaas(['restore', backup, '--to', to], { env: { DBAAS_HELM: bin } })
     expect(r.exitCode).toBe(1)
     expect(r.stderr).toContain('simulated by the test')
     expect(r.stderr).toContain('restore rolled back')
     // The namespace restore created is gone (or going); nothing cluster-scoped is left.
     await waitFor(`namespace dbaas-${to} to be gone`, 60_000, async () => !(await namespaceExists(`dbaas-${to}`)), 500)
-    expect((await kubectl(['get', 'volumesnapshotcontents', '-l', `dbaas.io/restore-target=${to}`, '-o', 'name'])).stdout.trim()).toBe('')
+    expect((await kubectlOk(['get', 'volumesnapshotcontents', '-l', `dbaas.io/restore-target=${to}`, '-o', 'name'])).trim()).toBe('')
     expect(await written(to)).toEqual([])
     // The backup is untouched and still restorable.
     expect((await kubectlJson(['get', 'volumesnapshot', backup, '-n', ns])).status.readyToUse).toBe(true)
@@ -194,7 +186,7 @@ lab.describe('restore as a user who may not create VolumeSnapshotContents', () =
   })
   afterAll(async () => {
     await user?.cleanup()
-    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
+    await deleteNamespace(ns)
   })
 
   lab.it('is told before anything is written, and the offered restore into the source\'s namespace works', async () => {
@@ -211,61 +203,62 @@ lab.describe('restore as a user who may not create VolumeSnapshotContents', () =
   })
 })
 
-lab.describe('no snapshot controller, then no snapshot CRDs (on a private lab, so the shared one keeps both)', () => {
-  let priv: PrivateLab
-  const name = uniqueName('bknoctl')
-  let env: NodeJS.ProcessEnv
-  const privWritten = async (needle: string) => {
-    const r = await priv.kubectl(['get', 'volumesnapshots,persistentvolumeclaims,secrets,statefulsets,namespaces', '-A', '-o', 'name'])
-    const vsc = await priv.kubectl(['get', 'volumesnapshotcontents', '-o', 'name'])
-    return [...r.stdout.split('\n'), ...vsc.stdout.split('\n')].filter((l) => l.includes(needle))
-  }
+/** A private lab with a ready PostgreSQL instance and a backup of it, for one describe. */
+function privateLabWithBackup(prefix: string) {
+  const ctx = { priv: undefined as unknown as PrivateLab, env: {} as NodeJS.ProcessEnv, name: uniqueName(prefix) }
   beforeAll(async () => {
-    priv = await privateLab({ offset: 17_000, start: true })
-    env = { KUBECONFIG: priv.paths.kubeconfig }
-    await dbaasOk(['create', 'pg', name, '--storage', '1Gi'], { env })
-    await dbaasOk(['backup', 'create', name, '--name', `${name}-b`], { env })
+    ctx.priv = await privateLab({ start: true })
+    ctx.env = { KUBECONFIG: ctx.priv.paths.kubeconfig }
+    await dbaasOk(['create', 'pg', ctx.name, '--storage', '1Gi'], { env: ctx.env })
+    await dbaasOk(['backup', 'create', ctx.name, '--name', `${ctx.name}-b`], { env: ctx.env })
   })
-  afterAll(async () => priv?.destroy())
+  afterAll(async () => ctx.priv?.destroy())
+  return ctx
+}
+
+lab.describe('no snapshot controller (on a private lab: the shared one keeps its controller)', () => {
+  const ctx = privateLabWithBackup('bknoctl')
 
   lab.it('backup create and restore refuse with 7 and write nothing', async () => {
+    const { priv, env, name } = ctx
+    const inPriv = (n: string) => written(n, (a) => priv.kubectl(a))
     const stop = await priv.cli('stop', 'snapshot-controller')
     expect(stop.code, stop.stderr).toBe(0)
-    try {
-      // The controller is detected as on a real cluster: its leader Lease goes stale once it stops renewing.
-      await waitFor('the snapshot-controller Lease to go stale', 60_000, async () => {
-        const l = JSON.parse((await priv.kubectl(['-n', 'kube-system', 'get', 'lease', 'snapshot-controller-leader', '-o', 'json'])).stdout)
-        return Date.now() - Date.parse(l.spec.renewTime) > (l.spec.leaseDurationSeconds + 6) * 1000
-      }, 1000)
-      const r = await dbaas(['backup', 'create', name, '--name', `${name}-refused`], { env })
-      expect(r.exitCode).toBe(7)
-      expect(r.stderr).toContain('no snapshot controller is running')
-      expect(await privWritten(`${name}-refused`)).toEqual([])
-      const to = uniqueName('bkto')
-      const rr = await dbaas(['restore', `${name}-b`, '--to', to], { env })
-      expect(rr.exitCode).toBe(7)
-      expect(rr.stderr).toContain('no snapshot controller is running')
-      expect(await privWritten(to)).toEqual([])
-    } finally {
-      const start = await priv.cli('start', 'snapshot-controller')
-      expect(start.code, start.stderr).toBe(0)
-    }
+    // The controller is detected as on a real cluster: its leader Lease goes stale once it stops renewing.
+    await waitFor('the snapshot-controller Lease to go stale', 60_000, async () => {
+      const l = JSON.parse(await priv.kubectlOk(['-n', 'kube-system', 'get', 'lease', 'snapshot-controller-leader', '-o', 'json']))
+      return Date.now() - Date.parse(l.spec.renewTime) > (l.spec.leaseDurationSeconds + 6) * 1000
+    }, 1000)
+    const r = await dbaas(['backup', 'create', name, '--name', `${name}-refused`], { env })
+    expect(r.exitCode).toBe(7)
+    expect(r.stderr).toContain('no snapshot controller is running')
+    expect(await inPriv(`${name}-refused`)).toEqual([])
+    const to = uniqueName('bkto')
+    const rr = await dbaas(['restore', `${name}-b`, '--to', to], { env })
+    expect(rr.exitCode).toBe(7)
+    expect(rr.stderr).toContain('no snapshot controller is running')
+    expect(await inPriv(to)).toEqual([])
   }, 120_000)
+})
+
+lab.describe('no snapshot CRDs (on a private lab: the shared one keeps its CRDs)', () => {
+  const ctx = privateLabWithBackup('bknocrd')
 
   lab.it('without the snapshot CRDs, backup create and restore refuse with 7 and write nothing', async () => {
+    const { priv, env, name } = ctx
+    const inPriv = (n: string) => written(n, (a) => priv.kubectl(a))
     // Only this private lab loses its CRDs (and with them every snapshot in it).
-    const del = await priv.kubectl(['delete', 'crd', 'volumesnapshots.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io', 'volumesnapshotclasses.snapshot.storage.k8s.io', '--wait=true', '--timeout=60s'])
-    expect(del.code, del.stderr).toBe(0)
+    await priv.kubectlOk(['delete', 'crd', 'volumesnapshots.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io', 'volumesnapshotclasses.snapshot.storage.k8s.io', '--wait=true', '--timeout=60s'])
     const r = await dbaas(['backup', 'create', name, '--name', `${name}-nocrd`], { env })
     expect(r.exitCode).toBe(7)
     expect(r.stderr).toContain('no VolumeSnapshot CRDs')
     expect(r.stderr).toContain('external-snapshotter')
-    expect(await privWritten(`${name}-nocrd`)).toEqual([])
+    expect(await inPriv(`${name}-nocrd`)).toEqual([])
     const to = uniqueName('bkto')
     const rr = await dbaas(['restore', `${name}-b`, '--to', to], { env })
     expect(rr.exitCode).toBe(7)
     expect(rr.stderr).toContain('no VolumeSnapshot CRDs')
-    expect(await privWritten(to)).toEqual([])
+    expect(await inPriv(to)).toEqual([])
     // Listing says why it is empty instead of failing.
     const list = await dbaas(['backup', 'list'], { env })
     expect(list.exitCode).toBe(0)

@@ -1,9 +1,9 @@
 // Issue 5, "Done means" 7: the data round trip — rows written before the backup are in the restore. Only
 // a real cluster can show it (the lab's mock CSI driver keeps no data in its volumes, and its pods run no
 // database), so this runs when the suite is pointed at one (DBAAS_E2E_KUBECONFIG) and is skipped on the lab.
-import { afterAll, describe, expect, it } from 'vitest'
+import { expect, it, onTestFinished } from 'vitest'
 import { kubectl, uniqueName } from '../lab/fixtures/lab.ts'
-import { onLab } from '../lab/tags.ts'
+import { realClusterOnly } from '../lab/tags.ts'
 import { cleanupInstance, dbaasOk } from './helpers.ts'
 
 const engines = [
@@ -24,17 +24,12 @@ const engines = [
   },
 ]
 
-const realOnly = onLab() ? describe.skip : describe
-if (onLab()) process.stderr.write('skipping "data round trip": real cluster only — the lab\'s volumes and pods hold no data\n')
+const real = realClusterOnly('the lab\'s volumes and pods hold no data')
 
-realOnly.each(engines)('data round trip through backup and restore ($engine) [real cluster only]', ({ engine, container, sql }) => {
+for (const { engine, container, sql } of engines) real.describe(`data round trip through backup and restore (${engine})`, () => {
   const name = uniqueName(`rt${engine.slice(0, 3)}`)
   const ns = `dbaas-${name}`
   const to = `${name}-r`
-  afterAll(async () => {
-    await cleanupInstance(to)
-    await cleanupInstance(name)
-  })
   const exec = async (instance: string, where: string, q: string) => {
     const r = await kubectl(['exec', '-n', where, `${instance}-0`, '-c', container, '--', ...sql(q)], { timeoutMs: 120_000 })
     if (r.code !== 0) throw new Error(`exec failed: ${r.stderr}`)
@@ -42,6 +37,8 @@ realOnly.each(engines)('data round trip through backup and restore ($engine) [re
   }
 
   it('rows written before a quiesced backup are in the instance restored into a new namespace', async () => {
+    onTestFinished(() => cleanupInstance(name))
+    onTestFinished(() => cleanupInstance(to))
     await dbaasOk(['create', engine, name, '--storage', '1Gi'], { timeoutMs: 900_000 })
     await exec(name, ns, 'CREATE TABLE roundtrip (id int primary key, note varchar(40))')
     await exec(name, ns, "INSERT INTO roundtrip VALUES (1, 'before the backup'), (2, 'also before')")

@@ -1,10 +1,13 @@
-// dbaas doctor against the lab: the bare lab, the lab with its snapshot controller stopped (its Lease goes
-// stale), and a user that RBAC limits to one namespace.
-import { afterAll, describe, expect, it } from 'vitest'
+// dbaas doctor against the lab: a lab with no CloudNativePG operator, the same lab with its snapshot
+// controller stopped (its Lease goes stale) — both on a private lab, so the shared one is never changed and
+// whatever runs in it (an operator, another run's fixture) cannot change the answer — the shared lab with
+// an operator played by a fixture, and a user that RBAC limits to one namespace.
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createLimitedUser, type LimitedUser } from '../lab/fixtures/limited-user.ts'
-import { kubectl, labCli, uniqueName } from '../lab/fixtures/lab.ts'
+import { uniqueName, waitFor } from '../lab/fixtures/lab.ts'
+import { privateLab, type PrivateLab } from '../lab/fixtures/private-lab.ts'
 import { labOnly } from '../lab/tags.ts'
-import { dbaas } from './helpers.ts'
+import { dbaas, deleteNamespace } from './helpers.ts'
 
 interface Report {
   ok: boolean
@@ -18,83 +21,67 @@ async function doctor(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise
 
 const status = (r: Report, id: string) => r.checks.find((c) => c.id === id)?.status
 
-async function until(fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 1000))
-  }
+/** Runs doctor until `done` holds for its report (with a deadline), and returns that run. */
+async function doctorUntil(what: string, done: (r: Report) => boolean, env: NodeJS.ProcessEnv = {}, timeoutMs = 90_000): Promise<{ exitCode: number; report: Report }> {
+  let last: { exitCode: number; report: Report } | undefined
+  await waitFor(what, timeoutMs, async () => {
+    last = await doctor([], env)
+    return done(last.report)
+  }, 1000)
+  return last!
 }
 
-async function cnpgOperatorPresent(): Promise<boolean> {
-  const d = await kubectl(['get', 'deployments', '-A', '-l', 'app.kubernetes.io/name=cloudnative-pg', '-o', 'name'])
-  const l = await kubectl(['get', 'leases', '-A', '--field-selector', 'metadata.name=db9c8771.cnpg.io', '-o', 'name'])
-  return d.stdout.trim() !== '' || l.stdout.trim() !== ''
-}
+labOnly('runs a private lab (stops its snapshot controller)').describe('doctor on a lab of its own', () => {
+  let priv: PrivateLab
+  let env: NodeJS.ProcessEnv
+  beforeAll(async () => {
+    priv = await privateLab({ start: true })
+    env = { KUBECONFIG: priv.paths.kubeconfig }
+  })
+  afterAll(async () => priv?.destroy())
 
-describe('doctor', () => {
-  it('the bare lab: required checks ✔, snapshots ✔, CNPG operator ! (ha disabled), exit 0', async () => {
-    // Another suite may have stopped the controller: make sure it runs, and that its lease is fresh.
-    if ((await labCli(['start', 'snapshot-controller'])).code !== 0) throw new Error('lab:start snapshot-controller failed')
-    let r!: Awaited<ReturnType<typeof doctor>>
-    await until(async () => {
-      r = await doctor()
-      return status(r.report, 'snapshot-controller') === 'ok'
-    }, 60_000)
+  it('no operator: required checks ✔, snapshots ✔, CNPG CRDs ✔, CNPG operator ! (ha disabled), exit 0', async () => {
+    const r = await doctorUntil('the snapshot controller to be seen running', (x) => status(x, 'snapshot-controller') === 'ok', env)
     expect(r.exitCode).toBe(0)
     expect(r.report.ok).toBe(true)
     for (const id of ['cluster', 'helm', 'storage']) expect(r.report.checks.find((c) => c.id === id)).toMatchObject({ status: 'ok', required: true })
     for (const id of ['snapshot-crds', 'snapshot-controller', 'snapshot-class', 'cnpg-crds']) expect(status(r.report, id)).toBe('ok')
-    if (!(await cnpgOperatorPresent())) {
-      expect(r.report.checks.find((c) => c.id === 'cnpg-operator')).toMatchObject({ status: 'warn', required: false, disables: ['ha'] })
-    }
-    const text = await dbaas(['doctor'])
+    expect(r.report.checks.find((c) => c.id === 'cnpg-operator')).toMatchObject({ status: 'warn', required: false, disables: ['ha'] })
+    const text = await dbaas(['doctor'], { env })
     expect(text.exitCode).toBe(0)
     expect(text.stdout).toMatch(/^✔ Kubernetes cluster .*v1\.\d+/m)
     expect(text.stdout).toMatch(/^✔ helm +helm v[34]/m)
     expect(text.stdout).toMatch(/^✔ StorageClass +default StorageClass/m)
     expect(text.stdout).toMatch(/^✔ Snapshot controller/m)
+    expect(text.stdout).toMatch(/^! CloudNativePG operator/m)
   })
 
-  labOnly('stops a lab component').it(
-    'with the snapshot controller stopped: snapshots ! (backup and restore disabled), still exit 0',
-    async () => {
-      try {
-        let r!: Awaited<ReturnType<typeof doctor>>
-        // Stop it right before asserting (another suite may start it meanwhile), until its Lease is stale.
-        await until(async () => {
-          await labCli(['stop', 'snapshot-controller'])
-          r = await doctor()
-          return status(r.report, 'snapshot-controller') === 'warn'
-        }, 120_000)
-        const c = r.report.checks.find((x) => x.id === 'snapshot-controller')!
-        expect(c.message).toMatch(/not running/)
-        expect(c.disables).toEqual(['backup', 'restore'])
-        expect(c.fix).toBeTruthy()
-        expect(r.exitCode).toBe(0)
-        expect(r.report.ok).toBe(true)
-      } finally {
-        await labCli(['start', 'snapshot-controller'])
-      }
-    },
-    180_000,
-  )
+  it('with the snapshot controller stopped: snapshots ! (backup and restore disabled), still exit 0', async () => {
+    const stop = await priv.cli('stop', 'snapshot-controller')
+    expect(stop.code, stop.stderr).toBe(0)
+    onTestFinished(async () => {
+      const start = await priv.cli('start', 'snapshot-controller')
+      if (start.code !== 0) throw new Error(`lab:start snapshot-controller (private lab) failed: ${start.stderr}`)
+    })
+    // Its leader Lease goes stale once nothing renews it.
+    const r = await doctorUntil('the snapshot controller to be seen stopped', (x) => status(x, 'snapshot-controller') === 'warn', env, 120_000)
+    const c = r.report.checks.find((x) => x.id === 'snapshot-controller')!
+    expect(c.message).toMatch(/not running/)
+    expect(c.disables).toEqual(['backup', 'restore'])
+    expect(c.fix).toBeTruthy()
+    expect(r.exitCode).toBe(0)
+    expect(r.report.ok).toBe(true)
+  }, 180_000)
+})
 
+describe('doctor', () => {
   labOnly('the CloudNativePG operator is played by a lab fixture').it('with the operator running: every check ✔', async () => {
     const { CnpgOperatorFixture } = await import('./fixtures/cnpg-operator.ts')
     const op = await CnpgOperatorFixture.install()
-    try {
-      if ((await labCli(['start', 'snapshot-controller'])).code !== 0) throw new Error('lab:start snapshot-controller failed')
-      let r!: Awaited<ReturnType<typeof doctor>>
-      await until(async () => {
-        r = await doctor()
-        return r.report.checks.every((c) => c.status === 'ok')
-      }, 60_000)
-      expect(r.exitCode).toBe(0)
-      expect(r.report.checks.find((c) => c.id === 'cnpg-operator')?.message).toMatch(/deployment .* ready replica|leader lease/)
-    } finally {
-      await op.remove()
-    }
+    onTestFinished(() => op.remove())
+    const r = await doctorUntil('every check to pass', (x) => x.checks.every((c) => c.status === 'ok'))
+    expect(r.exitCode).toBe(0)
+    expect(r.report.checks.find((c) => c.id === 'cnpg-operator')?.message).toMatch(/deployment .* ready replica|leader lease/)
   })
 
   labOnly('signs a user with the lab CA').describe('as a namespace-limited user', () => {
@@ -102,7 +89,7 @@ describe('doctor', () => {
     const ns = uniqueName('doc-ns')
     afterAll(async () => {
       await user?.cleanup()
-      await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
+      await deleteNamespace(ns)
     })
 
     it('required checks hold (classes unreadable is !), RBAC says which verbs are disabled and how to fix', async () => {

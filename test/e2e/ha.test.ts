@@ -2,15 +2,21 @@
 // runs no operator, so the operator's part is played explicitly by test/e2e/fixtures/cnpg-operator.ts, driven
 // step by step from each test; dbaas itself always runs as the real, bundled CLI (or, for the deterministic
 // conflict, its own retry function in-process against the real API server).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+//
+// Each test makes its own HA cluster (unique name, removed when it ends), so any one runs alone with -t and
+// a failure does not cascade. The tests that need no operator anywhere in the cluster run on a private lab:
+// the shared lab may have one (another run's fixture, or a fake CloudNativePG installed by hand), and these
+// tests must neither see nor remove it. The others do not care whether another operator exists.
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { realDeps } from '../../src/deps.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
 import { CNPG } from '../../src/core/ha/model.ts'
-import { kubectl, kubectlJson, kubectlOk, uniqueName } from '../lab/fixtures/lab.ts'
+import { kubectl, kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
+import { privateLab, type PrivateLab } from '../lab/fixtures/private-lab.ts'
 import { defaultSnapshotClass } from '../lab/fixtures/workloads.ts'
-import { labOnly, onLab } from '../lab/tags.ts'
+import { labOnly, realOperatorOnly, SKIP_REASONS, skipNow } from '../lab/tags.ts'
 import { CLUSTERS, CnpgOperatorFixture, getCluster, patchStatus } from './fixtures/cnpg-operator.ts'
-import { dbaas, dbaasOk, type CliResult } from './helpers.ts'
+import { dbaas, dbaasOk, deleteNamespace, startCli, written, type CliResult } from './helpers.ts'
 
 const lab = labOnly('plays the CloudNativePG operator with a fixture (the lab runs no operator)')
 
@@ -23,19 +29,29 @@ async function rv(ns: string, name: string): Promise<string> {
   return (await getCluster(ns, name)).metadata.resourceVersion
 }
 
-const namespaces: string[] = []
-/** Restored clusters: their pre-provisioned VolumeSnapshotContents (cluster-scoped, Retain) outlive the namespace. */
-const restored: string[] = []
-afterAll(async () => {
-  for (const ns of namespaces) await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-  for (const to of restored) await kubectl(['delete', 'volumesnapshotcontent', '-l', `app.kubernetes.io/managed-by=dbaas,app.kubernetes.io/instance=${to}`, '--wait=false', '--ignore-not-found'])
-})
+/** Removes an HA cluster a test made, and its namespace; checks both worked. */
+async function removeHa(name: string, ns: string): Promise<void> {
+  const r = await dbaas(['ha', 'delete', name, '-n', ns, '--yes', '--ignore-not-found', '--no-wait', '--skip-operator-check'])
+  if (r.exitCode !== 0) throw new Error(`cleanup: ha delete ${name} exited ${r.exitCode}: ${r.stderr}`)
+  await deleteNamespace(ns)
+}
 
-lab.describe('ha without a CloudNativePG operator', () => {
+const NO_OPERATOR_HINT = /Hint: install CloudNativePG first: .*cnpg-1\.30\.0\.yaml.*helm install cnpg cnpg\/cloudnative-pg/
+
+lab.describe('ha where no CloudNativePG operator runs (a private lab of its own)', () => {
+  let priv: PrivateLab
+  let env: NodeJS.ProcessEnv
+  beforeAll(async () => {
+    priv = await privateLab({ start: true })
+    env = { KUBECONFIG: priv.paths.kubeconfig }
+    // The precondition, checked rather than assumed: nothing that looks like an operator.
+    const d = JSON.parse(await priv.kubectlOk(['get', 'deployments', '-A', '-l', 'app.kubernetes.io/name=cloudnative-pg', '-o', 'json']))
+    const l = JSON.parse(await priv.kubectlOk(['get', 'leases', '-A', '--field-selector', 'metadata.name=db9c8771.cnpg.io', '-o', 'json']))
+    if (d.items.length || l.items.length) throw new Error('the private lab has a CloudNativePG operator it should not have')
+  })
+  afterAll(async () => priv?.destroy())
+
   it('refuses every verb with exit 7 and says what to install', async () => {
-    // A fixture operator of an earlier, interrupted run may still be going away.
-    const { waitFor } = await import('../lab/fixtures/lab.ts')
-    await waitFor('no CNPG operator Deployment', 60_000, async () => (await kubectlJson(['get', 'deployments', '-A', '-l', 'app.kubernetes.io/name=cloudnative-pg'])).items.length === 0, 500)
     const name = uniqueName('nop')
     for (const argv of [
       ['ha', 'create', name],
@@ -44,67 +60,79 @@ lab.describe('ha without a CloudNativePG operator', () => {
       ['ha', 'connection', name],
       ['ha', 'scale', name, '--instances', '2'],
       ['ha', 'failover', name],
-      ['ha', 'delete', name, '--yes'],
       ['ha', 'backup', 'create', name],
       ['ha', 'backup', 'list', name],
       ['ha', 'restore', 'some-backup', '--to', name],
     ]) {
-      const r = await dbaas(argv)
+      const r = await dbaas(argv, { env })
       expect(r.exitCode, `${argv.join(' ')}: ${r.stderr}`).toBe(7)
       expect(r.stderr).toContain('no CloudNativePG operator is running')
-      expect(r.stderr).toMatch(/Hint: install CloudNativePG first: .*cnpg-1\.30\.0\.yaml.*helm install cnpg cnpg\/cloudnative-pg/)
+      expect(r.stderr).toMatch(NO_OPERATOR_HINT)
     }
-    expect((await kubectl(['get', 'namespace', `dbaas-${name}`, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
+    expect(await written(name, (a) => priv.kubectl(a))).toEqual([])
+    // delete needs no operator (someone who uninstalled CloudNativePG can still clean up): this name is not there.
+    const del = await dbaas(['ha', 'delete', name, '--yes'], { env })
+    expect(del.exitCode, del.stderr).toBe(3)
+    expect(del.stderr).toContain(`HA cluster "${name}" not found`)
   })
 
   it('--skip-operator-check lets a GitOps-style create through (validated by the server, nothing stored)', async () => {
     const name = uniqueName('gitops')
-    const r = await dbaasOk(['ha', 'create', name, '-n', 'default', '--skip-operator-check', '--dry-run=server', '-o', 'json'])
-    const kinds = r.json().items.map((o: any) => o.kind)
-    expect(kinds).toEqual(['Secret', 'Cluster'])
-    expect((await kubectl(['-n', 'default', 'get', CLUSTERS, name, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
+    const r = await dbaasOk(['ha', 'create', name, '-n', 'default', '--skip-operator-check', '--dry-run=server', '-o', 'json'], { env })
+    const items = r.json().items
+    expect(items.map((o: any) => o.kind)).toEqual(['Secret', 'Cluster'])
+    // Validated by the server: it filled in what only a server fills in.
+    expect(items.find((o: any) => o.kind === 'Cluster').metadata.uid).toBeTruthy()
+    expect(await written(name, (a) => priv.kubectl(a))).toEqual([])
+  })
+
+  it('detects an operator by its ready Deployment, then by its fresh Lease alone, and refuses once the Lease is stale', async () => {
+    const op = await CnpgOperatorFixture.install({ kubeconfig: priv.paths.kubeconfig })
+    onTestFinished(() => op.remove())
+    expect((await dbaas(['ha', 'list'], { env })).exitCode).toBe(0)
+    // The operator's pods are gone (no ready replica) and it no longer renews its Lease, which is still fresh.
+    await op.scale(0)
+    const lease = await op.leaseNow()
+    const renewed = Date.parse(lease.renewTime)
+    const byLease = await dbaas(['ha', 'list'], { env })
+    expect(Date.now(), 'checked while the Lease is within its duration').toBeLessThan(renewed + lease.leaseDurationSeconds * 1000)
+    expect(byLease.exitCode, byLease.stderr).toBe(0)
+    // dbaas allows a few seconds of slack past the duration (clock skew): wait until well past it.
+    const staleAt = renewed + (lease.leaseDurationSeconds + 6) * 1000
+    // Once nothing renews it, the Lease goes stale and dbaas refuses as without an operator.
+    await waitFor('the fixture Lease to go stale', 60_000, async () => Date.now() > staleAt, 250)
+    const stale = await dbaas(['ha', 'list'], { env })
+    expect(stale.exitCode, stale.stderr).toBe(7)
+    expect(stale.stderr).toContain('no CloudNativePG operator is running')
   })
 })
 
 lab.describe('ha with the operator played by the fixture', () => {
   let op: CnpgOperatorFixture
-  const name = uniqueName('ha')
-  const ns = `dbaas-${name}`
   beforeAll(async () => {
     op = await CnpgOperatorFixture.install()
-    namespaces.push(ns)
   })
   afterAll(async () => op?.remove())
-  /** Puts the Cluster's status back to healthy with this primary, so one test's failure does not cascade. */
-  const settle = async (primary: number) => {
-    const names = [1, 2, 3].map((i) => `${name}-${i}`)
-    await patchStatus(ns, name, {
-      currentPrimary: `${name}-${primary}`,
-      targetPrimary: `${name}-${primary}`,
-      phase: 'Cluster in healthy state',
-      phaseReason: '',
-      readyInstances: 3,
-      instancesStatus: { healthy: names, failed: null },
-    })
-    for (const n of names) await kubectlOk(['-n', ns, 'label', 'pod', n, '--overwrite', `cnpg.io/instanceRole=${n === `${name}-${primary}` ? 'primary' : 'replica'}`])
+
+  /** A 3-instance HA cluster of the current test, reconciled healthy with instance 1 primary; removed after it. */
+  async function healthyCluster(prefix: string, extra: string[] = []): Promise<{ name: string; ns: string }> {
+    const name = uniqueName(prefix)
+    const ns = `dbaas-${name}`
+    onTestFinished(() => removeHa(name, ns))
+    await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--storage', '1Gi', '--version', '17', ...extra])
+    await op.reconcile(ns, name)
+    return { name, ns }
   }
 
-  it('detects the operator by its Deployment, and by its fresh Lease alone', async () => {
-    expect((await dbaas(['ha', 'list'])).exitCode).toBe(0)
-    await op.scale(0)
-    try {
-      // The Deployment has no ready replica and the Lease is no longer renewed, but is still fresh.
-      expect((await dbaas(['ha', 'list'])).exitCode).toBe(0)
-    } finally {
-      await op.scale(1)
-    }
-  })
-
   it('create: the Cluster dbaas sends is accepted by the real CRD schema, applied server-side by dbaas', async () => {
-    const r = await dbaasOk(['ha', 'create', name, '--instances', '3', '--database', 'shop', '--user', 'owner', '--storage', '1Gi', '--version', '17', '--param', 'max_connections=200', '--param', 'shared_buffers=256MB', '--param', 'effective_cache_size=1GB', '-o', 'json'])
+    const name = uniqueName('ha')
+    const ns = `dbaas-${name}`
+    onTestFinished(() => removeHa(name, ns))
+    const r = await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--database', 'shop', '--user', 'owner', '--storage', '1Gi', '--version', '17', '--param', 'max_connections=200', '--param', 'shared_buffers=256MB', '--param', 'effective_cache_size=1GB', '-o', 'json'])
     expect(r.json()).toMatchObject({ kind: 'ha-cluster', name, namespace: ns, version: '17', instances: 3, status: 'Creating' })
     const c = await getCluster(ns, name)
     const snapClass = await defaultSnapshotClass()
+    expect(snapClass).toBeTruthy()
     expect(c.spec).toMatchObject({
       instances: 3,
       imageName: 'ghcr.io/cloudnative-pg/postgresql:17',
@@ -124,42 +152,31 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect((await dbaas(['status', name, '-n', ns])).exitCode).toBe(3)
   })
 
-  it('an invalid request is refused before anything is sent', async () => {
-    const bad = uniqueName('bad')
-    for (const [argv, msg] of [
-      [['--instances', '0'], /--instances must be at least 1/],
-      [['--instances', 'three'], /--instances "three" is not valid/],
-      [['--param', 'port=5433'], /managed by CloudNativePG/],
-      [['--param', 'max_connections'], /not key=value/],
-      [['--version', '12'], /not a PostgreSQL major/],
-      [['--storage', 'lots'], /not a size/],
-      [['--user', 'postgres'], /reserved/],
-    ] as Array<[string[], RegExp]>) {
-      const r = await dbaas(['ha', 'create', bad, ...argv], traced)
-      expect(r.exitCode, r.stderr).toBe(2)
-      expect(r.stderr).toMatch(msg)
-      expect(apiCalls(r)).toEqual([])
-    }
-    expect((await kubectl(['get', 'namespace', `dbaas-${bad}`, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
-  })
-
   it('create --wait ends when the operator reports the cluster healthy; a second create is a conflict', async () => {
-    const other = uniqueName('hw')
-    namespaces.push(`dbaas-${other}`)
-    const cli = dbaas(['ha', 'create', other, '--instances', '1', '--storage', '1Gi', '--wait', '--timeout', '90s', '-o', 'json'])
+    const name = uniqueName('hw')
+    const ns = `dbaas-${name}`
+    onTestFinished(() => removeHa(name, ns))
+    const cli = startCli(['ha', 'create', name, '--instances', '1', '--storage', '1Gi', '--wait', '--timeout', '90s', '-o', 'json'])
     // The operator reconciles once the Cluster exists.
-    await waitForCluster(`dbaas-${other}`, other)
-    await op.reconcile(`dbaas-${other}`, other)
-    const r = await cli
+    await waitFor(`Cluster ${ns}/${name}`, 60_000, async () => (await kubectl(['-n', ns, 'get', CLUSTERS, name, '-o', 'name', '--ignore-not-found'])).stdout.trim() !== '', 100)
+    // dbaas cannot see the cluster healthy before the operator starts reconciling it.
+    const reconcileStart = Date.now()
+    const reconciled = await op.reconcile(ns, name)
+    const r = await cli.result()
+    const doneAt = Date.now()
     expect(r.exitCode, r.stderr).toBe(0)
-    expect(r.json()).toMatchObject({ status: 'Ready', ready: '1/1', currentPrimary: `${other}-1` })
-    const again = await dbaas(['ha', 'create', other, '--storage', '1Gi'])
+    expect(doneAt).toBeGreaterThanOrEqual(reconcileStart)
+    expect(reconciled.status.phase).toBe('Cluster in healthy state')
+    expect(r.json()).toMatchObject({ status: 'Ready', ready: '1/1', currentPrimary: `${name}-1` })
+    const before = await rv(ns, name)
+    const again = await dbaas(['ha', 'create', name, '--storage', '1Gi', '--no-wait'])
     expect(again.exitCode).toBe(4)
     expect(again.stderr).toContain('already exists')
+    expect(await rv(ns, name)).toBe(before)
   })
 
   it('status, list and connection show what the operator reports', async () => {
-    await op.reconcile(ns, name)
+    const { name, ns } = await healthyCluster('hs', ['--database', 'shop', '--user', 'owner'])
     const v = (await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()
     expect(v).toMatchObject({
       name,
@@ -178,11 +195,11 @@ lab.describe('ha with the operator played by the fixture', () => {
       { name: `${name}-3`, role: 'standby', ready: true, state: 'healthy', fenced: false },
     ])
     const text = (await dbaasOk(['ha', 'status', name])).stdout
-    expect(text).toMatch(/Primary:\s+\S+-1/)
+    expect(text).toMatch(new RegExp(`Primary:\\s+${name}-1`))
     expect(text).toMatch(new RegExp(`${name}-2\\s+standby\\s+ready=true`))
 
     const list = (await dbaasOk(['ha', 'list', '-o', 'json'])).json<any[]>()
-    expect(list.find((x) => x.name === name)).toMatchObject({ kind: 'ha-cluster', status: 'Ready', ready: '3/3' })
+    expect(list.filter((x) => x.name === name)).toEqual([expect.objectContaining({ kind: 'ha-cluster', status: 'Ready', ready: '3/3' })])
     // dbaas list: beside single instances, with a KIND column.
     const all = await dbaasOk(['list', '-n', ns])
     expect(all.stdout.split('\n')[0]).toMatch(/^NAME\s+KIND\s+ENGINE\s+VERSION\s+STATUS\s+READY\s+STORAGE\s+NAMESPACE\s+AGE$/)
@@ -200,8 +217,8 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect((await dbaasOk(['ha', 'connection', name, '--format', 'env'])).stdout).toMatch(/^PGSSLMODE='require'$/m)
   })
 
-  it('failover: refusals exit non-zero and patch nothing; an existing primary is exit 0', async () => {
-    await settle(1)
+  it('failover: each refusal has its exit code and patches nothing; an existing primary is exit 0', async () => {
+    const { name, ns } = await healthyCluster('hr')
     const refuse = async (argv: string[], code: number, msg: RegExp) => {
       const before = await rv(ns, name)
       const r = await dbaas(['ha', 'failover', name, ...argv], traced)
@@ -228,13 +245,13 @@ lab.describe('ha with the operator played by the fixture', () => {
     await patchStatus(ns, name, { targetPrimary: 'pending', phase: 'Failing over', phaseReason: 'Failing over' })
     await refuse(['--to', '2'], 7, /is busy: Failing over/)
     await refuse(['--force'], 7, /is busy/)
-    await patchStatus(ns, name, { targetPrimary: `${name}-1`, phase: 'Cluster in healthy state', phaseReason: '' })
   })
 
   it('failover sends exactly the status patch, then waits until the target is primary and the cluster healthy', async () => {
-    await settle(1)
+    const { name, ns } = await healthyCluster('hf')
     const serving = op.serveSwitchover(ns, name, { promote: true, settleMs: 1500 })
     const r = await dbaas(['ha', 'failover', name, '-o', 'json'], traced)
+    const doneAt = Date.now()
     const seen = await serving
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ action: 'switched-over', from: `${name}-1`, primary: `${name}-2`, attempts: 1 })
@@ -248,15 +265,16 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(seen.request.status).toMatchObject({ targetPrimary: `${name}-2`, currentPrimary: `${name}-1`, phase: 'Switchover in progress', phaseReason: `Switching over to ${name}-2` })
     expect(Date.parse(seen.request.status.targetPrimaryTimestamp)).toBeGreaterThan(Date.now() - 120_000)
     // The wait did not stop when currentPrimary moved: it ended only after the operator reported health.
+    expect(seen.healthyAt).toBeDefined()
+    expect(doneAt).toBeGreaterThanOrEqual(seen.healthyAt!)
     const after = await getCluster(ns, name)
     expect(after.status).toMatchObject({ currentPrimary: `${name}-2`, targetPrimary: `${name}-2`, phase: 'Cluster in healthy state' })
-    expect(seen.healthyAt).toBeDefined()
     const pods = await kubectlJson(['-n', ns, 'get', 'pods', '-l', `cnpg.io/cluster=${name},cnpg.io/instanceRole=primary`])
     expect(pods.items.map((p: any) => p.metadata.name)).toEqual([`${name}-2`])
   })
 
   it('a concurrent writer between read and patch causes a retry on the fresh object, not a lost update', async () => {
-    await settle(2)
+    const { name, ns } = await healthyCluster('hc')
     const kube = await realDeps({ env: process.env }).kube({})
     const pods = (await kubectlJson(['-n', ns, 'get', 'pods', '-l', `cnpg.io/cluster=${name}`])).items
     // 1. Benign writer: the operator refreshes status after dbaas read the Cluster.
@@ -273,7 +291,7 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(seen[1]).not.toBe(stale.metadata.resourceVersion)
     const c1 = await getCluster(ns, name)
     expect(c1.status).toMatchObject({ timelineID: 7, targetPrimary: `${name}-3`, phase: 'Switchover in progress' })
-    await patchStatus(ns, name, { targetPrimary: `${name}-2`, phase: 'Cluster in healthy state', phaseReason: '' })
+    await patchStatus(ns, name, { targetPrimary: `${name}-1`, phase: 'Cluster in healthy state', phaseReason: '' })
 
     // 2. The operator starts an automatic failover after dbaas read the Cluster: the retry sees it and refuses,
     //    and the operator's targetPrimary "pending" survives.
@@ -286,42 +304,43 @@ lab.describe('ha with the operator played by the fixture', () => {
       }),
     ).rejects.toMatchObject({ exitCode: 7, message: expect.stringMatching(/busy: Failing over/) })
     expect((await getCluster(ns, name)).status).toMatchObject({ targetPrimary: 'pending', phase: 'Failing over' })
-    await patchStatus(ns, name, { targetPrimary: `${name}-2`, phase: 'Cluster in healthy state', phaseReason: '' })
   })
 
   it('times out with exit 6 saying where it stopped when the operator does not promote', async () => {
-    await settle(2)
+    const { name, ns } = await healthyCluster('ht')
     const serving = op.serveSwitchover(ns, name, { promote: false })
     const r = await dbaas(['ha', 'failover', name, '--to', '3', '--timeout', '4s'])
     await serving
     expect(r.exitCode, r.stderr).toBe(6)
     expect(r.stderr).toContain(`the switchover to ${name}-3 did not happen`)
-    expect(r.stderr).toContain(`currentPrimary ${name}-2, targetPrimary ${name}-3, phase "Switchover in progress" (Switching over to ${name}-3)`)
+    expect(r.stderr).toContain(`currentPrimary ${name}-1, targetPrimary ${name}-3, phase "Switchover in progress" (Switching over to ${name}-3)`)
     expect(r.stderr).toMatch(/Hint: the request stays with the operator and may still complete/)
     // The request is still there for the operator; a second failover refuses while it runs.
-    expect((await dbaas(['ha', 'failover', name, '--to', '1'])).exitCode).toBe(7)
-    await patchStatus(ns, name, { targetPrimary: `${name}-2`, phase: 'Cluster in healthy state', phaseReason: '' })
+    expect((await getCluster(ns, name)).status).toMatchObject({ targetPrimary: `${name}-3`, phase: 'Switchover in progress' })
+    expect((await dbaas(['ha', 'failover', name, '--to', '2'])).exitCode).toBe(7)
   })
 
   it('--force deletes the primary pod and waits for the operator to fail over to a new primary', async () => {
-    await settle(2)
+    const { name, ns } = await healthyCluster('hx')
     const serving = op.serveFailover(ns, name)
     const r = await dbaas(['ha', 'failover', name, '--force', '--timeout', '90s', '-o', 'json'])
     const done = await serving
     expect(r.exitCode, r.stderr).toBe(0)
-    expect(done).toEqual({ from: `${name}-2`, to: `${name}-1` })
-    expect(r.json()).toMatchObject({ action: 'failed-over', from: `${name}-2`, primary: `${name}-1` })
-    expect((await getCluster(ns, name)).status).toMatchObject({ currentPrimary: `${name}-1`, targetPrimary: `${name}-1`, phase: 'Cluster in healthy state' })
+    expect(done).toEqual({ from: `${name}-1`, to: `${name}-2` })
+    expect(r.json()).toMatchObject({ action: 'failed-over', from: `${name}-1`, primary: `${name}-2` })
+    expect((await getCluster(ns, name)).status).toMatchObject({ currentPrimary: `${name}-2`, targetPrimary: `${name}-2`, phase: 'Cluster in healthy state' })
   })
 
   it('scale sets spec.instances and is refused while a switchover runs', async () => {
-    await settle(1)
+    const { name, ns } = await healthyCluster('hsc')
     await patchStatus(ns, name, { targetPrimary: `${name}-3`, phase: 'Switchover in progress' })
+    const before = await rv(ns, name)
     const busy = await dbaas(['ha', 'scale', name, '--instances', '2'], traced)
     expect(busy.exitCode).toBe(7)
     expect(writes(busy)).toEqual([])
+    expect(await rv(ns, name)).toBe(before)
     await patchStatus(ns, name, { targetPrimary: `${name}-1`, phase: 'Cluster in healthy state', phaseReason: '' })
-    const r = await dbaasOk(['ha', 'scale', name, '--instances', '2'])
+    const r = await dbaasOk(['ha', 'scale', name, '--instances', '2', '--no-wait'])
     expect(r.stdout).toContain('scaled from 3 to 2')
     expect((await getCluster(ns, name)).spec.instances).toBe(2)
     expect((await dbaas(['ha', 'scale', name, '--instances', '0'])).exitCode).toBe(2)
@@ -329,12 +348,15 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect((await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()).toMatchObject({ ready: '2/2', status: 'Ready' })
   })
 
-  const backup = `${name}-b1`
   it('backup create waits until the operator completes the volume-snapshot Backup; list and status show it', async () => {
+    const { name, ns } = await healthyCluster('hb')
+    const backup = `${name}-b1`
     const serving = op.serveBackup(ns, backup)
     const r = await dbaas(['ha', 'backup', 'create', name, '--backup-name', backup, '--timeout', '90s', '-o', 'json'])
-    await serving
+    const doneAt = Date.now()
+    const completedAt = await serving
     expect(r.exitCode, r.stderr).toBe(0)
+    expect(doneAt).toBeGreaterThanOrEqual(completedAt)
     expect(r.json()).toMatchObject({ name: backup, namespace: ns, cluster: name, method: 'volumeSnapshot', phase: 'completed', snapshots: [{ name: backup, type: 'PG_DATA' }] })
     const b = await kubectlJson(['-n', ns, 'get', 'backups.postgresql.cnpg.io', backup])
     expect(b.spec).toMatchObject({ cluster: { name }, method: 'volumeSnapshot' })
@@ -346,23 +368,29 @@ lab.describe('ha with the operator played by the fixture', () => {
   })
 
   it('backup create refuses (7) a cluster without spec.backup.volumeSnapshot.className, creating nothing', async () => {
+    const { name, ns } = await healthyCluster('hn')
     await kubectlOk(['-n', ns, 'patch', CLUSTERS, name, '--type=merge', '-p', JSON.stringify({ spec: { backup: null } })])
-    try {
-      const r = await dbaas(['ha', 'backup', 'create', name, '--backup-name', `${name}-b2`], traced)
-      expect(r.exitCode).toBe(7)
-      expect(r.stderr).toContain('volumeSnapshot.className')
-      expect(writes(r)).toEqual([])
-    } finally {
-      await kubectlOk(['-n', ns, 'patch', CLUSTERS, name, '--type=merge', '-p', JSON.stringify({ spec: { backup: { volumeSnapshot: { className: await defaultSnapshotClass() } } } })])
-    }
+    const r = await dbaas(['ha', 'backup', 'create', name, '--backup-name', `${name}-b2`], traced)
+    expect(r.exitCode).toBe(7)
+    expect(r.stderr).toContain('volumeSnapshot.className')
+    expect(writes(r)).toEqual([])
+    expect((await kubectl(['-n', ns, 'get', 'backups.postgresql.cnpg.io', `${name}-b2`, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
   })
 
   it('restore bootstraps a new Cluster in another namespace from the backup, through pre-provisioned snapshot content', async () => {
+    const { name, ns } = await healthyCluster('hre', ['--database', 'shop', '--user', 'owner'])
+    const backup = `${name}-b1`
+    const serving = op.serveBackup(ns, backup)
+    await dbaasOk(['ha', 'backup', 'create', name, '--backup-name', backup, '--timeout', '90s'])
+    await serving
     const to = uniqueName('rest')
     const toNs = `dbaas-${to}`
-    namespaces.push(toNs)
-    restored.push(to)
-    const r = await dbaas(['ha', 'restore', backup, '--to', to, '--timeout', '90s', '-o', 'json'])
+    onTestFinished(async () => {
+      await removeHa(to, toNs)
+      // Its pre-provisioned VolumeSnapshotContent (cluster-scoped, Retain) outlives the namespace.
+      await kubectlOk(['delete', 'volumesnapshotcontent', '-l', `app.kubernetes.io/managed-by=dbaas,app.kubernetes.io/instance=${to}`, '--wait=false', '--ignore-not-found'])
+    })
+    const r = await dbaas(['ha', 'restore', backup, '--to', to, '--no-wait', '--timeout', '90s', '-o', 'json'])
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ name: to, namespace: toNs, restoredFrom: `${ns}/${backup}` })
     const c = await getCluster(toNs, to)
@@ -374,7 +402,7 @@ lab.describe('ha with the operator played by the fixture', () => {
         volumeSnapshots: { storage: { name: backup, kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' } },
       },
     })
-    expect(c.spec).toMatchObject({ instances: 2, storage: { size: '1Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:17' })
+    expect(c.spec).toMatchObject({ instances: 3, storage: { size: '1Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:17' })
     const vs = await kubectlJson(['-n', toNs, 'get', 'volumesnapshot', backup])
     expect(vs.status.readyToUse).toBe(true)
     expect(vs.metadata.annotations['cnpg.io/backupLabelFile']).toBeTruthy()
@@ -384,10 +412,17 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(content.spec).toMatchObject({ deletionPolicy: 'Retain', source: { snapshotHandle: srcContent.status.snapshotHandle }, volumeSnapshotRef: { namespace: toNs, name: backup } })
     const secret = await kubectlJson(['-n', toNs, 'get', 'secret', `${to}-ha-credentials`])
     expect(Buffer.from(secret.data.username, 'base64').toString()).toBe('owner')
-    expect((await dbaas(['ha', 'restore', backup, '--to', to])).exitCode).toBe(4)
+    const beforeAgain = await rv(toNs, to)
+    expect((await dbaas(['ha', 'restore', backup, '--to', to, '--no-wait'])).exitCode).toBe(4)
+    expect(await rv(toNs, to)).toBe(beforeAgain)
   })
 
   it('delete needs --yes without a terminal, deletes the Cluster and its secret, keeps the backups', async () => {
+    const { name, ns } = await healthyCluster('hd')
+    const backup = `${name}-b1`
+    const serving = op.serveBackup(ns, backup)
+    await dbaasOk(['ha', 'backup', 'create', name, '--backup-name', backup, '--timeout', '90s'])
+    await serving
     const noYes = await dbaas(['ha', 'delete', name], traced)
     expect(noYes.exitCode).toBe(2)
     expect(writes(noYes)).toEqual([])
@@ -401,7 +436,6 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect((await kubectl(['-n', ns, 'get', 'secret', `${name}-ha-credentials`, '-o', 'name', '--ignore-not-found'])).stdout.trim()).toBe('')
     expect((await kubectl(['-n', ns, 'get', 'volumesnapshot', backup, '-o', 'name', '--ignore-not-found'])).stdout.trim()).not.toBe('')
     // The pods, PVCs and Services the operator made go with the Cluster (owner references, the real garbage collector).
-    const { waitFor } = await import('../lab/fixtures/lab.ts')
     await waitFor('the instance pods to be collected', 60_000, async () => (await kubectl(['-n', ns, 'get', 'pods', '-l', `cnpg.io/cluster=${name}`, '-o', 'name'])).stdout.trim() === '', 500)
     expect((await dbaas(['ha', 'delete', name, '--yes'])).exitCode).toBe(3)
     expect((await dbaas(['ha', 'delete', name, '--yes', '--ignore-not-found'])).exitCode).toBe(0)
@@ -410,49 +444,64 @@ lab.describe('ha with the operator played by the fixture', () => {
 
 // Against a real cluster (DBAAS_E2E_KUBECONFIG) with CloudNativePG installed, the same behaviours with the
 // real operator reacting instead of the fixture: create --wait, status, a verified switchover, a
-// volume-snapshot backup, delete. Skipped on the lab, which runs no operator.
-const real = onLab() ? describe.skip : describe
-if (onLab()) process.stderr.write('skipping "ha with the real CloudNativePG operator": needs a real cluster with the operator (DBAAS_E2E_KUBECONFIG)\n')
-real('ha with the real CloudNativePG operator', () => {
-  const name = uniqueName('ha-real')
-  const ns = `dbaas-${name}`
-  afterAll(async () => {
-    await dbaas(['ha', 'delete', name, '-n', ns, '--yes', '--ignore-not-found', '--no-wait'])
-    await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-  })
-
-  it('creates a 2-instance cluster and waits until the operator reports it healthy', async () => {
+// volume-snapshot backup, delete.
+const real = realOperatorOnly('the real CloudNativePG operator reacting on its own (DBAAS_E2E_KUBECONFIG with CNPG installed)')
+real.describe('ha with the real CloudNativePG operator', () => {
+  /** A 2-instance cluster made healthy by the real operator, for the current test; deleted after it. */
+  async function realCluster(prefix: string): Promise<{ name: string; ns: string }> {
+    const name = uniqueName(prefix)
+    const ns = `dbaas-${name}`
+    onTestFinished(() => removeHa(name, ns))
     const r = await dbaas(['ha', 'create', name, '--instances', '2', '--storage', '1Gi', '--wait', '--timeout', '12m', '-o', 'json'], { timeoutMs: 13 * 60_000 })
     expect(r.exitCode, `${r.stderr}\n(is the CloudNativePG operator installed on this cluster?)`).toBe(0)
     expect(r.json()).toMatchObject({ status: 'Ready', ready: '2/2' })
+    return { name, ns }
+  }
+
+  it('creates a 2-instance cluster and waits until the operator reports it healthy', async () => {
+    const { name } = await realCluster('ha-real')
     const v = (await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()
     expect(v.members.map((m: any) => m.role).sort()).toEqual(['primary', 'standby'])
     expect(v.members.every((m: any) => m.ready)).toBe(true)
   }, 14 * 60_000)
 
   it('switches over to the standby and comes back healthy', async () => {
+    const { name } = await realCluster('ha-rsw')
     const before = (await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()
     const r = await dbaas(['ha', 'failover', name, '--timeout', '5m', '-o', 'json'], { timeoutMs: 6 * 60_000 })
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json().primary).not.toBe(before.currentPrimary)
     const after = (await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()
     expect(after).toMatchObject({ currentPrimary: r.json().primary, targetPrimary: r.json().primary, status: 'Ready' })
-  }, 7 * 60_000)
+  }, 20 * 60_000)
 
-  it('takes a volume-snapshot backup when the cluster has a default VolumeSnapshotClass', async () => {
+  it('takes a volume-snapshot backup when the cluster has a default VolumeSnapshotClass', async (ctx) => {
+    const { name, ns } = await realCluster('ha-rbk')
     const c = await getCluster(ns, name)
-    if (!c.spec.backup?.volumeSnapshot?.className) {
-      process.stderr.write('no default VolumeSnapshotClass on this cluster: backup not tried\n')
-      return
-    }
+    if (!c.spec.backup?.volumeSnapshot?.className) skipNow(ctx, SKIP_REASONS.realCluster, 'this cluster has no default VolumeSnapshotClass')
     const r = await dbaas(['ha', 'backup', 'create', name, '--timeout', '10m', '-o', 'json'], { timeoutMs: 11 * 60_000 })
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ phase: 'completed', method: 'volumeSnapshot' })
-  }, 12 * 60_000)
+  }, 25 * 60_000)
 })
 
-async function waitForCluster(ns: string, name: string): Promise<void> {
-  const { waitFor } = await import('../lab/fixtures/lab.ts')
-  await waitFor(`Cluster ${ns}/${name}`, 60_000, async () => (await kubectl(['-n', ns, 'get', CLUSTERS, name, '-o', 'name', '--ignore-not-found'])).stdout.trim() !== '', 100)
-}
-
+describe('ha refusals before any request', () => {
+  it('an invalid request is refused before anything is sent', async () => {
+    const bad = uniqueName('bad')
+    for (const [argv, msg] of [
+      [['--instances', '0'], /--instances must be at least 1/],
+      [['--instances', 'three'], /--instances "three" is not valid/],
+      [['--param', 'port=5433'], /managed by CloudNativePG/],
+      [['--param', 'max_connections'], /not key=value/],
+      [['--version', '12'], /not a PostgreSQL major/],
+      [['--storage', 'lots'], /not a size/],
+      [['--user', 'postgres'], /reserved/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await dbaas(['ha', 'create', bad, ...argv], traced)
+      expect(r.exitCode, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(msg)
+      expect(apiCalls(r)).toEqual([])
+    }
+    expect(await written(bad)).toEqual([])
+  })
+})

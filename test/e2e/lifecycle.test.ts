@@ -1,8 +1,10 @@
 // create → ready → list → status → connection → logs → delete, for every engine, through the real CLI.
-import { afterAll, describe, expect, it } from 'vitest'
-import { kubectl, kubectlJson, uniqueName } from '../lab/fixtures/lab.ts'
+// The read-only views share one instance made before them; create and delete each use their own, so any test
+// runs alone (-t) and none depends on another's outcome.
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { kubectlJson, kubectlOk, uniqueName } from '../lab/fixtures/lab.ts'
 import { onLab } from '../lab/tags.ts'
-import { cleanupInstance, dbaas, dbaasOk, namespaceExists, secretPassword } from './helpers.ts'
+import { cleanupInstance, dbaas, dbaasOk, instanceForTest, namespaceExists, secretPassword, written } from './helpers.ts'
 
 const engines = [
   { engine: 'postgres', canonical: 'postgresql', port: 5432, scheme: 'postgresql' },
@@ -11,11 +13,18 @@ const engines = [
 ]
 
 describe.each(engines)('$canonical instance lifecycle', ({ engine, canonical, port, scheme }) => {
+  /** The instance the read-only tests look at. */
   const name = uniqueName(canonical.slice(0, 5))
   const ns = `dbaas-${name}`
+  beforeAll(async () => {
+    await dbaasOk(['create', engine, name, '--storage', '1Gi'])
+  })
   afterAll(() => cleanupInstance(name))
 
   it('creates and waits until Ready', async () => {
+    const name = uniqueName(`${canonical.slice(0, 4)}c`)
+    const ns = `dbaas-${name}`
+    onTestFinished(() => cleanupInstance(name))
     const r = await dbaasOk(['create', engine, name, '--storage', '1Gi', '-o', 'json'])
     const v = r.json()
     expect(v).toMatchObject({ kind: 'instance', name, namespace: ns, engine: canonical, status: 'Ready', ready: '1/1', storage: '1Gi' })
@@ -92,12 +101,14 @@ describe.each(engines)('$canonical instance lifecycle', ({ engine, canonical, po
   })
 
   it('deletes it with --yes, keeping the data volume and so the namespace', async () => {
+    const name = await instanceForTest(engine, uniqueName(`${canonical.slice(0, 4)}d`))
+    const ns = `dbaas-${name}`
     const r = await dbaasOk(['delete', name, '--yes'])
     expect(r.stdout).toContain(`instance "${name}" deleted`)
     expect(r.stderr).toMatch(/kept persistentvolumeclaim\/data-/)
     expect(r.stderr).toMatch(new RegExp(`kept namespace/${ns}`))
-    const left = await kubectl(['get', 'statefulset,secret', '-n', ns, '-l', `app.kubernetes.io/instance=${name}`, '-o', 'name'])
-    expect(left.stdout.trim()).toBe('')
+    const left = await kubectlOk(['get', 'statefulset,secret', '-n', ns, '-l', `app.kubernetes.io/instance=${name}`, '-o', 'name'])
+    expect(left.trim()).toBe('')
     expect(await namespaceExists(ns)).toBe(true)
     const pvc = await kubectlJson(['get', 'pvc', `data-${name}-0`, '-n', ns])
     expect(pvc.metadata.name).toBe(`data-${name}-0`)
@@ -109,14 +120,14 @@ describe.each(engines)('$canonical instance lifecycle', ({ engine, canonical, po
 })
 
 describe('delete --delete-data removes the namespace dbaas created', () => {
-  const name = uniqueName('gone')
-  afterAll(() => cleanupInstance(name))
   it('leaves nothing behind', async () => {
-    await dbaasOk(['create', 'pg', name, '--storage', '1Gi'])
+    const name = await instanceForTest('pg', uniqueName('gone'))
     const r = await dbaasOk(['delete', name, '--yes', '--delete-data', '-o', 'json'])
     const v = r.json()
     expect(v.namespaceDeleted).toBe(true)
     expect(v.deleted).toContain(`persistentvolumeclaim/data-${name}-0`)
+    // delete waits (by default) until the namespace is gone.
     expect(await namespaceExists(`dbaas-${name}`)).toBe(false)
+    expect(await written(name)).toEqual([])
   })
 })

@@ -1,19 +1,20 @@
 // Prompt flows in a real terminal: tmux runs dbaas against the lab, send-keys answers the prompts,
 // capture-pane reads the screen, and the API shows what was created. And the no-TTY rules: piped stdin and
-// CI=true never prompt; missing arguments exit 2 naming them.
+// CI=true never prompt; missing arguments exit 2 naming them. tmux is part of the setup
+// (test/lab/install-deps.sh): without it these tests fail, they are never skipped.
 import { execa } from 'execa'
-import { afterAll, describe, expect, it } from 'vitest'
-import { kubectl, kubectlJson, labInfo, uniqueName } from '../lab/fixtures/lab.ts'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { kubectlJson, kubectlOk, labInfo, uniqueName } from '../lab/fixtures/lab.ts'
 import { labOnly } from '../lab/tags.ts'
 import { CnpgOperatorFixture, getCluster } from './fixtures/cnpg-operator.ts'
-import { cleanupInstance, cliPath, dbaas } from './helpers.ts'
-
-const hasTmux = (await execa('tmux', ['-V'], { reject: false })).exitCode === 0
+import { cleanupInstance, cliPath, dbaas, dbaasOk, deleteNamespace, instanceForTest } from './helpers.ts'
 
 class Terminal {
   readonly session = uniqueName('dbaas-tty')
+  /** Starts dbaas in a detached tmux session; the session (and dbaas in it) is killed when the test ends. */
   static async start(args: string[]): Promise<Terminal> {
     const t = new Terminal()
+    onTestFinished(() => t.close())
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
     const cmd = `env -u CI NO_COLOR=1 KUBECONFIG=${q(labInfo().kubeconfig)} ${q(process.execPath)} ${q(cliPath)} ${args.map(q).join(' ')}; echo EXIT=$?; sleep 600`
     const r = await execa('tmux', ['new-session', '-d', '-s', t.session, '-x', '200', '-y', '50', cmd], { reject: false })
@@ -40,7 +41,8 @@ class Terminal {
     await execa('tmux', ['send-keys', '-t', this.session, '-l', text])
   }
   async close(): Promise<void> {
-    await execa('tmux', ['kill-session', '-t', this.session], { reject: false })
+    const r = await execa('tmux', ['kill-session', '-t', this.session], { reject: false })
+    if (r.exitCode !== 0 && !/can't find session|no server running|session not found/.test(String(r.stderr))) throw new Error(`tmux kill-session: ${r.stderr}`)
   }
 }
 
@@ -52,9 +54,9 @@ describe('no terminal: never prompt', () => {
   })
 
   it('without CI but with piped stdin: create <engine> exits 2 naming the name', async () => {
-    const r = await execa(process.execPath, [cliPath, 'create', 'postgres'], { reject: false, input: '', env: { CI: '', NO_COLOR: '1' } })
+    const r = await dbaas(['create', 'postgres'], { input: '', env: { CI: '' } })
     expect(r.exitCode).toBe(2)
-    expect(String(r.stderr)).toContain('missing argument: name')
+    expect(r.stderr).toContain('missing argument: name')
   })
 
   it('restore, backup create and ha failover without their argument: exit 2 naming it', async () => {
@@ -76,15 +78,10 @@ describe('no terminal: never prompt', () => {
   })
 })
 
-describe.skipIf(!hasTmux)('prompts in a terminal (tmux)', () => {
-  const name = uniqueName('guided')
-  const other = uniqueName('menu')
-  afterAll(async () => {
-    await cleanupInstance(name)
-    await cleanupInstance(other)
-  })
-
+describe('prompts in a terminal (tmux)', () => {
   it('create without arguments asks, validates the name live, shows the command, confirms and creates', async () => {
+    const name = uniqueName('guided')
+    onTestFinished(() => cleanupInstance(name))
     const t = await Terminal.start(['create'])
     try {
       await t.waitFor(/\? Engine/)
@@ -120,6 +117,7 @@ describe.skipIf(!hasTmux)('prompts in a terminal (tmux)', () => {
   })
 
   it('a name already taken is refused while typing', async () => {
+    const name = await instanceForTest('postgres', uniqueName('taken'))
     const t = await Terminal.start(['create', 'postgres'])
     try {
       await t.waitFor(/\? Name/)
@@ -145,11 +143,12 @@ describe.skipIf(!hasTmux)('prompts in a terminal (tmux)', () => {
     } finally {
       await t.close()
     }
-    const r = await kubectl(['get', 'namespace', `dbaas-${gone}`, '--ignore-not-found', '-o', 'name'])
-    expect(r.stdout.trim()).toBe('')
+    expect((await kubectlOk(['get', 'namespace', `dbaas-${gone}`, '--ignore-not-found', '-o', 'name'])).trim()).toBe('')
   })
 
   it('dbaas i: the menu creates, lists and shows an instance, then quits', async () => {
+    const other = uniqueName('menu')
+    onTestFinished(() => cleanupInstance(other))
     const t = await Terminal.start(['i'])
     try {
       await t.waitFor(/\? What would you like to do\?/)
@@ -188,72 +187,65 @@ describe.skipIf(!hasTmux)('prompts in a terminal (tmux)', () => {
     const source = uniqueName('rsrc')
     const copy = uniqueName('rcopy')
     const backup = `${source}-bk`
+    onTestFinished(() => cleanupInstance(source))
+    onTestFinished(() => cleanupInstance(copy))
+    onTestFinished(async () => void (await dbaasOk(['backup', 'delete', backup, '-n', `dbaas-${source}`, '--yes', '--ignore-not-found'])))
+    await dbaasOk(['create', 'postgres', source, '--storage', '1Gi'])
+    await dbaasOk(['backup', 'create', source, '--name', backup])
+    const t = await Terminal.start(['restore'])
     try {
-      const c = await dbaas(['create', 'postgres', source, '--storage', '1Gi'])
-      expect(c.exitCode, c.stderr).toBe(0)
-      const b = await dbaas(['backup', 'create', source, '--name', backup])
-      expect(b.exitCode, b.stderr).toBe(0)
-      const t = await Terminal.start(['restore'])
-      try {
-        await t.waitFor(/\? Backup to restore/)
-        await t.type(backup)
-        await t.waitFor(new RegExp(`❯ ${backup} `))
-        await t.keys('Enter')
-        await t.waitFor(/\? Name of the new instance/)
-        await t.type(source)
-        await t.keys('Enter')
-        await t.waitFor(new RegExp(`"${source}" already exists`))
-        for (let i = 0; i < source.length; i++) await t.keys('BSpace')
-        await t.type(copy)
-        await t.keys('Enter')
-        const s = await t.waitFor(/\? Restore/)
-        expect(s).toContain(`dbaas restore ${backup} --backup-namespace dbaas-${source} --to ${copy}`)
-        await t.keys('Enter')
-        expect(await t.waitFor(/EXIT=\d+/, 120_000)).toContain('EXIT=0')
-      } finally {
-        await t.close()
-      }
-      const sts = await kubectlJson(['get', 'statefulset', copy, '-n', `dbaas-${copy}`])
-      expect(sts.metadata.labels['dbaas.io/engine']).toBe('postgresql')
+      await t.waitFor(/\? Backup to restore/)
+      await t.type(backup)
+      await t.waitFor(new RegExp(`❯ ${backup} `))
+      await t.keys('Enter')
+      await t.waitFor(/\? Name of the new instance/)
+      await t.type(source)
+      await t.keys('Enter')
+      await t.waitFor(new RegExp(`"${source}" already exists`))
+      for (let i = 0; i < source.length; i++) await t.keys('BSpace')
+      await t.type(copy)
+      await t.keys('Enter')
+      const s = await t.waitFor(/\? Restore/)
+      expect(s).toContain(`dbaas restore ${backup} --backup-namespace dbaas-${source} --to ${copy}`)
+      await t.keys('Enter')
+      expect(await t.waitFor(/EXIT=\d+/, 120_000)).toContain('EXIT=0')
     } finally {
-      await dbaas(['backup', 'delete', backup, '-n', `dbaas-${source}`, '--yes'])
-      await cleanupInstance(copy)
-      await cleanupInstance(source)
+      await t.close()
     }
+    const sts = await kubectlJson(['get', 'statefulset', copy, '-n', `dbaas-${copy}`])
+    expect(sts.metadata.labels['dbaas.io/engine']).toBe('postgresql')
   })
 })
 
 labOnly('the CloudNativePG operator is played by a lab fixture').describe('ha failover prompts (tmux)', () => {
-  it.skipIf(!hasTmux)('without a name: pick the cluster, then a ready standby; the switchover happens', async () => {
+  it('without a name: pick the cluster, then a ready standby; the switchover happens', async () => {
     const op = await CnpgOperatorFixture.install()
+    onTestFinished(() => op.remove())
     const name = uniqueName('hafo')
     const ns = `dbaas-${name}`
+    onTestFinished(async () => {
+      await dbaasOk(['ha', 'delete', name, '-n', ns, '--yes', '--ignore-not-found', '--no-wait'])
+      await deleteNamespace(ns)
+    })
+    await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--storage', '1Gi'])
+    await op.reconcile(ns, name)
+    const serving = op.serveSwitchover(ns, name, { promote: true, settleMs: 500 })
+    const t = await Terminal.start(['ha', 'failover'])
     try {
-      const c = await dbaas(['ha', 'create', name, '--instances', '3', '--storage', '1Gi'])
-      expect(c.exitCode, c.stderr).toBe(0)
-      await op.reconcile(ns, name)
-      const serving = op.serveSwitchover(ns, name, { promote: true, settleMs: 500 })
-      const t = await Terminal.start(['ha', 'failover'])
-      try {
-        await t.waitFor(/\? HA cluster/)
-        await t.type(name)
-        await t.waitFor(new RegExp(`❯ ${name} `))
-        await t.keys('Enter')
-        await t.waitFor(/\? Standby to promote/)
-        await t.keys('Down', 'Enter') // the second standby: <name>-3
-        const s = await t.waitFor(/\? Switch/)
-        expect(s).toContain(`dbaas ha failover ${name} -n ${ns} --to ${name}-3`)
-        await t.keys('Enter')
-        expect(await t.waitFor(/EXIT=\d+/, 120_000)).toContain('EXIT=0')
-      } finally {
-        await t.close()
-      }
-      await serving
-      expect((await getCluster(ns, name)).status).toMatchObject({ currentPrimary: `${name}-3`, targetPrimary: `${name}-3` })
+      await t.waitFor(/\? HA cluster/)
+      await t.type(name)
+      await t.waitFor(new RegExp(`❯ ${name} `))
+      await t.keys('Enter')
+      await t.waitFor(/\? Standby to promote/)
+      await t.keys('Down', 'Enter') // the second standby: <name>-3
+      const s = await t.waitFor(/\? Switch/)
+      expect(s).toContain(`dbaas ha failover ${name} -n ${ns} --to ${name}-3`)
+      await t.keys('Enter')
+      expect(await t.waitFor(/EXIT=\d+/, 120_000)).toContain('EXIT=0')
     } finally {
-      await dbaas(['ha', 'delete', name, '-n', ns, '--yes', '--no-wait'])
-      await kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-      await op.remove()
+      await t.close()
     }
+    await serving
+    expect((await getCluster(ns, name)).status).toMatchObject({ currentPrimary: `${name}-3`, targetPrimary: `${name}-3` })
   })
 })

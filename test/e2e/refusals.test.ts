@@ -2,7 +2,7 @@
 // written to the cluster.
 import { describe, expect, it } from 'vitest'
 import { uniqueName } from '../lab/fixtures/lab.ts'
-import { dbaas, kubeconfigFile, objectsOf } from './helpers.ts'
+import { dbaas, kubeconfigFile, written } from './helpers.ts'
 
 interface Case {
   why: string
@@ -27,7 +27,7 @@ const unreachable = () =>
 
 const cases: Case[] = [
   { why: 'invalid name', args: () => ['create', 'postgres', 'Bad_Name'], exit: 2, message: /not valid/ },
-  { why: 'name too long', args: () => ['create', 'postgres', `a${'b'.repeat(40)}`], exit: 2, message: /at most 40/ },
+  { why: 'name too long', args: (n) => ['create', 'postgres', `${n}-${'b'.repeat(40 - n.length)}`], exit: 2, message: /at most 40/ },
   { why: 'unknown engine', args: (n) => ['create', 'oracle', n], exit: 2, message: /unknown engine "oracle"/ },
   { why: 'unknown version', args: (n) => ['create', 'mysql', n, '--version', '5.1'], exit: 2, message: /not supported/ },
   { why: 'malformed storage', args: (n) => ['create', 'pg', n, '--storage', 'ten'], exit: 2, message: /not a size/ },
@@ -49,14 +49,17 @@ describe('bad input is refused before any write', () => {
     let env = c.env
     if (c.why === 'broken kubeconfig') env = { KUBECONFIG: badKubeconfig() }
     if (c.why === 'unreachable cluster') env = { KUBECONFIG: unreachable() }
-    const r = await dbaas(c.args(name), env ? { env } : {})
+    const args = c.args(name)
+    const r = await dbaas(args, env ? { env } : {})
     expect(r.exitCode, r.stderr).toBe(c.exit)
     expect(r.stderr).toMatch(c.message)
     expect(r.stdout).toBe('')
     // One line of error, then (for dbaas's own errors) one line of hint.
     const lines = r.stderr.trim().split('\n')
     expect(lines.length).toBeLessThanOrEqual(c.why === 'unknown flag' ? 3 : 2)
-    expect(await objectsOf(name)).toEqual([])
+    // Nothing under the exact name the CLI was given (the argument after the engine, for create).
+    const given = args[0] === 'create' && args[2] ? args[2] : name
+    expect(await written(given)).toEqual([])
   })
 
   it('reports errors as JSON on stderr with -o json, keeping stdout empty', async () => {

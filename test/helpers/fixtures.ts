@@ -1,6 +1,6 @@
 // Cluster objects as dbaas writes them, for seeding a FakeTransport.
 import type { KubeObject } from '../../src/k8s/kube.ts'
-import type { Pod, Secret, StatefulSet, StorageClass } from '../../src/k8s/types.ts'
+import type { Namespace, Pod, Secret, StatefulSet, StorageClass } from '../../src/k8s/types.ts'
 import { ANN, Kinds, identityLabels, withKind } from '../../src/k8s/labels.ts'
 
 export interface Ident {
@@ -85,6 +85,24 @@ export function pod(i: Ident & { index?: number; ready?: boolean; waiting?: stri
       containerStatuses: [{ name: 'db', restartCount: 0, state: i.waiting ? { waiting: { reason: i.waiting } } : { running: {} } }],
     },
   } as unknown as Pod & { status: NonNullable<Pod['status']> }
+}
+
+/**
+ * A Namespace. `instance` makes it one dbaas created for that instance (identity labels and the
+ * namespace-created annotation), as `dbaas create` does for dbaas-<name>.
+ */
+export function namespace(name: string, o: { instance?: Ident; labels?: Record<string, string>; terminating?: boolean } = {}): Namespace {
+  const id = o.instance ? ident(o.instance) : undefined
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      ...(id || o.labels ? { labels: { ...(id ? withKind(identityLabels(id), Kinds.namespace) : {}), ...(o.labels ?? {}) } } : {}),
+      ...(id ? { annotations: { [ANN.namespaceCreated]: 'true' } } : {}),
+      ...(o.terminating ? { deletionTimestamp: '2026-11-25T11:00:00Z' } : {}),
+    },
+  }
 }
 
 export function storageClass(name: string, isDefault = false): StorageClass {

@@ -12,6 +12,7 @@ import type { TestProject } from 'vitest/node'
 import { labPaths, labSourceDir } from './lib/paths.ts'
 import { pathDirFor, processComponents } from './lib/manager.ts'
 import { isOurs, readPid } from './lib/proc.ts'
+import { ensureFreshBundle } from '../helpers/bundle.ts'
 
 export interface LabContext {
   isLab: boolean
@@ -42,6 +43,8 @@ function cli(args: string[]): number {
 }
 
 export default function setup(project: TestProject): (() => void) | undefined {
+  // The e2e tests run the bundled CLI: it must be built from the sources under test.
+  if (project.name === 'e2e') ensureFreshBundle((line) => process.stderr.write(`e2e: ${line}\n`))
   const helmMajor = process.env.DBAAS_E2E_HELM === '4' ? '4' : '3'
   const external = process.env.DBAAS_E2E_KUBECONFIG
   if (external) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the lab needs (PostgreSQL 15, MariaDB, openssl), only when something is missing.
+# Installs the Debian packages the lab and the tests need (PostgreSQL 15, MariaDB, openssl, tinyproxy; tmux
+# for the terminal prompt tests, zsh and fish for the completion tests), only when something is missing.
 # Idempotent: on a machine that has them it does nothing. The lab runs its own database servers on
 # 127.0.0.1:15432 and 127.0.0.1:13306 with their own data directories; the Debian-packaged MariaDB service
 # that apt may start on 3306 is stopped so it holds nothing the lab needs.
@@ -12,6 +13,12 @@ command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]] || missing+=(
 command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+# An HTTP CONNECT proxy for the kubeconfig proxy-url tests (test/e2e/kubeconfig-proxy.test.ts).
+command -v tinyproxy >/dev/null 2>&1 || [[ -x /usr/bin/tinyproxy ]] || missing+=(tinyproxy)
+# A real terminal for the prompt tests, and the shells whose completion is tested: never skipped for want of them.
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
 
 if (( ${#missing[@]} == 0 )); then
   echo "lab deps: all present"
@@ -40,5 +47,6 @@ trap cleanup EXIT
 if command -v service >/dev/null 2>&1; then
   "${sudo[@]}" service mariadb stop >/dev/null 2>&1 || true
   "${sudo[@]}" service postgresql stop >/dev/null 2>&1 || true
+  "${sudo[@]}" service tinyproxy stop >/dev/null 2>&1 || true
 fi
 echo "lab deps: done"

@@ -5,11 +5,12 @@ import { completeWords } from '../../src/commands/complete-words.ts'
 import { completionScript, formatCompletion } from '../../src/core/completion.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, statefulSet } from '../helpers/fixtures.ts'
+import { credentials, namespace, statefulSet } from '../helpers/fixtures.ts'
 
 async function values(words: string[], seed = false): Promise<string[]> {
   const d = fakeDeps()
   if (seed) {
+    d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: 1, ready: 1, created: '2026-11-25T11:00:00Z' }))
     d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
   }

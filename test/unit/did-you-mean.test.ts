@@ -4,7 +4,7 @@ import { main } from '../../src/cli.ts'
 import { closest, editDistance } from '../../src/core/did-you-mean.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, statefulSet } from '../helpers/fixtures.ts'
+import { credentials, namespace, statefulSet } from '../helpers/fixtures.ts'
 
 describe('did you mean', () => {
   it('edit distance counts a transposition as one edit', () => {
@@ -23,6 +23,7 @@ describe('did you mean', () => {
 
   it('status of a mistyped name: exit 3 with the suggestion in the hint and in JSON details', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: 1, ready: 1, created: '2026-11-25T11:00:00Z' }))
     d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
     expect(await main(['status', 'odrers'], d)).toBe(3)

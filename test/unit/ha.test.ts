@@ -21,7 +21,7 @@ import {
 } from '../../src/core/ha/model.ts'
 import { groupInstances } from '../../src/core/instances.ts'
 import type { KubeObject } from '../../src/k8s/kube.ts'
-import { FakeTransport, fakeKube, R } from '../helpers/fake-kube.ts'
+import { CNPG_CRDS, FakeTransport, fakeKube, R } from '../helpers/fake-kube.ts'
 
 const spec: HaSpec = {
   name: 'orders',
@@ -72,14 +72,36 @@ describe('buildHaCluster', () => {
     })
   })
 
-  it("leaves the image, resources, parameters and backup to the operator's defaults when not asked", () => {
+  it("always names the image (18 when not asked) and leaves resources, parameters and backup to the operator's defaults", () => {
     const c = buildHaCluster({ ...spec, params: {}, snapshotClass: undefined })
     expect(c.spec).toEqual({
       instances: 3,
+      imageName: 'ghcr.io/cloudnative-pg/postgresql:18',
       storage: { size: '5Gi' },
       bootstrap: { initdb: { database: 'shop', owner: 'owner', secret: { name: 'orders-ha-credentials' } } },
     })
     expect(c.metadata.labels?.['dbaas.io/engine-version']).toBe('default')
+  })
+
+  it('puts the placement where the Cluster has fields for it, the image under --image-registry, and keeps it as dbaas.io/placement', () => {
+    const placement = {
+      nodeSelector: { pool: 'db' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal' as const, value: 'db', effect: 'NoSchedule' as const }],
+      priorityClassName: 'databases',
+      imagePullSecrets: ['pull'],
+      imageRegistry: 'mirror.example:5000',
+    }
+    const c = buildHaCluster({ ...spec, version: '17', placement })
+    expect(c.spec).toMatchObject({
+      imageName: 'mirror.example:5000/cloudnative-pg/postgresql:17',
+      imagePullSecrets: [{ name: 'pull' }],
+      priorityClassName: 'databases',
+      affinity: { nodeSelector: { pool: 'db' }, tolerations: placement.tolerations },
+    })
+    expect(JSON.parse(c.metadata.annotations?.['dbaas.io/placement'] ?? '{}')).toEqual(placement)
+    const bare = buildHaCluster({ ...spec, placement: { nodeSelector: {}, tolerations: [] } })
+    for (const k of ['affinity', 'imagePullSecrets', 'priorityClassName']) expect(bare.spec, k).not.toHaveProperty(k)
+    expect(bare.metadata.annotations).not.toHaveProperty('dbaas.io/placement')
   })
 
   it('bootstraps a restore from volume snapshots and records where it came from', () => {
@@ -232,21 +254,15 @@ describe('switchover refusals and the patch', () => {
   })
 })
 
-/** The fake stores objects by item path; the status subresource is the same object. */
-class StatusAwareTransport extends FakeTransport {
-  readonly paths: string[] = []
-  override request<T = unknown>(method: string, path: string, opts: Parameters<FakeTransport['request']>[2] = {}): Promise<T> {
-    this.paths.push(`${method} ${path}`)
-    return super.request<T>(method, path.replace(/\/status$/, ''), opts)
-  }
+/** A cluster with CloudNativePG's CRDs and namespace ns, holding this Cluster (resourceVersion 7). */
+function withCluster(c: KubeObject = cluster({})): FakeTransport {
+  return new FakeTransport().installCrd(...CNPG_CRDS).seed(R.namespaces, { metadata: { name: 'ns' } }).seed(CNPG.clusters, c)
 }
 
 describe('patchStatusWithRetry', () => {
-  it('re-reads the Cluster after a 409 and patches the fresh object', async () => {
-    const t = new StatusAwareTransport()
+  it('a stale resourceVersion gets a real 409: re-reads the Cluster and patches the fresh object', async () => {
+    const t = withCluster()
     const kube = fakeKube(t)
-    t.seed(CNPG.clusters, cluster({}))
-    t.fail({ method: 'PATCH', path: /\/clusters\/pg$/, failure: { code: 409, reason: 'Conflict', message: 'the object has been modified' }, times: 1 })
     const seen: string[] = []
     const stale = { ...cluster({}), metadata: { ...cluster({}).metadata, resourceVersion: '6' } }
     const r = await patchStatusWithRetry(kube, 'ns', 'pg', stale, (c) => {
@@ -255,21 +271,23 @@ describe('patchStatusWithRetry', () => {
     })
     expect(r.attempts).toBe(2)
     expect(seen).toEqual(['6', '7'])
-    expect(t.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/clusters/pg'))).toHaveLength(1)
-    expect(t.paths).toEqual([
+    expect(t.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
       'PATCH /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg/status',
       'GET /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg',
       'PATCH /apis/postgresql.cnpg.io/v1/namespaces/ns/clusters/pg/status',
     ])
     expect(t.writes.map((w) => w.contentType)).toEqual(['application/merge-patch+json', 'application/merge-patch+json'])
-    expect(t.get(CNPG.clusters, 'ns', 'pg')?.status).toMatchObject({ targetPrimary: 'pg-2', phase: 'Switchover in progress' })
+    const after = t.get(CNPG.clusters, 'ns', 'pg')!
+    expect(after.status).toMatchObject({ targetPrimary: 'pg-2', phase: 'Switchover in progress', currentPrimary: 'pg-1' })
+    // Through the status subresource: the spec is untouched.
+    expect(after.spec).toEqual({ instances: 3 })
   })
 
   it('gives up after repeated conflicts without pretending it worked', async () => {
-    const t = new FakeTransport()
-    t.seed(CNPG.clusters, cluster({}))
+    const t = withCluster()
     t.fail({ method: 'PATCH', path: /\/status$/, failure: { code: 409, reason: 'Conflict' } })
     await expect(patchStatusWithRetry(fakeKube(t), 'ns', 'pg', cluster({}), () => ({ status: {} }), 3)).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/3 conflicts/) })
+    expect(t.get(CNPG.clusters, 'ns', 'pg')?.status).toMatchObject({ targetPrimary: 'pg-1', phase: 'Cluster in healthy state' })
   })
 })
 
@@ -305,7 +323,7 @@ describe('detectCnpg', () => {
   const now = Date.parse('2026-11-25T12:00:00Z')
 
   it('finds the operator by its Deployment label in any namespace', async () => {
-    const t = new FakeTransport().seed(R.crds, crd)
+    const t = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, { metadata: { name: 'ops' } })
     t.seed(R.deployments, { metadata: { name: 'my-cnpg', namespace: 'ops', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
     const d = await detectCnpg(fakeKube(t), now)
     expect(d).toMatchObject({ crds: true, version: '1.30.0', operator: { running: true, via: 'deployment', namespace: 'ops' } })
@@ -313,15 +331,16 @@ describe('detectCnpg', () => {
 
   it('finds it by a fresh leader Lease, and not by a stale one', async () => {
     const lease = (renew: string) => ({ metadata: { name: 'db9c8771.cnpg.io', namespace: 'cnpg-system' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: renew } })
-    const fresh = new FakeTransport().seed(R.crds, crd).seed(R.leases, lease('2026-11-25T11:59:58.000000Z'))
+    const system = { metadata: { name: 'cnpg-system' } }
+    const fresh = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, system).seed(R.leases, lease('2026-11-25T11:59:58.000000Z'))
     expect((await detectCnpg(fakeKube(fresh), now)).operator).toMatchObject({ running: true, via: 'lease', namespace: 'cnpg-system' })
-    const stale = new FakeTransport().seed(R.crds, crd).seed(R.leases, lease('2026-11-25T11:50:00.000000Z'))
+    const stale = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, system).seed(R.leases, lease('2026-11-25T11:50:00.000000Z'))
     expect((await detectCnpg(fakeKube(stale), now)).operator).toMatchObject({ running: false, detail: expect.stringMatching(/stale/) })
     expect(leaseFresh(lease('2026-11-25T11:59:58Z'), now)).toBe(true)
   })
 
   it('says not running when the Deployment has no ready replica', async () => {
-    const t = new FakeTransport().seed(R.crds, crd)
+    const t = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, { metadata: { name: 'cnpg-system' } })
     t.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 0 } })
     expect((await detectCnpg(fakeKube(t), now)).operator).toMatchObject({ running: false, detail: expect.stringMatching(/no ready replica/) })
   })
@@ -330,9 +349,10 @@ describe('detectCnpg', () => {
     const t = new FakeTransport()
     t.fail({ path: /.*/, failure: { code: 403, reason: 'Forbidden' } })
     expect(await detectCnpg(fakeKube(t), now)).toMatchObject({ crds: false, operator: { running: false, detail: expect.stringMatching(/may not list deployments/) } })
+    // No CRD installed: discovery and the CRD read answer 404 from the server itself.
     const absent = new FakeTransport()
-    absent.fail({ path: /postgresql\.cnpg\.io/, failure: { code: 404, reason: 'NotFound' } })
     expect(await detectCnpg(fakeKube(absent), now)).toMatchObject({ crds: false, operator: { running: false } })
+    expect(absent.requests.find((r) => r.path === '/apis/postgresql.cnpg.io/v1')).toBeDefined()
   })
 })
 
@@ -342,6 +362,7 @@ describe('dbaas list with HA clusters', () => {
     const { statefulSet } = await import('../helpers/fixtures.ts')
     const { listInstances } = await import('../../src/core/list.ts')
     const d = fakeDeps()
+    d.transport.installCrd(...CNPG_CRDS).seed(R.namespaces, { metadata: { name: 'dbaas-single' } }, { metadata: { name: 'team' } })
     d.transport.seed(R.statefulSets, statefulSet({ name: 'single', ready: 1 }))
     const ha = buildHaCluster({ ...spec, name: 'single', namespace: 'dbaas-single' })
     for (let i = 0; i < 20; i++) d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, name: `ha${i}`, namespace: 'team' }), status: { phase: 'Cluster in healthy state', readyInstances: 3, currentPrimary: `ha${i}-1` } })
@@ -357,8 +378,9 @@ describe('dbaas list with HA clusters', () => {
     const { fakeDeps } = await import('../helpers/fake-deps.ts')
     const { listInstances } = await import('../../src/core/list.ts')
     for (const code of [404, 403]) {
+      // 404: no CRD installed (the server's own answer); 403: RBAC refuses the list.
       const d = fakeDeps()
-      d.transport.fail({ path: /postgresql\.cnpg\.io/, failure: { code, reason: code === 404 ? 'NotFound' : 'Forbidden' } })
+      if (code === 403) d.transport.installCrd(...CNPG_CRDS).fail({ path: /postgresql\.cnpg\.io/, failure: { code, reason: 'Forbidden' } })
       const r = await listInstances({ cluster: {} }, d)
       expect(r.items).toEqual([])
       expect(r.fellBackTo).toBeUndefined()
@@ -370,7 +392,7 @@ describe('single-instance find beside an HA cluster of the same name', () => {
   it('does not count the HA initdb Secret as an instance in another namespace', async () => {
     const { findInstance } = await import('../../src/core/find.ts')
     const { statefulSet, credentials } = await import('../helpers/fixtures.ts')
-    const t = new FakeTransport()
+    const t = new FakeTransport().seed(R.namespaces, { metadata: { name: 'team' } }, { metadata: { name: 'dbaas-orders' } })
     t.seed(R.statefulSets, statefulSet({ name: 'orders', namespace: 'team' }))
     t.seed(R.secrets, credentials({ name: 'orders', namespace: 'team' }))
     t.seed(R.secrets, buildHaSecret({ ...spec, namespace: 'dbaas-orders' }, 'pw-12345678'))

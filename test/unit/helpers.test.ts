@@ -22,7 +22,7 @@ describe('FakeTransport', () => {
     expect(mergePatch({ m: { a: 1, b: 2 }, k: [1] }, { m: { b: null, c: 3 }, k: [2] })).toEqual({ m: { a: 1, c: 3 }, k: [2] })
   })
   it('stores stringData as base64 data, answers 404/409 like the API server, and records requests', async () => {
-    const t = new FakeTransport()
+    const t = new FakeTransport().seed(R.namespaces, { metadata: { name: 'ns' } })
     await t.request('POST', '/api/v1/namespaces/ns/secrets', { body: { kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, stringData: { p: 'pw' } } })
     expect(t.get(R.secrets, 'ns', 's')?.data).toEqual({ p: Buffer.from('pw').toString('base64') })
     await expect(t.request('POST', '/api/v1/namespaces/ns/secrets', { body: { metadata: { name: 's' } } })).rejects.toMatchObject({ code: 'already_exists' })

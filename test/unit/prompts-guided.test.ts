@@ -6,9 +6,10 @@ import { equivalentCommand, sizePresets } from '../../src/core/guided-create.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
 import { FakePrompter } from '../helpers/fake-prompter.ts'
-import { credentials, statefulSet, storageClass } from '../helpers/fixtures.ts'
+import { credentials, namespace, statefulSet, storageClass } from '../helpers/fixtures.ts'
 
 function withOrders(d: ReturnType<typeof fakeDeps>): void {
+  d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
   d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', replicas: 1, ready: 1, created: '2026-11-25T11:00:00Z' }))
   d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
 }

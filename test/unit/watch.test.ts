@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps } from '../helpers/fake-deps.ts'
-import { credentials, statefulSet } from '../helpers/fixtures.ts'
+import { credentials, namespace, statefulSet } from '../helpers/fixtures.ts'
 
 describe('list --watch', () => {
   it('redraws when a watched object changes, and stops on the abort signal', async () => {
     const ctrl = new AbortController()
     const base = fakeDeps()
     const d = { ...base, signal: ctrl.signal }
+    base.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders' } }))
     base.transport.seed(R.secrets, credentials({ name: 'orders', password: 'x-Pa55word-1' }))
     const sts = statefulSet({ name: 'orders', replicas: 1, ready: 0, created: '2026-11-25T11:00:00Z' })
     base.transport.seed(R.statefulSets, sts)
@@ -26,7 +27,8 @@ describe('list --watch', () => {
       return stream(path, opts, onChunk)
     }
     const done = main(['list', '--watch'], d)
-    await new Promise((r) => setTimeout(r, 500))
+    // Until the second view is drawn (or the test's own timeout): a condition, not a fixed sleep.
+    while ((base.out.text.match(/^NAME\s/gm) ?? []).length < 2) await new Promise((r) => setTimeout(r, 20))
     ctrl.abort()
     expect(await done).toBe(0)
     const watches = base.transport.requests.filter((r) => r.query.watch === 1)

@@ -6,6 +6,7 @@ import { engines } from '../../engines/registry.ts'
 import { createWriter } from '../../output/writers/instances.ts'
 import { clusterOptions, dryRunOption, timeoutOption, waitOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
+import { placementOptions } from '../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -29,6 +30,8 @@ export default (deps: Deps): Command =>
           .option('--password-stdin', 'read the user password from standard input instead of generating one')
           .option('--reuse-data', 'start on the data volume data-<name>-0 an earlier instance left (same engine and major version only)')
           .addOption(dryRunOption())
+          .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
+        placementOptions(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the instance is ready', noWaitHelp: 'return once the release is installed, without waiting for readiness' })
         cmd.addOption(timeoutOption('10m'))
         clusterOptions(cmd)
@@ -39,6 +42,7 @@ export default (deps: Deps): Command =>
         ['MariaDB in an existing namespace, password from a secret store', 'vault read -field=pw secret/db | dbaas create mariadb wiki -n team-a --password-stdin'],
         ['See what would be created, without a cluster', 'dbaas create postgres demo --dry-run=client'],
         ['Start again on the volume `dbaas delete orders` kept', 'dbaas create postgres orders --reuse-data --password-stdin < old-password'],
+        ['On dedicated nodes, images from a mirror', 'dbaas create pg ledger --node-selector pool=db --toleration dedicated=db:NoSchedule --image-registry mirror.example:5000'],
       ],
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: createWriter, progress: true },
       complete,

@@ -9,8 +9,9 @@ import { InterruptedError, isDbaasError, UsageError } from '../../errors.ts'
 import type { Prompter } from '../../prompts.ts'
 import { clusterFlags, parseDryRun, readPasswordStdin, waits, type RawClusterFlags } from '../flags.ts'
 import type { CompleteContext } from '../pipeline.ts'
+import { placementEnv, placementFlags, type RawPlacement } from '../placement.ts'
 
-export interface RawCreate extends RawClusterFlags {
+export interface RawCreate extends RawClusterFlags, RawPlacement {
   version?: string
   storage: string
   storageClass?: string
@@ -23,6 +24,7 @@ export interface RawCreate extends RawClusterFlags {
   dryRun?: string | boolean
   wait?: boolean
   timeout: string
+  openshift?: boolean
 }
 
 /** The raw flags with what a guided session answered in place of missing ones. */
@@ -30,6 +32,8 @@ export interface CreateInput extends RawCreate {
   engine: string | undefined
   name: string | undefined
   password?: string | undefined
+  /** DBAAS_IMAGE_REGISTRY, read here from the environment. */
+  registryEnv?: string | undefined
 }
 
 /** Asks for what the command line left out; the answers fill the same fields flags would. */
@@ -80,7 +84,7 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
   let storageClass = raw.storageClass
   if (storageClass === undefined && !offline) {
     const classes = await storageClassOptions(cluster, deps)
-    if (classes && classes.length > 1) {
+    if (classes && classes.length > 0) {
       const def = classes.find((x) => x.isDefault)
       storageClass = await prompter.select<string | undefined>({
         message: 'Storage class',
@@ -98,6 +102,12 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
   if (raw.dryRun) passthrough.push(raw.dryRun === true ? '--dry-run' : `--dry-run=${raw.dryRun}`)
   if (raw.wait === false) passthrough.push('--no-wait')
   if (raw.reuseData) passthrough.push('--reuse-data')
+  if (raw.openshift) passthrough.push('--openshift')
+  for (const v of raw.nodeSelector ?? []) passthrough.push('--node-selector', v)
+  for (const v of raw.toleration ?? []) passthrough.push('--toleration', v)
+  if (raw.priorityClass !== undefined) passthrough.push('--priority-class', raw.priorityClass)
+  for (const v of raw.imagePullSecret ?? []) passthrough.push('--image-pull-secret', v)
+  if (raw.imageRegistry !== undefined) passthrough.push('--image-registry', raw.imageRegistry)
   const answers = { engine: engine.name, name, version, cpu: size?.cpu, memory: size?.memory, storage: size?.storage, storageClass }
   const command = equivalentCommand(answers, { namespace: raw.namespace, passthrough })
   deps.printer.note(`The same without prompts:\n  ${command}`)
@@ -109,7 +119,7 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
 
 export async function complete(c: CompleteContext<RawCreate>): Promise<CreateInput> {
   const [engineArg, nameArg] = c.args as [string | undefined, string | undefined]
-  let input: CreateInput = { ...c.raw, engine: engineArg, name: nameArg }
+  let input: CreateInput = { ...c.raw, engine: engineArg, name: nameArg, ...placementEnv(c.deps.env) }
   if ((!engineArg || !nameArg) && c.prompter) {
     const a = await guided(c, c.prompter, engineArg, nameArg)
     input = {
@@ -151,6 +161,8 @@ export function validate(i: CreateInput): CreateOptions {
     timeoutMs: parseDuration(i.timeout),
     cluster,
     reuseData: i.reuseData === true,
+    placement: placementFlags(i),
+    openshift: i.openshift === true,
     ...(i.password !== undefined ? { password: i.password } : {}),
   }
 }

@@ -5,6 +5,7 @@ import { restoreBackup } from '../../core/backup/restore.ts'
 import { restoreWriter } from '../../output/writers/instances.ts'
 import { clusterOptions, timeoutOption, waitOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
+import { placementOptions } from '../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -21,6 +22,8 @@ export default (deps: Deps): Command =>
           .option('--storage-class <class>', "storage class; its CSI driver must be the snapshot's (default: the source's)")
           .option('--cpu <cpu>', "CPU request (default: the source's)")
           .option('--memory <size>', "memory request and limit (default: the source's)")
+          .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
+        placementOptions(cmd, { restore: true })
         waitOptions(cmd, { waitsByDefault: true, what: 'the restored instance is ready', noWaitHelp: 'return once installed, without waiting for readiness' })
         cmd
           .addOption(timeoutOption('10m'))
@@ -31,6 +34,7 @@ export default (deps: Deps): Command =>
         ['Restore into a new instance in its own namespace (dbaas-orders-copy)', 'dbaas restore orders-20261125-120000 --to orders-copy'],
         ["Into the backup's own namespace: needs no cluster-wide access", 'dbaas restore orders-20261125-120000 --to orders-copy -n dbaas-orders'],
         ['Bigger, and see first what would be created', 'dbaas restore orders-20261125-120000 --to orders-big --storage 50Gi --dry-run=client'],
+        ["On other nodes than the source's, with none of its tolerations", "dbaas restore orders-20261125-120000 --to orders-test --node-selector pool=test --toleration ''"],
       ],
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: restoreWriter, progress: true },
       complete,

@@ -8,9 +8,10 @@ import { defaultNamespace, parseDuration, validateCpu, validateMemory, validateN
 import { InterruptedError, isDbaasError, UsageError } from '../../errors.ts'
 import { clusterFlags, parseDryRun, waits, type RawClusterFlags } from '../flags.ts'
 import type { CompleteContext } from '../pipeline.ts'
+import { placementEnv, placementFlags, type RawPlacement } from '../placement.ts'
 import { commandLine } from '../shell.ts'
 
-export interface RawRestore extends RawClusterFlags {
+export interface RawRestore extends RawClusterFlags, RawPlacement {
   to?: string
   backupNamespace?: string
   storage?: string
@@ -19,15 +20,18 @@ export interface RawRestore extends RawClusterFlags {
   memory?: string
   wait?: boolean
   timeout: string
+  openshift?: boolean
   dryRun?: string | boolean
 }
 
 export interface RestoreInput extends RawRestore {
   backup: string | undefined
+  /** DBAAS_IMAGE_REGISTRY, read here from the environment. */
+  registryEnv?: string | undefined
 }
 
 export async function complete(c: CompleteContext<RawRestore>): Promise<RestoreInput> {
-  const input: RestoreInput = { ...c.raw, backup: c.args[0] as string | undefined }
+  const input: RestoreInput = { ...c.raw, backup: c.args[0] as string | undefined, ...placementEnv(c.deps.env) }
   const pr = c.prompter
   if ((input.backup && input.to) || !pr) return input
   const cluster = clusterFlags(c.raw)
@@ -90,6 +94,8 @@ export function validate(i: RestoreInput): RestoreOptions {
     wait: waits(i, true),
     timeoutMs: parseDuration(i.timeout),
     dryRun: parseDryRun(i.dryRun),
+    placement: placementFlags(i),
+    openshift: i.openshift === true,
     // The backup is looked up without -n (which names the target); the client itself is the same.
     cluster: { ...cluster, namespace: undefined },
   }

@@ -197,6 +197,7 @@ async function plan(kube: Kube, o: BackupCreateOptions, deps: Deps): Promise<Pla
     user: ann[ANN.user] ?? credentialsValue(credentials, 'username') ?? 'app',
     cpu: ann[ANN.cpu],
     memory: ann[ANN.memory],
+    placement: ann[ANN.placement],
     expiresAt: expiresAt(now, o.retention?.ms),
     retention: o.retention?.text,
     quiesce: !o.quiesce ? 'none' : engine.name === 'postgresql' ? 'checkpoint' : 'read-lock',

@@ -20,6 +20,7 @@ export const BACKUP_ANN = {
   user: ANN.user,
   cpu: ANN.cpu,
   memory: ANN.memory,
+  placement: ANN.placement,
   driver: 'dbaas.io/snapshot-driver',
   expiresAt: 'dbaas.io/expires-at',
   retention: 'dbaas.io/retention',
@@ -103,6 +104,8 @@ export interface BackupSpec {
   user: string
   cpu?: string | undefined
   memory?: string | undefined
+  /** The instance's dbaas.io/placement, copied as it is: a restore runs where the source ran. */
+  placement?: string | undefined
   expiresAt?: string | undefined
   retention?: string | undefined
   quiesce: QuiesceMode
@@ -121,6 +124,7 @@ export function buildBackupSnapshot(b: BackupSpec): VolumeSnapshot {
   if (b.driver) annotations[BACKUP_ANN.driver] = b.driver
   if (b.cpu) annotations[BACKUP_ANN.cpu] = b.cpu
   if (b.memory) annotations[BACKUP_ANN.memory] = b.memory
+  if (b.placement) annotations[BACKUP_ANN.placement] = b.placement
   if (b.expiresAt) annotations[BACKUP_ANN.expiresAt] = b.expiresAt
   if (b.retention) annotations[BACKUP_ANN.retention] = b.retention
   return {
@@ -298,6 +302,8 @@ export interface BackupView {
   expired: boolean
   error: string | null
   content: string | null
+  /** The backup schedule that took it (label dbaas.io/schedule), null for a backup taken by hand. */
+  schedule: string | null
 }
 
 export function toBackupView(vs: VolumeSnapshot, now: number, instanceExists: boolean | null = null): BackupView {
@@ -332,6 +338,7 @@ export function toBackupView(vs: VolumeSnapshot, now: number, instanceExists: bo
     expired: isExpired(vs, now),
     error,
     content: st.boundVolumeSnapshotContentName ?? null,
+    schedule: l['dbaas.io/schedule'] ?? null,
   }
 }
 

@@ -17,6 +17,7 @@ import { buildNamespace, createInstance, redact, type CreateOptions, type Create
 import { deleteInstance, planDelete } from '../delete.ts'
 import { findInstance, HaClusterError } from '../find.ts'
 import { validateStorage } from '../names.ts'
+import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
 import type { InstanceView } from '../instances.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
 import { findBackup, haUsage, requireSnapshots, settle, unwrap, type Settled } from './common.ts'
@@ -52,6 +53,10 @@ export interface RestoreOptions {
   timeoutMs: number
   dryRun: 'none' | 'client' | 'server'
   cluster: ClusterFlags
+  /** Placement flags given to restore: each replaces the source's (kept on the backup); the rest is the source's. */
+  placement?: Placement | undefined
+  /** --openshift (discovery decides otherwise, as on create). */
+  openshift?: boolean | undefined
 }
 
 export interface RestoreResult {
@@ -364,6 +369,8 @@ function instanceOptions(p: RestorePlan, o: RestoreOptions): CreateOptions {
     credentials: p.credentials,
     // The data volume is the one this restore made from the backup.
     reuseData: true,
+    placement: mergePlacement(readPlacement(p.vs.metadata.annotations), o.placement ?? {}),
+    openshift: o.openshift,
   }
 }
 

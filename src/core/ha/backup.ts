@@ -10,6 +10,7 @@ import type { CnpgBackup, CnpgCluster } from '../../k8s/types.ts'
 import { ANN, INSTANCE, Kinds, MANAGED } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { generatePassword } from '../create.ts'
+import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
 import { openCluster, requireOperator, type HaTarget } from './find.ts'
 import { createHaCluster } from './create.ts'
 import { CNPG, haLabels, type HaSpec, type HaView } from './model.ts'
@@ -59,6 +60,7 @@ export function buildBackup(cluster: CnpgCluster, name: string, online: boolean 
         ...(c.annotations?.[ANN.database] ? { [ANN.database]: c.annotations[ANN.database] } : {}),
         ...(c.annotations?.[ANN.user] ? { [ANN.user]: c.annotations[ANN.user] } : {}),
         ...(c.annotations?.[ANN.storage] ? { [ANN.storage]: c.annotations[ANN.storage] } : {}),
+        ...(c.annotations?.[ANN.placement] ? { [ANN.placement]: c.annotations[ANN.placement] } : {}),
       },
     },
     spec: { cluster: { name: c.name }, method: 'volumeSnapshot', ...(online === undefined ? {} : { online }) },
@@ -134,6 +136,8 @@ export interface RestoreOptions {
   timeoutMs: number
   cluster: ClusterFlags
   skipOperatorCheck: boolean
+  /** Placement flags given to ha restore; the rest is the source cluster's. */
+  placement?: Placement | undefined
 }
 
 async function findBackup(kube: Kube, name: string, ns: string | undefined): Promise<CnpgBackup> {
@@ -205,6 +209,8 @@ export async function haRestore(o: RestoreOptions, deps: Deps): Promise<{ cluste
     version: source?.metadata.labels?.['dbaas.io/engine-version'] && source.metadata.labels['dbaas.io/engine-version'] !== 'default' ? source.metadata.labels['dbaas.io/engine-version'] : undefined,
     params: source?.spec?.postgresql?.parameters ?? {},
     recovery: { dataSnapshot: data.name, walSnapshot: wal?.name, source: `${srcNs}/${o.backup}` },
+    // The source's placement (dbaas.io/placement, copied onto the backup); each flag given to ha restore replaces its field.
+    placement: mergePlacement(readPlacement(ann), o.placement ?? {}),
   }
   const notes: string[] = []
   if (srcNs !== o.namespace) {

@@ -5,6 +5,7 @@ import { resource, type KubeObject } from '../../k8s/kube.ts'
 import type { CnpgBackup, CnpgCluster, Pod, Secret } from '../../k8s/types.ts'
 import type { InstanceView } from '../instances.ts'
 import { ANN, ENGINE_VERSION, INSTANCE, Kinds, identityLabels, withKind } from '../../k8s/labels.ts'
+import { normalize, placementAnnotation, rewriteImage, type Placement } from '../placement.ts'
 
 export const CNPG = {
   clusters: resource<CnpgCluster>({ group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters', kind: 'Cluster', namespaced: true }),
@@ -26,6 +27,8 @@ export const ENGINE = 'postgresql'
 export const IMAGE_REPO = 'ghcr.io/cloudnative-pg/postgresql'
 /** PostgreSQL majors CNPG 1.30 supports. */
 export const MAJORS = ['13', '14', '15', '16', '17', '18'] as const
+/** The major written when --version is not given (CloudNativePG 1.30's own default operand is 18). */
+export const DEFAULT_MAJOR = '18'
 export const PG_PORT = 5432
 
 export interface HaSpec {
@@ -45,14 +48,17 @@ export interface HaSpec {
   snapshotClass?: string | undefined
   /** A recovery bootstrap (ha restore) instead of initdb. */
   recovery?: { dataSnapshot: string; walSnapshot?: string | undefined; source: string } | undefined
+  /** Node selector, tolerations, priority class, pull secrets, image registry (core/placement.ts). */
+  placement?: Placement | undefined
 }
 
 export function haSecretName(name: string): string {
   return `${name}-ha-credentials`
 }
 
-export function imageFor(major: string): string {
-  return `${IMAGE_REPO}:${major}`
+/** The operand image of a major, under --image-registry when one is given. */
+export function imageFor(major: string, registry?: string | undefined): string {
+  return rewriteImage(`${IMAGE_REPO}:${major}`, registry)
 }
 
 export function validateMajor(v: string): string {
@@ -142,6 +148,12 @@ export function buildHaCluster(s: HaSpec): CnpgCluster {
         },
       }
     : { initdb: { database: s.database, owner: s.user, secret: { name: haSecretName(s.name) } } }
+  const p = normalize(s.placement ?? {})
+  const placement = placementAnnotation(p)
+  const affinity = {
+    ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
+    ...(p.tolerations ? { tolerations: p.tolerations.map((t) => ({ ...t })) } : {}),
+  }
   return {
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Cluster',
@@ -157,11 +169,16 @@ export function buildHaCluster(s: HaSpec): CnpgCluster {
         ...(s.cpu ? { [ANN.cpu]: s.cpu } : {}),
         ...(s.memory ? { [ANN.memory]: s.memory } : {}),
         ...(s.recovery ? { [ANN.restoredFrom]: s.recovery.source } : {}),
+        ...(placement ? { [ANN.placement]: placement } : {}),
       },
     },
     spec: {
       instances: s.instances,
-      ...(s.version ? { imageName: imageFor(s.version) } : {}),
+      // Always written, so the image is known (and mirrored with --image-registry) rather than the operator's choice.
+      imageName: imageFor(s.version ?? DEFAULT_MAJOR, p.imageRegistry),
+      ...(p.imagePullSecrets ? { imagePullSecrets: p.imagePullSecrets.map((name) => ({ name })) } : {}),
+      ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
+      ...(Object.keys(affinity).length ? { affinity } : {}),
       storage: { size: s.storage, ...(s.storageClass ? { storageClass: s.storageClass } : {}) },
       bootstrap,
       ...(Object.keys(s.params).length ? { postgresql: { parameters: s.params } } : {}),

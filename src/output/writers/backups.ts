@@ -19,6 +19,7 @@ export function backupColumns(now: number, opts: { acrossNamespaces?: boolean } 
     { header: 'SIZE', get: (b) => b.size ?? '<unknown>' },
     { header: 'AGE', get: (b) => age(b.createdAt, now) },
     { header: 'EXPIRES', get: (b) => expiresIn(b, now) },
+    { header: 'SCHEDULE', get: (b) => b.schedule ?? '-' },
     ...(opts.acrossNamespaces ? [] : [{ header: 'NAMESPACE', get: (b: BackupView) => b.namespace, wide: true }]),
     { header: 'VERSION', get: (b) => b.version ?? '', wide: true },
     { header: 'CLASS', get: (b) => b.snapshotClass ?? '<default>', wide: true },

@@ -5,12 +5,14 @@ import type { CreateResult } from '../../core/create.ts'
 import type { InstanceView } from '../../core/instances.ts'
 import type { ListResult } from '../../core/list.ts'
 import type { StatusView } from '../../core/status.ts'
+import { printSchedule } from './schedules.ts'
 import type { RestoreResult } from '../../core/backup/restore.ts'
 import { age, type Column, type Printer } from '../printer.ts'
 import type { HumanContext, Writer } from '../writer.ts'
 import { manifestList, manifestNames, printManifests } from './manifests.ts'
 
-export function instanceColumns(now: number, opts: { kind?: boolean } = {}): Column<InstanceView>[] {
+/** `release: false` for `list`, which never reads helm's release records (status shows the release). */
+export function instanceColumns(now: number, opts: { kind?: boolean; release?: boolean } = {}): Column<InstanceView>[] {
   return [
     { header: 'NAME', get: (i) => i.name },
     ...(opts.kind ? [{ header: 'KIND', get: (i: InstanceView) => i.kind }] : []),
@@ -24,7 +26,7 @@ export function instanceColumns(now: number, opts: { kind?: boolean } = {}): Col
     { header: 'STORAGE-CLASS', get: (i) => i.storageClass ?? '<default>', wide: true },
     { header: 'DATABASE', get: (i) => i.database ?? '', wide: true },
     { header: 'USER', get: (i) => i.user ?? '', wide: true },
-    { header: 'RELEASE', get: (i) => (i.release ? `${i.release.status} (rev ${i.release.revision})` : '<none>'), wide: true },
+    ...(opts.release === false ? [] : [{ header: 'RELEASE', get: (i: InstanceView) => (i.release ? `${i.release.status} (rev ${i.release.revision})` : '<none>'), wide: true }]),
     { header: 'RESTORED-FROM', get: (i) => i.restoredFrom ?? '', wide: true },
   ]
 }
@@ -36,7 +38,7 @@ export const instanceListWriter: Writer<ListResult> = {
   data: (r) => r.items,
   names: (r) => r.items.map((i) => i.name),
   warnings: (r) => (r.fellBackTo ? [FELL_BACK(r.fellBackTo)] : []),
-  human: (r, c) => c.printer.table(r.items, instanceColumns(c.now, { kind: true }), { wide: c.wide, noHeaders: c.noHeaders, empty: 'No instances found.' }),
+  human: (r, c) => c.printer.table(r.items, instanceColumns(c.now, { kind: true, release: false }), { wide: c.wide, noHeaders: c.noHeaders, empty: 'No instances found.' }),
 }
 
 /** The table `list --watch` redraws (no KIND column, as before). */
@@ -104,11 +106,16 @@ export function printStatus(v: StatusView, printer: Printer, now: number): void 
   p.line(s.bold('Recent warnings:'))
   if (v.events.length === 0) p.line('  <none>')
   for (const e of v.events) p.line(`  ${e.reason} ${e.object}: ${e.message}${e.count > 1 ? ` (x${e.count})` : ''}`)
+  if (v.schedule) {
+    p.line(s.bold('Backup schedule:'))
+    printSchedule(v.schedule, p, now, '  ')
+  }
 }
 
 /** `status`: the StatusView. */
 export const statusWriter: Writer<StatusView> = {
   data: (v) => v,
   names: (v) => [v.name],
+  warnings: (v) => (v.schedule?.lastRun?.result === 'Failed' ? [`the last scheduled backup run failed: ${v.schedule.lastRun.message ?? `see job ${v.schedule.lastRun.job}`}`] : []),
   human: (v, c) => printStatus(v, c.printer, c.now),
 }

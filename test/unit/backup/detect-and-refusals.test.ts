@@ -7,9 +7,9 @@ import { createBackup } from '../../../src/core/backup/create.ts'
 import { restoreBackup } from '../../../src/core/backup/restore.ts'
 import { buildBackupSnapshot } from '../../../src/core/backup/model.ts'
 import { ExitCode } from '../../../src/errors.ts'
-import { FakeTransport, fakeKube, R } from '../../helpers/fake-kube.ts'
+import { FakeTransport, fakeKube, KNOWN_CRDS, R, SNAPSHOT_CRDS } from '../../helpers/fake-kube.ts'
 import { fakeDeps, NOW } from '../../helpers/fake-deps.ts'
-import { credentials, statefulSet } from '../../helpers/fixtures.ts'
+import { credentials, namespace, statefulSet } from '../../helpers/fixtures.ts'
 
 const crd = { metadata: { name: 'volumesnapshots.snapshot.storage.k8s.io' }, spec: { versions: [{ name: 'v1beta1', served: false }, { name: 'v1', served: true, storage: true }] } }
 const lease = (renewAgoS: number) => ({
@@ -22,13 +22,12 @@ const klass = (name: string, driver: string, isDefault: boolean) => ({
   deletionPolicy: 'Delete',
 })
 
-/** A cluster without the snapshot CRDs: every path of the group is 404, as the API server answers. */
-const noSnapshotApi = (t: FakeTransport) => t.fail({ path: /snapshot\.storage\.k8s\.io/, failure: { code: 404, reason: 'NotFound' } })
 
 describe('detectSnapshotSupport', () => {
   it('finds the CRDs, a fresh lease and the default class per driver', async () => {
     const t = new FakeTransport()
       .seed(R.crds, crd)
+      .installCrd(KNOWN_CRDS.volumeSnapshotClasses)
       .seed(R.leases, lease(3))
       .seed(R.volumeSnapshotClasses, klass('a', 'one', true), klass('b', 'one', false), klass('c', 'two', true))
     const s = await detectSnapshotSupport(fakeKube(t), NOW)
@@ -46,7 +45,7 @@ describe('detectSnapshotSupport', () => {
     expect(s.controller.detail).toContain('60 s ago')
   })
   it('sees a ready snapshot-controller Deployment in any namespace', async () => {
-    const t = new FakeTransport().seed(R.crds, crd).seed(R.deployments, {
+    const t = new FakeTransport().seed(R.crds, crd).seed(R.namespaces, namespace('snap-system')).seed(R.deployments, {
       metadata: { name: 'snapshot-controller', namespace: 'snap-system', labels: { 'app.kubernetes.io/name': 'snapshot-controller' } },
       spec: { template: {} },
       status: { readyReplicas: 2 },
@@ -57,7 +56,9 @@ describe('detectSnapshotSupport', () => {
   })
   it('reports missing CRDs and no controller', async () => {
     // Without the CRDs the API server answers 404 for the whole group.
-    const s = await detectSnapshotSupport(fakeKube(noSnapshotApi(new FakeTransport())), NOW)
+    const t = new FakeTransport()
+    const s = await detectSnapshotSupport(fakeKube(t), NOW)
+    expect(t.requests.some((r) => r.path.startsWith('/apis/snapshot.storage.k8s.io/'))).toBe(true)
     expect(s).toMatchObject({ crds: false, controller: { running: false }, defaultClasses: [] })
   })
   it('tolerates 403 everywhere: unknown, not a failure', async () => {
@@ -74,7 +75,8 @@ describe('detectSnapshotSupport', () => {
 })
 
 function cluster(t: FakeTransport, opts: { controller?: boolean; crds?: boolean } = {}): FakeTransport {
-  if (opts.crds !== false) t.seed(R.crds, crd).seed(R.volumeSnapshotClasses, klass('snap', 'csi.x', true))
+  t.seed(R.namespaces, namespace('dbaas-db', { instance: { name: 'db' } }), namespace('x'))
+  if (opts.crds !== false) t.installCrd(...SNAPSHOT_CRDS).seed(R.volumeSnapshotClasses, klass('snap', 'csi.x', true))
   if (opts.controller !== false) t.seed(R.leases, lease(1))
   return t
 }
@@ -96,7 +98,7 @@ describe('backup create refusals write nothing', () => {
     expect(d.transport.writes).toEqual([])
   })
   it('no CRDs → 7', async () => {
-    const t = noSnapshotApi(new FakeTransport()).seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 })).seed(R.secrets, credentials({ name: 'db' }))
+    const t = cluster(new FakeTransport(), { crds: false }).seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 })).seed(R.secrets, credentials({ name: 'db' }))
     const d = fakeDeps({ transport: t })
     await expect(createBackup({ ...base, instance: 'db', quiesce: false }, d)).rejects.toMatchObject({ exitCode: ExitCode.precondition, message: expect.stringContaining('CRDs') })
     expect(d.transport.writes).toEqual([])

@@ -1,11 +1,12 @@
 // The bundled CLI must not load the cluster client (or the spinner and prompt libraries) for commands that
 // do not talk to the cluster: `--version`, `--help`, `create --dry-run=client`. A loader hook records every
 // module the process loads.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { ensureFreshBundle } from '../../helpers/bundle.ts'
 import { findHelm } from '../../helpers/find-helm.ts'
 
 const root = new URL('../../../', import.meta.url).pathname
@@ -36,7 +37,8 @@ let helm = ''
 describe('the bundle loads the cluster client lazily', () => {
   beforeAll(async () => {
     helm = await findHelm()
-    if (!existsSync(join(root, 'dist/dbaas.js'))) execFileSync(process.execPath, [join(root, 'scripts/build.ts')], { cwd: root })
+    // The bundle under test is built from the sources being tested, not left over from another checkout.
+    ensureFreshBundle()
   }, 60_000)
 
   it.each([[['--version']], [['--help']], [['create', '--help']], [['create', 'postgres', 'demo', '--dry-run=client']]])('%j does not load it', (args) => {
@@ -48,12 +50,26 @@ describe('the bundle loads the cluster client lazily', () => {
     expect(r.files.some((f) => /\/(ora|inquirer)/.test(f))).toBe(false)
   })
 
-  it('the hook does see the client when a command needs it (the check has teeth)', () => {
-    // connect and exec-based commands import it; so does any kubeconfig with an exec credential plugin.
+  function kubeconfigWith(user: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'dbaas-kc-'))
     const kc = join(dir, 'config')
-    writeFileSync(kc, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n')
+    writeFileSync(kc, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: ${user}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`)
+    return kc
+  }
+
+  it('the hook does see the client when a command needs it (the check has teeth)', () => {
+    // connect and exec-based commands import it; so does a kubeconfig with an auth-provider (oidc, gcp, azure).
+    const jwt = ['{"alg":"none"}', '{"exp":4102444800}'].map((p) => Buffer.from(p).toString('base64url')).join('.') + '.x'
+    const kc = kubeconfigWith(`{auth-provider: {name: oidc, config: {client-id: x, idp-issuer-url: "https://127.0.0.1:1", id-token: "${jwt}"}}}`)
     const r = loadedModules(['list', '--kubeconfig', kc])
     expect(r.files.some((f) => f.endsWith(clientChunk()))).toBe(true)
+  })
+
+  it('an exec credential plugin is run by dbaas itself: the client is not loaded for it', () => {
+    const kc = kubeconfigWith('{exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false, interactiveMode: Never}}')
+    const r = loadedModules(['list', '--kubeconfig', kc])
+    expect(r.status).toBe(5)
+    expect(r.files.length).toBeGreaterThan(0)
+    expect(r.files.some((f) => f.endsWith(clientChunk()))).toBe(false)
   })
 })

@@ -177,9 +177,10 @@ const cases: EngineCase[] = [
 const namespaceOf = (c: EngineCase) => `dbaas-${c.release}`
 const secretOf = (c: EngineCase) => `${c.release}-credentials`
 
+/** The labels the chart sets on every object (besides dbaas.io/kind): dbaas finds its objects by these. */
 function identityLabels(c: EngineCase): Labels {
   return {
-    'app.kubernetes.io/managed-by': 'dbaas',
+    'app.kubernetes.io/managed-by': 'Helm',
     'app.kubernetes.io/instance': c.release,
     'app.kubernetes.io/name': c.chart,
     'dbaas.io/engine': c.chart,
@@ -187,15 +188,21 @@ function identityLabels(c: EngineCase): Labels {
   }
 }
 
-/** Exactly the shape the TypeScript side sends. */
+/** Exactly the shape the TypeScript side sends (buildValues; checked against it below). */
 function valuesFor(c: EngineCase, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     engineVersion: c.engineVersion,
-    image: { repository: c.repository, tag: '', pullPolicy: 'IfNotPresent' },
+    image: { repository: c.repository, tag: '', pullPolicy: 'IfNotPresent', registry: '' },
     auth: { existingSecret: secretOf(c) },
     storage: { size: '10Gi', storageClass: '' },
     resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '256Mi' } },
-    labels: identityLabels(c),
+    ...(c.chart === 'postgresql' ? { shm: { sizeLimit: '128Mi' } } : {}),
+    nodeSelector: {},
+    tolerations: [],
+    priorityClassName: '',
+    imagePullSecrets: [],
+    openshift: false,
+    labels: {},
     annotations: { 'dbaas.io/storage': '10Gi', 'dbaas.io/database': 'app', 'dbaas.io/user': 'app' },
     ...overrides,
   }
@@ -472,18 +479,26 @@ describe('value variations', () => {
     })
   }, 30_000)
 
-  it('keeps the selector labels and kinds even if values.labels tries to override them', async () => {
+  it('keeps its own labels even if values.labels tries to override them, and adds the extra ones', async () => {
     const sts = await statefulSet(mysql, {
-      labels: { 'app.kubernetes.io/name': 'evil', 'app.kubernetes.io/instance': 'other', 'dbaas.io/kind': 'x', team: 'a' },
+      labels: {
+        'app.kubernetes.io/name': 'evil',
+        'app.kubernetes.io/instance': 'other',
+        'app.kubernetes.io/managed-by': 'dbaas',
+        'dbaas.io/kind': 'x',
+        'dbaas.io/engine': 'postgresql',
+        'dbaas.io/engine-version': '1',
+        team: 'a',
+      },
     })
     expect(sts.spec.selector.matchLabels).toEqual(selectorOf(mysql))
-    expect(sts.metadata.labels).toEqual({ ...selectorOf(mysql), 'dbaas.io/kind': 'instance', team: 'a' })
-    expect(sts.spec.template.metadata.labels).toEqual({ ...selectorOf(mysql), 'dbaas.io/kind': 'pod', team: 'a' })
+    expect(sts.metadata.labels).toEqual({ ...identityLabels(mysql), 'dbaas.io/kind': 'instance', team: 'a' })
+    expect(sts.spec.template.metadata.labels).toEqual({ ...identityLabels(mysql), 'dbaas.io/kind': 'pod', team: 'a' })
   }, 30_000)
 
   it('renders with no labels, annotations or resources', async () => {
     const sts = await statefulSet(mysql, { labels: {}, annotations: {}, resources: {} })
-    expect(sts.metadata.labels).toEqual({ ...selectorOf(mysql), 'dbaas.io/kind': 'instance' })
+    expect(sts.metadata.labels).toEqual({ ...identityLabels(mysql), 'dbaas.io/kind': 'instance' })
     expect(sts.metadata.annotations).toBeUndefined()
     expect(sts.spec.template.spec.containers[0].resources).toBeUndefined()
   }, 30_000)
@@ -507,4 +522,152 @@ describe('value variations', () => {
       expect(r.stdout).toContain(`:${appVersion}"`)
     }
   }, 60_000)
+})
+
+describe('placement and images', () => {
+  const placed = {
+    nodeSelector: { 'dbaas.io/lab-node': 'real', disktype: 'ssd', flag: 'true' },
+    tolerations: [
+      { key: 'dbaas.io/lab-node', operator: 'Equal', value: 'real', effect: 'NoSchedule' },
+      { key: 'maintenance', operator: 'Exists', effect: 'NoExecute' },
+    ],
+    priorityClassName: 'databases',
+    imagePullSecrets: ['mirror-pull', 'other.pull'],
+  }
+
+  it.each(cases)('$id: the pod gets nodeSelector, tolerations, priorityClassName and imagePullSecrets as given', async (c) => {
+    const sts = only(parse(await renderOk(c.chart, c.release, namespaceOf(c), valuesFor(c, placed))), 'StatefulSet', c.release)
+    const pod = sts.spec.template.spec
+    expect(pod.nodeSelector).toEqual(placed.nodeSelector)
+    // A label value YAML 1.1 reads as a boolean stays a string.
+    expect(pod.nodeSelector.flag).toBe('true')
+    expect(pod.tolerations).toEqual(placed.tolerations)
+    expect(pod.priorityClassName).toBe('databases')
+    expect(pod.imagePullSecrets).toEqual([{ name: 'mirror-pull' }, { name: 'other.pull' }])
+  }, 30_000)
+
+  it.each(cases)('$id: without them, the pod spec has none of these keys', async (c) => {
+    const pod = only(parse(await renderOk(c.chart, c.release, namespaceOf(c), valuesFor(c))), 'StatefulSet', c.release).spec.template.spec
+    for (const k of ['nodeSelector', 'tolerations', 'priorityClassName', 'imagePullSecrets']) expect(pod, k).not.toHaveProperty(k)
+  }, 30_000)
+
+  // The chart's registry rewrite and dbaas's (src/core/placement.ts, used by `dbaas images` and ha create) agree.
+  it.each([
+    ['postgres', 'mirror.example:5000'],
+    ['postgres', 'registry.corp/dockerhub'],
+    ['library/postgres', 'mirror.example:5000'],
+    ['bitnami/postgresql', 'mirror.example:5000'],
+    ['docker.io/library/postgres', 'mirror.example:5000'],
+    ['ghcr.io/cloudnative-pg/postgresql', 'mirror.example:5000'],
+    ['localhost/pg', 'r.example'],
+    ['localhost:5000/team/pg', 'r.example/base'],
+    ['[::1]:5000/team/pg', 'r.example'],
+    ['postgres', ''],
+  ])('image %s with registry "%s" renders as rewriteImage says', async (repository, registry) => {
+    const { rewriteImage } = await import('../../../src/core/placement.ts')
+    const pg = cases[1] as EngineCase
+    const sts = only(
+      parse(await renderOk('postgresql', pg.release, namespaceOf(pg), valuesFor(pg, { image: { repository, tag: '', pullPolicy: 'IfNotPresent', registry } }))),
+      'StatefulSet',
+      pg.release,
+    )
+    const want = rewriteImage(`${repository}:18`, registry || undefined)
+    expect(sts.spec.template.spec.containers[0].image).toBe(want)
+    if (registry) expect(want.startsWith(`${registry}/`)).toBe(true)
+  }, 30_000)
+
+  it('postgresql bounds /dev/shm by shm.sizeLimit, and an empty one sets no limit', async () => {
+    const pg = cases[1] as EngineCase
+    const vol = async (shm: unknown) =>
+      (only(parse(await renderOk('postgresql', pg.release, namespaceOf(pg), valuesFor(pg, { shm }))), 'StatefulSet', pg.release).spec.template.spec.volumes as Array<{ name: string; emptyDir: unknown }>).find(
+        (v) => v.name === 'dshm',
+      )?.emptyDir
+    expect(await vol({ sizeLimit: '1Gi' })).toEqual({ medium: 'Memory', sizeLimit: '1Gi' })
+    expect(await vol({ sizeLimit: '' })).toEqual({ medium: 'Memory' })
+  }, 30_000)
+
+  it.each([
+    ['a taint effect the API does not have', { tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoRun' }] }, /effect/],
+    ['an operator the API does not have', { tolerations: [{ key: 'a', operator: 'In', effect: 'NoSchedule' }] }, /operator/],
+    ['an unknown toleration field', { tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoSchedule', seconds: 3 }] }, /seconds/],
+    ['a node selector key that is not a label key', { nodeSelector: { 'bad key': 'x' } }, /nodeSelector|bad key/],
+    ['a node selector value that is not a label value', { nodeSelector: { disk: 'has space' } }, /nodeSelector|has space/],
+    ['a priority class with capitals', { priorityClassName: 'High' }, /priorityClassName/],
+    ['the same pull secret twice', { imagePullSecrets: ['a', 'a'] }, /imagePullSecrets/],
+    ['a pull secret that is not a name', { imagePullSecrets: ['Not_A_Name'] }, /imagePullSecrets/],
+    ['a registry with a scheme', { image: { repository: 'postgres', tag: '', pullPolicy: 'IfNotPresent', registry: 'https://mirror.example' } }, /registry/],
+    ['a shm size that is not a quantity', { shm: { sizeLimit: 'lots' } }, /sizeLimit|shm/],
+  ])('the postgresql schema refuses %s', async (_what, overrides, message) => {
+    const pg = cases[1] as EngineCase
+    const r = await template('postgresql', pg.release, namespaceOf(pg), valuesFor(pg, overrides))
+    expect(r.exitCode).not.toBe(0)
+    expect(r.stderr).toMatch(message)
+  }, 30_000)
+
+  it.each(['mysql', 'mariadb'] as const)('%s has no /dev/shm volume and refuses shm values', async (chart) => {
+    const c = cases.find((x) => x.chart === chart) as EngineCase
+    const r = await template(chart, c.release, namespaceOf(c), valuesFor(c, { shm: { sizeLimit: '1Gi' } }))
+    expect(r.exitCode).not.toBe(0)
+    expect(r.stderr).toMatch(/shm/)
+  }, 30_000)
+
+  it.each(cases)('$id: the values buildValues sends for a placed, mirrored instance render and lint', async (c) => {
+    const { buildValues } = await import('../../../src/core/create.ts')
+    const { getEngine } = await import('../../../src/engines/registry.ts')
+    const { parsePlacement } = await import('../../../src/core/placement.ts')
+    const placement = parsePlacement({
+      nodeSelector: ['disktype=ssd'],
+      toleration: ['dedicated=db:NoSchedule', 'spot:PreferNoSchedule'],
+      priorityClass: 'databases',
+      imagePullSecret: ['mirror-pull'],
+      imageRegistry: 'mirror.example:5000',
+    })
+    const values = buildValues({
+      engine: getEngine(c.chart),
+      name: c.release,
+      namespace: namespaceOf(c),
+      namespaceExplicit: false,
+      version: c.engineVersion,
+      storage: '10Gi',
+      cpu: '250m',
+      memory: '1Gi',
+      database: 'app',
+      user: 'app',
+      dryRun: 'client',
+      wait: false,
+      timeoutMs: 1000,
+      cluster: {},
+      placement,
+    })
+    const lint = await helmRun(['lint', '--strict', path.join(chartsDir, c.chart), '--namespace', namespaceOf(c)], values)
+    expect(lint.exitCode, lint.stdout + lint.stderr).toBe(0)
+    const sts = only(parse(await renderOk(c.chart, c.release, namespaceOf(c), values)), 'StatefulSet', c.release)
+    const pod = sts.spec.template.spec
+    expect(pod.containers[0].image).toBe(`mirror.example:5000/library/${c.repository}:${c.engineVersion}`)
+    expect(pod.nodeSelector).toEqual({ disktype: 'ssd' })
+    expect(pod.tolerations).toEqual([
+      { key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' },
+      { key: 'spot', operator: 'Exists', effect: 'PreferNoSchedule' },
+    ])
+    expect(pod.priorityClassName).toBe('databases')
+    expect(pod.imagePullSecrets).toEqual([{ name: 'mirror-pull' }])
+    // Kept on the StatefulSet for restores.
+    expect(JSON.parse(sts.metadata.annotations?.['dbaas.io/placement'] ?? '{}')).toEqual(placement)
+    if (c.chart === 'postgresql') expect(pod.volumes.find((v: { name: string }) => v.name === 'dshm').emptyDir.sizeLimit).toBe('512Mi')
+  }, 30_000)
+})
+
+describe.each(cases)('OpenShift $id', (c) => {
+  it('openshift: true leaves runAsUser, runAsGroup and fsGroup to the SCC and keeps the rest of the hardening', async () => {
+    const pod = only(parse(await renderOk(c.chart, c.release, namespaceOf(c), valuesFor(c, { openshift: true }))), 'StatefulSet', c.release).spec.template.spec
+    for (const k of ['runAsUser', 'runAsGroup', 'fsGroup']) expect(pod.securityContext, k).not.toHaveProperty(k)
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } })
+    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } })
+  }, 30_000)
+
+  it('refuses a non-boolean openshift', async () => {
+    const r = await template(c.chart, c.release, namespaceOf(c), valuesFor(c, { openshift: 'yes' }))
+    expect(r.exitCode).not.toBe(0)
+    expect(r.stderr).toMatch(/openshift/)
+  }, 30_000)
 })

@@ -4,12 +4,13 @@ import { envLines } from '../../../src/output/writers/connection.ts'
 import { NotFoundError } from '../../../src/errors.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps } from '../../helpers/fake-deps.ts'
-import { credentials, release, statefulSet } from '../../helpers/fixtures.ts'
+import { credentials, namespace, release, statefulSet } from '../../helpers/fixtures.ts'
 
 const PW = "p@ss:w/rd'with?odd&chars"
 
 function seeded(engine = 'postgresql', version = '18') {
   const d = fakeDeps()
+  d.transport.seed(R.namespaces, namespace('dbaas-db', { instance: { name: 'db', engine, version } }))
   d.transport.seed(R.statefulSets, statefulSet({ name: 'db', engine, version, ready: 1 }))
   d.transport.seed(R.secrets, credentials({ name: 'db', engine, version, password: PW }))
   return d
@@ -59,6 +60,7 @@ describe('connectionInfo', () => {
 
   it('a missing credentials Secret → NotFoundError (3) explaining the status', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, namespace('dbaas-db', { instance: { name: 'db' } }))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 }))
     d.transport.seed(R.secrets, release({ name: 'db' }))
     const err = await connectionInfo({ name: 'db', cluster: {}, showPassword: false }, d).catch((e) => e)

@@ -5,20 +5,21 @@ import {
   buildNamespace,
   buildValues,
   createInstance,
-  reclaimLabels,
   credentialsData,
   generatePassword,
   redact,
   releaseLabels,
+  shmSize,
   type CreateOptions,
 } from '../../../src/core/create.ts'
+import { parsePlacement } from '../../../src/core/placement.ts'
 import { getEngine } from '../../../src/engines/registry.ts'
 import { ClusterError, ConflictError, PreconditionError, UsageError } from '../../../src/errors.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, MANAGED_BY, NAME } from '../../../src/k8s/labels.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../../helpers/fake-deps.ts'
 import { fakeKube, FakeTransport } from '../../helpers/fake-kube.ts'
-import { credentials, pod, release, statefulSet, storageClass } from '../../helpers/fixtures.ts'
+import { credentials, namespace, pod, release, statefulSet, storageClass } from '../../helpers/fixtures.ts'
 
 const pg = getEngine('postgres')
 const mysql = getEngine('mysql')
@@ -105,19 +106,26 @@ describe('builders', () => {
     expect(credentialsData({ ...o, engine: mysql }, 'pw', 'root')).toEqual({ username: 'app', password: 'pw', database: 'app', 'root-password': 'root' })
   })
 
-  it('releaseLabels: identity + kind release', () => {
-    expect(releaseLabels(o)).toEqual({ ...identity, [KIND]: 'release' })
+  it('releaseLabels: identity + kind release, without managed-by (the record is helm\'s)', () => {
+    const { [MANAGED_BY]: _m, ...rest } = identity
+    expect(releaseLabels(o)).toEqual({ ...rest, [KIND]: 'release' })
   })
 
   it('buildValues: image, existing secret, storage, resources, labels and annotations', () => {
     const v = buildValues({ ...o, annotations: { [ANN.restoredFrom]: 'bk' } })
     expect(v).toEqual({
       engineVersion: '18',
-      image: { repository: 'postgres', tag: '18', pullPolicy: 'IfNotPresent' },
+      image: { repository: 'postgres', tag: '18', pullPolicy: 'IfNotPresent', registry: '' },
       auth: { existingSecret: 'orders-credentials' },
       storage: { size: '10Gi', storageClass: 'fast' },
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } },
-      labels: identity,
+      shm: { sizeLimit: '256Mi' },
+      nodeSelector: {},
+      tolerations: [],
+      priorityClassName: '',
+      imagePullSecrets: [],
+      openshift: false,
+      labels: {},
       annotations: {
         [ANN.storage]: '10Gi',
         [ANN.storageClass]: 'fast',
@@ -217,7 +225,10 @@ describe('createInstance', () => {
   })
 
   it('the same name with another engine → ConflictError, nothing written', async () => {
-    const d = cluster((d) => d.transport.seed(R.secrets, credentials({ name: 'orders', engine: 'mysql', version: '8.4' })))
+    const d = cluster((d) => {
+      d.transport.seed(R.namespaces, namespace('dbaas-orders', { instance: { name: 'orders', engine: 'mysql', version: '8.4' } }))
+      d.transport.seed(R.secrets, credentials({ name: 'orders', engine: 'mysql', version: '8.4' }))
+    })
     const err = await createInstance(opts(), d).catch((e) => e)
     expect(err).toBeInstanceOf(ConflictError)
     expect(err.message).toContain('mysql')
@@ -228,7 +239,8 @@ describe('createInstance', () => {
     const d = cluster()
     const err = await createInstance(opts({ storageClass: 'gold' }), d).catch((e) => e)
     expect(err).toBeInstanceOf(UsageError)
-    expect(err.hint).toContain('standard, fast')
+    // The API server lists in name order.
+    expect(err.hint).toContain('fast, standard')
     expect(writes(d)).toEqual([])
     expect(d.fakeHelm.ops()).toEqual(['version'])
   })
@@ -387,7 +399,7 @@ describe('createInstance', () => {
     const r = await createInstance(opts({ dryRun: 'server' }), d)
     expect(d.transport.writes.map((w) => [w.method, w.query.dryRun])).toEqual([['POST', 'All']])
     expect(r.notes[0]).toMatch(/namespace dbaas-orders does not exist yet.*Secret\/orders-credentials, StatefulSet\/orders/)
-    expect(d.transport.all(R.namespaces)).toEqual([])
+    expect(d.transport.get(R.namespaces, undefined, 'dbaas-orders')).toBeUndefined()
   })
 
   it('an RBAC-limited user (namespaced Role only) can create in its existing namespace with -n', async () => {
@@ -459,31 +471,118 @@ describe('createInstance', () => {
   })
 })
 
-describe('reclaimLabels', () => {
-  it('writes managed-by=dbaas back on the StatefulSet and Services helm labelled, and nothing else', async () => {
-    const t = new FakeTransport()
-    const helmed = (o: ReturnType<typeof statefulSet>) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY]: 'Helm' } } })
-    t.seed(R.statefulSets, helmed(statefulSet({ name: 'orders' })))
-    t.seed(R.services, { metadata: { name: 'orders', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'Helm', [KIND]: 'service' } } })
-    t.seed(R.services, { metadata: { name: 'orders-hl', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'dbaas', [KIND]: 'service' } } })
-    t.seed(R.services, { metadata: { name: 'foreign', namespace: 'dbaas-orders', labels: { [INSTANCE]: 'orders', [MANAGED_BY]: 'Helm' } } })
-    await reclaimLabels(fakeKube(t), 'orders', 'dbaas-orders')
-    const patches = t.writes
-    expect(patches.map((p) => [p.method, p.path, p.contentType])).toEqual([
-      ['PATCH', '/apis/apps/v1/namespaces/dbaas-orders/statefulsets/orders', 'application/merge-patch+json'],
-      ['PATCH', '/api/v1/namespaces/dbaas-orders/services/orders', 'application/merge-patch+json'],
-    ])
-    expect(patches[0]!.body).toEqual({ metadata: { labels: { [MANAGED_BY]: 'dbaas' } } })
-    expect(t.get(R.statefulSets, 'dbaas-orders', 'orders')?.metadata.labels?.[MANAGED_BY]).toBe('dbaas')
+describe('createInstance with placement flags', () => {
+  const PC = { group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', kind: 'PriorityClass', namespaced: false } as const
+
+  it('sends them to the chart and keeps them on the StatefulSet as dbaas.io/placement', async () => {
+    const d = cluster((d) => d.transport.seed(PC, { metadata: { name: 'databases' } }))
+    const placement = parsePlacement({ nodeSelector: ['pool=db'], toleration: ['dedicated=db:NoSchedule'], priorityClass: 'databases', imageRegistry: 'mirror.example:5000' })
+    await createInstance(opts({ placement }), d)
+    const values = d.fakeHelm.calls.find((c) => c.op === 'upgradeInstall')!.req!.values as Record<string, any>
+    expect(values.nodeSelector).toEqual({ pool: 'db' })
+    expect(values.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }])
+    expect(values.priorityClassName).toBe('databases')
+    expect(values.image.registry).toBe('mirror.example:5000')
+    expect(JSON.parse(values.annotations[ANN.placement])).toEqual(placement)
   })
 
-  it('after an install, list finds the instance helm had relabelled', async () => {
+  it('a PriorityClass that does not exist → UsageError (exit 2) before anything is written', async () => {
+    const d = cluster()
+    const err = await createInstance(opts({ placement: { priorityClassName: 'nope' } }), d).catch((e) => e)
+    expect(err).toBeInstanceOf(UsageError)
+    expect(err.message).toContain('"nope"')
+    expect(err.hint).toContain('priorityclasses')
+    expect(writes(d)).toEqual([])
+    expect(d.fakeHelm.ops()).not.toContain('upgradeInstall')
+  })
+
+  it('a PriorityClass the user may not read is left to admission', async () => {
+    const d = cluster()
+    d.transport.fail({ method: 'GET', path: /priorityclasses/, failure: { code: 403 } })
+    await expect(createInstance(opts({ placement: { priorityClassName: 'hidden' } }), d)).resolves.toMatchObject({ action: 'created' })
+  })
+
+  it('a pull secret missing from the namespace is a note, not a refusal', async () => {
+    const d = cluster((d) => {
+      d.transport.seed(R.namespaces, { metadata: { name: 'team' } })
+      d.transport.seed(R.secrets, { metadata: { name: 'have', namespace: 'team' } })
+    })
+    const r = await createInstance(opts({ namespace: 'team', placement: { imagePullSecrets: ['have', 'lack'] } }), d)
+    expect(r.notes.join('\n')).toMatch(/image pull secret lack not found in namespace team/)
+    expect(r.notes.join('\n')).not.toMatch(/\bhave\b/)
+  })
+
+  it('without placement, values carry empty placement keys and no annotation', () => {
+    const v = buildValues(opts()) as Record<string, any>
+    expect(v).toMatchObject({ nodeSelector: {}, tolerations: [], priorityClassName: '', imagePullSecrets: [] })
+    expect(v.image.registry).toBe('')
+    expect(v.annotations).not.toHaveProperty(ANN.placement)
+  })
+
+  it('postgresql gets /dev/shm at half the memory limit; other engines send no shm value', () => {
+    expect((buildValues(opts({ memory: '512Mi' })) as any).shm).toEqual({ sizeLimit: '256Mi' })
+    expect((buildValues(opts({ memory: '3Gi' })) as any).shm).toEqual({ sizeLimit: '1536Mi' })
+    expect(shmSize('1G')).toBe('476Mi')
+    expect(buildValues(opts({ engine: mysql, version: '8.4' }))).not.toHaveProperty('shm')
+  })
+})
+
+describe('OpenShift', () => {
+  /** Discovery of security.openshift.io answers as on OpenShift (200) or elsewhere (404), whatever the fake's default. */
+  function discovery(d: FakeDeps, served: boolean): void {
+    const orig = d.transport.request.bind(d.transport)
+    d.transport.request = async (m, p, o) => {
+      if (m === 'GET' && p === '/apis/security.openshift.io') {
+        if (served) return { kind: 'APIGroup', name: 'security.openshift.io', versions: [{ groupVersion: 'security.openshift.io/v1', version: 'v1' }] } as never
+        return orig(m, '/apis/security.openshift.io/v1/nosuchresource', o)
+      }
+      return orig(m, p, o)
+    }
+  }
+  const installed = (d: FakeDeps) => d.fakeHelm.calls.find((c) => c.op === 'upgradeInstall')!.req!.values as Record<string, unknown>
+
+  it('a cluster serving security.openshift.io gets charts that leave uids to the SCC', async () => {
+    const d = cluster((d) => discovery(d, true))
+    await createInstance(opts(), d)
+    expect(installed(d).openshift).toBe(true)
+  })
+
+  it('elsewhere not, unless --openshift', async () => {
+    const d = cluster((d) => discovery(d, false))
+    d.transport.fail({ method: 'GET', path: '/apis/security.openshift.io/v1/nosuchresource', failure: { code: 404 } })
+    await createInstance(opts(), d)
+    expect(installed(d).openshift).toBe(false)
+    const e = cluster((d) => discovery(d, false))
+    e.transport.fail({ method: 'GET', path: '/apis/security.openshift.io/v1/nosuchresource', failure: { code: 404 } })
+    await createInstance(opts({ openshift: true }), e)
+    expect(installed(e).openshift).toBe(true)
+  })
+
+  it('a client dry run contacts nothing: only --openshift decides', async () => {
+    const d = cluster()
+    await createInstance(opts({ dryRun: 'client', openshift: true }), d)
+    expect(d.transport.requests).toEqual([])
+    expect((d.fakeHelm.calls.find((c) => c.op === 'template')!.req!.values as Record<string, unknown>).openshift).toBe(true)
+  })
+})
+
+describe('labels dbaas owns (no relabelling after helm)', () => {
+  it('writes nothing after the install: helm wrote the chart objects with the labels dbaas finds them by', async () => {
     const d = cluster()
     d.fakeHelm.onInstall = () => {
       const s = statefulSet({ name: 'orders', ready: 1 })
+      // What the chart renders and helm writes: managed-by Helm, dbaas.io/kind instance.
       d.transport.seed(R.statefulSets, { ...s, metadata: { ...s.metadata, labels: { ...s.metadata.labels, [MANAGED_BY]: 'Helm' } } })
     }
     const r = await createInstance(opts(), d)
     expect(r.instance.status).toBe('Ready')
+    expect(writes(d)).toEqual(['POST Namespace/dbaas-orders', 'POST Secret/orders-credentials'])
+    expect(d.transport.writes.some((w) => w.method === 'PATCH')).toBe(false)
+  })
+
+  it('the chart values carry no labels (the chart sets its own), the release record no managed-by', () => {
+    expect(buildValues(opts()).labels).toEqual({})
+    expect(releaseLabels(opts())).not.toHaveProperty(MANAGED_BY)
+    expect(releaseLabels(opts())).toMatchObject({ [INSTANCE]: 'orders', [KIND]: 'release', [ENGINE]: 'postgresql' })
   })
 })

@@ -91,7 +91,12 @@ describe('delete', () => {
     const r = await remove(d, opts({ deleteData: true }))
     expect(r.deleted).toEqual(['helm release orders', 'secret/orders-credentials', 'persistentvolumeclaim/data-orders-0', 'namespace/dbaas-orders'])
     expect(r.namespaceDeleted).toBe(true)
-    expect(d.transport.store.size).toBe(0)
+    // Nothing of the instance is left; its namespace is Terminating until the namespace controller has emptied it.
+    const left = () => [...d.transport.store.keys()].filter((k) => k.includes('dbaas-orders'))
+    expect(left()).toEqual(['/api/v1/namespaces/dbaas-orders'])
+    expect(d.transport.get(R.namespaces, undefined, 'dbaas-orders')?.status).toEqual({ phase: 'Terminating' })
+    d.transport.settle()
+    expect(left()).toEqual([])
   })
 
   it('never removes a namespace dbaas did not create', async () => {

@@ -3,7 +3,7 @@ import { findInstance } from '../../../src/core/find.ts'
 import { NotFoundError, UsageError } from '../../../src/errors.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeKube, FakeTransport } from '../../helpers/fake-kube.ts'
-import { credentials, statefulSet } from '../../helpers/fixtures.ts'
+import { credentials, namespace, statefulSet } from '../../helpers/fixtures.ts'
 
 const FORBIDDEN = { code: 403, reason: 'Forbidden', message: 'forbidden' }
 
@@ -17,7 +17,7 @@ describe('findInstance', () => {
   })
 
   it('finds it across namespaces with one label query, then reads its StatefulSet', async () => {
-    const t = new FakeTransport()
+    const t = new FakeTransport().seed(R.namespaces, namespace('team'))
     t.seed(R.statefulSets, statefulSet({ name: 'x', namespace: 'team' }))
     t.seed(R.secrets, credentials({ name: 'x', namespace: 'team' }), credentials({ name: 'y', namespace: 'team' }))
     const parts = await findInstance(fakeKube(t), { name: 'x' })
@@ -28,7 +28,7 @@ describe('findInstance', () => {
   })
 
   it('the same name in several namespaces → UsageError (exit 2) listing them', async () => {
-    const t = new FakeTransport()
+    const t = new FakeTransport().seed(R.namespaces, namespace('a'), namespace('b'))
     t.seed(R.secrets, credentials({ name: 'x', namespace: 'b' }), credentials({ name: 'x', namespace: 'a' }))
     const err = await findInstance(fakeKube(t), { name: 'x' }).catch((e) => e)
     expect(err).toBeInstanceOf(UsageError)
@@ -38,7 +38,7 @@ describe('findInstance', () => {
   })
 
   it('with -n looks only there', async () => {
-    const t = new FakeTransport()
+    const t = new FakeTransport().seed(R.namespaces, namespace('a'), namespace('b'))
     t.seed(R.secrets, credentials({ name: 'x', namespace: 'a' }), credentials({ name: 'x', namespace: 'b' }))
     expect((await findInstance(fakeKube(t), { name: 'x', namespace: 'b' })).namespace).toBe('b')
     expect(t.requests.every((r) => r.path.includes('/namespaces/b/'))).toBe(true)
@@ -50,6 +50,7 @@ describe('findInstance', () => {
   it('RBAC fallback: context namespace first, then dbaas-<name>', async () => {
     const t = new FakeTransport()
     t.fail({ path: '/api/v1/secrets', failure: FORBIDDEN })
+    t.seed(R.namespaces, namespace('mine'), namespace('dbaas-x'))
     t.seed(R.secrets, credentials({ name: 'x', namespace: 'dbaas-x' }))
     const parts = await findInstance(fakeKube(t, 'mine'), { name: 'x' })
     expect(parts.namespace).toBe('dbaas-x')
@@ -62,6 +63,7 @@ describe('findInstance', () => {
   it('RBAC fallback prefers the context namespace when it has the instance', async () => {
     const t = new FakeTransport()
     t.fail({ path: '/api/v1/secrets', failure: FORBIDDEN })
+    t.seed(R.namespaces, namespace('mine'), namespace('dbaas-x'))
     t.seed(R.secrets, credentials({ name: 'x', namespace: 'mine' }), credentials({ name: 'x', namespace: 'dbaas-x' }))
     expect((await findInstance(fakeKube(t, 'mine'), { name: 'x' })).namespace).toBe('mine')
   })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { listInstances } from '../../../src/core/list.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps } from '../../helpers/fake-deps.ts'
-import { credentials, release, statefulSet } from '../../helpers/fixtures.ts'
+import { credentials, namespace, release, statefulSet } from '../../helpers/fixtures.ts'
 
 const FORBIDDEN = { code: 403, reason: 'Forbidden', message: 'forbidden' }
 /** A cluster-wide list (no /namespaces/<ns>/ in the path). */
@@ -14,6 +14,7 @@ describe('listInstances', () => {
       const d = fakeDeps()
       for (let i = 0; i < n; i++) {
         const name = `db-${String(i).padStart(2, '0')}`
+        d.transport.seed(R.namespaces, namespace(`dbaas-${name}`, { instance: { name } }))
         d.transport.seed(R.statefulSets, statefulSet({ name, ready: 1 }))
         d.transport.seed(R.secrets, credentials({ name }), release({ name }))
       }
@@ -26,18 +27,21 @@ describe('listInstances', () => {
 
   it('asks only for metadata of Secrets and selects by dbaas labels', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, namespace('dbaas-x'))
     d.transport.seed(R.secrets, credentials({ name: 'x', password: 'never-listed-pw' }))
     const r = await listInstances({ cluster: {} }, d)
     const [cnpg, sts, sec] = [...d.transport.requests].sort((a, b) => a.path.localeCompare(b.path)).reverse()
-    expect(cnpg!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas,dbaas.io/kind=ha-cluster')
-    expect(sts!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas,dbaas.io/kind=instance')
-    expect(sec!.query.labelSelector).toBe('app.kubernetes.io/managed-by=dbaas')
+    expect(cnpg!.query.labelSelector).toMatch(/(^|,)dbaas\.io\/kind=ha-cluster$/)
+    expect(sts!.query.labelSelector).toBe('dbaas.io/kind=instance')
+    // Credentials only: never helm's release records.
+    expect(sec!.query.labelSelector).toBe('dbaas.io/kind=credentials')
     expect(sec!.accept).toContain('as=PartialObjectMetadataList')
     expect(r.items.map((i) => [i.name, i.status])).toEqual([['x', 'Incomplete']])
   })
 
   it('ANDs -l with its own selector', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, namespace('dbaas-p'), namespace('dbaas-m'))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'p', ready: 1 }), statefulSet({ name: 'm', engine: 'mysql', version: '8.4', ready: 1 }))
     const r = await listInstances({ cluster: {}, selector: 'dbaas.io/engine=mysql' }, d)
     expect(r.items.map((i) => i.name)).toEqual(['m'])
@@ -46,6 +50,7 @@ describe('listInstances', () => {
 
   it('-n lists only that namespace', async () => {
     const d = fakeDeps()
+    d.transport.seed(R.namespaces, namespace('team'), namespace('dbaas-b'))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'a', namespace: 'team' }), statefulSet({ name: 'b' }))
     const r = await listInstances({ cluster: { namespace: 'team' }, namespace: 'team' }, d)
     expect(r.items.map((i) => `${i.namespace}/${i.name}`)).toEqual(['team/a'])
@@ -60,6 +65,7 @@ describe('listInstances', () => {
   it('403 cluster-wide → falls back to the context namespace and says so', async () => {
     const d = fakeDeps({ contextNamespace: 'mine' })
     d.transport.fail({ method: 'GET', path: clusterWide, failure: FORBIDDEN })
+    d.transport.seed(R.namespaces, namespace('mine'), namespace('other'))
     d.transport.seed(R.statefulSets, statefulSet({ name: 'a', namespace: 'mine' }), statefulSet({ name: 'b', namespace: 'other' }))
     const r = await listInstances({ cluster: {} }, d)
     expect(r.fellBackTo).toBe('mine')

@@ -12,6 +12,7 @@ import { buildBackupSnapshot } from '../../../src/core/backup/model.ts'
 import { buildHaCluster, CNPG } from '../../../src/core/ha/model.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../../helpers/fake-deps.ts'
+import { CNPG_CRDS, SNAPSHOT_CRDS } from '../../helpers/fake-kube.ts'
 import { credentials, pod, statefulSet, storageClass } from '../../helpers/fixtures.ts'
 
 let program: Command
@@ -67,7 +68,6 @@ function unknownFlags(text: string, verbWords: string[]): string[] {
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
-const crd = { metadata: { name: 'volumesnapshots.snapshot.storage.k8s.io' }, spec: { versions: [{ name: 'v1', served: true, storage: true }] } }
 const lease = { metadata: { name: 'snapshot-controller-leader', namespace: 'kube-system' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: new Date(NOW).toISOString() } }
 const backup = (name: string, namespace: string) => ({
   ...buildBackupSnapshot({ name, namespace, instance: 'orders', engine: 'postgresql', version: '18', pvc: 'data-orders-0', storage: '10Gi', database: 'app', user: 'app', quiesce: 'none', driver: 'csi.x' }),
@@ -77,8 +77,10 @@ const backup = (name: string, namespace: string) => ({
 function world(): FakeDeps {
   const d = fakeDeps({ stdin: 'short\n' })
   const t = d.transport
+  t.installCrd(...SNAPSHOT_CRDS, ...CNPG_CRDS)
+  for (const name of ['dbaas-orders', 'ns-a', 'ns-b', 'dbaas-gone', 'dbaas-pay']) t.seed(R.namespaces, { metadata: { name } })
   t.seed(R.storageClasses, storageClass('standard', true))
-  t.seed(R.crds, crd).seed(R.leases, lease)
+  t.seed(R.leases, lease)
   t.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap', annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' } }, driver: 'csi.x' })
   t.seed(R.statefulSets, statefulSet({ name: 'orders', ready: 1 }))
   t.seed(R.secrets, credentials({ name: 'orders' }))
@@ -165,7 +167,7 @@ describe('every --flag in a string of src/ exists on some command', () => {
     }
     walk(new URL('../../../src', import.meta.url).pathname)
     // kubectl's, helm's and the clients' flags that dbaas passes on or quotes.
-    const foreign = new Set(['--ignore-not-found', '--server-side', '--protocol', '--host', '--port', '--user', '--database', '--wait', '--timeout', '--kubeconfig', '--kube-context', '--namespace', '--create-namespace', '--install', '--values', '--labels', '--no-hooks', '--reuse-values', '--history-max', '--output', '--dry-run', '--help-stub', '--merge-kubeconfig', '--unbuffered', '--template', '--force-conflicts', '--flag'])
+    const foreign = new Set(['--ignore-not-found', '--server-side', '--protocol', '--host', '--port', '--user', '--database', '--wait', '--timeout', '--kubeconfig', '--kube-context', '--namespace', '--create-namespace', '--install', '--values', '--labels', '--no-hooks', '--reuse-values', '--history-max', '--output', '--dry-run', '--help-stub', '--merge-kubeconfig', '--unbuffered', '--template', '--force-conflicts', '--flag', '--from', '--kube-as-user', '--kube-as-group'])
     const missing: string[] = []
     for (const f of files) {
       const text = readFileSync(f, 'utf8')

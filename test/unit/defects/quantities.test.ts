@@ -8,11 +8,12 @@ import { parseRetention, RETENTION_HINT } from '../../../src/core/backup/model.t
 import { parseBytes, SIZE_PATTERN, validateMemory, validateStorage } from '../../../src/core/names.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps, NOW } from '../../helpers/fake-deps.ts'
-import { FakeTransport } from '../../helpers/fake-kube.ts'
+import { FakeTransport, SNAPSHOT_CRDS } from '../../helpers/fake-kube.ts'
 import { credentials, statefulSet } from '../../helpers/fixtures.ts'
 
 const chartsDir = new URL('../../../templates/charts/', import.meta.url).pathname
-const charts = readdirSync(chartsDir)
+// The engine charts (the others, e.g. backup-schedule, take no sizes).
+const charts = readdirSync(chartsDir).filter((c) => JSON.parse(readFileSync(join(chartsDir, c, 'values.schema.json'), 'utf8')).properties?.storage?.properties?.size)
 
 function chartSizePattern(chart: string): string {
   const schema = JSON.parse(readFileSync(join(chartsDir, chart, 'values.schema.json'), 'utf8'))
@@ -71,7 +72,8 @@ describe('hints suggest values the flag accepts', () => {
 describe('an unknown snapshot --class', () => {
   it('is a usage error (2), like an unknown --storage-class; nothing written', async () => {
     const t = new FakeTransport()
-      .seed(R.crds, { metadata: { name: 'volumesnapshots.snapshot.storage.k8s.io' }, spec: { versions: [{ name: 'v1', served: true, storage: true }] } })
+      .installCrd(...SNAPSHOT_CRDS)
+      .seed(R.namespaces, { metadata: { name: 'dbaas-db' } })
       .seed(R.leases, { metadata: { name: 'snapshot-controller-leader', namespace: 'kube-system' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: new Date(NOW).toISOString() } })
       .seed(R.statefulSets, statefulSet({ name: 'db', ready: 1 }))
       .seed(R.secrets, credentials({ name: 'db' }))

@@ -8,16 +8,15 @@ import { restoreBackup, type RestoreOptions } from '../../../src/core/backup/res
 import { HelmError } from '../../../src/errors.ts'
 import { R, type KubeObject } from '../../../src/k8s/kube.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../../helpers/fake-deps.ts'
-import { FakeTransport } from '../../helpers/fake-kube.ts'
+import { FakeTransport, SNAPSHOT_CRDS } from '../../helpers/fake-kube.ts'
 import { credentials, statefulSet, storageClass } from '../../helpers/fixtures.ts'
 
-const crd = { metadata: { name: 'volumesnapshots.snapshot.storage.k8s.io' }, spec: { versions: [{ name: 'v1', served: true, storage: true }] } }
 const lease = { metadata: { name: 'snapshot-controller-leader', namespace: 'kube-system' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: new Date(NOW).toISOString() } }
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 
 function world(): FakeDeps {
   const t = new FakeTransport()
-  t.seed(R.crds, crd).seed(R.leases, lease)
+  t.installCrd(...SNAPSHOT_CRDS).seed(R.leases, lease)
   t.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap', annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' } }, driver: 'csi.x' })
   t.seed(R.storageClasses, { ...storageClass('std', true), provisioner: 'csi.x' })
   t.seed(R.namespaces, { metadata: { name: 'dbaas-db' } })
@@ -44,6 +43,9 @@ function world(): FakeDeps {
   return d
 }
 
+/** The fake gives dry-run objects random uids: the same shape, whatever the draw. */
+const stable = <T>(x: T): T => JSON.parse(JSON.stringify(x).replace(/uid-\d+-[a-z0-9]+/g, 'uid-<random>')) as T
+
 function journal(d: FakeDeps): string[] {
   const writes = d.transport.writes.map((r) => {
     const b = r.body as KubeObject | undefined
@@ -66,7 +68,7 @@ describe('restore, step by step (pinned)', () => {
   ])('%s', async (_, o) => {
     const d = world()
     const r = await restoreBackup(o, d)
-    expect({ result: { ...r, timings: undefined }, journal: journal(d), notes: d.err.text }).toMatchSnapshot()
+    expect(stable({ result: { ...r, timings: undefined }, journal: journal(d), notes: d.err.text })).toMatchSnapshot()
   })
 
   it('a failed install is rolled back in reverse order', async () => {
@@ -103,7 +105,7 @@ describe('backup create, step by step (pinned)', () => {
   ])('%s', async (_, extra) => {
     const d = world()
     const r = await createBackup({ instance: 'db', quiesce: false, wait: true, timeoutMs: 5_000, dryRun: 'none', cluster: {}, ...extra }, d)
-    expect({ result: { ...r, timings: undefined }, journal: journal(d) }).toMatchSnapshot()
+    expect(stable({ result: { ...r, timings: undefined }, journal: journal(d) })).toMatchSnapshot()
   })
 
   it.each([

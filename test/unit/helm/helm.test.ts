@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { HelmError, PreconditionError } from '../../../src/errors.ts'
-import { HelmCli, helmMessage, type InstallRequest, type Runner } from '../../../src/helm/helm.ts'
+import { commandLine, HelmCli, helmEnv, helmMessage, type InstallRequest, type Runner } from '../../../src/helm/helm.ts'
 
 interface Run {
   file: string
   args: string[]
-  opts: { input?: string; env?: Record<string, string> }
+  opts: { input?: string; env: Record<string, string> }
 }
 
 function recorder(answer: (args: string[]) => { stdout: string } | Error = () => ({ stdout: '' }), version = 'v3.19.0') {
@@ -173,11 +173,89 @@ describe('helmMessage', () => {
 })
 
 describe('helm 3 vs 4', () => {
-  it('helm 4 gets --force-conflicts (it applies server-side and dbaas re-labels), helm 3 does not', async () => {
-    for (const [v, want] of [['v3.19.0', false], ['v4.0.1', true]] as const) {
+  it('neither gets --force-conflicts: dbaas writes nothing onto what helm installed, so there is no conflict to force', async () => {
+    for (const v of ['v3.19.0', 'v4.0.1']) {
       const { runs, run } = recorder(undefined, v)
       await new HelmCli({ run }).upgradeInstall(request())
-      expect(runs.find((r) => r.args[0] === 'upgrade')!.args.includes('--force-conflicts')).toBe(want)
+      expect(runs.find((r) => r.args[0] === 'upgrade')!.args).not.toContain('--force-conflicts')
     }
+  })
+})
+
+describe('one identity and one cluster for helm and dbaas', () => {
+  const shell = {
+    PATH: '/usr/bin',
+    HOME: '/home/u',
+    HTTPS_PROXY: 'http://corp:3128',
+    KUBECONFIG: '/shell/kubeconfig',
+    HELM_NAMESPACE: 'default',
+    HELM_KUBECONTEXT: 'nosuch',
+    HELM_KUBETOKEN: 'stolen-token',
+    HELM_KUBEASUSER: 'root',
+    HELM_KUBEASGROUPS: 'system:masters',
+    HELM_KUBEAPISERVER: 'https://elsewhere:6443',
+    HELM_KUBECAFILE: '/x/ca',
+    HELM_KUBEINSECURE_SKIP_TLS_VERIFY: 'true',
+    HELM_KUBETLS_SERVER_NAME: 'other',
+    HELM_DRIVER: 'configmap',
+    HELM_CACHE_HOME: '/cache',
+  }
+
+  it('removes HELM_KUBE*, HELM_NAMESPACE and HELM_DRIVER from helm\'s environment and stores releases in Secrets', async () => {
+    const { runs, run } = recorder()
+    await new HelmCli({ run, env: shell }).upgradeInstall(request({ target: { context: 'lab' } }))
+    for (const r of runs) {
+      for (const k of Object.keys(r.opts.env)) expect(k).not.toMatch(/^HELM_KUBE|^HELM_NAMESPACE$/)
+      expect(r.opts.env.HELM_DRIVER).toBe('secret')
+      // What does not redirect helm stays: PATH, HOME, proxies, its own cache.
+      expect(r.opts.env).toMatchObject({ PATH: '/usr/bin', HOME: '/home/u', HTTPS_PROXY: 'http://corp:3128', HELM_CACHE_HOME: '/cache' })
+    }
+  })
+
+  it('KUBECONFIG is passed through as dbaas read it (it may list several files); a single file goes as --kubeconfig', async () => {
+    const { runs, run } = recorder()
+    const helm = new HelmCli({ run, env: shell })
+    await helm.upgradeInstall(request({ target: { kubeconfigEnv: '/a/config:/b/config', context: 'ctx-a' } }))
+    const a = runs.find((r) => r.args[0] === 'upgrade')!
+    expect(a.opts.env.KUBECONFIG).toBe('/a/config:/b/config')
+    expect(a.args).not.toContain('--kubeconfig')
+    expect(a.args[a.args.indexOf('--kube-context') + 1]).toBe('ctx-a')
+    await helm.uninstall('orders', 'dbaas-orders', { kubeconfig: '/home/u/.kube/config', context: 'ctx-a' })
+    const u = runs.find((r) => r.args[0] === 'uninstall')!
+    expect(u.args.slice(-4)).toEqual(['--kubeconfig', '/home/u/.kube/config', '--kube-context', 'ctx-a'])
+  })
+
+  it('--as/--as-group become --kube-as-user/--kube-as-group (one per group); without them none is passed', async () => {
+    const { runs, run } = recorder()
+    const helm = new HelmCli({ run, env: {} })
+    await helm.upgradeInstall(request({ target: { context: 'c', asUser: 'system:serviceaccount:t:sa', asGroups: ['g1', 'g2'] } }))
+    await helm.rollback('orders', 'n', { context: 'c' })
+    const a = runs.find((r) => r.args[0] === 'upgrade')!.args
+    expect(a.slice(a.indexOf('--kube-as-user'))).toEqual(['--kube-as-user', 'system:serviceaccount:t:sa', '--kube-as-group', 'g1', '--kube-as-group', 'g2'])
+    expect(runs.find((r) => r.args[0] === 'rollback')!.args.join(' ')).not.toMatch(/kube-as/)
+  })
+
+  it('helmEnv without a target keeps KUBECONFIG as the shell has it', () => {
+    expect(helmEnv({ KUBECONFIG: '/k', HELM_NAMESPACE: 'x' }, undefined)).toEqual({ KUBECONFIG: '/k', HELM_DEBUG: 'false', HELM_DRIVER: 'secret' })
+  })
+
+  it('at -v 6 the command line goes to the log, never the values; below 6 nothing', async () => {
+    const lines: string[] = []
+    const { run } = recorder()
+    const helm = new HelmCli({ run, env: {}, log: (l) => lines.push(l) })
+    await helm.upgradeInstall(request({ values: { password: PASSWORD }, target: { context: 'kind lab', verbosity: 6 } }))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^helm upgrade --install orders \S+\/templates\/charts\/postgresql --namespace dbaas-orders --values - /)
+    expect(lines[0]).toContain("--kube-context 'kind lab'")
+    expect(lines[0]).not.toContain(PASSWORD)
+    await helm.uninstall('orders', 'dbaas-orders', { verbosity: 5 })
+    await helm.template({ release: 'x', chart: 'mysql', namespace: 'n', values: { password: PASSWORD }, verbosity: 6 })
+    expect(lines).toHaveLength(2)
+    expect(lines[1]).toMatch(/^helm template x /)
+    expect(lines.join('\n')).not.toContain(PASSWORD)
+  })
+
+  it('commandLine quotes what a shell would split', () => {
+    expect(commandLine('helm', ['a', 'b c', "it's", '--x=1,2'])).toBe(`helm a 'b c' 'it'\\''s' --x=1,2`)
   })
 })

@@ -179,10 +179,11 @@ describe.skipIf(!hasOpenssl)('HttpTransport over TLS', () => {
 })
 
 describe('HttpTransport without a server', () => {
-  it('refuses an http:// server as a kubeconfig error', async () => {
-    const err = await failure(new HttpTransport(config('http://127.0.0.1:8080')).request('GET', '/api'))
+  it('an http:// server (kubectl proxy) that is down is unreachable (exit 5), like an https:// one', async () => {
+    const err = await failure(new HttpTransport(config('http://127.0.0.1:1')).request('GET', '/api'))
     expect(err).toBeInstanceOf(ClusterError)
-    expect(err.code).toBe('kubeconfig')
+    expect(err.code).toBe('unreachable')
+    expect(err.message).toBe('cannot reach the cluster at http://127.0.0.1:1: connection refused')
   })
 
   it('connection refused → unreachable (exit 5) naming the server, not the path or query', async () => {

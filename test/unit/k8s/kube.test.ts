@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { NotFoundError } from '../../../src/errors.ts'
 import { R, resourceFor, resourcePath } from '../../../src/k8s/kube.ts'
 import { fakeKube, FakeTransport } from '../../helpers/fake-kube.ts'
+import { namespace } from '../../helpers/fixtures.ts'
 
 describe('resourcePath / resourceFor', () => {
   it('builds core, grouped, namespaced and cluster-scoped paths', () => {
@@ -41,20 +42,30 @@ describe('Kube', () => {
   })
 
   it('create and apply use field manager dbaas; dryRun=All only when asked', async () => {
-    const t = new FakeTransport()
+    const t = new FakeTransport().seed(R.namespaces, namespace('ns'))
     const kube = fakeKube(t)
     await kube.create(R.secrets, { metadata: { name: 'a', namespace: 'ns' } })
-    await kube.apply(R.secrets, { metadata: { name: 'b', namespace: 'ns' } }, { dryRun: true })
+    // Server-side apply needs apiVersion and kind in the body, as on a real server.
+    await kube.apply(R.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b', namespace: 'ns' } }, { dryRun: true })
+    expect(t.get(R.secrets, 'ns', 'a')).toBeDefined()
+    expect(t.get(R.secrets, 'ns', 'b')).toBeUndefined()
     expect(t.requests[0]).toMatchObject({ method: 'POST', path: '/api/v1/namespaces/ns/secrets', query: { fieldManager: 'dbaas', dryRun: undefined } })
     expect(t.requests[1]).toMatchObject({ method: 'PATCH', path: '/api/v1/namespaces/ns/secrets/b', contentType: 'application/apply-patch+yaml', query: { fieldManager: 'dbaas', force: true, dryRun: 'All' } })
   })
 
   it('deleteIfExists: true when deleted, false when already gone', async () => {
-    const t = new FakeTransport().seed(R.secrets, { metadata: { name: 'a', namespace: 'ns' } })
+    const t = new FakeTransport().seed(R.namespaces, namespace('ns')).seed(R.secrets, { metadata: { name: 'a', namespace: 'ns' } })
     const kube = fakeKube(t)
     expect(await kube.deleteIfExists(R.secrets, 'ns', 'a')).toBe(true)
     expect(await kube.deleteIfExists(R.secrets, 'ns', 'a')).toBe(false)
     expect((t.requests[0]!.body as { propagationPolicy: string }).propagationPolicy).toBe('Background')
+  })
+
+  it('delete --dry-run puts dryRun in the DeleteOptions body (the server ignores the query when there is a body)', async () => {
+    const t = new FakeTransport().seed(R.namespaces, namespace('ns')).seed(R.secrets, { metadata: { name: 'a', namespace: 'ns' } })
+    await fakeKube(t).delete(R.secrets, 'ns', 'a', { dryRun: true })
+    expect(t.requests[0]!.body).toMatchObject({ kind: 'DeleteOptions', dryRun: ['All'] })
+    expect(t.get(R.secrets, 'ns', 'a')).toBeDefined()
   })
 
   it('denied: one SelfSubjectAccessReview per check, returns the refused ones', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
-import { ClusterError } from '../../../src/errors.ts'
+import { ClusterError, UsageError } from '../../../src/errors.ts'
 import { kubeconfigPaths, loadKubeconfig, mergeKubeconfigs, type FileSystem } from '../../../src/k8s/kubeconfig.ts'
 
 function memFs(files: Record<string, string>): FileSystem & { reads: string[] } {
@@ -194,12 +194,131 @@ describe('certificates and credentials', () => {
     expect(e.message).toContain('/k/ca.crt')
   })
 
+  it('marks auth-provider users as needing the client library; exec users are run by dbaas', () => {
+    const one = (user: Record<string, unknown>) =>
+      loadKubeconfig({ kubeconfig: '/k' }, {}, memFs({ '/k': kc({ current: 'x', clusters: [['c', { server: 'https://c' }]], users: [['u', user]], contexts: [['x', { cluster: 'c', user: 'u' }]] }) })).user
+    expect(one({ 'auth-provider': { name: 'oidc' } })).toMatchObject({ needsPlugin: true, authProvider: 'oidc' })
+    const e = one({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'aws', args: ['eks', 'get-token'], interactiveMode: 'Never', env: [{ name: 'AWS_PROFILE', value: 'p' }] } })
+    expect(e.needsPlugin).toBe(false)
+    expect(e.exec).toEqual({ apiVersion: 'client.authentication.k8s.io/v1', command: 'aws', args: ['eks', 'get-token'], env: [{ name: 'AWS_PROFILE', value: 'p' }], interactiveMode: 'Never', provideClusterInfo: false })
+  })
+})
+
+/** One cluster entry and one user entry, as a kubeconfig in /k/config. */
+function single(cluster: Record<string, unknown>, user: Record<string, unknown> = {}, flags: Parameters<typeof loadKubeconfig>[0] = {}, env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}) {
+  const t = kc({ current: 'x', clusters: [['c', { server: 'https://api.example:6443', ...cluster }]], users: [['u', user]], contexts: [['x', { cluster: 'c', user: 'u' }]] })
+  return loadKubeconfig({ kubeconfig: '/k/config', ...flags }, env, memFs({ '/k/config': t, ...files }))
+}
+
+describe('fail closed: every key is honoured or refused', () => {
   it.each([
-    ['exec', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'aws' } }],
-    ['auth-provider', { 'auth-provider': { name: 'oidc' } }],
-  ])('marks %s users as needing a plugin', (_, user) => {
-    const t = kc({ current: 'x', clusters: [['c', { server: 'https://c' }]], users: [['u', user]], contexts: [['x', { cluster: 'c', user: 'u' }]] })
-    expect(loadKubeconfig({ kubeconfig: '/k' }, {}, memFs({ '/k': t })).user.needsPlugin).toBe(true)
+    ['cluster', { 'proxy-urll': 'http://typo:1' }, {}, /cluster "c" has "proxy-urll"/],
+    ['user', {}, { 'impersonate': 'bob' }, /user "u" has "impersonate"/],
+    ['exec', {}, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x', interactiveMode: 'Never', timeout: 5 } }, /exec has "timeout"/],
+  ])('refuses an unknown %s key with exit 5, naming it', (_, cluster, user, msg) => {
+    const e = clusterErr(() => single(cluster, user))
+    expect(e.message).toMatch(msg)
+    expect(e.hint).toMatch(/refuses kubeconfig settings it cannot honour/)
+  })
+
+  it('accepts the keys kubectl writes that do not change where or as whom (extensions, disable-compression)', () => {
+    const cfg = single({ 'disable-compression': true, extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'a' } }] }, { extensions: [] })
+    expect(cfg.cluster.execExtension).toEqual({ audience: 'a' })
+  })
+
+  it.each([
+    ['ftp://api:21', /neither https:\/\/ nor http:\/\//],
+    ['not a url', /is not a URL/],
+  ])('refuses server %s', (server, msg) => {
+    expect(clusterErr(() => single({ server })).message).toMatch(msg)
+  })
+
+  it('accepts an http:// server (kubectl proxy)', () => {
+    expect(single({ server: 'http://127.0.0.1:8001' }).cluster.server).toBe('http://127.0.0.1:8001')
+  })
+
+  it.each([
+    ['exec without apiVersion', { exec: { command: 'x' } }, /apiVersion is missing/],
+    ['exec v1alpha1', { exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'x' } }, /v1alpha1" is not supported/],
+    ['exec v1 without interactiveMode', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x' } }, /interactiveMode must be set/],
+    ['exec with a bad interactiveMode', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x', interactiveMode: 'Sometimes' } }, /"Sometimes" is not Never/],
+    ['exec without command', { exec: { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never' } }, /exec has no command/],
+    ['exec and auth-provider', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x', interactiveMode: 'Never' }, 'auth-provider': { name: 'oidc' } }, /both exec and auth-provider/],
+    ['token and username', { token: 't', username: 'u', password: 'p' }, /both a token and a username/],
+    ['exec and a token', { token: 't', exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x', interactiveMode: 'Never' } }, /both exec and a token/],
+    ['auth-provider and a username', { username: 'u', password: 'p', 'auth-provider': { name: 'oidc' } }, /both auth-provider and a username\/password/],
+    ['as-groups without as', { 'as-groups': ['g'] }, /impersonates groups, a uid or extra fields without a user/],
+    ['a missing tokenFile', { tokenFile: '/nope/token' }, /token file \/nope\/token/],
+  ])('refuses %s (exit 5)', (_, user, msg) => {
+    expect(clusterErr(() => single({}, user)).message).toMatch(msg)
+  })
+
+  it('v1beta1 exec defaults interactiveMode to IfAvailable; a command with a slash is relative to the kubeconfig', () => {
+    const cfg = single({}, { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: './bin/get-token', provideClusterInfo: true, installHint: 'get it' } })
+    expect(cfg.user.exec).toMatchObject({ command: '/k/bin/get-token', interactiveMode: 'IfAvailable', provideClusterInfo: true, installHint: 'get it' })
+    expect(single({}, { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws' } }).user.exec?.command).toBe('aws')
+  })
+
+  it('tokenFile wins over token and is kept for re-reading', () => {
+    const cfg = single({}, { token: 'inline', tokenFile: 'tok' }, {}, {}, { '/k/tok': 'from-file\n' })
+    expect(cfg.user).toMatchObject({ token: 'from-file', tokenFile: '/k/tok' })
+  })
+})
+
+describe('impersonation', () => {
+  const entry = { token: 't', as: 'system:serviceaccount:team:sa', 'as-uid': '7', 'as-groups': ['g1', 'g2'], 'as-user-extra': { scopes: ['a', 'b'] } }
+
+  it('reads as, as-uid, as-groups and as-user-extra from the user entry', () => {
+    expect(single({}, entry).user.impersonate).toEqual({ user: 'system:serviceaccount:team:sa', uid: '7', groups: ['g1', 'g2'], extra: { scopes: ['a', 'b'] } })
+    expect(single({}, { token: 't' }).user.impersonate).toBeUndefined()
+  })
+
+  it('--as and --as-group win over the entry, field by field (as kubectl merges them)', () => {
+    expect(single({}, entry, { as: 'alice' }).user.impersonate).toEqual({ user: 'alice', uid: '7', groups: ['g1', 'g2'], extra: { scopes: ['a', 'b'] } })
+    expect(single({}, entry, { as: 'alice', asGroups: ['ops'] }).user.impersonate).toMatchObject({ user: 'alice', groups: ['ops'] })
+    expect(single({}, entry, { asGroups: ['ops'] }).user.impersonate).toMatchObject({ user: 'system:serviceaccount:team:sa', groups: ['ops'] })
+    expect(single({}, { token: 't' }, { as: 'bob' }).user.impersonate).toEqual({ user: 'bob', groups: [], extra: {} })
+  })
+
+  it('--as-group without any user to impersonate is a usage error (exit 2)', () => {
+    let err: unknown
+    try {
+      single({}, { token: 't' }, { asGroups: ['ops'] })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(UsageError)
+    expect((err as UsageError).exitCode).toBe(2)
+    expect((err as UsageError).message).toMatch(/--as-group needs --as/)
+  })
+
+  it('applies to the in-cluster service account too', () => {
+    const sa = '/var/run/secrets/kubernetes.io/serviceaccount'
+    const cfg = loadKubeconfig({ as: 'bob' }, { HOME: '/nobody', KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, memFs({ [`${sa}/token`]: 'x', [`${sa}/ca.crt`]: 'CA' }))
+    expect(cfg.user.impersonate?.user).toBe('bob')
+    expect(cfg.user.tokenFile).toBe(`${sa}/token`)
+  })
+})
+
+describe('proxies', () => {
+  it('proxy-url is the cluster\'s proxy, even when the environment names another', () => {
+    expect(single({ 'proxy-url': 'socks5://bastion:1080' }, {}, {}, { HTTPS_PROXY: 'http://corp:3128' }).cluster.proxy).toEqual({ url: 'socks5://bastion:1080', source: 'proxy-url' })
+  })
+  it('otherwise HTTPS_PROXY, unless NO_PROXY covers the server', () => {
+    expect(single({}, {}, {}, { HTTPS_PROXY: 'corp:3128' }).cluster.proxy).toEqual({ url: 'http://corp:3128/', source: 'HTTPS_PROXY' })
+    expect(single({}, {}, {}, { HTTPS_PROXY: 'corp:3128', NO_PROXY: '.example' }).cluster.proxy).toBeUndefined()
+  })
+  it('an unsupported proxy-url is refused (exit 5)', () => {
+    expect(clusterErr(() => single({ 'proxy-url': 'ftp://p:21' })).message).toMatch(/proxy-url scheme "ftp"/)
+  })
+})
+
+describe('where the kubeconfig came from (helm is told the same)', () => {
+  const t = kc({ current: 'x', clusters: [['c', { server: 'https://c' }]], contexts: [['x', { cluster: 'c' }]] })
+  it('flag, KUBECONFIG (its whole value) or the default file', () => {
+    expect(loadKubeconfig({ kubeconfig: '/k' }, { KUBECONFIG: '/a' }, memFs({ '/k': t })).source).toEqual({ kind: 'flag', value: '/k' })
+    expect(loadKubeconfig({}, { KUBECONFIG: '/a:/missing' }, memFs({ '/a': t })).source).toEqual({ kind: 'env', value: '/a:/missing' })
+    expect(loadKubeconfig({}, { HOME: '/h' }, memFs({ '/h/.kube/config': t })).source).toEqual({ kind: 'default', value: '/h/.kube/config' })
   })
 })
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MANAGED, identityLabels, instanceSelector, selector, withKind } from '../../../src/k8s/labels.ts'
 
 describe('labels', () => {
-  it('identity labels carry managed-by, instance, name, engine and version', () => {
+  it('identity labels (of what dbaas writes itself) carry managed-by dbaas, instance, name, engine and version', () => {
     expect(identityLabels({ name: 'orders', engine: 'mysql', version: '8.4' })).toEqual({
       'app.kubernetes.io/managed-by': 'dbaas',
       'app.kubernetes.io/instance': 'orders',
@@ -16,9 +16,9 @@ describe('labels', () => {
     expect(withKind(base, 'instance')).toEqual({ a: 'b', 'dbaas.io/kind': 'instance' })
     expect(base).toEqual({ a: 'b' })
   })
-  it('selectors', () => {
-    expect(MANAGED).toBe('app.kubernetes.io/managed-by=dbaas')
+  it('selectors select on dbaas.io/kind, never on managed-by (Helm on chart objects, dbaas on the rest)', () => {
+    expect(MANAGED).toBe('dbaas.io/kind')
     expect(selector({ a: '1', b: '2' })).toBe('a=1,b=2')
-    expect(instanceSelector('x')).toBe('app.kubernetes.io/managed-by=dbaas,app.kubernetes.io/instance=x')
+    expect(instanceSelector('x')).toBe('dbaas.io/kind,app.kubernetes.io/instance=x')
   })
 })

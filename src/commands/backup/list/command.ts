@@ -12,7 +12,7 @@ export default (deps: Deps): Command =>
     {
       name: 'list',
       aliases: ['ls'],
-      description: 'List backups (also those whose instance was deleted): NAME, INSTANCE, ENGINE, READY, SIZE, AGE, EXPIRES',
+      description: 'List backups (also those whose instance was deleted): NAME, INSTANCE, ENGINE, READY, SIZE, AGE, EXPIRES, SCHEDULE',
       arguments: [['[instance]', 'only the backups of this instance']],
       options: (cmd) => {
         cmd.option('-A, --all-namespaces', 'list across all namespaces (the default unless -n is given)')

@@ -5,6 +5,7 @@ import { createHaCluster } from '../../../core/ha/create.ts'
 import { haCreateWriter } from '../../../output/writers/ha.ts'
 import { dryRunOption, haOptions, timeoutOption, waitOptions } from '../../flags.ts'
 import { command } from '../../pipeline.ts'
+import { placementOptions } from '../../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -22,10 +23,11 @@ export default (deps: Deps): Command =>
           .option('--storage-class <class>', 'storage class (default: the cluster default)')
           .option('--cpu <cpu>', 'CPU request of each instance, e.g. 500m')
           .option('--memory <size>', 'memory request and limit of each instance, e.g. 1Gi')
-          .option('--version <major>', "PostgreSQL major (ghcr.io/cloudnative-pg/postgresql:<major>; default: the operator's)")
+          .option('--version <major>', 'PostgreSQL major: the image ghcr.io/cloudnative-pg/postgresql:<major> (default: 18)')
           .option('--param <key=value>', 'a PostgreSQL parameter, repeatable (e.g. max_connections=200, shared_buffers=256MB)', (v: string, acc: string[]) => [...acc, v], [] as string[])
           .option('--snapshot-class <class>', 'VolumeSnapshotClass for backups (default: the cluster default)')
           .option('--password-stdin', 'read the owner password from standard input instead of generating one')
+        placementOptions(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the cluster is healthy', noWaitHelp: 'return once the Cluster is created, without waiting until it is healthy' })
         cmd.addOption(timeoutOption('15m')).addOption(dryRunOption())
         haOptions(cmd)

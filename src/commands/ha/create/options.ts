@@ -4,8 +4,9 @@ import { parseParams, validateInstances, validateMajor } from '../../../core/ha/
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../../../core/names.ts'
 import { clusterFlags, parseDryRun, readPasswordStdin, waits, type RawHa } from '../../flags.ts'
 import type { CompleteContext } from '../../pipeline.ts'
+import { placementEnv, placementFlags, type RawPlacement } from '../../placement.ts'
 
-export interface RawHaCreate extends RawHa {
+export interface RawHaCreate extends RawHa, RawPlacement {
   instances: string
   database: string
   user: string
@@ -25,10 +26,12 @@ export interface RawHaCreate extends RawHa {
 export interface HaCreateInput extends RawHaCreate {
   name: string
   password?: string | undefined
+  /** DBAAS_IMAGE_REGISTRY, read here from the environment. */
+  registryEnv?: string | undefined
 }
 
 export async function complete(c: CompleteContext<RawHaCreate>): Promise<HaCreateInput> {
-  return { ...c.raw, name: c.args[0] as string, ...(c.raw.passwordStdin ? { password: await readPasswordStdin(c.deps) } : {}) }
+  return { ...c.raw, name: c.args[0] as string, ...placementEnv(c.deps.env), ...(c.raw.passwordStdin ? { password: await readPasswordStdin(c.deps) } : {}) }
 }
 
 export function validate(i: HaCreateInput): HaCreateOptions {
@@ -48,6 +51,7 @@ export function validate(i: HaCreateInput): HaCreateOptions {
       memory: i.memory === undefined ? undefined : validateMemory(i.memory),
       version: i.version === undefined ? undefined : validateMajor(i.version),
       params: parseParams(i.param ?? []),
+      placement: placementFlags(i),
     },
     namespaceExplicit: cluster.namespace !== undefined,
     password: i.password,

@@ -4,8 +4,9 @@ import { validateInstances } from '../../../core/ha/model.ts'
 import { defaultNamespace, parseDuration, validateName, validateNamespace, validateStorage } from '../../../core/names.ts'
 import { clusterFlags, readPasswordStdin, waits, type RawHa } from '../../flags.ts'
 import type { CompleteContext } from '../../pipeline.ts'
+import { placementEnv, placementFlags, type RawPlacement } from '../../placement.ts'
 
-export interface RawHaRestore extends RawHa {
+export interface RawHaRestore extends RawHa, RawPlacement {
   to: string
   backupNamespace?: string
   instances?: string
@@ -18,10 +19,12 @@ export interface RawHaRestore extends RawHa {
 export interface HaRestoreInput extends RawHaRestore {
   backup: string
   password?: string | undefined
+  /** DBAAS_IMAGE_REGISTRY, read here from the environment. */
+  registryEnv?: string | undefined
 }
 
 export async function complete(c: CompleteContext<RawHaRestore>): Promise<HaRestoreInput> {
-  return { ...c.raw, backup: c.args[0] as string, ...(c.raw.passwordStdin ? { password: await readPasswordStdin(c.deps) } : {}) }
+  return { ...c.raw, backup: c.args[0] as string, ...placementEnv(c.deps.env), ...(c.raw.passwordStdin ? { password: await readPasswordStdin(c.deps) } : {}) }
 }
 
 export function validate(i: HaRestoreInput): RestoreOptions {
@@ -37,6 +40,7 @@ export function validate(i: HaRestoreInput): RestoreOptions {
     instances: i.instances === undefined ? undefined : validateInstances(i.instances),
     storage: i.storage === undefined ? undefined : validateStorage(i.storage),
     password: i.password,
+    placement: placementFlags(i),
     wait: waits(i, true),
     timeoutMs: parseDuration(i.timeout),
     cluster,

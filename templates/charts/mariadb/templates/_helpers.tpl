@@ -14,20 +14,67 @@ app.kubernetes.io/name: {{ include "mariadb.engine" . }}
 {{- end -}}
 
 {{/*
-Labels for one object: .Values.labels, the selector labels and dbaas.io/kind.
-The selector labels and the kind win over .Values.labels, so a label in values can never break the selector.
+Labels for one object, written by helm in the same request as the object: the selector labels, the labels
+dbaas finds its objects by (dbaas.io/kind, dbaas.io/engine, dbaas.io/engine-version) and
+app.kubernetes.io/managed-by (Helm, which manages these objects), then any extra .Values.labels. The chart's own
+labels win over .Values.labels, so a label in values can never break the selector or hide an object from dbaas.
 Call with (dict "root" $ "kind" "instance").
 */}}
 {{- define "mariadb.labels" -}}
-{{- $fixed := dict "app.kubernetes.io/instance" .root.Release.Name "app.kubernetes.io/name" (include "mariadb.engine" .root) "dbaas.io/kind" .kind -}}
+{{- $fixed := dict
+  "app.kubernetes.io/instance" .root.Release.Name
+  "app.kubernetes.io/name" (include "mariadb.engine" .root)
+  "app.kubernetes.io/managed-by" .root.Release.Service
+  "dbaas.io/kind" .kind
+  "dbaas.io/engine" (include "mariadb.engine" .root)
+  "dbaas.io/engine-version" (.root.Values.engineVersion | toString)
+-}}
 {{- toYaml (merge $fixed (.root.Values.labels | default dict)) -}}
 {{- end -}}
 
 {{/*
-The image reference: the tag defaults to engineVersion.
+The image reference: the tag defaults to engineVersion. With image.registry set, the registry part of the
+repository is replaced the way a mirror lays images out: "postgres" becomes <registry>/library/postgres,
+"ghcr.io/x/y" becomes <registry>/x/y (the first component names a registry when it has a dot or a port or is
+localhost, as Docker reads references).
 */}}
 {{- define "mariadb.image" -}}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Values.engineVersion) -}}
+{{- $repo := .Values.image.repository -}}
+{{- with .Values.image.registry -}}
+{{- $parts := splitList "/" $repo -}}
+{{- $first := first $parts -}}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) -}}
+{{- $repo = rest $parts | join "/" -}}
+{{- else if eq (len $parts) 1 -}}
+{{- $repo = printf "library/%s" $repo -}}
+{{- end -}}
+{{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo -}}
+{{- end -}}
+{{- printf "%s:%s" $repo (.Values.image.tag | default .Values.engineVersion) -}}
+{{- end -}}
+
+{{/*
+Where the pod may run and how it pulls its image: priorityClassName, nodeSelector, tolerations and
+imagePullSecrets, each only when set. Indent with nindent 6 under the pod template's spec.
+*/}}
+{{- define "mariadb.placement" -}}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . | quote }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . | quote }}
+  {{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
