@@ -198,6 +198,11 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'pods', ['list']),
     p(CORE, 'pods', ['watch'], WAIT),
     p(SNAP, 'volumesnapshots', ['list']),
+    // Its backup schedule goes first (core/schedule/manage.ts removeSchedule): the ScheduledBackup and the
+    // CronJob are deleted by name whether or not they exist, so both rules are needed even without a schedule;
+    // a schedule installed as a helm release is uninstalled with what `backup schedule delete` needs.
+    p(CNPG, 'scheduledbackups', ['delete']),
+    p('batch', 'cronjobs', ['delete']),
     p(CORE, 'namespaces', ['get', 'list', 'delete'], { cluster: true, optional: true }),
     p(CORE, 'namespaces', ['watch'], { cluster: true, optional: true, ...WAIT }),
     ...HELM,

@@ -67,7 +67,7 @@ describe.each(engines)('$canonical: backup and cross-namespace restore', ({ engi
     ])
     const table = await dbaasOk(['backup', 'list', name])
     // Across namespaces (no -n) NAMESPACE is a column of its own (issue 19).
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+NAMESPACE\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES$/)
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+NAMESPACE\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES\s+SCHEDULE$/)
     expect(table.stdout).toMatch(new RegExp(`^${backup.name}\\s+\\S+\\s+${name}\\s+${canonical}\\s+true\\s+1Gi\\s+\\S+\\s+in 7d`, 'm'))
 
     const bySelector = await kubectlOk(['get', 'volumesnapshots,secrets', '-A', '-l', `app.kubernetes.io/instance=${name}`, '-o', 'name'])
