@@ -4,12 +4,11 @@
 import { Command, CommanderError } from 'commander'
 import { commandTree, pathOf, type CommandEntry } from './commands/index.ts'
 import { examplesText } from './commands/pipeline.ts'
+import { DESCRIPTION, HELP_COMMAND, isRootHelp, PROGRAM, rootHelp, ROOT_OPTIONS } from './commands/root-help.ts'
 import { realDeps, type Deps } from './deps.ts'
 import { DbaasError, ExitCode, InterruptedError, isDbaasError, OperationError, UsageError } from './errors.ts'
 import { stopAllUis } from './output/ui.ts'
 import { VERSION } from './version.ts'
-
-const DESCRIPTION = 'Databases as a service on any Kubernetes cluster: PostgreSQL, MySQL and MariaDB from your kubeconfig'
 
 /** A command of the manifest without its code: enough for the parent's help and for suggestions. */
 function stub(e: CommandEntry): Command {
@@ -26,22 +25,20 @@ function stub(e: CommandEntry): Command {
  * others are stubs.
  */
 export async function buildProgram(deps: Deps, opts: { json?: boolean; load?: CommandEntry[] | 'all' } = {}): Promise<Command> {
-  const program = new Command('dbaas')
+  const program = new Command(PROGRAM)
     .description(DESCRIPTION)
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: false })
-    .helpCommand('help [command]', 'show help for a command')
-    // Read in main() wherever they appear; declared here so they show in help.
-    .option('-V, --version', "print dbaas's version (alone, as the only argument)")
-    .option('--no-input', 'never prompt (also without a terminal or with CI=true); missing arguments are usage errors')
-    .option('-v, --v <level>', 'log verbosity as kubectl: 6 shows every API request and helm command, 8 adds bodies (Secrets redacted)')
+    .helpCommand(...HELP_COMMAND)
+  // Read in main() wherever they appear; declared here so they show in help (root-help.ts draws the same).
+  for (const [flags, description] of ROOT_OPTIONS.filter(([f]) => f !== '-h, --help')) program.option(flags, description)
   const wanted = opts.load ?? []
   const build = async (e: CommandEntry): Promise<Command> => {
     if (e.children) {
       const group = new Command(e.name).description(e.description)
       for (const a of e.aliases ?? []) group.alias(a)
-      for (const child of e.children) group.addCommand(await build(child))
+      for (const child of e.children) group.addCommand(await build(child), child.isDefault ? { isDefault: true } : {})
       if (e.examples) group.addHelpText('after', examplesText(e.examples))
       return group
     }
@@ -126,6 +123,14 @@ export async function main(argv: string[], deps: Deps = realDeps()): Promise<num
     // -V/--version answers only when it stands alone: `dbaas creat x --version 17` is a mistyped verb (exit 2).
     if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
       deps.streams.out.write(`${VERSION}\n`)
+      return ExitCode.ok
+    }
+    // The root help is drawn from the manifest without loading commander (root-help.ts); without arguments it
+    // goes to stderr, as commander does.
+    if (isRootHelp(args)) {
+      const stream = args.length === 0 ? deps.streams.err : deps.streams.out
+      const columns = stream.isTTY ? (stream as { columns?: number }).columns : undefined
+      stream.write(rootHelp(columns ?? 80))
       return ExitCode.ok
     }
     const self = deps

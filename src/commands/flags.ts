@@ -133,11 +133,37 @@ export interface RawHa extends RawClusterFlags {
 /** The flags of every `ha` verb: kubectl's connection flags and --skip-operator-check. */
 export function haOptions(cmd: Command): Command {
   clusterOptions(cmd)
-  return cmd.option('--skip-operator-check', 'do not refuse when no CloudNativePG operator is running (e.g. it is installed later by GitOps)')
+  return cmd.option('--skip-operator-check', "do not refuse when the engine's operator is not running (e.g. it is installed later by GitOps); its CRDs must be there")
 }
 
 /** An HA cluster by name, where to look, and whether to skip the operator check. */
 export function haTarget(name: string, raw: RawHa): { name: string; namespace: string | undefined; cluster: ClusterFlags; skipOperatorCheck: boolean } {
   const cluster = clusterFlags(raw)
   return { name, namespace: cluster.namespace, cluster, skipOperatorCheck: raw.skipOperatorCheck === true }
+}
+
+export interface RawSampling {
+  watch?: boolean
+  window: string
+  interval: string
+}
+
+/** Reading exporters (`top`, `metrics <name>`): --watch, --interval and --window. */
+export function samplingOptions(cmd: Command): Command {
+  return cmd
+    .option('-w, --watch', 'redraw in place every --interval with a trend line per figure (Ctrl-C to stop)')
+    .option('--interval <duration>', 'time between readings with --watch', '2s')
+    .option('--window <duration>', 'time between the two readings of a single run (rates need two)', '1s')
+}
+
+export const MIN_SAMPLING_INTERVAL_MS = 500
+
+/** --watch only for people; an interval of at least 0.5 s, a window of at most a minute. */
+export function samplingFlags(raw: RawSampling, out: OutputSpec): { watch: boolean; windowMs: number; intervalMs: number } {
+  if (raw.watch && out.format !== 'table' && out.format !== 'wide') throw new UsageError('--watch redraws a view for people', { hint: 'leave out -o (or use -o wide) with --watch; -o json reads once' })
+  const windowMs = parseDuration(raw.window, '--window')
+  const intervalMs = parseDuration(raw.interval, '--interval')
+  if (intervalMs < MIN_SAMPLING_INTERVAL_MS) throw new UsageError(`--interval ${raw.interval} is shorter than ${MIN_SAMPLING_INTERVAL_MS}ms`, { hint: 'e.g. --interval 2s' })
+  if (windowMs > 60_000) throw new UsageError(`--window ${raw.window} is longer than a minute`, { hint: 'e.g. --window 1s (the two readings a rate is computed from)' })
+  return { watch: raw.watch === true, windowMs, intervalMs }
 }

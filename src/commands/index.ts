@@ -22,6 +22,8 @@ export interface CommandEntry {
   children?: CommandEntry[]
   /** A group's examples (a verb's own are in its spec). */
   examples?: Array<[string, string]>
+  /** The child that runs when the word after the group names none of its children (`metrics <name>` = `metrics show <name>`). */
+  isDefault?: true
 }
 
 export const commandTree: CommandEntry[] = [
@@ -64,35 +66,63 @@ export const commandTree: CommandEntry[] = [
   {
     group: 'High availability:',
     name: 'ha',
-    description: 'PostgreSQL high availability through CloudNativePG: create, status, connection, failover, backups',
+    description: 'High availability through operators: PostgreSQL (CloudNativePG), MySQL (Percona XtraDB Cluster), MariaDB (MariaDB operator)',
     examples: [
       ['A three-instance PostgreSQL cluster, then where it stands', 'dbaas ha create orders && dbaas ha status orders'],
+      ['MySQL and MariaDB clusters', 'dbaas ha create mysql shop && dbaas ha create mariadb wiki'],
       ['A verified switchover to the best ready standby', 'dbaas ha failover orders'],
     ],
     children: [
-      { name: 'create', description: 'Create a PostgreSQL HA cluster (a CloudNativePG Cluster: a primary and streaming standbys)', usage: '<name>', load: () => import('./ha/create/command.ts') },
+      { name: 'create', description: 'Create an HA cluster: postgres (CloudNativePG), mysql (Percona XtraDB Cluster) or mariadb (MariaDB operator)', usage: '<engine-or-name> [name]', load: () => import('./ha/create/command.ts') },
       { name: 'list', aliases: ['ls'], description: 'List HA clusters in every namespace you may list (or one, with -n)', load: () => import('./ha/list/command.ts') },
       { name: 'status', aliases: ['describe'], description: 'Show an HA cluster: phase, primary and target, each instance, endpoints, last backup', usage: '<name>', load: () => import('./ha/status/command.ts') },
       { name: 'connection', aliases: ['conn'], description: 'Show the read-write and read-only endpoints, database, user and (masked) password', usage: '<name>', load: () => import('./ha/connection/command.ts') },
-      { name: 'scale', description: 'Change the number of instances (refused while a switchover or failover runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
-      { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to a standby and wait until it is primary and the cluster healthy', usage: '[name]', load: () => import('./ha/failover/command.ts') },
+      { name: 'scale', description: 'Change the number of members (refused while a switchover, failover or other operation runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
+      { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to another member and wait until it is primary and the cluster healthy (Galera: --force)', usage: '[name]', load: () => import('./ha/failover/command.ts') },
       {
         name: 'backup',
-        description: 'Volume-snapshot backups of an HA cluster (CloudNativePG Backup, method volumeSnapshot)',
+        description: 'Volume-snapshot backups of an HA cluster (CloudNativePG Backup, MariaDB PhysicalBackup): create, list, delete, prune',
         children: [
           { name: 'create', description: 'Take a volume-snapshot backup and wait until it completes', usage: '<name>', load: () => import('./ha/backup/create/command.ts') },
           { name: 'list', aliases: ['ls'], description: "List an HA cluster's backups", usage: '<name>', load: () => import('./ha/backup/list/command.ts') },
+          { name: 'delete', aliases: ['rm'], description: "Delete an HA cluster's backup: the operator's backup object and its VolumeSnapshots (their data per the class's deletionPolicy)", usage: '<backup>', load: () => import('./ha/backup/delete/command.ts') },
+          { name: 'prune', description: 'Delete the HA backups whose retention has run out (those created without --retention are kept)', usage: '[cluster]', load: () => import('./ha/backup/prune/command.ts') },
         ],
       },
       { name: 'restore', description: 'Create a new HA cluster from a volume-snapshot backup (in any namespace)', usage: '<backup>', load: () => import('./ha/restore/command.ts') },
       { name: 'delete', aliases: ['rm'], description: 'Delete an HA cluster with its instances and data volumes; volume-snapshot backups are kept', usage: '<name>', load: () => import('./ha/delete/command.ts') },
     ],
   },
+  // Monitoring
+  {
+    group: 'Monitoring:',
+    name: 'metrics',
+    description: 'Metrics: exporters, Prometheus monitors that are really scraped, Grafana dashboards; `metrics <name>` shows the figures',
+    examples: [
+      ['Add an exporter (and a monitor the cluster\'s Prometheus selects) to an instance', 'dbaas metrics enable orders'],
+      ['Its figures, read from the exporter', 'dbaas metrics orders'],
+      ['Dashboards for Grafana, once per cluster', 'dbaas metrics dashboards install'],
+    ],
+    children: [
+      { name: 'show', description: "Show one instance's figures from its exporter, and which Prometheus scrapes it (also: dbaas metrics <name>)", usage: '<name>', isDefault: true, load: () => import('./metrics/show/command.ts') },
+      { name: 'enable', description: "Add a metrics exporter (and a Prometheus monitor where the cluster has the operator); an instance's pod restarts", usage: '<name>', load: () => import('./metrics/enable/command.ts') },
+      { name: 'disable', description: "Remove the metrics exporter, its monitoring user and dbaas's monitor; an instance's pod restarts", usage: '<name>', load: () => import('./metrics/disable/command.ts') },
+      {
+        name: 'dashboards',
+        description: 'Grafana dashboards for the exporters',
+        children: [
+          { name: 'install', description: "Install Grafana dashboards for each engine as ConfigMaps with the label Grafana's dashboard sidecar watches", load: () => import('./metrics/dashboards/install/command.ts') },
+        ],
+      },
+    ],
+  },
+  { group: 'Monitoring:', name: 'top', description: 'Show live figures of monitored instances: up, connections, TPS, cache hit ratio, size, replication lag, slow queries', usage: '[name]', load: () => import('./top/command.ts') },
   // Setup
   { group: 'Setup:', name: 'interactive', aliases: ['i'], description: 'A menu of the common tasks, for when you do not know the commands yet', load: () => import('./interactive/command.ts') },
   { group: 'Setup:', name: 'doctor', description: 'Check that the cluster and this machine are ready for dbaas, and say how to fix what is not', load: () => import('./doctor/command.ts') },
   { group: 'Setup:', name: 'rbac', description: 'Print the Role (and ClusterRole) a namespace-limited user needs to run dbaas, for an admin to apply', load: () => import('./rbac/command.ts') },
   { group: 'Setup:', name: 'engines', description: 'List the database engines and versions dbaas can create', load: () => import('./engines/command.ts') },
+  { group: 'Setup:', name: 'images', description: 'List every image dbaas may pull (engines, CloudNativePG operands, in-cluster jobs), for mirroring', load: () => import('./images/command.ts') },
   { group: 'Setup:', name: 'completion', description: 'Print the shell completion script for bash, zsh or fish', usage: '<shell>', noOptions: true, load: () => import('./completion/command.ts') },
   { group: 'Setup:', name: 'version', description: "Print dbaas's version (-o json adds helm's and the cluster's)", load: () => import('./version/command.ts') },
 ]
@@ -104,7 +134,12 @@ export function pathOf(words: readonly string[], tree: readonly CommandEntry[] =
   for (const w of words) {
     if (!level || w.startsWith('-')) break
     const hit: CommandEntry | undefined = level.find((e) => e.name === w || e.aliases?.includes(w))
-    if (!hit) break
+    if (!hit) {
+      // A word that names no child of a group with a default child is that child's argument.
+      const fallback = path.length ? level.find((e) => e.isDefault) : undefined
+      if (fallback) path.push(fallback)
+      break
+    }
     path.push(hit)
     level = hit.children
   }

@@ -29,3 +29,8 @@ export function placementEnv(env: NodeJS.ProcessEnv): { registryEnv?: string } {
   const v = env[REGISTRY_ENV]
   return v === undefined ? {} : { registryEnv: v }
 }
+
+/** --allow-system-namespace: Kubernetes' own namespaces and an operator's are refused without it. */
+export function systemNamespaceOption(cmd: Command): Command {
+  return cmd.option('--allow-system-namespace', "allow kube-system, kube-public, kube-node-lease or an operator's own namespace (refused otherwise)")
+}

@@ -42,7 +42,7 @@ export function pickPod(pods: Pod[]): Pod | undefined {
   return [...live].sort(byName).find(podReady) ?? undefined
 }
 
-/** An HA cluster (CloudNativePG) of this name: its credentials and the primary's pods, or undefined. */
+/** An HA cluster of this name (any HA engine): its credentials and the pods the writes go to, or undefined. */
 async function haTarget(o: ConnectOptions, deps: Deps): Promise<{ connection: ConnectionView; selector: string } | undefined> {
   try {
     const { haConnection } = await import('./ha/read.ts')
@@ -51,7 +51,7 @@ async function haTarget(o: ConnectOptions, deps: Deps): Promise<{ connection: Co
       connection: {
         name: c.name,
         namespace: c.namespace,
-        engine: 'postgresql',
+        engine: c.engine,
         host: c.rw.host,
         port: c.rw.port,
         database: c.database,
@@ -62,8 +62,8 @@ async function haTarget(o: ConnectOptions, deps: Deps): Promise<{ connection: Co
         uri: c.rw.uri,
         portForward: c.portForward,
       },
-      // CloudNativePG labels the current primary's pod.
-      selector: `cnpg.io/cluster=${c.name},cnpg.io/instanceRole=primary`,
+      // The engine knows how its operator marks the member the writes go to.
+      selector: c.writerSelector,
     }
   } catch (err) {
     if (err instanceof NotFoundError) return undefined

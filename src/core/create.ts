@@ -13,6 +13,9 @@ import { checkDataVolume, readDataVolume } from './data-volume.ts'
 import { checkNameFree } from './find.ts'
 import { normalize, placementAnnotation, PLACEMENT_ANNOTATION, type Placement } from './placement.ts'
 import { parseBytes } from './names.ts'
+import { checkOperatorNamespace } from './system-namespaces.ts'
+import { MONITORING_PASSWORD_KEY } from './metrics/exporters.ts'
+import { finishCreateMetrics, planCreateMetrics } from './metrics/monitor.ts'
 import { deriveStatus, groupInstances, PENDING_GRACE_MS, podFailure, podReady, toView, type InstanceParts, type InstanceView } from './instances.ts'
 
 export type DryRunMode = 'none' | 'client' | 'server'
@@ -46,6 +49,10 @@ export interface CreateOptions {
   placement?: Placement | undefined
   /** --openshift: render for OpenShift's SCCs even where discovery does not say so (always so on a client dry run). */
   openshift?: boolean | undefined
+  /** --allow-system-namespace: Kubernetes' and operators' own namespaces are refused otherwise. */
+  allowSystemNamespace?: boolean | undefined
+  /** --metrics: an exporter sidecar, its monitoring user and (with the Prometheus Operator) a ServiceMonitor. */
+  metrics?: boolean | undefined
 }
 
 export interface CreateResult {
@@ -216,6 +223,7 @@ async function readState(kube: Kube, o: CreateOptions): Promise<ClusterState> {
     p.priorityClassName ? orForbidden(kube.find(PRIORITY_CLASSES, undefined, p.priorityClassName)) : Promise.resolve('unasked' as const),
     Promise.all((p.imagePullSecrets ?? []).map(async (name) => ({ name, found: await orForbidden(kube.find(R.secrets, ns, name)) }))),
     servesOpenShiftSecurity(kube),
+    checkOperatorNamespace(kube, ns, o.allowSystemNamespace === true),
   ])
   const statefulSet = sts === 'forbidden' ? undefined : sts
   const parts = groupInstances(statefulSet ? [statefulSet] : [], secrets === 'forbidden' ? [] : secrets).find(
@@ -285,15 +293,19 @@ async function checkAccess(kube: Kube, o: CreateOptions, namespaceExists: boolea
 
 export async function createInstance(o: CreateOptions, deps: Deps): Promise<CreateResult> {
   const password = o.password ?? generatePassword(deps.randomBytes)
-  const data = o.credentials ?? credentialsData(o, password, generatePassword(deps.randomBytes))
+  let data = o.credentials ?? credentialsData(o, password, generatePassword(deps.randomBytes))
+  if (o.metrics && !data[MONITORING_PASSWORD_KEY]) data = { ...data, [MONITORING_PASSWORD_KEY]: generatePassword(deps.randomBytes) }
   const nsObj = buildNamespace(o)
   const secret = buildCredentialsSecret(o, data)
+  const metricsOf = (kube: Kube | undefined) => planCreateMetrics(kube, { name: o.name, namespace: o.namespace, engine: o.engine.name, version: o.version })
 
   if (o.dryRun === 'client') {
     // Contacts nothing: helm template renders locally.
-    const manifests = await renderChart(o, buildValues(o), deps)
+    const metrics = o.metrics ? await metricsOf(undefined) : undefined
+    const values = buildValues(o)
+    const manifests = await renderChart(o, metrics ? { ...values, metrics: metrics.values } : values, deps)
     const objects = [...(o.namespaceExplicit ? [] : [nsObj]), redact(secret), ...manifests]
-    return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes: [] }
+    return { instance: plannedView(o, deps.now()), action: 'dry-run', objects, notes: metrics?.notes ?? [] }
   }
 
   const kube = await deps.kube(o.cluster)
@@ -339,11 +351,13 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   // A namespace the user may not read exists when they named it with -n; dbaas-<name> would have to be created.
   const namespaceExists = state.namespace === 'forbidden' ? o.namespaceExplicit : state.namespace !== undefined
   await checkAccess(kube, o, namespaceExists)
+  const metrics = o.metrics ? await metricsOf(kube) : undefined
+  if (metrics) values.metrics = metrics.values
 
   if (o.dryRun === 'server') return serverDryRun(o, kube, deps, namespaceExists, nsObj, secret, values)
 
   const completing = state.parts !== undefined
-  const notes: string[] = dataNote ? [dataNote] : []
+  const notes: string[] = [...(dataNote ? [dataNote] : []), ...(metrics?.notes ?? [])]
   if (state.missingPullSecrets.length) {
     // The kubelet pulls without a missing pull secret (and says so in an event): worth a word, not a refusal.
     notes.push(`image pull secret${state.missingPullSecrets.length > 1 ? 's' : ''} ${state.missingPullSecrets.join(', ')} not found in namespace ${o.namespace}; the image is pulled without ${state.missingPullSecrets.length > 1 ? 'them' : 'it'}`)
@@ -360,6 +374,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   await unblockRelease(o, state.parts, deps)
   if (!installed) await install(o, values, deps)
   if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
+  if (metrics) notes.push(...(await finishCreateMetrics(kube, { cluster: o.cluster, name: o.name, namespace: o.namespace, engine: o.engine }, deps)))
   deps.ui.done()
   const parts = await readParts(kube, o.name, o.namespace)
   return { instance: toView(parts ?? { name: o.name, namespace: o.namespace, releases: [] }, deps.now()), action: completing ? 'completed' : 'created', objects: [], notes }

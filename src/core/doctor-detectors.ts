@@ -1,10 +1,14 @@
-// The optional areas' own detectors — volume snapshots (backups) and CloudNativePG (ha) — turned into doctor
-// checks. The detection itself belongs to those areas (core/detect/*); doctor only words the verdicts.
+// The optional areas' own detectors — volume snapshots (backups) and the HA operators (CloudNativePG, Percona
+// XtraDB Cluster, the MariaDB operator) — turned into doctor checks. The detection itself belongs to those
+// areas (core/detect/*, core/ha/operators.ts); doctor only words the verdicts.
 import { apiInfo } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { CNPG_INSTALL_HINT, detectCnpg, type CnpgDetection } from './detect/cnpg.ts'
 import { detectSnapshotSupport, SNAPSHOT_INSTALL_HINT, type SnapshotSupport } from './detect/snapshots.ts'
 import type { Check, Detector } from './doctor.ts'
+import type { HaEngine } from './ha/engine.ts'
+import { detectOperator, type OperatorDetection } from './ha/operators.ts'
+import { HA_ENGINES } from './ha/registry.ts'
 import { scheduleViews } from './schedule/manage.ts'
 import type { ScheduleView } from './schedule/model.ts'
 
@@ -66,6 +70,14 @@ export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] 
   return checks
 }
 
+/**
+ * RBAC refused every way of looking for the operator (its Deployments and its leader Lease): "not running"
+ * then means "could not tell". Read from the detector's own words (core/ha/operators.ts says them).
+ */
+function refusedEveryLook(c: CnpgDetection): boolean {
+  return c.operator.detail.includes('you may not list deployments') && c.operator.detail.includes('you may not read leases')
+}
+
 export function cnpgChecks(c: CnpgDetection): Check[] {
   const base = { required: false, disables: HA_VERBS }
   return [
@@ -74,9 +86,24 @@ export function cnpgChecks(c: CnpgDetection): Check[] {
       : { ...base, id: 'cnpg-crds', title: 'CloudNativePG CRDs', status: 'warn', message: 'not installed', fix: CNPG_INSTALL_HINT },
     c.operator.running
       ? { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'ok', message: c.operator.detail }
-      : c.operator.unknown
+      : refusedEveryLook(c)
         ? { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `not allowed to check whether the operator runs (${c.operator.detail})`, fix: ASK_ADMIN }
         : { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `missing: ${c.operator.detail}`, fix: CNPG_INSTALL_HINT },
+  ]
+}
+
+/** The MySQL-family HA engines' operators (CloudNativePG keeps its own check ids above): `ha <engine>` needs them. */
+export function haOperatorChecks(e: HaEngine, d: OperatorDetection): Check[] {
+  const base = { required: false, disables: [`ha create ${e.words[0]}`] }
+  const id = e.id === 'pxc' ? 'pxc' : 'mariadb'
+  const title = e.operator.name
+  return [
+    d.crds
+      ? { ...base, id: `${id}-crds`, title: `${title} CRDs`, status: 'ok', message: `installed${d.version ? ` (${d.version})` : ''}` }
+      : { ...base, id: `${id}-crds`, title: `${title} CRDs`, status: 'warn', message: 'not installed', fix: e.operator.installHint },
+    d.operator.running
+      ? { ...base, id: `${id}-operator`, title, status: 'ok', message: d.operator.detail }
+      : { ...base, id: `${id}-operator`, title, status: 'warn', message: `missing: ${d.operator.detail}`, fix: e.operator.installHint },
   ]
 }
 
@@ -116,6 +143,8 @@ export async function doctorDetectors(): Promise<Detector[]> {
       return snapshotChecks(s, classes)
     },
     async (kube) => cnpgChecks(await detectCnpg(kube)),
+    ...HA_ENGINES.filter((e) => e.id !== 'cnpg').map((e) => async (kube: Kube) => haOperatorChecks(e, await detectOperator(e.operator, kube))),
     async (kube) => scheduleChecks((await scheduleViews(kube, undefined, undefined, Date.now())).items),
+    async (kube) => (await import('./metrics/doctor.ts')).metricsChecks(kube),
   ]
 }

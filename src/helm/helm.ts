@@ -51,6 +51,8 @@ export interface Helm {
   template(req: TemplateRequest): Promise<string>
   uninstall(release: string, namespace: string, target: KubeTarget, opts?: { noHooks?: boolean; timeoutSeconds?: number }): Promise<void>
   rollback(release: string, namespace: string, target: KubeTarget): Promise<void>
+  /** The values the release was installed or last upgraded with (`helm get values -o json`). */
+  getValues(release: string, namespace: string, target: KubeTarget): Promise<Record<string, unknown>>
 }
 
 /** Runs a command with an argument array and exactly this environment; resolves stdout. Injected so tests can record argv. */
@@ -238,5 +240,13 @@ export class HelmCli implements Helm {
   async rollback(release: string, namespace: string, target: KubeTarget): Promise<void> {
     await this.version()
     await this.exec(['rollback', release, '--namespace', namespace, ...targetArgs(target)], 'rollback', undefined, target)
+  }
+
+  async getValues(release: string, namespace: string, target: KubeTarget): Promise<Record<string, unknown>> {
+    await this.version()
+    const out = await this.exec(['get', 'values', release, '--namespace', namespace, '--output', 'json', ...targetArgs(target)], 'get values', undefined, target)
+    // A release installed without values prints `null`.
+    const v = JSON.parse(out.trim() || 'null') as Record<string, unknown> | null
+    return v ?? {}
   }
 }

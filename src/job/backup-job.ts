@@ -48,6 +48,7 @@ async function main(): Promise<number> {
       upgradeInstall: () => unavailable('helm'),
       template: () => unavailable('helm'),
       uninstall: () => unavailable('helm'),
+      getValues: () => unavailable('helm'),
       rollback: () => unavailable('helm'),
     },
     kube: async () => kube,

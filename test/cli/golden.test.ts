@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
 import { buildBackupSnapshot } from '../../src/core/backup/model.ts'
-import { buildHaCluster, buildHaSecret, CNPG, type HaSpec } from '../../src/core/ha/model.ts'
+import type { HaSpec } from '../../src/core/ha/engine.ts'
+import { buildHaCluster, buildHaSecret, CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../helpers/fake-deps.ts'
 import { CNPG_CRDS, SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
@@ -17,7 +18,7 @@ import { credentials, pod, release, statefulSet, storageClass } from '../helpers
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../golden/cli')
 const update = process.env.UPDATE_GOLDEN === '1'
 
-const haSpec: HaSpec = { name: 'pay', namespace: 'dbaas-pay', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: { max_connections: '200' } }
+const haSpec: HaSpec = { engine: 'cnpg', topology: 'streaming', name: 'pay', namespace: 'dbaas-pay', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: { max_connections: '200' } }
 
 function seed(d: FakeDeps): void {
   // What the cluster serves and holds before anything of dbaas: the snapshot and CloudNativePG CRDs, the

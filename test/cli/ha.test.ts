@@ -2,7 +2,10 @@
 // shapes of create, status and connection output.
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.ts'
-import { buildHaCluster, buildHaSecret, CNPG, type HaSpec } from '../../src/core/ha/model.ts'
+import type { HaSpec } from '../../src/core/ha/engine.ts'
+import { buildHaCluster, buildHaSecret, CNPG } from '../../src/core/ha/engines/cnpg.ts'
+import { buildMariaDB, buildMariadbSecret, MARIADB } from '../../src/core/ha/engines/mariadb.ts'
+import { buildPxc, buildPxcSecret, PXC } from '../../src/core/ha/engines/pxc.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../helpers/fake-deps.ts'
 import { CNPG_CRDS, fakeKube, SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
@@ -19,7 +22,7 @@ const operator = (d: FakeDeps) => {
   d.transport.installCrd(...CNPG_CRDS).seed(R.namespaces, namespace('cnpg-system'))
   d.transport.seed(R.deployments, { metadata: { name: 'cnpg-controller-manager', namespace: 'cnpg-system', labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, status: { readyReplicas: 1 } })
 }
-const spec: HaSpec = { name: 'pg', namespace: 'dbaas-pg', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: {} }
+const spec: HaSpec = { engine: 'cnpg', topology: 'streaming', name: 'pg', namespace: 'dbaas-pg', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: {} }
 const withCluster = (d: FakeDeps) => {
   operator(d)
   d.transport.seed(R.namespaces, namespace('dbaas-pg', { instance: { name: 'pg' } }))
@@ -56,7 +59,11 @@ describe('dbaas ha', () => {
   it('refuses with 7 when the CRDs are missing, even with --skip-operator-check', async () => {
     const { code, err } = await run(['ha', 'list', '--skip-operator-check'])
     expect(code).toBe(7)
-    expect(err).toMatch(/CRDs \(clusters.postgresql.cnpg.io\) are not installed/)
+    expect(err).toMatch(/no HA operator's CRDs are installed on this cluster \(clusters.postgresql.cnpg.io, perconaxtradbclusters.pxc.percona.com, mariadbs.k8s.mariadb.com\)/)
+    const create = await run(['ha', 'create', 'pg', '--skip-operator-check'])
+    expect(create.code).toBe(7)
+    expect(create.err).toMatch(/CRDs \(clusters.postgresql.cnpg.io\) are not installed/)
+    expect(create.d.transport.writes).toEqual([])
   })
 
   it('create sends namespace, basic-auth secret and a server-side applied Cluster with the default snapshot class', async () => {
@@ -123,5 +130,286 @@ describe('dbaas ha scale', () => {
     expect(patches[0]?.body).toMatchObject({ metadata: { resourceVersion: expect.any(String) }, spec: { instances: 3 } })
     expect(patches[0]?.contentType).toBe('application/merge-patch+json')
     expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec?.instances).toBe(3)
+  })
+})
+
+// ---- the MySQL-family engines through the same verbs ----
+
+const PXC_CRDS = [{ ...PXC.clusters, status: true }]
+const MARIADB_CRDS = [{ ...MARIADB.mariadbs, status: true }, { ...MARIADB.physicalBackups, status: true }]
+const pxcOperator = (d: FakeDeps) => {
+  d.transport.installCrd(...PXC_CRDS)
+  d.transport.seed(R.namespaces, { metadata: { name: 'pxc-operator' } })
+  d.transport.seed(R.deployments, {
+    metadata: { name: 'percona-xtradb-cluster-operator', namespace: 'pxc-operator', labels: { 'app.kubernetes.io/name': 'percona-xtradb-cluster-operator' } },
+    spec: { template: { spec: { containers: [{ name: 'op', image: 'percona/percona-xtradb-cluster-operator:1.18.0', env: [{ name: 'WATCH_NAMESPACE', value: '' }] }] } } },
+    status: { readyReplicas: 1 },
+  })
+}
+const mariadbOperator = (d: FakeDeps) => {
+  d.transport.installCrd(...MARIADB_CRDS, ...SNAPSHOT_CRDS)
+  d.transport.seed(R.namespaces, { metadata: { name: 'mariadb-operator' } })
+  d.transport.seed(R.deployments, { metadata: { name: 'mariadb-operator', namespace: 'mariadb-operator', labels: { 'app.kubernetes.io/name': 'mariadb-operator' } }, status: { readyReplicas: 1 } })
+}
+const pxcSpec: HaSpec = { engine: 'pxc', topology: 'galera', name: 'shop', namespace: 'dbaas-shop', instances: 3, database: 'app', user: 'app', storage: '1Gi', params: {}, version: '8.4' }
+const mdbSpec: HaSpec = { engine: 'mariadb', topology: 'replication', name: 'wiki', namespace: 'dbaas-wiki', instances: 3, database: 'app', user: 'app', storage: '1Gi', params: {}, version: '11.8', snapshotClass: 'snap' }
+const readyPod = (name: string, labels: Record<string, string>) => ({ metadata: { name, namespace: name.startsWith('shop') ? 'dbaas-shop' : 'dbaas-wiki', labels }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } })
+const withPxc = (d: FakeDeps) => {
+  pxcOperator(d)
+  d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-shop' } })
+  d.transport.seed(PXC.clusters, { ...buildPxc(pxcSpec), status: { state: 'ready', pxc: { size: 3, ready: 3 }, haproxy: { size: 2, ready: 2 } } })
+  d.transport.seed(R.secrets, buildPxcSecret(pxcSpec, { password: 'app-pw-123456', root: 'root-pw-123456' }))
+  for (const i of [0, 1, 2]) d.transport.seed(R.pods, readyPod(`shop-pxc-${i}`, { 'app.kubernetes.io/instance': 'shop', 'app.kubernetes.io/component': 'pxc' }))
+}
+const mdbStatus = (primary: number) => ({
+  conditions: [
+    { type: 'Ready', status: 'True', reason: 'StatefulSetReady', message: 'Running' },
+    { type: 'PrimarySwitched', status: 'True', reason: 'SwitchPrimary', message: 'Switchover complete' },
+  ],
+  replicas: 3,
+  currentPrimary: `wiki-${primary}`,
+  currentPrimaryPodIndex: primary,
+  replication: {
+    roles: Object.fromEntries([0, 1, 2].map((i) => [`wiki-${i}`, i === primary ? 'Primary' : 'Replica'])),
+    replicas: Object.fromEntries([0, 1, 2].filter((i) => i !== primary).map((i) => [`wiki-${i}`, { slaveIORunning: true, slaveSQLRunning: true }])),
+  },
+})
+const withMariadb = (d: FakeDeps) => {
+  mariadbOperator(d)
+  d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-wiki' } })
+  d.transport.seed(MARIADB.mariadbs, { ...buildMariaDB(mdbSpec), status: mdbStatus(0) })
+  d.transport.seed(R.secrets, buildMariadbSecret(mdbSpec, { password: 'app-pw-123456', root: 'root-pw-123456' }))
+  for (const i of [0, 1, 2]) d.transport.seed(R.pods, readyPod(`wiki-${i}`, { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'wiki' }))
+}
+
+describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => {
+  it.each([
+    [['ha', 'create', 'mysql', 'shop', '--instances', '2'], /--instances must be at least 3/, /postgresql and mariadb HA clusters take fewer/],
+    [['ha', 'create', 'mysql', 'shop', '--instances', '4'], /--instances 4 is even/, /3 or 5/],
+    [['ha', 'create', 'mysql', 'shop', '--galera'], /--galera is not supported for MySQL \(Percona XtraDB Cluster\)/, /ha create mariadb <name> --galera/],
+    [['ha', 'create', 'mysql', 'shop', '--snapshot-class', 'x'], /--snapshot-class is not supported/, /postgresql, mariadb/],
+    [['ha', 'create', 'mysql', 'a-name-longer-than-twenty-two'], /at most 22/, /shorter/],
+    [['ha', 'create', 'mysql', 'shop', '--user', 'xtrabackup'], /reserved by the Percona XtraDB Cluster operator/, /another user/],
+    [['ha', 'create', 'mysql', 'shop', '--param', 'wsrep_sst_method=rsync'], /managed by the Percona XtraDB Cluster operator/, /Galera/],
+    [['ha', 'create', 'mysql', 'shop', '--version', '9.7'], /not a MySQL version/, /8\.4, 8\.0, 5\.7/],
+    [['ha', 'create', 'mariadb', 'wiki', '--instances', '1'], /at least 2/, /dbaas create mariadb/],
+    [['ha', 'create', 'mariadb', 'wiki', '--galera', '--instances', '2'], /at least 3/, /odd/],
+    [['ha', 'create', 'mariadb', 'wiki', '--param', 'server_id=3'], /managed by the MariaDB operator/, /leave it out/],
+    [['ha', 'create', 'oracle', 'db'], /unknown HA engine "oracle"/, /postgres\/postgresql\/pg, mysql\/pxc, mariadb/],
+  ])('%j is a usage error (2) before any request', async (argv, msg, hint) => {
+    const { code, err, d } = await run(argv)
+    expect(code).toBe(2)
+    expect(err).toMatch(msg)
+    expect(err).toMatch(hint)
+    expect(d.transport.requests).toEqual([])
+  })
+
+  it('ha create mysql sends namespace, credentials Secret (root and owner) and a server-side applied PerconaXtraDBCluster', async () => {
+    const { code, d, out } = await run(['ha', 'create', 'mysql', 'shop', '--no-wait', '-o', 'json'], pxcOperator)
+    expect(code).toBe(0)
+    expect(d.transport.writes.map((w) => `${w.method} ${w.path} ${w.contentType ?? ''}`.trim())).toEqual([
+      'POST /api/v1/namespaces',
+      'POST /api/v1/namespaces/dbaas-shop/secrets',
+      'PATCH /apis/pxc.percona.com/v1/namespaces/dbaas-shop/perconaxtradbclusters/shop application/apply-patch+yaml',
+    ])
+    const secret = d.transport.get(R.secrets, 'dbaas-shop', 'shop-ha-credentials')
+    expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['password', 'root', 'username'])
+    expect(JSON.stringify(d.transport.get(PXC.clusters, 'dbaas-shop', 'shop'))).not.toContain(Buffer.from(secret?.data?.password ?? '', 'base64').toString())
+    expect(JSON.parse(out)).toMatchObject({ kind: 'ha-cluster', name: 'shop', engine: 'mysql', operator: 'Percona XtraDB Cluster', topology: 'galera', version: '8.4', instances: 3 })
+    // No VolumeSnapshotClass is looked up for an engine without snapshot backups.
+    expect(d.transport.requests.some((q) => q.path.includes('volumesnapshotclasses'))).toBe(false)
+  })
+
+  it('ha create mariadb sends the MariaDB and, with a snapshot class, the suspended PhysicalBackup template scale-outs need', async () => {
+    const { code, d } = await run(['ha', 'create', 'mariadb', 'wiki', '--no-wait'], (x) => {
+      mariadbOperator(x)
+      x.transport.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap', annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' } } })
+    })
+    expect(code).toBe(0)
+    expect(d.transport.writes.map((w) => `${w.method} ${w.path}`)).toEqual([
+      'POST /api/v1/namespaces',
+      'POST /api/v1/namespaces/dbaas-wiki/secrets',
+      'PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/dbaas-wiki/mariadbs/wiki',
+      'PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/dbaas-wiki/physicalbackups/wiki-replica-template',
+    ])
+    expect(d.transport.get(MARIADB.mariadbs, 'dbaas-wiki', 'wiki')?.metadata.annotations?.['dbaas.io/snapshot-class']).toBe('snap')
+  })
+
+  it('a single word stays a PostgreSQL cluster, and says how to get the other engine', async () => {
+    const { code, d, err } = await run(['ha', 'create', 'mysql', '--dry-run=client', '-o', 'json'])
+    expect(code).toBe(0)
+    expect(err).toMatch(/"mysql" was taken as the name of a PostgreSQL cluster; for a MySQL \(Percona XtraDB Cluster\) cluster: dbaas ha create mysql <name>/)
+    expect(d.transport.requests).toEqual([])
+  })
+
+  it('refuses with 7 and the engine\'s install hint when its operator is missing, writing nothing', async () => {
+    const { code, err, d } = await run(['ha', 'create', 'mariadb', 'wiki'], (x) => x.transport.installCrd(...MARIADB_CRDS))
+    expect(code).toBe(7)
+    expect(err).toMatch(/no MariaDB operator is running/)
+    expect(err).toMatch(/Hint: install the MariaDB operator first: .*helm install mariadb-operator/)
+    expect(d.transport.writes).toEqual([])
+  })
+
+  it('a PXC operator that watches only its own namespace does not count for another', async () => {
+    const { code, err } = await run(['ha', 'create', 'mysql', 'shop'], (x) => {
+      x.transport.installCrd(...PXC_CRDS)
+      x.transport.seed(R.namespaces, { metadata: { name: 'team' } })
+      x.transport.seed(R.deployments, {
+        metadata: { name: 'percona-xtradb-cluster-operator', namespace: 'team', labels: { 'app.kubernetes.io/name': 'percona-xtradb-cluster-operator' } },
+        spec: { template: { spec: { containers: [{ name: 'op', env: [{ name: 'WATCH_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }] }] } } },
+        status: { readyReplicas: 1 },
+      })
+    })
+    expect(code).toBe(7)
+    expect(err).toMatch(/watches only its own namespace, not dbaas-shop/)
+    expect(err).toMatch(/Hint: create the cluster in team \(-n\)/)
+  })
+
+  it('status, list and connection read each operator into the one shape', async () => {
+    const st = await run(['ha', 'status', 'shop', '-o', 'json'], (x) => {
+      withPxc(x)
+      withMariadb(x)
+    })
+    expect(st.code).toBe(0)
+    expect(JSON.parse(st.out)).toMatchObject({ engine: 'mysql', topology: 'galera', status: 'Ready', currentPrimary: 'shop-pxc-0', members: [{ name: 'shop-pxc-0', role: 'writer' }, { role: 'member' }, { role: 'member' }], services: { rw: 'shop-haproxy.dbaas-shop.svc.cluster.local', port: 3306 } })
+    const list = await run(['ha', 'list', '-o', 'json'], (x) => {
+      withPxc(x)
+      withMariadb(x)
+    })
+    expect(JSON.parse(list.out).map((v: { name: string; engine: string; status: string }) => [v.name, v.engine, v.status])).toEqual([
+      ['shop', 'mysql', 'Ready'],
+      ['wiki', 'mariadb', 'Ready'],
+    ])
+    const all = await run(['list', '-o', 'json'], (x) => {
+      withPxc(x)
+      withMariadb(x)
+    })
+    expect(JSON.parse(all.out).map((v: { name: string; kind: string; engine: string }) => [v.name, v.kind, v.engine])).toEqual([
+      ['shop', 'ha-cluster', 'mysql'],
+      ['wiki', 'ha-cluster', 'mariadb'],
+    ])
+    // Secrets, StatefulSets, then one request per HA kind in use (no CNPG request: no PostgreSQL cluster).
+    expect(all.d.transport.requests.map((q) => q.path).sort()).toEqual(['/api/v1/secrets', '/apis/apps/v1/statefulsets', '/apis/k8s.mariadb.com/v1alpha1/mariadbs', '/apis/pxc.percona.com/v1/perconaxtradbclusters'])
+    const conn = await run(['ha', 'connection', 'wiki', '--format', 'uri', '--show-password'], withMariadb)
+    expect(conn.out.trim()).toBe('mysql://app:app-pw-123456@wiki-primary.dbaas-wiki.svc.cluster.local:3306/app')
+    const env = await run(['ha', 'connection', 'wiki', '--format', 'env'], withMariadb)
+    expect(env.out).toMatch(/^MYSQL_HOST='wiki-primary\.dbaas-wiki\.svc\.cluster\.local'$/m)
+    expect(env.out).not.toMatch(/MYSQL_PWD/)
+  })
+
+  it('ha backup create on a PXC cluster is 7 naming PerconaXtraDBClusterBackup and object storage; nothing written', async () => {
+    const { code, err, d } = await run(['ha', 'backup', 'create', 'shop'], withPxc)
+    expect(code).toBe(7)
+    expect(err).toMatch(/XtraBackup to object storage only/)
+    expect(err).toMatch(/Hint: .*spec\.backup\.storages.*PerconaXtraDBClusterBackup/)
+    expect(d.transport.writes).toEqual([])
+  })
+
+  it('failover on a Galera cluster says there is no primary and offers --force; --to is a usage error', async () => {
+    const plain = await run(['ha', 'failover', 'shop'], withPxc)
+    expect(plain.code).toBe(7)
+    expect(plain.err).toMatch(/is a Galera cluster .* no primary to switch over/)
+    expect(plain.err).toMatch(/Hint: `dbaas ha failover shop -n dbaas-shop --force` delete the member HAProxy writes to/)
+    expect(plain.d.transport.writes).toEqual([])
+    const to = await run(['ha', 'failover', 'shop', '--to', '1'], withPxc)
+    expect(to.code).toBe(2)
+    expect(to.err).toMatch(/--to is not supported for a Galera cluster/)
+    expect(to.d.transport.writes).toEqual([])
+  })
+
+  it('a MariaDB switchover is one merge patch of spec.replication.primary.podIndex, retried on a 409, then waited for', async () => {
+    const switched = { ...buildMariaDB(mdbSpec), spec: { ...buildMariaDB(mdbSpec).spec, replication: { enabled: true, primary: { podIndex: 1, autoFailover: true } } }, status: mdbStatus(1) }
+    const { code, d, out } = await run(['ha', 'failover', 'wiki', '--to', '1', '-o', 'json'], (x) => {
+      withMariadb(x)
+      x.transport.fail({ method: 'PATCH', path: /\/mariadbs\/wiki$/, failure: { code: 409, reason: 'Conflict', message: 'the object has been modified' }, times: 1 })
+      x.transport.watchEvents = [{ type: 'MODIFIED', object: switched }]
+    })
+    expect(code).toBe(0)
+    expect(JSON.parse(out)).toMatchObject({ action: 'switched-over', engine: 'mariadb', from: 'wiki-0', primary: 'wiki-1', attempts: 2 })
+    const patches = d.transport.requests.filter((q) => q.method === 'PATCH')
+    expect(patches).toHaveLength(2)
+    for (const p of patches) {
+      expect(p.contentType).toBe('application/merge-patch+json')
+      expect(p.body).toEqual({ metadata: { resourceVersion: expect.any(String) }, spec: { replication: { primary: { podIndex: 1 } } } })
+    }
+  })
+
+  it('MariaDB switchover refusals write nothing: not a member (3), not replicating (7), the primary already (0)', async () => {
+    const missing = await run(['ha', 'failover', 'wiki', '--to', '5'], withMariadb)
+    expect(missing.code).toBe(3)
+    expect(missing.d.transport.writes).toEqual([])
+    const broken = await run(['ha', 'failover', 'wiki', '--to', 'wiki-2'], (x) => {
+      withMariadb(x)
+      const m = x.transport.get(MARIADB.mariadbs, 'dbaas-wiki', 'wiki')
+      if (m?.status?.replication?.replicas) m.status.replication.replicas['wiki-2'] = { slaveIORunning: true, slaveSQLRunning: false, lastSQLError: 'duplicate key' }
+    })
+    expect(broken.code).toBe(7)
+    expect(broken.err).toMatch(/wiki-2 is not replicating .*SQL false.*duplicate key/)
+    expect(broken.d.transport.writes).toEqual([])
+    const already = await run(['ha', 'failover', 'wiki', '--to', '0'], withMariadb)
+    expect(already.code).toBe(0)
+    expect(already.out).toMatch(/wiki-0 is already the primary/)
+    expect(already.d.transport.writes).toEqual([])
+  })
+
+  it('scaling a MariaDB replication cluster out without a backup template is 7; within the rules it patches spec.replicas', async () => {
+    const noTemplate = await run(['ha', 'scale', 'wiki', '--instances', '4', '--no-wait'], (x) => {
+      withMariadb(x)
+      const m = x.transport.get(MARIADB.mariadbs, 'dbaas-wiki', 'wiki')
+      if (m?.spec?.replication) delete m.spec.replication.replica
+    })
+    expect(noTemplate.code).toBe(7)
+    expect(noTemplate.err).toMatch(/cannot scale out: the MariaDB operator seeds new replicas from a PhysicalBackup template/)
+    expect(noTemplate.d.transport.writes).toEqual([])
+    const ok = await run(['ha', 'scale', 'wiki', '--instances', '4', '--no-wait'], withMariadb)
+    expect(ok.code).toBe(0)
+    expect(ok.d.transport.writes.map((w) => w.body)).toEqual([{ metadata: { resourceVersion: expect.any(String) }, spec: { replicas: 4 } }])
+    const pxcTwo = await run(['ha', 'scale', 'shop', '--instances', '2', '--no-wait'], withPxc)
+    expect(pxcTwo.code).toBe(2)
+    expect(pxcTwo.d.transport.writes).toEqual([])
+  })
+
+  it('ha backup delete, prune and the retention a backup carries', async () => {
+    const seedBackups = (x: FakeDeps) => {
+      withMariadb(x)
+      const pb = (name: string, expiresAt?: string) => ({
+        apiVersion: 'k8s.mariadb.com/v1alpha1',
+        kind: 'PhysicalBackup',
+        metadata: { name, namespace: 'dbaas-wiki', labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': 'wiki', 'dbaas.io/kind': 'backup', 'dbaas.io/engine': 'mariadb' }, annotations: (expiresAt ? { 'dbaas.io/expires-at': expiresAt } : {}) as Record<string, string> },
+        spec: { mariaDbRef: { name: 'wiki' }, storage: { volumeSnapshot: { volumeSnapshotClassName: 'snap' } } },
+        status: { conditions: [{ type: 'Complete', status: 'True', reason: 'SnapshotComplete', message: 'Success' }] },
+      })
+      x.transport.seed(MARIADB.physicalBackups, pb('wiki-old', '2026-11-20T00:00:00Z'), pb('wiki-new', '2026-12-20T00:00:00Z'), pb('wiki-keep'))
+      for (const b of ['wiki-old', 'wiki-new', 'wiki-keep']) x.transport.seed(R.volumeSnapshots, { metadata: { name: `${b}-20261120000000`, namespace: 'dbaas-wiki', labels: { 'physicalbackup.k8s.mariadb.com/name': b } }, status: { readyToUse: true } })
+    }
+    const dry = await run(['ha', 'backup', 'prune', '--dry-run', '-o', 'json'], seedBackups)
+    expect(dry.code).toBe(0)
+    expect(JSON.parse(dry.out)).toMatchObject({ dryRun: true, kept: 2, deleted: [{ name: 'wiki-old', snapshots: [{ name: 'wiki-old-20261120000000' }] }] })
+    expect(dry.d.transport.writes).toEqual([])
+    const pruned = await run(['ha', 'backup', 'prune', '--no-wait'], seedBackups)
+    expect(pruned.code).toBe(0)
+    expect(pruned.d.transport.writes.map((w) => `${w.method} ${w.path}`)).toEqual([
+      'DELETE /apis/k8s.mariadb.com/v1alpha1/namespaces/dbaas-wiki/physicalbackups/wiki-old',
+      'DELETE /apis/snapshot.storage.k8s.io/v1/namespaces/dbaas-wiki/volumesnapshots/wiki-old-20261120000000',
+    ])
+    const noYes = await run(['ha', 'backup', 'delete', 'wiki-keep'], seedBackups)
+    expect(noYes.code).toBe(2)
+    expect(noYes.d.transport.writes).toEqual([])
+    const del = await run(['ha', 'backup', 'delete', 'wiki-keep', '--yes', '--no-wait', '-o', 'json'], seedBackups)
+    expect(del.code).toBe(0)
+    expect(JSON.parse(del.out)).toMatchObject({ name: 'wiki-keep', found: true, deleted: ['physicalbackup.k8s.mariadb.com/wiki-keep', 'volumesnapshot/wiki-keep-20261120000000'] })
+    const gone = await run(['ha', 'backup', 'delete', 'nope', '--yes'], seedBackups)
+    expect(gone.code).toBe(3)
+    expect((await run(['ha', 'backup', 'delete', 'nope', '--yes', '--ignore-not-found'], seedBackups)).code).toBe(0)
+  })
+
+  it('backup delete on an HA backup points at a command that exists', async () => {
+    const { code, err } = await run(['backup', 'delete', 'wiki-b1', '--yes'], (x) => {
+      withMariadb(x)
+      x.transport.seed(MARIADB.physicalBackups, { metadata: { name: 'wiki-b1', namespace: 'dbaas-wiki' }, spec: { mariaDbRef: { name: 'wiki' } } })
+    })
+    expect(code).toBe(2)
+    expect(err).toMatch(/is a backup of an HA cluster/)
+    expect(err).toMatch(/Hint: use `dbaas ha backup delete wiki-b1`/)
   })
 })

@@ -51,12 +51,12 @@ lab.describe('backup create --quiesce, MariaDB', () => {
       reject: false,
     })
   const processlist = async () =>
-    (await mariadbAdmin('select state, info from information_schema.processlist where info is not null'))
+    (await mariadbAdmin('select id, state, info from information_schema.processlist where info is not null'))
       .split('\n')
       .filter(Boolean)
       .map((l) => {
-        const [state, info] = l.split('\t')
-        return { state: state ?? '', info: info ?? '' }
+        const [id, state, info] = l.split('\t')
+        return { id: id ?? '', state: state ?? '', info: info ?? '' }
       })
   const comCount = async (v: string) => Number((await mariadbAdmin(`show global status like '${v}'`)).split('\t')[1])
 
@@ -64,7 +64,7 @@ lab.describe('backup create --quiesce, MariaDB', () => {
     await dbaasOk(['create', 'mariadb', name, '--storage', '1Gi'])
     // The database "inside the pod" is the lab's MariaDB: the instance's root password is made to be its own.
     await kubectlOk(['-n', ns, 'patch', 'secret', `${name}-credentials`, '-p', JSON.stringify({ stringData: { 'root-password': pwd } })])
-    await mariadbAdmin(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (id int);`)
+    await mariadbAdmin(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (id int); CREATE TABLE ${db}.t2 (id int);`)
   })
   afterAll(async () => {
     await mariadbAdmin(`DROP DATABASE IF EXISTS ${db}`)
@@ -75,36 +75,29 @@ lab.describe('backup create --quiesce, MariaDB', () => {
     const backup = `${name}-q`
     const unlocksBefore = await comCount('Com_unlock_tables')
     const snapshots = await recordChanges(R.volumeSnapshots, ns, { fieldSelector: `metadata.name=${backup}` })
-    // 1. Our own table lock makes dbaas's FLUSH TABLES WITH READ LOCK wait where we can see it.
-    const holder = client(`LOCK TABLES ${db}.t WRITE; SELECT SLEEP(3); UNLOCK TABLES;`)
-    await waitFor('the test\'s table lock', 10_000, async () => (await processlist()).some((p) => p.info.startsWith('SELECT SLEEP(3)')), 50)
+    // 1. Our own table lock, held until we end its session, makes dbaas's FLUSH TABLES WITH READ LOCK wait
+    //    where we can see it (however long dbaas takes to get there).
+    const holder = client(`LOCK TABLES ${db}.t WRITE; SELECT SLEEP(600); UNLOCK TABLES;`)
+    let holderId = ''
+    await waitFor('the test\'s table lock', 30_000, async () => {
+      holderId = (await processlist()).find((p) => p.info.startsWith('SELECT SLEEP(600)'))?.id ?? ''
+      return holderId !== ''
+    }, 50)
     const run = startCli(['backup', 'create', name, '--quiesce', '--name', backup, '-o', 'json'])
-    await waitFor('dbaas to request the global read lock', 20_000, async () => (await processlist()).some((p) => p.info === 'FLUSH TABLES WITH READ LOCK'), 50)
+    await waitFor('dbaas to request the global read lock', 120_000, async () => (await processlist()).some((p) => p.info === 'FLUSH TABLES WITH READ LOCK'), 50)
     const lockRequestedAt = Date.now()
-    const holderResult = await holder
-    expect(holderResult.exitCode, String(holderResult.stderr)).toBe(0)
-    // 2. Once dbaas holds the lock, a writer blocks on it…
-    await waitFor('the global read lock to be granted', 20_000, async () => !(await processlist()).some((p) => p.info === 'FLUSH TABLES WITH READ LOCK'), 20)
-    const writer = client(`INSERT INTO ${db}.t VALUES (1)`)
-    let writerDone = false
+    // 2. A writer to another table queues behind the requested global lock (MariaDB lets no new write past a
+    //    waiting FLUSH TABLES WITH READ LOCK) — seen waiting before anything is released.
+    const writer = client(`INSERT INTO ${db}.t2 VALUES (1)`)
     let writerDoneAt = 0
-    void writer.then(() => {
-      writerDone = true
-      writerDoneAt = Date.now()
-    })
-    let sawBlocked = false
-    await waitFor(
-      'the writer to block or finish',
-      20_000,
-      async () => {
-        if ((await processlist()).some((p) => p.info.startsWith(`INSERT INTO ${db}.t`) && /lock/i.test(p.state))) sawBlocked = true
-        return sawBlocked || writerDone
-      },
-      20,
-    )
+    void writer.then(() => (writerDoneAt = Date.now()))
+    await waitFor('the writer to wait for the lock', 30_000, async () => (await processlist()).some((p) => p.info.startsWith(`INSERT INTO ${db}.t2`) && /lock/i.test(p.state)), 20)
+    // 3. Ending our session releases our table lock: dbaas's global lock is granted and held while it takes
+    //    the snapshot; the writer stays blocked until dbaas unlocks.
+    await mariadbAdmin(`KILL CONNECTION ${holderId}`)
+    await holder
     const w = await writer
     expect(w.exitCode, String(w.stderr)).toBe(0)
-    expect(sawBlocked).toBe(true)
     // The order of events: lock requested → snapshot created → snapshot cut → writer through.
     const created = await snapshots.first(`VolumeSnapshot ${backup} created`, (e) => e.type === 'ADDED')
     const cut = await snapshots.first(`VolumeSnapshot ${backup} cut`, (e) => Boolean(e.object.status?.creationTime) || e.object.status?.readyToUse === true)

@@ -110,7 +110,7 @@ describe.each(engines)('$canonical: backup and cross-namespace restore', ({ engi
     // The source's credentials; its own identity labels; its origin in status and list -o wide.
     expect(await secretData(`${to}-credentials`, `dbaas-${to}`)).toEqual(await secretData(`${name}-credentials`, ns))
     const sts = await kubectlJson(['get', 'statefulset', to, '-n', `dbaas-${to}`])
-    expect(sts.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': to, 'app.kubernetes.io/managed-by': 'dbaas', 'dbaas.io/kind': 'instance' })
+    expect(sts.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': to, 'app.kubernetes.io/managed-by': 'Helm', 'dbaas.io/kind': 'instance' })
     expect(sts.metadata.annotations).toMatchObject({ 'dbaas.io/restored-from': `${ns}/${backup.name}`, 'dbaas.io/restored-from-instance': name })
     const restored = await kubectlJson(['get', 'pvc', `data-${to}-0`, '-n', `dbaas-${to}`])
     expect(restored.status.phase).toBe('Bound')

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { realDeps } from '../../src/deps.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
-import { CNPG } from '../../src/core/ha/model.ts'
+import { CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { kubectl, kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
 import { privateLab, type PrivateLab } from '../lab/fixtures/private-lab.ts'
 import { defaultSnapshotClass } from '../lab/fixtures/workloads.ts'

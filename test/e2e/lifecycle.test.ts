@@ -30,8 +30,9 @@ describe.each(engines)('$canonical instance lifecycle', ({ engine, canonical, po
     expect(v).toMatchObject({ kind: 'instance', name, namespace: ns, engine: canonical, status: 'Ready', ready: '1/1', storage: '1Gi' })
     expect(v.release).toMatchObject({ status: 'deployed', revision: 1 })
     const sts = await kubectlJson(['get', 'statefulset', name, '-n', ns])
+    // The chart's labels, written by helm: managed-by names helm, dbaas finds it by dbaas.io/kind.
     expect(sts.metadata.labels).toMatchObject({
-      'app.kubernetes.io/managed-by': 'dbaas',
+      'app.kubernetes.io/managed-by': 'Helm',
       'app.kubernetes.io/instance': name,
       'app.kubernetes.io/name': canonical,
       'dbaas.io/engine': canonical,
@@ -40,9 +41,10 @@ describe.each(engines)('$canonical instance lifecycle', ({ engine, canonical, po
     expect(sts.metadata.labels['dbaas.io/engine-version']).toBe(v.version)
     const nsObj = await kubectlJson(['get', 'namespace', ns])
     expect(nsObj.metadata.labels['app.kubernetes.io/instance']).toBe(name)
-    // The release storage carries the identity labels too (helm --labels).
+    // The release record carries dbaas's labels too (helm --labels), but not managed-by: the record is helm's.
     const rel = await kubectlJson(['get', 'secrets', '-n', ns, '-l', `owner=helm,name=${name}`])
-    expect(rel.items[0].metadata.labels['app.kubernetes.io/managed-by']).toBe('dbaas')
+    expect(rel.items[0].metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': name, 'dbaas.io/kind': 'release' })
+    expect(rel.items[0].metadata.labels).not.toHaveProperty('app.kubernetes.io/managed-by')
   })
 
   it('lists it, in every output shape', async () => {
@@ -53,7 +55,10 @@ describe.each(engines)('$canonical instance lifecycle', ({ engine, canonical, po
     expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+KIND\s+ENGINE\s+VERSION\s+STATUS\s+READY\s+STORAGE\s+NAMESPACE\s+AGE$/)
     expect(table.stdout).toMatch(new RegExp(`^${name}\\s+instance\\s+${canonical}\\s+\\S+\\s+Ready\\s+1/1\\s+1Gi\\s+${ns}`, 'm'))
     expect((await dbaasOk(['list', '-n', ns, '-o', 'name'])).stdout.trim()).toBe(name)
-    expect((await dbaasOk(['list', '-n', ns, '-o', 'wide'])).stdout).toContain('RELEASE')
+    // -o wide adds columns; no RELEASE: list never reads helm's release records (status shows the release).
+    const wide = (await dbaasOk(['list', '-n', ns, '-o', 'wide'])).stdout
+    expect(wide).toContain('STORAGE-CLASS')
+    expect(wide).not.toContain('RELEASE')
     expect((await dbaasOk(['list', '-n', ns, '-o', 'yaml'])).stdout).toContain(`name: ${name}`)
   })
 

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { helm, kubectl, kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
-import { labOnly } from '../lab/tags.ts'
+import { labOnly, realNodeOnly } from '../lab/tags.ts'
 import { cleanupInstance, dbaas, dbaasOk } from './helpers.ts'
 
 const jobBundle = new URL('../../dist/job/backup-job.js', import.meta.url).pathname
@@ -258,5 +258,9 @@ describe('backup schedules of an HA cluster (CloudNativePG)', () => {
 describe('on the real node', () => {
   // The real-node lab (issue 13: `lab:up -- --real-node`, a kubelet running node:24-slim) is not on main yet; until
   // it is, the job bundle is proven above under the schedule's own ServiceAccount token instead.
-  it.skip('scheduled Jobs really run: their backups appear with the manual labels and pruning keeps exactly --keep [skipped: needs the real-node lab of issue 13]', () => {})
+  // Skipped with the allowed reason (test/helpers/skip-reasons.ts) where the lab has no real node; where it has
+  // one, this fails until it is written — it never passes empty.
+  realNodeOnly('the real-node lab of issue 13 runs the scheduled Jobs').it('scheduled Jobs really run: their backups appear with the manual labels and pruning keeps exactly --keep', () => {
+    throw new Error('not written yet: needs the real-node lab of issue 13')
+  })
 })

@@ -7,6 +7,7 @@ export type HelmCall =
   | { op: 'template'; req: TemplateRequest }
   | { op: 'uninstall'; release: string; namespace: string; target: KubeTarget; opts: { noHooks?: boolean; timeoutSeconds?: number } }
   | { op: 'rollback'; release: string; namespace: string; target: KubeTarget }
+  | { op: 'getValues'; release: string; namespace: string }
 
 export class FakeHelm implements Helm {
   readonly calls: HelmCall[] = []
@@ -47,5 +48,16 @@ export class FakeHelm implements Helm {
 
   async rollback(release: string, namespace: string, target: KubeTarget): Promise<void> {
     this.calls.push({ op: 'rollback', release, namespace, target })
+  }
+
+  /** The values of the latest upgradeInstall of that release (or of `values` when set). */
+  values: Record<string, Record<string, unknown>> = {}
+
+  async getValues(release: string, namespace: string): Promise<Record<string, unknown>> {
+    this.calls.push({ op: 'getValues', release, namespace })
+    const key = `${namespace}/${release}`
+    if (this.values[key]) return structuredClone(this.values[key])
+    const last = this.calls.findLast((c): c is Extract<HelmCall, { op: 'upgradeInstall' }> => c.op === 'upgradeInstall' && c.req.release === release && c.req.namespace === namespace)
+    return last ? structuredClone(last.req.values) : {}
   }
 }

@@ -101,9 +101,15 @@ if [[ ! -f "$out/crds/.done" ]]; then
   dir_of() { (cd "$mods/crds" && go mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); }
   snapdir=$(dir_of github.com/kubernetes-csi/external-snapshotter/client/v8)
   cnpgdir=$(dir_of github.com/cloudnative-pg/cloudnative-pg)
-  mkdir -p "$out/crds/snapshot" "$out/crds/cnpg"
+  pxcdir=$(dir_of github.com/percona/percona-xtradb-cluster-operator)
+  mariadbdir=$(dir_of github.com/mariadb-operator/mariadb-operator/v25)
+  promdir=$(dir_of github.com/prometheus-operator/prometheus-operator)
+  mkdir -p "$out/crds/snapshot" "$out/crds/cnpg" "$out/crds/pxc" "$out/crds/mariadb" "$out/crds/prometheus"
   cp "$snapdir"/config/crd/snapshot.storage.k8s.io_*.yaml "$out/crds/snapshot/"
   cp "$cnpgdir"/config/crd/bases/postgresql.cnpg.io_*.yaml "$out/crds/cnpg/"
+  cp "$pxcdir"/deploy/crd.yaml "$out/crds/pxc/"
+  cp "$mariadbdir"/config/crd/bases/k8s.mariadb.com_*.yaml "$out/crds/mariadb/"
+  cp "$promdir"/example/prometheus-operator-crd/monitoring.coreos.com_*.yaml "$out/crds/prometheus/"
   touch "$out/crds/.done"
 fi
 echo "$out"

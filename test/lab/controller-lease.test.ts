@@ -15,7 +15,7 @@ interface Lease {
 lab.describe('snapshot-controller leader Lease', () => {
   let priv: PrivateLab
   beforeAll(async () => {
-    priv = await privateLab({ offset: 11_000, start: true })
+    priv = await privateLab({ start: true })
   })
   afterAll(async () => priv?.destroy())
 

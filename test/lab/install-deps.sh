@@ -19,6 +19,9 @@ command -v tinyproxy >/dev/null 2>&1 || [[ -x /usr/bin/tinyproxy ]] || missing+=
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 command -v fish >/dev/null 2>&1 || missing+=(fish)
+# The Prometheus community's exporters, run by the metrics tests against the lab's databases (test/e2e/metrics*.test.ts).
+[[ -x /usr/bin/prometheus-postgres-exporter ]] || missing+=(prometheus-postgres-exporter)
+[[ -x /usr/bin/prometheus-mysqld-exporter ]] || missing+=(prometheus-mysqld-exporter)
 
 if (( ${#missing[@]} == 0 )); then
   echo "lab deps: all present"
@@ -48,5 +51,7 @@ if command -v service >/dev/null 2>&1; then
   "${sudo[@]}" service mariadb stop >/dev/null 2>&1 || true
   "${sudo[@]}" service postgresql stop >/dev/null 2>&1 || true
   "${sudo[@]}" service tinyproxy stop >/dev/null 2>&1 || true
+  "${sudo[@]}" service prometheus-postgres-exporter stop >/dev/null 2>&1 || true
+  "${sudo[@]}" service prometheus-mysqld-exporter stop >/dev/null 2>&1 || true
 fi
 echo "lab deps: done"

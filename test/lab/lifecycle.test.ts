@@ -11,8 +11,6 @@ import { labOnly } from './tags.ts'
 
 const lab = labOnly('starts, kills and stops lab processes (on a second lab of its own)')
 
-const offset = 10_000
-const labPorts = Object.values(portsFor(offset))
 
 function pidsFromStatus(stdout: string): Map<string, number> {
   const pids = new Map<string, number>()
@@ -42,13 +40,14 @@ lab.describe('lab lifecycle (on a second, private lab)', () => {
   const ours = () => processesOf([priv.paths.stateDir, priv.paths.dbDir])
 
   beforeAll(async () => {
-    priv = await privateLab({ offset, start: true })
+    // A free port offset, picked at run time: never one another lab (or run) is using.
+    priv = await privateLab({ start: true })
   })
   afterAll(async () => priv?.destroy())
 
   it('is a separate lab from the shared one', () => {
     expect(priv.paths.kubeconfig).not.toBe(labInfo().kubeconfig)
-    expect(readFileSync(priv.paths.kubeconfig, 'utf8')).toContain(`https://127.0.0.1:${6443 + offset}`)
+    expect(readFileSync(priv.paths.kubeconfig, 'utf8')).toContain(`https://127.0.0.1:${6443 + priv.offset}`)
   })
   it('up on a running lab is harmless: every process is left alone', async () => {
     const status = await cli('status')
@@ -87,7 +86,7 @@ lab.describe('lab lifecycle (on a second, private lab)', () => {
     expect(down.stdout).not.toMatch(/warning/)
     expect(ours()).toEqual([])
     const held = listeningPorts()
-    expect(labPorts.filter((port) => held.has(port))).toEqual([])
+    expect(Object.values(portsFor(priv.offset)).filter((port) => held.has(port))).toEqual([])
     const status = await cli('status')
     expect(status.code).toBe(1)
     expect(status.stdout).toMatch(/^kube-apiserver\s+DOWN/m)

@@ -1,11 +1,14 @@
-// The HA model (pure): the Cluster and Secret ha create sends, --param parsing, target picking, refusals,
-// the exact switchover patch, and the status view; plus detectCnpg and the conflict retry over the fake API.
+// The CloudNativePG engine entry (pure): the Cluster and Secret ha create sends, --param parsing, target
+// picking, refusals, the exact switchover patch, and the status view; plus detectCnpg and the conflict retry
+// over the fake API. The other engines: ha-engines.test.ts.
 import { describe, expect, it } from 'vitest'
 import { detectCnpg, leaseFresh } from '../../src/core/detect/cnpg.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
+import type { HaSpec } from '../../src/core/ha/engine.ts'
 import {
   buildHaCluster,
   buildHaSecret,
+  cnpg,
   CNPG,
   haView,
   imageFor,
@@ -13,17 +16,18 @@ import {
   parseParams,
   pickTarget,
   resolveInstance,
-  statusView,
   switchoverCandidates,
-  validateInstances,
   validateMajor,
-  type HaSpec,
-} from '../../src/core/ha/model.ts'
+} from '../../src/core/ha/engines/cnpg.ts'
+import { parseInstances as validateInstances } from '../../src/core/ha/model.ts'
+import { statusOf } from '../../src/core/ha/read.ts'
 import { groupInstances } from '../../src/core/instances.ts'
 import type { KubeObject } from '../../src/k8s/kube.ts'
 import { CNPG_CRDS, FakeTransport, fakeKube, R } from '../helpers/fake-kube.ts'
 
 const spec: HaSpec = {
+  engine: 'cnpg',
+  topology: 'streaming',
   name: 'orders',
   namespace: 'dbaas-orders',
   instances: 3,
@@ -293,7 +297,7 @@ describe('patchStatusWithRetry', () => {
 
 describe('status view', () => {
   it('shows phase, primary and target, each instance with role and readiness, and the endpoints', () => {
-    const v = statusView(cluster({ currentPrimary: 'pg-2', targetPrimary: 'pg-2', image: 'ghcr.io/cloudnative-pg/postgresql:17.6' }, { 'cnpg.io/fencedInstances': '["pg-3"]' }), pods, null)
+    const v = statusOf(cnpg, cluster({ currentPrimary: 'pg-2', targetPrimary: 'pg-2', image: 'ghcr.io/cloudnative-pg/postgresql:17.6' }, { 'cnpg.io/fencedInstances': '["pg-3"]' }), pods, null)
     expect(v).toMatchObject({
       kind: 'ha-cluster',
       name: 'pg',
@@ -357,7 +361,7 @@ describe('detectCnpg', () => {
 })
 
 describe('dbaas list with HA clusters', () => {
-  it('shows them beside single instances with kind ha-cluster, still in 3 requests', async () => {
+  it('shows them beside single instances with kind ha-cluster: 2 requests, and one for the CloudNativePG kind their Secrets name', async () => {
     const { fakeDeps } = await import('../helpers/fake-deps.ts')
     const { statefulSet } = await import('../helpers/fixtures.ts')
     const { listInstances } = await import('../../src/core/list.ts')
@@ -365,7 +369,10 @@ describe('dbaas list with HA clusters', () => {
     d.transport.installCrd(...CNPG_CRDS).seed(R.namespaces, { metadata: { name: 'dbaas-single' } }, { metadata: { name: 'team' } })
     d.transport.seed(R.statefulSets, statefulSet({ name: 'single', ready: 1 }))
     const ha = buildHaCluster({ ...spec, name: 'single', namespace: 'dbaas-single' })
-    for (let i = 0; i < 20; i++) d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, name: `ha${i}`, namespace: 'team' }), status: { phase: 'Cluster in healthy state', readyInstances: 3, currentPrimary: `ha${i}-1` } })
+    for (let i = 0; i < 20; i++) {
+      d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, name: `ha${i}`, namespace: 'team' }), status: { phase: 'Cluster in healthy state', readyInstances: 3, currentPrimary: `ha${i}-1` } })
+      d.transport.seed(R.secrets, buildHaSecret({ ...spec, name: `ha${i}`, namespace: 'team' }, 'pw-12345678'))
+    }
     d.transport.seed(CNPG.clusters, ha)
     const r = await listInstances({ cluster: {} }, d)
     expect(d.transport.requests).toHaveLength(3)
@@ -380,6 +387,7 @@ describe('dbaas list with HA clusters', () => {
     for (const code of [404, 403]) {
       // 404: no CRD installed (the server's own answer); 403: RBAC refuses the list.
       const d = fakeDeps()
+      d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-pay' } }).seed(R.secrets, buildHaSecret({ ...spec, name: 'pay', namespace: 'dbaas-pay' }, 'pw-12345678'))
       if (code === 403) d.transport.installCrd(...CNPG_CRDS).fail({ path: /postgresql\.cnpg\.io/, failure: { code, reason: 'Forbidden' } })
       const r = await listInstances({ cluster: {} }, d)
       expect(r.items).toEqual([])

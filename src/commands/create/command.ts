@@ -6,7 +6,7 @@ import { engines } from '../../engines/registry.ts'
 import { createWriter } from '../../output/writers/instances.ts'
 import { clusterOptions, dryRunOption, timeoutOption, waitOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
-import { placementOptions } from '../placement.ts'
+import { placementOptions, systemNamespaceOption } from '../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -29,9 +29,11 @@ export default (deps: Deps): Command =>
           .option('--user <name>', 'database user to create (owner of the database)', 'app')
           .option('--password-stdin', 'read the user password from standard input instead of generating one')
           .option('--reuse-data', 'start on the data volume data-<name>-0 an earlier instance left (same engine and major version only)')
+          .option('--metrics', 'add a metrics exporter sidecar, its monitoring user, and a Prometheus monitor where the cluster has the operator')
           .addOption(dryRunOption())
           .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
         placementOptions(cmd)
+        systemNamespaceOption(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the instance is ready', noWaitHelp: 'return once the release is installed, without waiting for readiness' })
         cmd.addOption(timeoutOption('10m'))
         clusterOptions(cmd)
@@ -43,6 +45,7 @@ export default (deps: Deps): Command =>
         ['See what would be created, without a cluster', 'dbaas create postgres demo --dry-run=client'],
         ['Start again on the volume `dbaas delete orders` kept', 'dbaas create postgres orders --reuse-data --password-stdin < old-password'],
         ['On dedicated nodes, images from a mirror', 'dbaas create pg ledger --node-selector pool=db --toleration dedicated=db:NoSchedule --image-registry mirror.example:5000'],
+        ['With a metrics exporter that the cluster\'s Prometheus scrapes', 'dbaas create postgres orders --metrics'],
       ],
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: createWriter, progress: true },
       complete,

@@ -2,7 +2,9 @@
 // missing, from a guided session (engine, name checked live, version, size, storage class, a confirmation) —
 // and the password from standard input; then the pure check into CreateOptions.
 import type { CreateOptions } from '../../core/create.ts'
+import { checkSystemNamespace } from '../../core/system-namespaces.ts'
 import { equivalentCommand, nameTaken, sizePresets, storageClassOptions, type GuidedAnswers, type SizePreset } from '../../core/guided-create.ts'
+import { exporterFor } from '../../core/metrics/exporters.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateIdentifier, validateMemory, validateName, validateStorage } from '../../core/names.ts'
 import { engines, getEngine, resolveVersion } from '../../engines/registry.ts'
 import { InterruptedError, isDbaasError, UsageError } from '../../errors.ts'
@@ -21,9 +23,11 @@ export interface RawCreate extends RawClusterFlags, RawPlacement {
   user: string
   passwordStdin?: boolean
   reuseData?: boolean
+  metrics?: boolean
   dryRun?: string | boolean
   wait?: boolean
   timeout: string
+  allowSystemNamespace?: boolean
   openshift?: boolean
 }
 
@@ -103,6 +107,7 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
   if (raw.wait === false) passthrough.push('--no-wait')
   if (raw.reuseData) passthrough.push('--reuse-data')
   if (raw.openshift) passthrough.push('--openshift')
+  if (raw.allowSystemNamespace) passthrough.push('--allow-system-namespace')
   for (const v of raw.nodeSelector ?? []) passthrough.push('--node-selector', v)
   for (const v of raw.toleration ?? []) passthrough.push('--toleration', v)
   if (raw.priorityClass !== undefined) passthrough.push('--priority-class', raw.priorityClass)
@@ -144,10 +149,12 @@ export function validate(i: CreateInput): CreateOptions {
   const engine = getEngine(i.engine)
   const name = validateName(i.name)
   const cluster = clusterFlags(i)
+  const namespace = cluster.namespace ?? defaultNamespace(name)
+  checkSystemNamespace(namespace, i.allowSystemNamespace === true)
   return {
     engine,
     name,
-    namespace: cluster.namespace ?? defaultNamespace(name),
+    namespace,
     namespaceExplicit: cluster.namespace !== undefined,
     version: resolveVersion(engine, i.version),
     storage: validateStorage(i.storage),
@@ -163,6 +170,8 @@ export function validate(i: CreateInput): CreateOptions {
     reuseData: i.reuseData === true,
     placement: placementFlags(i),
     openshift: i.openshift === true,
+    allowSystemNamespace: i.allowSystemNamespace === true,
     ...(i.password !== undefined ? { password: i.password } : {}),
+    ...(i.metrics ? { metrics: exporterFor(engine.name) !== undefined } : {}),
   }
 }

@@ -1,7 +1,9 @@
-// dbaas engines: the engines, their versions, defaults and images.
+// dbaas engines: the engines, their versions, defaults and images — and for each, the HA operator and the
+// versions it documents for its pinned release.
 import { Command } from 'commander'
 import type { Deps } from '../../deps.ts'
 import { engines } from '../../engines/registry.ts'
+import { engineOfLabel } from '../../core/ha/registry.ts'
 import { enginesWriter } from '../../output/writers/setup.ts'
 import { command } from '../pipeline.ts'
 import { complete, validate } from './options.ts'
@@ -18,7 +20,19 @@ export default (deps: Deps): Command =>
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: enginesWriter, table: true },
       complete,
       validate,
-      run: async () => engines.map((e) => ({ engine: e.name, aliases: e.aliases, image: e.image, versions: e.versions, default: e.defaultVersion, port: e.port })),
+      run: async () =>
+        engines.map((e) => {
+          const ha = engineOfLabel(e.name)
+          return {
+            engine: e.name,
+            aliases: e.aliases,
+            image: e.image,
+            versions: e.versions,
+            default: e.defaultVersion,
+            port: e.port,
+            ha: ha ? { operator: ha.operator.name, topologies: [...ha.topologies], versions: [...ha.versions], default: ha.defaultVersion ?? null } : null,
+          }
+        }),
     },
     deps,
   )

@@ -5,7 +5,7 @@ import { restoreBackup } from '../../core/backup/restore.ts'
 import { restoreWriter } from '../../output/writers/instances.ts'
 import { clusterOptions, timeoutOption, waitOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
-import { placementOptions } from '../placement.ts'
+import { placementOptions, systemNamespaceOption } from '../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -24,6 +24,7 @@ export default (deps: Deps): Command =>
           .option('--memory <size>', "memory request and limit (default: the source's)")
           .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
         placementOptions(cmd, { restore: true })
+        systemNamespaceOption(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the restored instance is ready', noWaitHelp: 'return once installed, without waiting for readiness' })
         cmd
           .addOption(timeoutOption('10m'))

@@ -2,6 +2,7 @@
 // instance's name (asked for, checked live), where it goes (-n: the target namespace; --backup-namespace:
 // where the backup is), and what it gets (size, class, CPU, memory; the source's by default).
 import { listBackups } from '../../core/backup/manage.ts'
+import { checkSystemNamespace } from '../../core/system-namespaces.ts'
 import type { RestoreOptions } from '../../core/backup/restore.ts'
 import { nameTaken } from '../../core/guided-create.ts'
 import { defaultNamespace, parseDuration, validateCpu, validateMemory, validateName, validateNamespace, validateStorage } from '../../core/names.ts'
@@ -20,6 +21,7 @@ export interface RawRestore extends RawClusterFlags, RawPlacement {
   memory?: string
   wait?: boolean
   timeout: string
+  allowSystemNamespace?: boolean
   openshift?: boolean
   dryRun?: string | boolean
 }
@@ -81,11 +83,13 @@ export function validate(i: RestoreInput): RestoreOptions {
   const to = validateName(i.to)
   const cluster = clusterFlags(i)
   if (i.backupNamespace !== undefined) validateNamespace(i.backupNamespace)
+  const namespace = cluster.namespace ?? defaultNamespace(to)
+  checkSystemNamespace(namespace, i.allowSystemNamespace === true)
   return {
     backup: i.backup,
     backupNamespace: i.backupNamespace,
     to,
-    namespace: cluster.namespace ?? defaultNamespace(to),
+    namespace,
     namespaceExplicit: cluster.namespace !== undefined,
     storage: i.storage === undefined ? undefined : validateStorage(i.storage),
     storageClass: i.storageClass,
@@ -96,6 +100,7 @@ export function validate(i: RestoreInput): RestoreOptions {
     dryRun: parseDryRun(i.dryRun),
     placement: placementFlags(i),
     openshift: i.openshift === true,
+    allowSystemNamespace: i.allowSystemNamespace === true,
     // The backup is looked up without -n (which names the target); the client itself is the same.
     cluster: { ...cluster, namespace: undefined },
   }

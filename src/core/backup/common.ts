@@ -1,13 +1,14 @@
 // What backup create/list/delete/prune and restore share: refusing when snapshots cannot work here,
-// finding a backup by name, telling HA clusters (CloudNativePG) apart.
+// finding a backup by name, telling HA clusters (and their operators' backups) apart.
 import { NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { apiInfo, isApiNotFound } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
-import type { CnpgBackup, CnpgCluster, PersistentVolume, VolumeSnapshot } from '../../k8s/types.ts'
+import type { PersistentVolume, VolumeSnapshot } from '../../k8s/types.ts'
 import { KIND, Kinds, MANAGED, instanceSelector } from '../../k8s/labels.ts'
 import { detectSnapshotSupport, SNAPSHOT_INSTALL_HINT, type SnapshotSupport } from '../detect/snapshots.ts'
 import { isDbaasBackup, isHaSnapshot } from './model.ts'
-import { CNPG } from '../ha/model.ts'
+import { CNPG } from '../ha/engines/cnpg.ts'
+import { HA_ENGINES } from '../ha/registry.ts'
 
 export const CNPG_CLUSTERS = CNPG.clusters
 export const CNPG_BACKUPS = CNPG.backups
@@ -47,19 +48,21 @@ async function tolerantList<T extends KubeObject>(kube: Kube, r: ResourceType<T>
   }
 }
 
-/** An HA cluster (CloudNativePG Cluster dbaas labelled) of this name, if any. */
-export async function findHaCluster(kube: Kube, name: string, namespace?: string): Promise<CnpgCluster | undefined> {
-  const found = await tolerantList(kube, CNPG_CLUSTERS, namespace, { labelSelector: instanceSelector(name) })
-  if (found !== 'forbidden' && found.length) return found[0]
-  if (found === 'forbidden' && namespace === undefined) {
-    const own = await tolerantList(kube, CNPG_CLUSTERS, kube.contextNamespace, { labelSelector: instanceSelector(name) })
-    if (own !== 'forbidden' && own.length) return own[0]
+/** An HA cluster (of any HA engine, dbaas-labelled) of this name, if any. */
+export async function findHaCluster(kube: Kube, name: string, namespace?: string): Promise<KubeObject | undefined> {
+  for (const e of HA_ENGINES) {
+    const found = await tolerantList(kube, e.resource, namespace, { labelSelector: instanceSelector(name) })
+    if (found !== 'forbidden' && found.length) return found[0]
+    if (found === 'forbidden' && namespace === undefined) {
+      const own = await tolerantList(kube, e.resource, kube.contextNamespace, { labelSelector: instanceSelector(name) })
+      if (own !== 'forbidden' && own.length) return own[0]
+    }
   }
   return undefined
 }
 
 export function haUsage(what: string, verb: string): UsageError {
-  return new UsageError(`${what}; HA clusters are backed up and restored by CloudNativePG`, { hint: `use \`${verb}\`` })
+  return new UsageError(`${what}; HA clusters are backed up and restored through their operators`, { hint: `use \`${verb}\`` })
 }
 
 /**
@@ -93,8 +96,11 @@ export async function findBackup(kube: Kube, name: string, namespace: string | u
   if (ha) throw haUsage(`"${name}" is a backup of an HA cluster`, `${haVerb} ${name}`)
   const mine = candidates.filter(isDbaasBackup)
   if (mine.length === 0) {
-    const cnpg = await tolerantList(kube, CNPG_BACKUPS, namespace, { fieldSelector: `metadata.name=${name}` })
-    if (cnpg !== 'forbidden' && cnpg.length) throw haUsage(`"${name}" is a backup of an HA cluster`, `${haVerb} ${name}`)
+    for (const e of HA_ENGINES) {
+      if (!e.backups) continue
+      const hits = await tolerantList(kube, e.backups.resource, namespace, { fieldSelector: `metadata.name=${name}` })
+      if (hits !== 'forbidden' && hits.length) throw haUsage(`"${name}" is a backup of an HA cluster`, `${haVerb} ${name}`)
+    }
     throw new NotFoundError(`backup "${name}" not found${namespace ? ` in namespace ${namespace}` : ''}`, {
       hint: candidates.length ? `${candidates[0]?.metadata.namespace}/${name} is a VolumeSnapshot dbaas did not take` : 'see the backups with `dbaas backup list`',
     })

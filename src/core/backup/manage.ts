@@ -73,7 +73,7 @@ async function waitGone(kube: Kube, ns: string, names: string[], timeoutMs: numb
 /** Finds the backup to delete (for the confirmation prompt, before anything is removed). */
 export async function planBackupDelete(o: BackupDeleteOptions, deps: Deps): Promise<VolumeSnapshot> {
   const kube = await deps.kube(o.cluster)
-  return findBackup(kube, o.name, o.namespace, 'dbaas ha backup')
+  return findBackup(kube, o.name, o.namespace, 'dbaas ha backup delete')
 }
 
 /** Refuses while a restore is still reading from this snapshot (a PVC from it that is not Bound yet). */

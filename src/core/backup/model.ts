@@ -8,7 +8,7 @@ import type { PersistentVolumeClaim, Secret, VolumeSnapshot, VolumeSnapshotConte
 import { ANN, ENGINE, ENGINE_VERSION, KIND, Kinds, MANAGED_BY, SOURCE_INSTANCE, identityLabels, withKind } from '../../k8s/labels.ts'
 import { parseBytes, parseDuration } from '../names.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
-import { POD_CLUSTER_LABEL } from '../ha/model.ts'
+import { POD_CLUSTER_LABEL } from '../ha/engines/cnpg.ts'
 
 /** Annotations a backup carries: what a restore needs, and its expiry. */
 export const BACKUP_ANN = {
@@ -365,7 +365,8 @@ export function isDbaasBackup(vs: VolumeSnapshot): boolean {
 
 export function isHaSnapshot(vs: VolumeSnapshot): boolean {
   const l = vs.metadata.labels ?? {}
-  return l[CNPG_CLUSTER_LABEL] !== undefined || l[KIND] === Kinds.haCluster
+  // CloudNativePG labels its snapshots with the cluster, the MariaDB operator with the PhysicalBackup.
+  return l[CNPG_CLUSTER_LABEL] !== undefined || l['physicalbackup.k8s.mariadb.com/name'] !== undefined || l[KIND] === Kinds.haCluster
 }
 
 /** Decodes a Secret's data (base64) into the strings createInstance writes as stringData. */

@@ -18,6 +18,7 @@ import { deleteInstance, planDelete } from '../delete.ts'
 import { findInstance, HaClusterError } from '../find.ts'
 import { validateStorage } from '../names.ts'
 import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
+import { checkOperatorNamespace } from '../system-namespaces.ts'
 import type { InstanceView } from '../instances.ts'
 import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
 import { findBackup, haUsage, requireSnapshots, settle, unwrap, type Settled } from './common.ts'
@@ -57,6 +58,8 @@ export interface RestoreOptions {
   placement?: Placement | undefined
   /** --openshift (discovery decides otherwise, as on create). */
   openshift?: boolean | undefined
+  /** --allow-system-namespace: an operator's own namespace is refused otherwise (before anything is written). */
+  allowSystemNamespace?: boolean | undefined
 }
 
 export interface RestoreResult {
@@ -130,9 +133,11 @@ async function readState(kube: Kube, o: RestoreOptions, deps: Deps): Promise<Res
     settle(orForbidden(kube.find(R.pvcs, o.namespace, restorePvcName(o.to)))),
     settle(orForbidden(kube.find(R.namespaces, undefined, o.namespace))),
     settle(orForbidden(kube.list(R.storageClasses, undefined).then((l) => l.items))),
+    settle(checkOperatorNamespace(kube, o.namespace, o.allowSystemNamespace === true)),
   ])
   const found = await settle(findBackup(kube, o.backup, o.backupNamespace, 'dbaas ha restore', '--backup-namespace'))
-  const [support, denied, target, pvc, namespace, classes] = await early
+  const [support, denied, target, pvc, namespace, classes, operatorNs] = await early
+  unwrap(operatorNs)
   const vs = unwrap(found)
   refuseForeignBackup(vs, o)
   const cross = o.namespace !== (vs.metadata.namespace ?? '')
@@ -371,6 +376,8 @@ function instanceOptions(p: RestorePlan, o: RestoreOptions): CreateOptions {
     reuseData: true,
     placement: mergePlacement(readPlacement(p.vs.metadata.annotations), o.placement ?? {}),
     openshift: o.openshift,
+    // Checked (before the first write) in the plan.
+    allowSystemNamespace: true,
   }
 }
 

@@ -1,20 +1,26 @@
-// dbaas ha create: check the operator and every precondition, then namespace → initdb Secret (basic-auth,
-// username = owner) → Cluster, applied server-side with field manager dbaas; optionally wait until healthy.
+// dbaas ha create: check the engine's operator and every precondition, then namespace → credentials Secret →
+// the engine's cluster resource (→ its extras), each applied server-side with field manager dbaas; optionally
+// wait until the operator reports it healthy. The same steps for every HA engine.
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { ConflictError, PreconditionError } from '../../errors.ts'
 import { apiInfo, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, resourceFor, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
 import { ANN, Kinds, MANAGED_BY } from '../../k8s/labels.ts'
 import { generatePassword, redact } from '../create.ts'
 import { checkNameFree } from '../find.ts'
+import type { HaEngine, HaSpec, HaView } from './engine.ts'
+import { checkOperatorNamespace } from '../system-namespaces.ts'
 import { requireOperator } from './find.ts'
-import { buildHaCluster, buildHaSecret, CNPG, haLabels, haView, type HaSpec, type HaView } from './model.ts'
+import { haLabels } from './model.ts'
+import { haEngine, HA_ENGINES } from './registry.ts'
 import { waitHealthy } from './wait.ts'
 
 export interface HaCreateOptions {
   spec: HaSpec
   namespaceExplicit: boolean
   password?: string | undefined
+  /** The superuser's password (MySQL-family root); generated unless a restore brings the backup's. */
+  rootPassword?: string | undefined
   /** --snapshot-class; otherwise the cluster's default VolumeSnapshotClass. */
   snapshotClass?: string | undefined
   dryRun: 'none' | 'client' | 'server'
@@ -22,6 +28,8 @@ export interface HaCreateOptions {
   timeoutMs: number
   cluster: ClusterFlags
   skipOperatorCheck: boolean
+  /** --allow-system-namespace: an operator's own namespace is refused otherwise. */
+  allowSystemNamespace?: boolean | undefined
 }
 
 export interface HaCreateResult {
@@ -33,7 +41,7 @@ export interface HaCreateResult {
 
 export const DEFAULT_SNAPSHOT_CLASS = 'snapshot.storage.kubernetes.io/is-default-class'
 
-export function buildHaNamespace(s: HaSpec): KubeObject {
+export function buildHaNamespace(s: Pick<HaSpec, 'name' | 'namespace' | 'version' | 'engine'>): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -56,32 +64,59 @@ export async function defaultSnapshotClass(kube: Kube): Promise<{ name?: string;
   }
 }
 
+/** The resource type of an extra object an engine sends (its own kinds are in the registry). */
+function resourceOf(engine: HaEngine, o: KubeObject): ResourceType {
+  const own = [engine.resource, ...(engine.backups ? [engine.backups.resource] : [])].find((r) => r.kind === o.kind && `${r.group}/${r.version}` === o.apiVersion)
+  const r = own ?? resourceFor(o.apiVersion ?? '', o.kind ?? '')
+  if (!r) throw new Error(`no resource type for ${o.apiVersion} ${o.kind}`)
+  return r
+}
+
+/** The other HA kinds with a cluster of this name in the namespace (one name, one HA cluster). */
+async function sameNameElsewhere(kube: Kube, engine: HaEngine, s: HaSpec): Promise<string | undefined> {
+  for (const e of HA_ENGINES) {
+    if (e.id === engine.id) continue
+    const c = await kube.find(e.resource, s.namespace, s.name).catch((err) => (apiInfo(err)?.httpCode === 403 ? undefined : Promise.reject(err)))
+    if (c) return `${e.object}/${s.name}`
+  }
+  return undefined
+}
+
 export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<HaCreateResult> {
   const notes: string[] = []
+  const engine = haEngine(o.spec.engine)
   const spec: HaSpec = { ...o.spec, ...(o.snapshotClass ? { snapshotClass: o.snapshotClass } : {}) }
-  const password = o.password ?? generatePassword(deps.randomBytes)
+  const passwords = { password: o.password ?? generatePassword(deps.randomBytes), root: o.rootPassword ?? generatePassword(deps.randomBytes) }
+  const usesSnapshots = engine.flags.has('--snapshot-class')
 
   if (o.dryRun === 'client') {
-    if (!spec.snapshotClass) notes.push('--dry-run=client contacts nothing: spec.backup.volumeSnapshot.className is filled from the default VolumeSnapshotClass on a real run (or pass --snapshot-class)')
-    const objects = [...(o.namespaceExplicit ? [] : [buildHaNamespace(spec)]), redact(buildHaSecret(spec, password)), buildHaCluster(spec)]
-    return { action: 'dry-run', cluster: haView(buildHaCluster(spec)), objects, notes }
+    if (usesSnapshots && !spec.snapshotClass) notes.push('--dry-run=client contacts nothing: the VolumeSnapshotClass for backups is the default class on a real run (or pass --snapshot-class)')
+    const cluster = engine.build(spec)
+    const objects = [...(o.namespaceExplicit ? [] : [buildHaNamespace(spec)]), redact(engine.secret(spec, passwords)), cluster, ...engine.extras(spec)]
+    return { action: 'dry-run', cluster: engine.view(cluster), objects, notes }
   }
 
   const kube = await deps.kube(o.cluster)
-  deps.ui.step(`Checking CloudNativePG and ${spec.namespace}/${spec.name}`)
-  await requireOperator(kube, o.skipOperatorCheck, deps)
-  const [namespace, existing, secret, snap] = await Promise.all([
+  deps.ui.step(`Checking the ${engine.operator.name} and ${spec.namespace}/${spec.name}`)
+  await requireOperator(kube, engine, o.skipOperatorCheck, deps, spec.namespace)
+  const secretName = engine.secret(spec, passwords).metadata.name
+  const [namespace, existing, secret, snap, other] = await Promise.all([
     orForbidden(kube.find(R.namespaces, undefined, spec.namespace)),
-    kube.find(CNPG.clusters, spec.namespace, spec.name),
-    orForbidden(kube.find(R.secrets, spec.namespace, buildHaSecret(spec, '').metadata.name)),
-    spec.snapshotClass ? Promise.resolve<{ name?: string; why?: string }>({ name: spec.snapshotClass }) : defaultSnapshotClass(kube),
+    kube.find(engine.resource, spec.namespace, spec.name),
+    orForbidden(kube.find(R.secrets, spec.namespace, secretName)),
+    !usesSnapshots || spec.snapshotClass ? Promise.resolve<{ name?: string; why?: string }>({ name: spec.snapshotClass }) : defaultSnapshotClass(kube),
+    sameNameElsewhere(kube, engine, spec),
+    checkOperatorNamespace(kube, spec.namespace, o.allowSystemNamespace === true),
   ])
   if (existing) {
     const ours = existing.metadata.labels?.[MANAGED_BY] === 'dbaas'
-    throw new ConflictError(`a CloudNativePG Cluster named ${spec.name} already exists in ${spec.namespace}${ours ? '' : ' and was not created by dbaas'}`, {
+    throw new ConflictError(`a ${engine.resource.kind} named ${spec.name} already exists in ${spec.namespace}${ours ? '' : ' and was not created by dbaas'}`, {
       code: 'already_exists',
       hint: ours ? `see it with \`dbaas ha status ${spec.name} -n ${spec.namespace}\`` : 'pick another name, or another namespace with -n',
     })
+  }
+  if (other) {
+    throw new ConflictError(`an HA cluster named ${spec.name} already exists in ${spec.namespace} (${other})`, { code: 'already_exists', hint: 'pick another name, or another namespace with -n' })
   }
   if (namespace !== 'forbidden' && namespace?.metadata.deletionTimestamp) {
     throw new PreconditionError(`namespace ${spec.namespace} is being deleted`, { hint: 'wait until it is gone, then create again' })
@@ -94,33 +129,38 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
   }
   // One name, one kind, per namespace (issue 19): not beside a single instance of that name.
   await checkNameFree(kube, spec.name, spec.namespace, 'ha-cluster')
-  if (snap.name) spec.snapshotClass = snap.name
-  else notes.push(`backups by volume snapshot are off: ${snap.why}; pass --snapshot-class to turn them on`)
+  if (usesSnapshots) {
+    if (snap.name) spec.snapshotClass = snap.name
+    else notes.push(`backups by volume snapshot are off: ${snap.why}; pass --snapshot-class to turn them on`)
+  }
 
   const namespaceExists = namespace === 'forbidden' ? o.namespaceExplicit : namespace !== undefined
   const nsObj = buildHaNamespace(spec)
-  const secretObj = buildHaSecret(spec, password)
-  const clusterObj = buildHaCluster(spec)
+  const secretObj = engine.secret(spec, passwords)
+  const clusterObj = engine.build(spec)
+  const extras = engine.extras(spec)
 
   if (o.dryRun === 'server') {
     const objects: KubeObject[] = []
     if (!namespaceExists) {
       objects.push(await kube.create(R.namespaces, nsObj, { dryRun: true }))
-      notes.push(`namespace ${spec.namespace} does not exist yet, so the Secret and Cluster could not be validated by the server`)
-      objects.push(redact(secretObj), clusterObj)
+      notes.push(`namespace ${spec.namespace} does not exist yet, so the Secret and ${engine.resource.kind} could not be validated by the server`)
+      objects.push(redact(secretObj), clusterObj, ...extras)
     } else {
       objects.push(redact(await kube.apply(R.secrets, secretObj, { dryRun: true })))
-      objects.push(await kube.apply(CNPG.clusters, clusterObj, { dryRun: true }))
+      objects.push(await kube.apply(engine.resource, clusterObj, { dryRun: true }))
+      for (const x of extras) objects.push(await kube.apply(resourceOf(engine, x), x, { dryRun: true }))
     }
-    return { action: 'dry-run', cluster: haView(clusterObj), objects, notes }
+    return { action: 'dry-run', cluster: engine.view(clusterObj), objects, notes }
   }
 
-  deps.ui.step(`Creating HA cluster ${spec.name} (${spec.instances} instance${spec.instances === 1 ? '' : 's'})`)
+  deps.ui.step(`Creating ${engine.displayName} HA cluster ${spec.name} (${spec.instances} instance${spec.instances === 1 ? '' : 's'})`)
   if (!namespaceExists) await kube.create(R.namespaces, nsObj)
   if (!secret) await kube.create(R.secrets, secretObj)
   else if (o.password !== undefined) notes.push(`kept the existing password in secret ${secretObj.metadata.name}; --password-stdin was not applied`)
-  let applied = await kube.apply(CNPG.clusters, clusterObj)
-  if (o.wait) applied = await waitHealthy(kube, spec.name, spec.namespace, o.timeoutMs, deps)
+  let applied = await kube.apply(engine.resource, clusterObj)
+  for (const x of extras) await kube.apply(resourceOf(engine, x), x)
+  if (o.wait) applied = await waitHealthy(kube, engine, spec.name, spec.namespace, o.timeoutMs, deps)
   deps.ui.done()
-  return { action: 'created', cluster: haView(applied), objects: [], notes }
+  return { action: 'created', cluster: engine.view(applied), objects: [], notes }
 }

@@ -1,36 +1,32 @@
-// dbaas ha failover: a switchover exactly as CloudNativePG defines it — a JSON merge patch of the Cluster's
-// status subresource setting targetPrimary (+ timestamp, phase, reason) and carrying metadata.resourceVersion,
-// so a concurrent writer makes the API server answer 409 and dbaas retries on the fresh object (re-checking
-// every refusal there). Unlike `kubectl cnpg promote`, it then waits until currentPrimary is the target and
-// the cluster is healthy again. --force instead deletes the primary's pod and waits for the operator's own
-// failover to promote someone else.
+// dbaas ha failover, for every HA engine through its failover capability:
+// - a switchover (CloudNativePG: a merge patch of the Cluster's status subresource setting targetPrimary, as
+//   `kubectl cnpg promote` does; the MariaDB operator: a merge patch of spec.replication.primary.podIndex).
+//   The write carries metadata.resourceVersion, so a concurrent writer makes the API server answer 409 and
+//   dbaas re-reads and re-checks every refusal on the fresh object. Then it waits until the operator reports
+//   the target as primary and the cluster healthy (exit 6 on timeout, saying where it stopped).
+// - --force: delete the member the writes go to, then wait (watching the cluster and its pods) until the
+//   writes go to another ready member and the cluster is back to full size. For Galera clusters (no single
+//   primary) this is the only kind of failover.
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { DbaasError, NotFoundError, OperationError, PreconditionError, UsageError } from '../../errors.ts'
 import { isApiConflict } from '../../k8s/errors.ts'
-import { R, type Kube } from '../../k8s/kube.ts'
+import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import type { CnpgCluster, Pod } from '../../k8s/types.ts'
+import { podReady, type HaEngine } from './engine.ts'
+import { CNPG, pickTarget } from './engines/cnpg.ts'
 import { openCluster } from './find.ts'
-import {
-  CNPG,
-  inProgress,
-  instanceNames,
-  isFenced,
-  isHealthy,
-  members,
-  PHASE,
-  pickTarget,
-  POD_CLUSTER_LABEL,
-  resolveInstance,
-  switchoverCandidates,
-} from './model.ts'
-import { waitCluster, whereItStands } from './wait.ts'
+import { patchWithRetry } from './ops.ts'
+import { requireFlag } from './registry.ts'
+import { waitCluster, waitWithPods } from './wait.ts'
+
+export { checkSwitchover, switchoverPatch } from './engines/cnpg.ts'
 
 export interface FailoverOptions {
   name: string
   namespace?: string | undefined
   cluster: ClusterFlags
   skipOperatorCheck: boolean
-  /** --to: an instance name or ordinal. */
+  /** --to: a member name or ordinal. */
   to?: string | undefined
   force: boolean
   timeoutMs: number
@@ -39,57 +35,21 @@ export interface FailoverOptions {
 export interface FailoverResult {
   name: string
   namespace: string
+  engine: string
   action: 'switched-over' | 'failed-over' | 'already-primary'
   from: string | null
+  /** The new primary, or (Galera) the member the writes moved to. */
   primary: string
-  /** How many status patches were sent (more than one after a 409 conflict). */
+  /** After a forced failover: where the writes go once the cluster is whole again (Galera proxies move back). */
+  writer: string | null
+  /** How many requests were sent (more than one after a 409 conflict). */
   attempts: number
 }
 
-/** The exact status patch CNPG's switchover is. */
-export function switchoverPatch(resourceVersion: string, target: string, nowIso: string): Record<string, unknown> {
-  return {
-    metadata: { resourceVersion },
-    status: {
-      targetPrimary: target,
-      targetPrimaryTimestamp: nowIso,
-      phase: PHASE.switchover,
-      phaseReason: `Switching over to ${target}`,
-    },
-  }
-}
-
-async function podsOf(kube: Kube, c: CnpgCluster): Promise<Pod[]> {
-  return (await kube.list(R.pods, c.metadata.namespace, { labelSelector: `${POD_CLUSTER_LABEL}=${c.metadata.name}` })).items
-}
-
-/** Refusals, on whatever Cluster object is current. Returns 'already' when the target already is primary. */
-export function checkSwitchover(c: CnpgCluster, pods: Pod[], target: string): 'ok' | 'already' {
-  const name = c.metadata.name
-  const known = instanceNames(c, pods)
-  if (!known.includes(target)) {
-    throw new NotFoundError(`instance ${target} is not part of HA cluster ${name}`, {
-      hint: known.length ? `its instances: ${known.join(', ')}` : `\`dbaas ha status ${name} -n ${c.metadata.namespace}\` lists its instances`,
-    })
-  }
-  const st = c.status ?? {}
-  if (st.currentPrimary === target && (st.targetPrimary === target || !st.targetPrimary)) return 'already'
-  const busy = inProgress(c)
-  if (busy) throw new PreconditionError(`HA cluster ${name} is busy: ${busy}`, { hint: `wait for it to finish (\`dbaas ha status ${name} -n ${c.metadata.namespace}\`), then try again` })
-  if (isFenced(c, target)) throw new PreconditionError(`instance ${target} is fenced and cannot be promoted`, { hint: `lift the fence (annotation cnpg.io/fencedInstances) first, or pick another instance` })
-  const m = members(c, pods).find((x) => x.name === target)
-  if (!m?.ready) {
-    throw new PreconditionError(`instance ${target} is not ready${m?.state ? ` (${m.state})` : ''}, so it cannot take over`, {
-      hint: `pick a ready standby: ${switchoverCandidates(c, pods).map((x) => x.name).join(', ') || 'none is ready now'}`,
-    })
-  }
-  return 'ok'
-}
-
 /**
- * Writes a status change with optimistic locking: `mutate` sees the freshest object and returns the patch
- * (with that object's resourceVersion) or undefined for "nothing to do"; a 409 re-reads and tries again.
- * Refusals thrown by `mutate` on a re-read object end it. Returns the patched object and the attempts made.
+ * Writes a CloudNativePG status change with optimistic locking: `mutate` sees the freshest object and returns
+ * the patch (with that object's resourceVersion) or undefined for "nothing to do"; a 409 re-reads and tries
+ * again. Refusals thrown by `mutate` on a re-read object end it. Returns the patched object and the attempts made.
  */
 export async function patchStatusWithRetry(
   kube: Kube,
@@ -118,88 +78,132 @@ export async function patchStatusWithRetry(
   }
 }
 
-export async function failover(o: FailoverOptions, deps: Deps): Promise<FailoverResult> {
-  if (o.force && o.to) throw new UsageError('--force and --to cannot be used together', { hint: 'with --force the operator elects the new primary itself; for a chosen target drop --force' })
-  const { kube, cluster } = await openCluster(o, deps)
-  const ns = cluster.metadata.namespace as string
-  const name = cluster.metadata.name
-  const pods = await podsOf(kube, cluster)
-  return o.force ? forcedFailover(kube, cluster, pods, o, deps) : switchover(kube, cluster, pods, o, deps, ns, name)
+async function podsOf(kube: Kube, engine: HaEngine, c: KubeObject): Promise<Pod[]> {
+  return (await kube.list(R.pods, c.metadata.namespace, { labelSelector: engine.podSelector(c) })).items
 }
 
-async function switchover(kube: Kube, cluster: CnpgCluster, pods: Pod[], o: FailoverOptions, deps: Deps, ns: string, name: string): Promise<FailoverResult> {
-  const from = cluster.status?.currentPrimary ?? null
+export async function failover(o: FailoverOptions, deps: Deps): Promise<FailoverResult> {
+  if (o.force && o.to) throw new UsageError('--force and --to cannot be used together', { hint: 'with --force the operator (or the proxy) picks the next member itself; for a chosen target drop --force' })
+  const { kube, engine, cluster } = await openCluster(o, deps)
+  const topology = engine.view(cluster).topology
+  if (o.to) requireFlag(engine, '--to', topology)
+  const pods = await podsOf(kube, engine, cluster)
+  if (o.force) return forcedFailover(kube, engine, cluster, pods, o, deps)
+  const cap = engine.failover(cluster).switchover
+  if (!cap) {
+    const name = cluster.metadata.name
+    throw new PreconditionError(`HA cluster ${name} is a Galera cluster (${engine.displayName}): every member takes writes, so there is no primary to switch over`, {
+      hint: `\`dbaas ha failover ${name} -n ${cluster.metadata.namespace} --force\` ${engine.failover(cluster).force.what}`,
+    })
+  }
+  return switchover(kube, engine, cluster, pods, o, deps)
+}
+
+async function switchover(kube: Kube, engine: HaEngine, cluster: KubeObject, pods: Pod[], o: FailoverOptions, deps: Deps): Promise<FailoverResult> {
+  const ns = cluster.metadata.namespace as string
+  const name = cluster.metadata.name
+  const cap = engine.failover(cluster).switchover as NonNullable<ReturnType<HaEngine['failover']>['switchover']>
+  const from = engine.view(cluster).currentPrimary
+  const base = { name, namespace: ns, engine: engine.engine, from, writer: null }
   let target: string
   if (o.to) {
-    target = resolveInstance(name, o.to)
+    target = cap.resolve(cluster, o.to)
   } else {
-    const busy = inProgress(cluster)
+    const busy = engine.busy(cluster)
     if (busy) throw new PreconditionError(`HA cluster ${name} is busy: ${busy}`, { hint: `wait for it to finish (\`dbaas ha status ${name} -n ${ns}\`), then try again` })
-    const picked = pickTarget(switchoverCandidates(cluster, pods))
+    const picked = pickTarget(cap.candidates(cluster, pods))
     if (!picked) {
-      throw new PreconditionError(`HA cluster ${name} has no ready, unfenced standby to switch over to`, {
-        hint: `\`dbaas ha status ${name} -n ${ns}\` shows each instance; scale up with \`dbaas ha scale ${name} --instances 3\``,
+      const n = engine.view(cluster).instances
+      throw new PreconditionError(`HA cluster ${name} has no ready member to switch over to`, {
+        hint: `\`dbaas ha status ${name} -n ${ns}\` shows each member; add one with \`dbaas ha scale ${name} -n ${ns} --instances ${n + 1}\``,
       })
     }
     target = picked.name
   }
-  if (checkSwitchover(cluster, pods, target) === 'already') {
-    return { name, namespace: ns, action: 'already-primary', from, primary: target, attempts: 0 }
-  }
+  if (cap.check(cluster, pods, target) === 'already') return { ...base, action: 'already-primary', primary: target, attempts: 0 }
 
   deps.ui.step(`Switching ${name} over from ${from ?? '<none>'} to ${target}`)
-  const { attempts } = await patchStatusWithRetry(kube, ns, name, cluster, (c) => {
-    if (c !== cluster) {
-      // A re-read after a conflict: another writer may have started a switchover meanwhile.
-      if (checkSwitchover(c, pods, target) === 'already') return undefined
-    }
-    return switchoverPatch(c.metadata.resourceVersion ?? '', target, new Date(deps.now()).toISOString())
-  })
-  if (attempts === 0) return { name, namespace: ns, action: 'already-primary', from, primary: target, attempts }
+  let attempts: number
+  if (cap.request(cluster, target, '').subresource === 'status') {
+    attempts = (
+      await patchStatusWithRetry(kube, ns, name, cluster as CnpgCluster, (c) => {
+        // A re-read after a conflict: another writer may have started a switchover meanwhile.
+        if (c !== cluster && cap.check(c, pods, target) === 'already') return undefined
+        return cap.request(c, target, new Date(deps.now()).toISOString()).patch
+      })
+    ).attempts
+  } else {
+    attempts = (
+      await patchWithRetry(
+        kube,
+        engine.resource,
+        cluster,
+        (c) => {
+          if (c !== cluster && cap.check(c, pods, target) === 'already') return undefined
+          return cap.request(c, target, new Date(deps.now()).toISOString()).patch
+        },
+        { what: `the switchover (${cap.what})` },
+      )
+    ).attempts
+  }
+  if (attempts === 0) return { ...base, action: 'already-primary', primary: target, attempts }
 
   deps.ui.step(`Waiting for ${target} to be primary and ${name} healthy`)
-  await waitCluster(kube, name, ns, o.timeoutMs, deps, (c) => c.status?.currentPrimary === target && isHealthy(c), {
+  await waitCluster(kube, engine, name, ns, o.timeoutMs, deps, (c) => cap.done(c, target), {
     what: `the switchover to ${target}`,
     hint: `the request stays with the operator and may still complete: follow it with \`dbaas ha status ${name} -n ${ns}\``,
-    fail: (c) => {
-      const tp = c.status?.targetPrimary
-      return tp && tp !== target && tp !== 'pending' ? `the operator is now promoting ${tp}, not ${target} (${whereItStands(c)})` : undefined
-    },
+    fail: (c) => cap.diverged?.(c, target),
   })
   deps.ui.done()
-  return { name, namespace: ns, action: 'switched-over', from, primary: target, attempts }
+  return { ...base, action: 'switched-over', primary: target, attempts }
 }
 
-async function forcedFailover(kube: Kube, cluster: CnpgCluster, pods: Pod[], o: FailoverOptions, deps: Deps): Promise<FailoverResult> {
+async function forcedFailover(kube: Kube, engine: HaEngine, cluster: KubeObject, pods: Pod[], o: FailoverOptions, deps: Deps): Promise<FailoverResult> {
   const ns = cluster.metadata.namespace as string
   const name = cluster.metadata.name
-  const primary: string | undefined = cluster.status?.currentPrimary
-  if (!primary) throw new PreconditionError(`HA cluster ${name} has no primary yet`, { hint: `\`dbaas ha status ${name} -n ${ns}\` shows where it is` })
-  const busy = inProgress(cluster)
-  if (busy) throw new PreconditionError(`HA cluster ${name} is busy: ${busy}`, { hint: 'wait for it to finish, then try again' })
-  if (switchoverCandidates(cluster, pods).length === 0) {
-    throw new PreconditionError(`HA cluster ${name} has no ready, unfenced standby that could take over`, { hint: 'a forced failover would leave it without a primary; scale up first' })
-  }
-  deps.ui.step(`Deleting the primary's pod ${primary} to force a failover`)
+  const cap = engine.failover(cluster).force
+  const victim = cap.victim(cluster, pods)
+  if (!victim) throw new PreconditionError(`HA cluster ${name} has no member taking writes now`, { hint: `\`dbaas ha status ${name} -n ${ns}\` shows where it is` })
+  cap.check(cluster, pods, victim)
+  const victimPod = pods.find((p) => p.metadata.name === victim)
+  deps.ui.step(`Deleting ${victim}, the member the writes go to, to force a failover`)
   try {
-    await kube.delete(R.pods, ns, primary, { propagationPolicy: 'Background' })
+    await kube.delete(R.pods, ns, victim, { propagationPolicy: 'Background' })
   } catch (err) {
-    if (err instanceof DbaasError && err.exitCode === 3) throw new NotFoundError(`the primary's pod ${primary} does not exist`, { hint: `\`dbaas ha status ${name} -n ${ns}\`` })
+    if (err instanceof DbaasError && err.exitCode === 3) throw new NotFoundError(`the pod ${victim} does not exist`, { hint: `\`dbaas ha status ${name} -n ${ns}\`` })
     throw err
   }
-  deps.ui.step(`Waiting for the operator to promote a new primary`)
-  const done = await waitCluster(
+  deps.ui.step(`Waiting for the writes to move away from ${victim} and ${name} to be whole again`)
+  let moved: string | undefined
+  const recreated = (ps: Pod[]) => {
+    const p = ps.find((x) => x.metadata.name === victim)
+    return p !== undefined && p.metadata.uid !== victimPod?.metadata.uid && podReady(p)
+  }
+  const outcome = await waitWithPods(
     kube,
-    name,
-    ns,
+    engine,
+    cluster,
     o.timeoutMs,
     deps,
-    (c) => {
-      const st = c.status ?? {}
-      return Boolean(st.currentPrimary) && st.currentPrimary !== primary && st.targetPrimary === st.currentPrimary && isHealthy(c)
+    (c, ps) => {
+      if (!c) throw new OperationError(`HA cluster ${ns}/${name} was deleted while dbaas waited`, { hint: 'nothing more to wait for' })
+      const to = cap.movedTo(c, ps, victim)
+      if (to && !moved) {
+        moved = to
+        deps.ui.update(`(writes go to ${to})`)
+      }
+      if (!moved) return undefined
+      // Back to full size: the operator (or the StatefulSet) brought the victim back and every member is ready.
+      return cap.recovered(c, ps) && recreated(ps) ? { c, ps } : undefined
     },
-    { what: `a failover away from ${primary}`, hint: `the operator may still fail over: follow it with \`dbaas ha status ${name} -n ${ns}\`` },
+    {
+      what: `a failover away from ${victim}`,
+      more: (ps) =>
+        `${moved ? `the writes moved to ${moved}` : 'the writes have not moved to another ready member yet'}; ${victim} ${recreated(ps) ? 'is back and ready' : 'is not back and ready yet'}`,
+      hint: `the operator may still recover it: follow it with \`dbaas ha status ${name} -n ${ns}\``,
+    },
   )
   deps.ui.done()
-  return { name, namespace: ns, action: 'failed-over', from: primary, primary: done.status?.currentPrimary ?? '', attempts: 0 }
+  const writer = engine.members(outcome.c, outcome.ps).find((m) => m.role === 'primary' || m.role === 'writer')?.name ?? null
+  return { name, namespace: ns, engine: engine.engine, action: 'failed-over', from: victim, primary: moved as string, writer, attempts: 0 }
 }

@@ -1,17 +1,19 @@
-// ha list / ha status / ha connection: reading Clusters back from the cluster, never from local state.
+// ha list / ha status / ha connection: reading HA clusters back from the cluster, never from local state,
+// through each engine's reader into one shape.
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { NotFoundError } from '../../errors.ts'
 import { apiInfo, isApiNotFound } from '../../k8s/errors.ts'
-import { R, type Kube } from '../../k8s/kube.ts'
-import type { CnpgBackup, CnpgCluster } from '../../k8s/types.ts'
-import { openCluster, HA_SELECTOR, requireOperator, type HaTarget } from './find.ts'
-import { CNPG, haSecretName, haView, PG_PORT, POD_CLUSTER_LABEL, statusView, type HaStatusView, type HaView } from './model.ts'
+import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { ANN } from '../../k8s/labels.ts'
 import { laptopPort } from '../connection.ts'
+import type { HaEngine, HaStatusView, HaView, LastBackup } from './engine.ts'
+import { openCluster, requireSomeOperator, type HaTarget } from './find.ts'
+import { HA_ENGINES, HA_SELECTOR } from './registry.ts'
 
-/** Lists dbaas's HA Clusters (one request); a 404 because the CRD is absent means none. */
-export async function listHaClusters(kube: Kube, namespace: string | undefined, extra?: string): Promise<CnpgCluster[]> {
+/** Lists dbaas's HA clusters of one engine (one request); a 404 because the CRD is not served means none. */
+export async function listHaClusters(kube: Kube, engine: HaEngine, namespace: string | undefined, extra?: string): Promise<KubeObject[]> {
   try {
-    return (await kube.list(CNPG.clusters, namespace, { labelSelector: `${HA_SELECTOR}${extra ? `,${extra}` : ''}` })).items
+    return (await kube.list(engine.resource, namespace, { labelSelector: `${HA_SELECTOR}${extra ? `,${extra}` : ''}` })).items
   } catch (err) {
     if (isApiNotFound(err)) return []
     throw err
@@ -20,56 +22,76 @@ export async function listHaClusters(kube: Kube, namespace: string | undefined, 
 
 export async function haList(o: { cluster: ClusterFlags; namespace?: string | undefined; skipOperatorCheck: boolean }, deps: Deps): Promise<{ items: HaView[]; fellBackTo?: string }> {
   const kube = await deps.kube(o.cluster)
-  await requireOperator(kube, o.skipOperatorCheck, deps)
+  const engines = await requireSomeOperator(kube, o.skipOperatorCheck, deps)
+  const read = (ns: string | undefined) => Promise.all(engines.map(async (e) => (await listHaClusters(kube, e, ns)).map((c) => e.view(c))))
   let fellBackTo: string | undefined
-  let items: CnpgCluster[]
+  let views: HaView[][]
   try {
-    items = await listHaClusters(kube, o.namespace)
+    views = await read(o.namespace)
   } catch (err) {
     if (o.namespace !== undefined || apiInfo(err)?.httpCode !== 403) throw err
     fellBackTo = kube.contextNamespace
-    items = await listHaClusters(kube, fellBackTo)
+    views = await read(fellBackTo)
   }
-  const views = items.map(haView).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
-  return { items: views, ...(fellBackTo ? { fellBackTo } : {}) }
+  const items = views.flat().sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+  return { items, ...(fellBackTo ? { fellBackTo } : {}) }
 }
 
-/** The newest Backup of this cluster, completed or not. */
-export function lastBackupOf(backups: CnpgBackup[], cluster: string): HaStatusView['lastBackup'] {
-  const mine = backups.filter((b) => b.spec?.cluster?.name === cluster)
-  const when = (b: CnpgBackup) => Date.parse(b.status?.stoppedAt ?? b.status?.startedAt ?? b.metadata.creationTimestamp ?? '') || 0
-  const last = mine.sort((a, b) => when(b) - when(a))[0]
-  return last ? { name: last.metadata.name, phase: last.status?.phase ?? 'pending', completedAt: last.status?.phase === 'completed' ? (last.status?.stoppedAt ?? null) : null } : null
+/** The newest backup of this cluster, completed or not. */
+export function lastBackupOf(backups: Array<{ name: string; phase: string; startedAt: string | null; stoppedAt: string | null }>): LastBackup | null {
+  const when = (b: { startedAt: string | null; stoppedAt: string | null }) => Date.parse(b.stoppedAt ?? b.startedAt ?? '') || 0
+  const last = [...backups].sort((a, b) => when(b) - when(a))[0]
+  return last ? { name: last.name, phase: last.phase, completedAt: last.phase === 'completed' ? last.stoppedAt : null } : null
+}
+
+/** The cluster's view with its members and endpoints; the writer as the members say (the pods may know better than the status). */
+export function statusOf(engine: HaEngine, c: KubeObject, pods: Parameters<HaEngine['members']>[1], lastBackup: LastBackup | null): HaStatusView {
+  const v = engine.view(c)
+  const members = engine.members(c, pods)
+  const writer = members.find((m) => m.role === 'primary' || m.role === 'writer')?.name
+  return { ...v, currentPrimary: writer ?? v.currentPrimary, members, services: engine.services(c), lastBackup }
 }
 
 export async function haStatus(t: HaTarget, deps: Deps): Promise<HaStatusView> {
-  const { kube, cluster } = await openCluster(t, deps)
+  const { kube, engine, cluster } = await openCluster(t, deps)
   const ns = cluster.metadata.namespace as string
   const [pods, backups] = await Promise.all([
-    kube.list(R.pods, ns, { labelSelector: `${POD_CLUSTER_LABEL}=${cluster.metadata.name}` }).then((l) => l.items),
-    kube.list(CNPG.backups, ns).then(
-      (l) => l.items,
-      (err) => {
-        if (isApiNotFound(err) || apiInfo(err)?.httpCode === 403) return [] as CnpgBackup[]
-        throw err
-      },
-    ),
+    kube.list(R.pods, ns, { labelSelector: engine.podSelector(cluster) }).then((l) => l.items),
+    engine.backups
+      ? kube.list(engine.backups.resource, ns).then(
+          (l) => l.items.filter((b) => engine.backups?.clusterOf(b) === cluster.metadata.name).map((b) => engine.backups?.view(b, []) as ReturnType<NonNullable<HaEngine['backups']>['view']>),
+          (err) => {
+            if (isApiNotFound(err) || apiInfo(err)?.httpCode === 403) return []
+            throw err
+          },
+        )
+      : Promise.resolve([]),
   ])
-  return statusView(cluster, pods, lastBackupOf(backups, cluster.metadata.name))
+  return statusOf(engine, cluster, pods, lastBackupOf(backups))
+}
+
+export interface Endpoint {
+  host: string
+  port: number
+  uri: string
 }
 
 export interface HaConnectionView {
   name: string
   namespace: string
-  rw: { host: string; port: number; uri: string }
-  ro: { host: string; port: number; uri: string }
+  engine: string
+  rw: Endpoint
+  ro: Endpoint
   database: string
   user: string
   password: string
   passwordShown: boolean
   secretRef: { name: string; namespace: string; key: string }
-  sslmode: 'require'
+  /** PostgreSQL's sslmode in the URIs (CloudNativePG serves TLS by default); null for MySQL-family engines. */
+  sslmode: 'require' | null
   portForward: string
+  /** The pods `connect` may reach the writer through (label selector). */
+  writerSelector: string
 }
 
 export const MASK = '********'
@@ -79,34 +101,45 @@ export function pgUri(user: string, password: string, host: string, port: number
   return `postgresql://${enc(user)}:${enc(password)}@${host}:${port}/${enc(database)}?sslmode=require`
 }
 
+export function mysqlUri(user: string, password: string, host: string, port: number, database: string): string {
+  const enc = encodeURIComponent
+  return `mysql://${enc(user)}:${enc(password)}@${host}:${port}/${enc(database)}`
+}
+
 export async function haConnection(t: HaTarget & { showPassword: boolean }, deps: Deps): Promise<HaConnectionView> {
-  const { kube, cluster } = await openCluster(t, deps)
+  const { kube, engine, cluster } = await openCluster(t, deps)
   const ns = cluster.metadata.namespace as string
   const name = cluster.metadata.name
-  const boot = cluster.spec?.bootstrap ?? {}
-  const secretName: string = boot.initdb?.secret?.name ?? boot.recovery?.secret?.name ?? haSecretName(name)
+  const secretName = engine.secretName(cluster)
   const secret = await kube.find(R.secrets, ns, secretName)
   if (!secret?.data) {
     throw new NotFoundError(`the credentials secret ${ns}/${secretName} of HA cluster "${name}" is missing`, { hint: `\`dbaas ha status ${name} -n ${ns}\`` })
   }
   const dec = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8')
-  const user = dec('username')
+  const view = engine.view(cluster)
+  const user = dec('username') || (view.user ?? '')
   const password = dec('password')
-  const database: string = cluster.metadata.annotations?.['dbaas.io/database'] ?? boot.initdb?.database ?? boot.recovery?.database ?? 'app'
+  const database: string = cluster.metadata.annotations?.[ANN.database] ?? view.database ?? 'app'
   const shown = t.showPassword ? password : MASK
-  const host = (svc: string) => `${name}-${svc}.${ns}.svc.cluster.local`
-  const ep = (svc: string) => ({ host: host(svc), port: PG_PORT, uri: pgUri(user, shown, host(svc), PG_PORT, database) })
+  const svc = engine.services(cluster)
+  const uri = engine.scheme === 'postgresql' ? pgUri : mysqlUri
+  const ep = (host: string): Endpoint => ({ host, port: svc.port, uri: uri(user, shown, host, svc.port, database) })
+  const rwService = svc.rw.split('.')[0] as string
   return {
     name,
     namespace: ns,
-    rw: ep('rw'),
-    ro: ep('ro'),
+    engine: engine.engine,
+    rw: ep(svc.rw),
+    ro: ep(svc.ro),
     database,
     user,
     password: shown,
     passwordShown: t.showPassword,
     secretRef: { name: secretName, namespace: ns, key: 'password' },
-    sslmode: 'require',
-    portForward: `kubectl port-forward -n ${ns} svc/${name}-rw ${laptopPort(PG_PORT)}:${PG_PORT}`,
+    sslmode: engine.scheme === 'postgresql' ? 'require' : null,
+    portForward: `kubectl port-forward -n ${ns} svc/${rwService} ${laptopPort(svc.port)}:${svc.port}`,
+    writerSelector: engine.writerSelector(cluster),
   }
 }
+
+export { HA_ENGINES }

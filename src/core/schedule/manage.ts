@@ -9,7 +9,8 @@ import type { CnpgBackup, Pod } from '../../k8s/types.ts'
 import { SOURCE_INSTANCE } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import type { DeletionResult } from '../deletion.ts'
-import { CNPG, haLabels } from '../ha/model.ts'
+import { CNPG } from '../ha/engines/cnpg.ts'
+import { haLabels } from '../ha/model.ts'
 import { Kinds } from '../../k8s/labels.ts'
 import {
   CNPG_SCHEDULED_LABEL,

@@ -18,7 +18,7 @@ import { waitFor } from '../../k8s/wait.ts'
 import { listBackupObjects } from '../backup/common.ts'
 import { deleteBackup } from '../backup/manage.ts'
 import { isExpired, parseRetention } from '../backup/model.ts'
-import { CNPG } from '../ha/model.ts'
+import { CNPG } from '../ha/engines/cnpg.ts'
 import { CNPG_SCHEDULED_LABEL, SCHEDULE_LABEL } from './model.ts'
 
 export interface PruneCandidate {

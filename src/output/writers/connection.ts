@@ -18,7 +18,12 @@ export function envLines(c: ConnectionView): string[] {
 }
 
 export function haEnvLines(c: HaConnectionView): string[] {
-  const lines = [`PGHOST=${q(c.rw.host)}`, `PGPORT=${q(c.rw.port)}`, `PGDATABASE=${q(c.database)}`, `PGUSER=${q(c.user)}`, `PGSSLMODE=${q(c.sslmode)}`]
+  if (c.engine !== 'postgresql') {
+    const lines = [`MYSQL_HOST=${q(c.rw.host)}`, `MYSQL_TCP_PORT=${q(c.rw.port)}`, `MYSQL_DATABASE=${q(c.database)}`, `MYSQL_USER=${q(c.user)}`]
+    if (!c.passwordShown) return lines
+    return [...lines, `MYSQL_PWD=${q(c.password)}`, `DATABASE_URL=${q(c.rw.uri)}`, `DATABASE_URL_RO=${q(c.ro.uri)}`]
+  }
+  const lines = [`PGHOST=${q(c.rw.host)}`, `PGPORT=${q(c.rw.port)}`, `PGDATABASE=${q(c.database)}`, `PGUSER=${q(c.user)}`, `PGSSLMODE=${q(c.sslmode ?? 'require')}`]
   if (!c.passwordShown) return lines
   return [...lines, `PGPASSWORD=${q(c.password)}`, `DATABASE_URL=${q(c.rw.uri)}`, `DATABASE_URL_RO=${q(c.ro.uri)}`]
 }
@@ -51,13 +56,14 @@ export const connectionWriter: Writer<ConnectionView> = {
 }
 
 export const haConnectionWriter: Writer<HaConnectionView> = {
-  data: (c) => c,
+  // writerSelector is for `connect`, not part of the documented shape.
+  data: ({ writerSelector: _w, ...c }) => c,
   names: (c) => [c.name],
   human: (c, h: HumanContext) => {
     const p = h.printer
     if (h.variant === 'uri') return p.line(c.rw.uri)
     if (h.variant === 'env') {
-      if (!c.passwordShown) p.note(ENV_WITHOUT_PASSWORD('PGPASSWORD, DATABASE_URL and DATABASE_URL_RO'))
+      if (!c.passwordShown) p.note(ENV_WITHOUT_PASSWORD(`${c.engine === 'postgresql' ? 'PGPASSWORD' : 'MYSQL_PWD'}, DATABASE_URL and DATABASE_URL_RO`))
       for (const l of haEnvLines(c)) p.line(l)
       return
     }
@@ -70,6 +76,6 @@ export const haConnectionWriter: Writer<HaConnectionView> = {
       ['URI (rw)', c.rw.uri],
       ['URI (ro)', c.ro.uri],
     ])
-    p.note(`From your laptop: ${c.portForward}  (then connect to 127.0.0.1:${laptopPort(c.rw.port)} with sslmode=require)`)
+    p.note(`From your laptop: ${c.portForward}  (then connect to 127.0.0.1:${laptopPort(c.rw.port)}${c.sslmode ? ` with sslmode=${c.sslmode}` : ''})`)
   },
 }

@@ -37,6 +37,8 @@ export interface EngineRow {
   versions: string[]
   default: string
   port: number
+  /** `dbaas ha create <engine>`: the operator, and the versions it documents for the release dbaas pins. */
+  ha: { operator: string; topologies: string[]; versions: string[]; default: string | null } | null
 }
 
 export const enginesWriter: Writer<EngineRow[]> = {
@@ -51,6 +53,8 @@ export const enginesWriter: Writer<EngineRow[]> = {
         { header: 'VERSIONS', get: (r) => r.versions.join(', ') },
         { header: 'DEFAULT', get: (r) => r.default },
         { header: 'IMAGE', get: (r) => r.image },
+        { header: 'HA OPERATOR', get: (r) => r.ha?.operator ?? '' },
+        { header: 'HA VERSIONS', get: (r) => (r.ha ? `${r.ha.versions.join(', ')}${r.ha.default ? ` (default ${r.ha.default})` : " (default: the operator's)"}` : '') },
       ],
       { noHeaders: c.noHeaders },
     ),

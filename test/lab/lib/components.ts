@@ -279,7 +279,42 @@ export function components(): Component[] {
       run: async (p) => {
         const dir = join(p.crdDir, 'cnpg')
         await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the CloudNativePG CRDs')
-        await ok(labKubectl(p, ['wait', '--for=condition=Established', '--timeout=60s', '-f', dir]), 'waiting for the CloudNativePG CRDs')
+        // Right after the apply a CRD may have no conditions yet, which `kubectl wait` reports as an error: ask again.
+        await waitFor('the CloudNativePG CRDs to be Established', 60_000, async () => (await labKubectl(p, ['wait', '--for=condition=Established', '--timeout=10s', '-f', dir])).code === 0, 500)
+      },
+    },
+    {
+      kind: 'task',
+      name: 'prometheus-crds',
+      after: ['kube-apiserver'],
+      run: async (p) => {
+        // The Prometheus Operator's CRDs (ServiceMonitor, PodMonitor, Prometheus, …): no operator runs in the lab.
+        const dir = join(p.crdDir, 'prometheus')
+        await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the Prometheus Operator CRDs')
+        // Right after the apply a CRD may have no conditions yet, which `kubectl wait` reports as an error: ask again.
+        await waitFor('the Prometheus Operator CRDs to be Established', 60_000, async () => (await labKubectl(p, ['wait', '--for=condition=Established', '--timeout=10s', '-f', dir])).code === 0, 500)
+      },
+    },
+    {
+      kind: 'task',
+      name: 'pxc-crds',
+      after: ['kube-apiserver'],
+      run: async (p) => {
+        const dir = join(p.crdDir, 'pxc')
+        await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the Percona XtraDB Cluster CRDs')
+        // Right after the apply a CRD may have no conditions yet, which `kubectl wait` reports as an error: ask again.
+        await waitFor('the Percona XtraDB Cluster CRDs to be Established', 60_000, async () => (await labKubectl(p, ['wait', '--for=condition=Established', '--timeout=10s', '-f', dir])).code === 0, 500)
+      },
+    },
+    {
+      kind: 'task',
+      name: 'mariadb-crds',
+      after: ['kube-apiserver'],
+      run: async (p) => {
+        const dir = join(p.crdDir, 'mariadb')
+        await ok(labKubectl(p, ['apply', '--server-side', '--force-conflicts', '-f', dir]), 'applying the MariaDB operator CRDs')
+        // Right after the apply a CRD may have no conditions yet, which `kubectl wait` reports as an error: ask again.
+        await waitFor('the MariaDB operator CRDs to be Established', 60_000, async () => (await labKubectl(p, ['wait', '--for=condition=Established', '--timeout=10s', '-f', dir])).code === 0, 500)
       },
     },
     {

@@ -1,11 +1,17 @@
 // Documents the lab writes or applies: kwok's configuration (port-forward, exec and logs pointing at the
 // local databases), the simulated nodes, and the storage objects for the mock CSI driver.
 import { stringify } from 'yaml'
-import { driverName, nodeNames, ports, snapshotClassName, storageClassName } from './paths.ts'
+import { driverName, nodeNames, portOffset, ports, snapshotClassName, storageClassName } from './paths.ts'
 
 const yamlDocs = (docs: object[]) => docs.map((d) => stringify(d)).join('---\n')
 
 export const labLogText = 'lab: database log line'
+
+/**
+ * Where pods' exporter ports lead: 9187 (postgres_exporter, CloudNativePG's metrics) and 9104 (mysqld_exporter).
+ * Nothing listens there unless a test starts an exporter (test/e2e/metrics*.test.ts).
+ */
+export const exporterPorts = { postgres: 19187 + portOffset, mysqld: 19104 + portOffset } as const
 
 /** A CRI-format log file that kwok serves to `kubectl logs` for every pod. */
 export function kwokLogFileContent(): string {
@@ -27,6 +33,8 @@ export function kwokConfig(opts: { logFile: string; pgSocketDir: string; mariadb
         forwards: [
           { ports: [5432], target: { port: ports.postgres, address: '127.0.0.1' } },
           { ports: [3306], target: { port: ports.mariadb, address: '127.0.0.1' } },
+          { ports: [9187], target: { port: exporterPorts.postgres, address: '127.0.0.1' } },
+          { ports: [9104], target: { port: exporterPorts.mysqld, address: '127.0.0.1' } },
         ],
       },
     },

@@ -91,7 +91,8 @@ describe.each(schemes)('an instance labelled the %s way', (scheme) => {
     expect(r.items.map((i) => [i.name, i.status, i.engine, i.version])).toEqual([[name, 'Ready', 'postgresql', '18']])
     // helm's record is not read to list.
     expect(d.transport.requests.every((q) => !String(q.query.labelSelector ?? '').includes('owner=helm'))).toBe(true)
-    expect(d.transport.requests.find((q) => q.path === '/api/v1/secrets')?.query.labelSelector).toBe('dbaas.io/kind=credentials')
+    // Credentials of instances and of HA clusters (whose engine says which HA kind to list), never helm's records.
+    expect(d.transport.requests.find((q) => q.path === '/api/v1/secrets')?.query.labelSelector).toBe('dbaas.io/kind in (credentials,ha-credentials)')
   })
 
   it('status reads its release', async () => {

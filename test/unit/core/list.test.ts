@@ -9,7 +9,7 @@ const FORBIDDEN = { code: 403, reason: 'Forbidden', message: 'forbidden' }
 const clusterWide = /^\/apis?\/(?:[^/]+\/)?v1\/(statefulsets|secrets)$/
 
 describe('listInstances', () => {
-  it('makes exactly 3 requests whatever the number of instances (StatefulSets, Secrets, HA Clusters)', async () => {
+  it('makes exactly 2 requests whatever the number of instances (StatefulSets, Secrets), and one per HA engine in use', async () => {
     for (const n of [0, 1, 50]) {
       const d = fakeDeps()
       for (let i = 0; i < n; i++) {
@@ -20,21 +20,30 @@ describe('listInstances', () => {
       }
       const r = await listInstances({ cluster: {} }, d)
       expect(r.items).toHaveLength(n)
-      expect(d.transport.requests).toHaveLength(3)
-      expect(d.transport.requests.map((q) => q.path).sort()).toEqual(['/api/v1/secrets', '/apis/apps/v1/statefulsets', '/apis/postgresql.cnpg.io/v1/clusters'])
+      expect(d.transport.requests).toHaveLength(2)
+      expect(d.transport.requests.map((q) => q.path).sort()).toEqual(['/api/v1/secrets', '/apis/apps/v1/statefulsets'])
     }
+    // HA clusters of two engines (their credentials Secrets say which): one request for each of those kinds.
+    const d = fakeDeps()
+    const haSecret = (name: string, engine: string) => ({ metadata: { name: `${name}-ha-credentials`, namespace: `dbaas-${name}`, labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': name, 'dbaas.io/engine': engine, 'dbaas.io/kind': 'ha-credentials' } } })
+    d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-pay' } }, { metadata: { name: 'dbaas-wiki' } })
+    d.transport.seed(R.secrets, haSecret('pay', 'postgresql'), haSecret('wiki', 'mariadb'))
+    await listInstances({ cluster: {} }, d)
+    expect(d.transport.requests.map((q) => q.path).sort()).toEqual(['/api/v1/secrets', '/apis/apps/v1/statefulsets', '/apis/k8s.mariadb.com/v1alpha1/mariadbs', '/apis/postgresql.cnpg.io/v1/clusters'])
   })
 
   it('asks only for metadata of Secrets and selects by dbaas labels', async () => {
     const d = fakeDeps()
     d.transport.seed(R.namespaces, namespace('dbaas-x'))
     d.transport.seed(R.secrets, credentials({ name: 'x', password: 'never-listed-pw' }))
+    d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-pg' } })
+    d.transport.seed(R.secrets, { metadata: { name: 'pg-ha-credentials', namespace: 'dbaas-pg', labels: { 'app.kubernetes.io/managed-by': 'dbaas', 'app.kubernetes.io/instance': 'pg', 'dbaas.io/engine': 'postgresql', 'dbaas.io/kind': 'ha-credentials' } } })
     const r = await listInstances({ cluster: {} }, d)
     const [cnpg, sts, sec] = [...d.transport.requests].sort((a, b) => a.path.localeCompare(b.path)).reverse()
     expect(cnpg!.query.labelSelector).toMatch(/(^|,)dbaas\.io\/kind=ha-cluster$/)
     expect(sts!.query.labelSelector).toBe('dbaas.io/kind=instance')
-    // Credentials only: never helm's release records.
-    expect(sec!.query.labelSelector).toBe('dbaas.io/kind=credentials')
+    // Credentials only (of instances and HA clusters): never helm's release records.
+    expect(sec!.query.labelSelector).toBe('dbaas.io/kind in (credentials,ha-credentials)')
     expect(sec!.accept).toContain('as=PartialObjectMetadataList')
     expect(r.items.map((i) => [i.name, i.status])).toEqual([['x', 'Incomplete']])
   })
@@ -54,11 +63,7 @@ describe('listInstances', () => {
     d.transport.seed(R.statefulSets, statefulSet({ name: 'a', namespace: 'team' }), statefulSet({ name: 'b' }))
     const r = await listInstances({ cluster: { namespace: 'team' }, namespace: 'team' }, d)
     expect(r.items.map((i) => `${i.namespace}/${i.name}`)).toEqual(['team/a'])
-    expect(d.transport.requests.map((q) => q.path).sort()).toEqual([
-      '/api/v1/namespaces/team/secrets',
-      '/apis/apps/v1/namespaces/team/statefulsets',
-      '/apis/postgresql.cnpg.io/v1/namespaces/team/clusters',
-    ])
+    expect(d.transport.requests.map((q) => q.path).sort()).toEqual(['/api/v1/namespaces/team/secrets', '/apis/apps/v1/namespaces/team/statefulsets'])
     expect(r.fellBackTo).toBeUndefined()
   })
 

@@ -5,19 +5,22 @@ import { describe, expect, it } from 'vitest'
 import { buildProgram, main } from '../../../src/cli.ts'
 import { completeWords } from '../../../src/commands/complete-words.ts'
 import { checkNameFree } from '../../../src/core/find.ts'
-import { buildHaCluster, CNPG, type HaSpec } from '../../../src/core/ha/model.ts'
+import { buildHaCluster, CNPG } from '../../../src/core/ha/engines/cnpg.ts'
+import { HA_CREDENTIALS, haLabels } from '../../../src/core/ha/model.ts'
+import type { HaSpec } from '../../../src/core/ha/engine.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../../helpers/fake-deps.ts'
 import { CNPG_CRDS, fakeKube, SNAPSHOT_CRDS } from '../../helpers/fake-kube.ts'
 import { credentials, statefulSet } from '../../helpers/fixtures.ts'
 
-const spec: HaSpec = { name: 'pay', namespace: 'dbaas-pay', instances: 3, database: 'app', user: 'app', storage: '1Gi', params: {} }
+const spec: HaSpec = { engine: 'cnpg', topology: 'streaming', name: 'pay', namespace: 'dbaas-pay', instances: 3, database: 'app', user: 'app', storage: '1Gi', params: {} }
 
 function world(): FakeDeps {
   const d = fakeDeps()
   d.transport.installCrd(...CNPG_CRDS, ...SNAPSHOT_CRDS)
   d.transport.seed(R.namespaces, { metadata: { name: 'dbaas-pay' } }, { metadata: { name: 'dbaas-orders' } })
   d.transport.seed(CNPG.clusters, { ...buildHaCluster(spec), status: { phase: 'Cluster in healthy state', readyInstances: 3 } })
+  d.transport.seed(R.secrets, { metadata: { name: 'pay-ha-credentials', namespace: 'dbaas-pay', labels: haLabels({ name: 'pay', engine: 'cnpg' }, HA_CREDENTIALS) }, data: {} })
   d.transport.seed(CNPG.backups, { metadata: { name: 'pay-20261125', namespace: 'dbaas-pay' }, spec: { cluster: { name: 'pay' } } })
   d.transport.seed(R.statefulSets, statefulSet({ name: 'orders', ready: 1 }))
   d.transport.seed(R.secrets, credentials({ name: 'orders' }))

@@ -9,7 +9,7 @@ import type { Command } from 'commander'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildProgram, main } from '../../../src/cli.ts'
 import { buildBackupSnapshot } from '../../../src/core/backup/model.ts'
-import { buildHaCluster, CNPG } from '../../../src/core/ha/model.ts'
+import { buildHaCluster, CNPG } from '../../../src/core/ha/engines/cnpg.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../../helpers/fake-deps.ts'
 import { CNPG_CRDS, SNAPSHOT_CRDS } from '../../helpers/fake-kube.ts'
@@ -90,7 +90,7 @@ function world(): FakeDeps {
   t.seed(R.pvcs, { metadata: { name: 'data-gone-0', namespace: 'dbaas-gone' }, spec: {} })
   t.seed(R.volumeSnapshots, backup('dup', 'ns-a'), backup('dup', 'ns-b'), backup('one', 'dbaas-orders'))
   t.seed(R.secrets, { metadata: { name: 'one-credentials', namespace: 'dbaas-orders' }, data: { username: b64('app'), password: b64('pw-123456'), database: b64('app') } })
-  t.seed(CNPG.clusters, { ...buildHaCluster({ name: 'pay', namespace: 'dbaas-pay', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: {} }), status: { phase: 'Cluster in healthy state', instances: 2, readyInstances: 1, currentPrimary: 'pay-1', instancesStatus: { healthy: ['pay-1'] } } })
+  t.seed(CNPG.clusters, { ...buildHaCluster({ engine: 'cnpg', topology: 'streaming', name: 'pay', namespace: 'dbaas-pay', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: {} }), status: { phase: 'Cluster in healthy state', instances: 2, readyInstances: 1, currentPrimary: 'pay-1', instancesStatus: { healthy: ['pay-1'] } } })
   return d
 }
 
@@ -167,7 +167,7 @@ describe('every --flag in a string of src/ exists on some command', () => {
     }
     walk(new URL('../../../src', import.meta.url).pathname)
     // kubectl's, helm's and the clients' flags that dbaas passes on or quotes.
-    const foreign = new Set(['--ignore-not-found', '--server-side', '--protocol', '--host', '--port', '--user', '--database', '--wait', '--timeout', '--kubeconfig', '--kube-context', '--namespace', '--create-namespace', '--install', '--values', '--labels', '--no-hooks', '--reuse-values', '--history-max', '--output', '--dry-run', '--help-stub', '--merge-kubeconfig', '--unbuffered', '--template', '--force-conflicts', '--flag', '--from', '--kube-as-user', '--kube-as-group'])
+    const foreign = new Set(['--ignore-not-found', '--server-side', '--protocol', '--host', '--port', '--user', '--database', '--wait', '--timeout', '--kubeconfig', '--kube-context', '--namespace', '--create-namespace', '--install', '--values', '--labels', '--no-hooks', '--reuse-values', '--history-max', '--output', '--dry-run', '--help-stub', '--merge-kubeconfig', '--unbuffered', '--template', '--force-conflicts', '--flag', '--from', '--kube-as-user', '--kube-as-group', '--set'])
     const missing: string[] = []
     for (const f of files) {
       const text = readFileSync(f, 'utf8')

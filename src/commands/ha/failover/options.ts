@@ -32,15 +32,17 @@ export async function complete(c: CompleteContext<RawFailover>): Promise<Failove
   })
   input.name = picked.name
   input.namespace = picked.namespace
-  if (!input.to && !input.force) {
+  if (!input.to && !input.force && picked.topology !== 'galera') {
     const st = await haStatus({ name: picked.name, namespace: picked.namespace, cluster: { ...cluster, namespace: picked.namespace }, skipOperatorCheck: skip }, c.deps)
-    const standbys = st.members.filter((m) => m.role === 'standby' && m.ready && !m.fenced)
+    const standbys = st.members.filter((m) => (m.role === 'standby' || m.role === 'replica') && m.ready && !m.fenced)
     if (standbys.length === 0) throw new UsageError(`HA cluster "${picked.name}" has no ready standby to promote`, { hint: `\`dbaas ha status ${picked.name} -n ${picked.namespace}\` shows its instances` })
     input.to = await pr.select({ message: 'Standby to promote', choices: standbys.map((m) => ({ name: `${m.name}${m.state ? `  (${m.state})` : ''}`, value: m.name })) })
   }
+  // A Galera cluster's only failover is the forced one: say so in the question.
+  if (picked.topology === 'galera' && !input.to) input.force = true
   const line = commandLine(['dbaas', 'ha', 'failover', picked.name, '-n', picked.namespace, ...(input.to ? ['--to', input.to] : []), ...(input.force ? ['--force'] : [])])
   c.deps.printer.note(`The same without prompts:\n  ${line}`)
-  const question = input.force ? `Kill the primary of "${picked.name}" and wait for the operator's failover?` : `Switch "${picked.name}" over to ${input.to}?`
+  const question = input.force ? `Delete the member "${picked.name}" writes go to (${picked.currentPrimary ?? '?'}) and wait until another member takes them and the cluster is whole again?` : `Switch "${picked.name}" over to ${input.to}?`
   if (!(await pr.confirm({ message: question, default: true }))) throw new InterruptedError('cancelled; nothing was done', { hint: `run it later with: ${line}` })
   return input
 }

@@ -5,7 +5,7 @@ import { haRestore } from '../../../core/ha/backup.ts'
 import { haRestoreWriter } from '../../../output/writers/ha.ts'
 import { haOptions, timeoutOption, waitOptions } from '../../flags.ts'
 import { command } from '../../pipeline.ts'
-import { placementOptions } from '../../placement.ts'
+import { placementOptions, systemNamespaceOption } from '../../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -22,6 +22,7 @@ export default (deps: Deps): Command =>
           .option('--storage <size>', "data volume size (default: the source cluster's)")
           .option('--password-stdin', 'read a new owner password from standard input instead of generating one')
         placementOptions(cmd, { restore: true })
+        systemNamespaceOption(cmd)
         waitOptions(cmd, { waitsByDefault: true, what: 'the new cluster is healthy' })
         cmd.addOption(timeoutOption('30m'))
         haOptions(cmd)

@@ -1,6 +1,7 @@
 // ha restore's options: the backup, the new cluster's name and namespace, its size and credentials.
 import type { RestoreOptions } from '../../../core/ha/backup.ts'
-import { validateInstances } from '../../../core/ha/model.ts'
+import { parseInstances } from '../../../core/ha/model.ts'
+import { checkSystemNamespace } from '../../../core/system-namespaces.ts'
 import { defaultNamespace, parseDuration, validateName, validateNamespace, validateStorage } from '../../../core/names.ts'
 import { clusterFlags, readPasswordStdin, waits, type RawHa } from '../../flags.ts'
 import type { CompleteContext } from '../../pipeline.ts'
@@ -14,6 +15,7 @@ export interface RawHaRestore extends RawHa, RawPlacement {
   passwordStdin?: boolean
   wait?: boolean
   timeout: string
+  allowSystemNamespace?: boolean
 }
 
 export interface HaRestoreInput extends RawHaRestore {
@@ -31,13 +33,15 @@ export function validate(i: HaRestoreInput): RestoreOptions {
   const to = validateName(i.to, 'cluster name')
   const cluster = clusterFlags(i)
   if (i.backupNamespace !== undefined) validateNamespace(i.backupNamespace)
+  const namespace = cluster.namespace ?? defaultNamespace(to)
+  checkSystemNamespace(namespace, i.allowSystemNamespace === true)
   return {
     backup: i.backup,
     backupNamespace: i.backupNamespace,
     to,
-    namespace: cluster.namespace ?? defaultNamespace(to),
+    namespace,
     namespaceExplicit: cluster.namespace !== undefined,
-    instances: i.instances === undefined ? undefined : validateInstances(i.instances),
+    instances: i.instances === undefined ? undefined : parseInstances(i.instances),
     storage: i.storage === undefined ? undefined : validateStorage(i.storage),
     password: i.password,
     placement: placementFlags(i),
@@ -45,5 +49,6 @@ export function validate(i: HaRestoreInput): RestoreOptions {
     timeoutMs: parseDuration(i.timeout),
     cluster,
     skipOperatorCheck: i.skipOperatorCheck === true,
+    allowSystemNamespace: i.allowSystemNamespace === true,
   }
 }

@@ -11,10 +11,10 @@ export default (deps: Deps): Command =>
   command(
     {
       name: 'scale',
-      description: 'Change the number of instances (refused while a switchover or failover runs)',
+      description: 'Change the number of members (refused while a switchover, failover or other operation runs)',
       arguments: [['<name>', 'cluster name']],
       options: (cmd) => {
-        cmd.requiredOption('--instances <n>', 'the new number of instances (at least 1)')
+        cmd.requiredOption('--instances <n>', 'the new number of members (each engine has its rule: postgres ≥ 1, mysql 3 or 5, mariadb ≥ 2, Galera odd)')
         waitOptions(cmd, { waitsByDefault: true, what: 'the cluster is healthy again' })
         cmd.addOption(timeoutOption('15m'))
         haOptions(cmd)

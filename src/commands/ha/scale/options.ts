@@ -1,6 +1,6 @@
 // ha scale's options: the new number of instances, waiting.
 import type { HaTarget } from '../../../core/ha/find.ts'
-import { validateInstances } from '../../../core/ha/model.ts'
+import { parseInstances } from '../../../core/ha/model.ts'
 import { parseDuration } from '../../../core/names.ts'
 import { haTarget, waits, type RawHa } from '../../flags.ts'
 import type { CompleteContext } from '../../pipeline.ts'
@@ -16,5 +16,5 @@ export function complete(c: CompleteContext<RawHaScale>): RawHaScale & { name: s
 }
 
 export function validate(i: RawHaScale & { name: string }): HaTarget & { instances: number; wait: boolean; timeoutMs: number } {
-  return { ...haTarget(i.name, i), instances: validateInstances(i.instances), wait: waits(i, true), timeoutMs: parseDuration(i.timeout) }
+  return { ...haTarget(i.name, i), instances: parseInstances(i.instances), wait: waits(i, true), timeoutMs: parseDuration(i.timeout) }
 }

@@ -1,4 +1,4 @@
-// dbaas ha backup list <name>: the cluster's CloudNativePG Backups.
+// dbaas ha backup list <name>: the cluster's backups (CloudNativePG Backups, MariaDB PhysicalBackups).
 import { Command } from 'commander'
 import type { Deps } from '../../../../deps.ts'
 import { haBackupList } from '../../../../core/ha/backup.ts'
