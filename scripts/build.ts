@@ -3,7 +3,7 @@
 // chunks under dist/chunks/ and are loaded only by the commands that use them. The bundle is written to a
 // fresh directory and swapped into place, so a CLI started during a build never finds dist/ half-written.
 import { build } from 'esbuild'
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -60,8 +60,32 @@ const job = await build({
 })
 const jobBytes = Object.entries(job.metafile.outputs).find(([f]) => f.endsWith('backup-job.js'))?.[1].bytes ?? 0
 if (jobBytes > JOB_LIMIT) throw new Error(`dist/job/backup-job.js is ${jobBytes} bytes, over the ${JOB_LIMIT} a ConfigMap holds`)
+// The bundle carries its npm dependencies' code (the package installs nothing else), so it carries their
+// licences too; and the metafile, for bench/install-size.ts to say which package fills which chunk.
+writeFileSync(`${next}/THIRD-PARTY-LICENSES.txt`, thirdPartyLicences([...Object.keys(result.metafile.inputs), ...Object.keys(job.metafile.inputs)]))
+writeFileSync(`${next}/.metafile.json`, JSON.stringify(result.metafile))
 if (existsSync(out)) renameSync(out, old)
 renameSync(next, out)
 rmSync(old, { recursive: true, force: true })
 const outputs = Object.entries(result.metafile.outputs)
 console.error(`built dist/dbaas.js and ${outputs.length - 1} lazy chunks; dist/job/backup-job.js (${Math.round(jobBytes / 1024)} KiB)`)
+
+/** Each bundled npm package once: name, version, licence, and its licence file as the package ships it. */
+function thirdPartyLicences(inputs: string[]): string {
+  const roots = new Set<string>()
+  for (const input of inputs) {
+    const m = /^(.*?node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)
+    if (m?.[1]) roots.add(m[1])
+  }
+  const parts: string[] = []
+  for (const dir of [...roots].sort()) {
+    const pkg = JSON.parse(readFileSync(`${root}${dir}/package.json`, 'utf8')) as { name: string; version: string; license?: string }
+    const file = readdirSync(`${root}${dir}`).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f))
+    const text = file ? readFileSync(`${root}${dir}/${file}`, 'utf8').trim() : `(no licence file in the package; its package.json says ${pkg.license ?? 'nothing'})`
+    // Apache-2.0 asks for a package's NOTICE to travel with it.
+    const notice = readdirSync(`${root}${dir}`).find((f) => /^notice(\.|$)/i.test(f))
+    const noticeText = notice ? `\n\nNOTICE:\n${readFileSync(`${root}${dir}/${notice}`, 'utf8').trim()}` : ''
+    parts.push(`${pkg.name}@${pkg.version} — ${pkg.license ?? 'unknown'}\n\n${text}${noticeText}`)
+  }
+  return `dbaas bundles the following npm packages in dist/.\n\n${parts.join(`\n\n${'-'.repeat(78)}\n\n`)}\n`
+}

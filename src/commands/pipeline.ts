@@ -14,6 +14,7 @@ import { isHuman, parseOutput, type Format, type OutputSpec } from '../output/fo
 import { progressUi } from '../output/ui.ts'
 import { writeResult, type Writer } from '../output/writer.ts'
 import type { Prompter } from '../prompts.ts'
+import { asProgram, programName } from '../program-name.ts'
 
 export interface CompleteContext<Raw> {
   /** The positional arguments, in the order the spec declares them. */
@@ -62,8 +63,8 @@ export interface VerbSpec<Raw, Input, Opts, Result> {
 }
 
 /** Examples under --help, each with a comment line (kubectl style). */
-export function examplesText(lines: Array<[string, string]>): string {
-  return `\nExamples:\n${lines.map(([comment, example]) => `  # ${comment}\n  ${example}`).join('\n\n')}\n`
+export function examplesText(lines: Array<[string, string]>, program: string = programName()): string {
+  return `\nExamples:\n${lines.map(([comment, example]) => `  # ${comment}\n  ${asProgram(example, program)}`).join('\n\n')}\n`
 }
 
 /** Builds the commander Command of a verb; its action runs the pipeline. */

@@ -4,8 +4,10 @@
 // one screen people open most is drawn without it. test/cli/root-help.test.ts holds this rendering equal to
 // commander's own for the same tree, at several widths. Not a command: cli.ts and main.ts use it.
 import { commandTree, type CommandEntry } from './index.ts'
+import { programName } from '../program-name.ts'
 
-export const PROGRAM = 'dbaas'
+/** `kubectl dbaas` when kubectl runs dbaas as its plugin (src/program-name.ts), `dbaas` otherwise. */
+export const PROGRAM = programName()
 export const DESCRIPTION = 'Databases as a service on any Kubernetes cluster: PostgreSQL, MySQL and MariaDB from your kubeconfig'
 
 /** The root's own options, as cli.ts declares them (same order, same text). */

@@ -3,7 +3,7 @@
 import type { Deps, ClusterFlags } from '../deps.ts'
 import type { Engine } from '../engines/types.ts'
 import { ClusterError, ConflictError, InterruptedError, OperationError, PreconditionError, UsageError } from '../errors.ts'
-import { R, resource, resourceFor, type Kube, type KubeObject, type ResourceType } from '../k8s/kube.ts'
+import { R, resource, resourceFor, type Kube, type KubeObject } from '../k8s/kube.ts'
 import type { Namespace, Secret } from '../k8s/types.ts'
 import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTANCE, MANAGED_BY, KIND } from '../k8s/labels.ts'
 import { waitFor } from '../k8s/wait.ts'

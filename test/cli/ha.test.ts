@@ -83,6 +83,19 @@ describe('dbaas ha', () => {
     expect(d.transport.writes[2]?.query).toMatchObject({ fieldManager: 'dbaas' })
   })
 
+  it('create: with one default VolumeSnapshotClass per CSI driver, takes the one of the storage\'s driver', async () => {
+    const def = { 'snapshot.storage.kubernetes.io/is-default-class': 'true' }
+    const { code, d } = await run(['ha', 'create', 'pg', '--no-wait', '--instances', '2', '--storage', '1Gi', '-o', 'json'], (x) => {
+      operator(x)
+      x.transport.installCrd(...SNAPSHOT_CRDS)
+      x.transport.seed(R.storageClasses, { metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'b.csi.example' })
+      x.transport.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap-a', annotations: def }, driver: 'a.csi.example', deletionPolicy: 'Delete' })
+      x.transport.seed(R.volumeSnapshotClasses, { metadata: { name: 'snap-b', annotations: def }, driver: 'b.csi.example', deletionPolicy: 'Delete' })
+    })
+    expect(code).toBe(0)
+    expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec?.backup).toEqual({ volumeSnapshot: { className: 'snap-b' } })
+  })
+
   it('status prints phase, primary and each instance', async () => {
     const { code, out } = await run(['ha', 'status', 'pg'], withCluster)
     expect(code).toBe(0)
@@ -411,5 +424,25 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
     expect(code).toBe(2)
     expect(err).toMatch(/is a backup of an HA cluster/)
     expect(err).toMatch(/Hint: use `dbaas ha backup delete wiki-b1`/)
+  })
+})
+
+describe('dbaas ha list across engines whose operators differ', () => {
+  it('lists every served kind, warning about clusters whose operator is not running', async () => {
+    const { code, out, err } = await run(['ha', 'list', '-o', 'json'], (x) => {
+      withPxc(x)
+      x.transport.installCrd(...MARIADB_CRDS)
+      x.transport.seed(R.namespaces, { metadata: { name: 'dbaas-wiki' } })
+      x.transport.seed(MARIADB.mariadbs, { ...buildMariaDB(mdbSpec), status: mdbStatus(0) })
+    })
+    expect(code).toBe(0)
+    expect(JSON.parse(out).map((v: { name: string }) => v.name)).toEqual(['shop', 'wiki'])
+    expect(err).toMatch(/Warning: no MariaDB operator is running: its clusters \(dbaas-wiki\/wiki\) are not being reconciled/)
+  })
+
+  it('ha backup prune needs no operator', async () => {
+    const { code, out } = await run(['ha', 'backup', 'prune', '--dry-run', '-o', 'json'])
+    expect(code).toBe(0)
+    expect(JSON.parse(out)).toEqual({ dryRun: true, deleted: [], kept: 0 })
   })
 })

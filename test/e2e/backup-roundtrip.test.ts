@@ -1,10 +1,16 @@
-// Issue 5, "Done means" 7: the data round trip — rows written before the backup are in the restore. Only
-// a real cluster can show it (the lab's mock CSI driver keeps no data in its volumes, and its pods run no
-// database), so this runs when the suite is pointed at one (DBAAS_E2E_KUBECONFIG) and is skipped on the lab.
+// Issue 5, "Done means" 7: the data round trip — rows written before the backup are in the restore. It needs
+// databases in containers and volumes that keep data: a real cluster (DBAAS_E2E_KUBECONFIG), or the lab's real
+// node (issue 13), where the instances are placed with dbaas's placement flags and run the versions the lab has
+// images for.
 import { expect, it, onTestFinished } from 'vitest'
 import { kubectl, uniqueName } from '../lab/fixtures/lab.ts'
-import { realClusterOnly } from '../lab/tags.ts'
+import { placementFlags } from '../lab/fixtures/real-node.ts'
+import { hasRealNode, onLab, realNodeOnly } from '../lab/tags.ts'
 import { cleanupInstance, dbaasOk } from './helpers.ts'
+
+/** On the lab: the versions it has images for, and the placement on its real node. */
+const labVersion: Record<string, string> = { postgres: '17', mysql: '8.4', mariadb: '11.8' }
+const onRealNode = onLab() && hasRealNode()
 
 const engines = [
   {
@@ -24,7 +30,7 @@ const engines = [
   },
 ]
 
-const real = realClusterOnly('the lab\'s volumes and pods hold no data')
+const real = realNodeOnly('the lab\'s simulated pods run no database')
 
 for (const { engine, container, sql } of engines) real.describe(`data round trip through backup and restore (${engine})`, () => {
   const name = uniqueName(`rt${engine.slice(0, 3)}`)
@@ -39,12 +45,12 @@ for (const { engine, container, sql } of engines) real.describe(`data round trip
   it('rows written before a quiesced backup are in the instance restored into a new namespace', async () => {
     onTestFinished(() => cleanupInstance(name))
     onTestFinished(() => cleanupInstance(to))
-    await dbaasOk(['create', engine, name, '--storage', '1Gi'], { timeoutMs: 900_000 })
+    await dbaasOk(['create', engine, name, '--storage', '1Gi', ...(onRealNode ? ['--version', labVersion[engine]!, ...placementFlags] : [])], { timeoutMs: 900_000 })
     await exec(name, ns, 'CREATE TABLE roundtrip (id int primary key, note varchar(40))')
     await exec(name, ns, "INSERT INTO roundtrip VALUES (1, 'before the backup'), (2, 'also before')")
     const b = (await dbaasOk(['backup', 'create', name, '--quiesce', '-o', 'json'], { timeoutMs: 900_000 })).json()
     await exec(name, ns, "INSERT INTO roundtrip VALUES (3, 'after the backup')")
-    await dbaasOk(['restore', b.name, '--to', to], { timeoutMs: 900_000 })
+    await dbaasOk(['restore', b.name, '--to', to, ...(onRealNode ? placementFlags : [])], { timeoutMs: 900_000 })
     expect(await exec(to, `dbaas-${to}`, 'SELECT id FROM roundtrip ORDER BY id')).toBe('1\n2')
   }, 1_800_000)
 })

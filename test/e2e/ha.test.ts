@@ -11,10 +11,12 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { realDeps } from '../../src/deps.ts'
 import { checkSwitchover, patchStatusWithRetry, switchoverPatch } from '../../src/core/ha/failover.ts'
 import { CNPG } from '../../src/core/ha/engines/cnpg.ts'
-import { kubectl, kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
+import { kubectl, kubectlJson, kubectlOk, labCli, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
+import { allLabCnpgNamespaces, labCnpgNamespaces } from '../lab/lib/cnpg.ts'
+import { placementFlags } from '../lab/fixtures/real-node.ts'
 import { privateLab, type PrivateLab } from '../lab/fixtures/private-lab.ts'
 import { defaultSnapshotClass } from '../lab/fixtures/workloads.ts'
-import { labOnly, realOperatorOnly, SKIP_REASONS, skipNow } from '../lab/tags.ts'
+import { hasRealNode, labOnly, onLab, runsWhen, SKIP_REASONS, skipNow } from '../lab/tags.ts'
 import { CLUSTERS, CnpgOperatorFixture, getCluster, patchStatus } from './fixtures/cnpg-operator.ts'
 import { dbaas, dbaasOk, deleteNamespace, startCli, written, type CliResult } from './helpers.ts'
 
@@ -444,17 +446,29 @@ lab.describe('ha with the operator played by the fixture', () => {
   })
 })
 
-// Against a real cluster (DBAAS_E2E_KUBECONFIG) with CloudNativePG installed, the same behaviours with the
+// Against a real cluster (DBAAS_E2E_KUBECONFIG) with CloudNativePG installed, or on the lab's real node where
+// the lab runs the real operator (lab:up -- --real-node --cnpg <namespaces>), the same behaviours with the
 // real operator reacting instead of the fixture: create --wait, status, a verified switchover, a
 // volume-snapshot backup, delete.
-const real = realOperatorOnly('the real CloudNativePG operator reacting on its own (DBAAS_E2E_KUBECONFIG with CNPG installed)')
+const realOnLab = onLab() && hasRealNode()
+/** On the lab the operator watches only namespaces named when it starts: one fixed namespace per test. */
+const labNamespaces: Record<string, string> = { 'ha-real': labCnpgNamespaces.haCreate, 'ha-rsw': labCnpgNamespaces.haSwitchover, 'ha-rbk': labCnpgNamespaces.haBackup }
+const real = runsWhen(!onLab() || hasRealNode(), SKIP_REASONS.realOperator, 'the real CloudNativePG operator reacting on its own (DBAAS_E2E_KUBECONFIG with CNPG installed, or the lab\'s real node)')
 real.describe('ha with the real CloudNativePG operator', () => {
+  beforeAll(async () => {
+    if (!realOnLab) return
+    const r = await labCli(['up', '--real-node', '--cnpg', allLabCnpgNamespaces], { timeoutMs: 600_000 })
+    if (r.code !== 0) throw new Error(`lab up --cnpg failed:\n${r.stdout}\n${r.stderr}`)
+  }, 660_000)
+
   /** A 2-instance cluster made healthy by the real operator, for the current test; deleted after it. */
   async function realCluster(prefix: string): Promise<{ name: string; ns: string }> {
     const name = uniqueName(prefix)
-    const ns = `dbaas-${name}`
+    const ns = realOnLab ? labNamespaces[prefix]! : `dbaas-${name}`
     onTestFinished(() => removeHa(name, ns))
-    const r = await dbaas(['ha', 'create', name, '--instances', '2', '--storage', '1Gi', '--wait', '--timeout', '12m', '-o', 'json'], { timeoutMs: 13 * 60_000 })
+    // On the lab: PostgreSQL 17 (the operand image it has) on its real node.
+    const labArgs = realOnLab ? ['-n', ns, '--version', '17', ...placementFlags] : []
+    const r = await dbaas(['ha', 'create', name, '--instances', '2', '--storage', '1Gi', ...labArgs, '--wait', '--timeout', '12m', '-o', 'json'], { timeoutMs: 13 * 60_000 })
     expect(r.exitCode, `${r.stderr}\n(is the CloudNativePG operator installed on this cluster?)`).toBe(0)
     expect(r.json()).toMatchObject({ status: 'Ready', ready: '2/2' })
     return { name, ns }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { kubectl, kubectlJson, kubectlOk, uniqueName, waitFor } from '../lab/fixtures/lab.ts'
 import { cleanupInstance, cliPath, dbaas, dbaasOk } from './helpers.ts'
+import { SKIP_REASONS, skipNow } from '../lab/tags.ts'
 
 /** The helm binaries of each major on PATH (the lab puts helm3 and helm4 there). */
 async function helmOf(major: '3' | '4'): Promise<string | undefined> {
@@ -105,10 +106,7 @@ describe.each(['3', '4'] as const)('helm %s: an interrupted create is completed 
 
   it('helm killed mid-install, then create again: completed, without --force-conflicts', async (ctx) => {
     const helm = await helmOf(major)
-    if (!helm) {
-      ctx.skip(`no helm ${major} on PATH`)
-      return
-    }
+    if (!helm) skipNow(ctx, SKIP_REASONS.lab, `no helm ${major} on PATH (the lab puts helm3 and helm4 there)`)
     proxy = await stallingProxy()
     const dir = mkdtempSync(join(tmpdir(), 'dbaas-stall-'))
     const stalling = join(dir, 'helm')

@@ -34,10 +34,11 @@ lab.describe('lab control plane', () => {
     expect(v.clientVersion.gitVersion).toBe(process.env.DBAAS_LAB_K8S_VERSION ?? 'v1.34.4')
   })
 
-  it('has 3 Ready nodes', async () => {
+  it('has 3 Ready simulated nodes (and the real node when it is up)', async () => {
     const nodes = await kubectlJson<{ items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[] }>(['get', 'nodes'])
     const ready = nodes.items.filter((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'))
-    expect(ready.map((n) => n.metadata.name).sort()).toEqual(['lab-node-1', 'lab-node-2', 'lab-node-3'])
+    const real = process.env.DBAAS_E2E_REAL_NODE === '1' ? ['lab-real-node'] : []
+    expect(ready.map((n) => n.metadata.name).sort()).toEqual(['lab-node-1', 'lab-node-2', 'lab-node-3', ...real])
   })
 
   it('puts the lab’s kubectl and helm first on PATH', () => {
@@ -47,12 +48,13 @@ lab.describe('lab control plane', () => {
     expect(helmVersion).toMatch(labInfo().helmMajor === '4' ? /^v4\.3\.1/ : /^v3\.19\.5/)
   })
 
-  it('serves the default StorageClass and VolumeSnapshotClass for the mock CSI driver', async () => {
+  it('serves a StorageClass and the default VolumeSnapshotClass for the mock CSI driver (the default class without the real node)', async () => {
     const sc = await kubectlJson<{ provisioner: string; volumeBindingMode: string; allowVolumeExpansion: boolean; metadata: { annotations: Record<string, string> } }>(['get', 'storageclass', 'lab-csi'])
     expect(sc.provisioner).toBe('csi.lab.local')
     expect(sc.volumeBindingMode).toBe('Immediate')
     expect(sc.allowVolumeExpansion).toBe(true)
-    expect(sc.metadata.annotations['storageclass.kubernetes.io/is-default-class']).toBe('true')
+    // With the real node up, its data-carrying class is the cluster default instead.
+    expect(sc.metadata.annotations['storageclass.kubernetes.io/is-default-class']).toBe(process.env.DBAAS_E2E_REAL_NODE === '1' ? 'false' : 'true')
     const vsc = await kubectlJson<{ driver: string; deletionPolicy: string; metadata: { annotations: Record<string, string> } }>(['get', 'volumesnapshotclass', 'lab-snapclass'])
     expect(vsc).toMatchObject({ driver: 'csi.lab.local', deletionPolicy: 'Delete' })
     expect(vsc.metadata.annotations['snapshot.storage.kubernetes.io/is-default-class']).toBe('true')

@@ -12,6 +12,7 @@ import type { TestProject } from 'vitest/node'
 import { labPaths, labSourceDir } from './lib/paths.ts'
 import { pathDirFor, processComponents } from './lib/manager.ts'
 import { isOurs, readPid } from './lib/proc.ts'
+import { realNodeOwnedElsewhere } from './lib/realnode.ts'
 import { ensureFreshBundle } from '../helpers/bundle.ts'
 
 export interface LabContext {
@@ -35,6 +36,21 @@ function alive(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * The real node runs when the suite runs as root on Linux (as CI does), unless DBAAS_LAB_REAL_NODE=0; with
+ * DBAAS_LAB_REAL_NODE=1 its absence is an error rather than a skip.
+ */
+function realNodeWanted(): boolean {
+  const setting = process.env.DBAAS_LAB_REAL_NODE
+  if (setting === '0') return false
+  if (setting === '1') return true
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
+  // One real node per machine: when another lab has it, this run goes without (its tests say why they skip).
+  const other = realNodeOwnedElsewhere(labPaths())
+  if (other) process.stderr.write(`e2e: the real node belongs to the lab in ${other}: running without it (DBAAS_LAB_REAL_NODE=1 makes that an error)\n`)
+  return other === undefined
 }
 
 function cli(args: string[]): number {
@@ -68,8 +84,11 @@ export default function setup(project: TestProject): (() => void) | undefined {
     return rec !== undefined && isOurs(rec)
   })
   if (!running) writeFileSync(startedMarker, String(process.pid) + '\n')
-  process.stderr.write(running ? 'e2e: the lab is running; checking it (lab:up)\n' : 'e2e: starting the lab (lab:up)\n')
-  if (cli(['up']) !== 0) throw new Error('e2e: `lab:up` failed (output above); `npm run lab:status` and the logs under the lab state dir tell more')
+  const real = realNodeWanted()
+  const upArgs = real ? ['up', '--real-node'] : ['up']
+  process.stderr.write(`${running ? 'e2e: the lab is running; checking it' : 'e2e: starting the lab'} (lab:up${real ? ' --real-node' : ''})\n`)
+  if (cli(upArgs) !== 0) throw new Error(`e2e: \`lab:up${real ? ' -- --real-node' : ''}\` failed (output above); \`npm run lab:status\` and the logs under the lab state dir tell more (DBAAS_LAB_REAL_NODE=0 runs without the real node)`)
+  process.env.DBAAS_E2E_REAL_NODE = real ? '1' : '0'
 
   process.env.KUBECONFIG = p.kubeconfig
   process.env.DBAAS_E2E_LAB = '1'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the lab and the tests need (PostgreSQL 15, MariaDB, openssl, tinyproxy; tmux
-# for the terminal prompt tests, zsh and fish for the completion tests), only when something is missing.
+# for the terminal prompt tests, zsh and fish for the completion tests; for the real node runc, CNI plugins,
+# iptables, nftables, socat, mmdebstrap, gcc), only when something is missing.
 # Idempotent: on a machine that has them it does nothing. The lab runs its own database servers on
 # 127.0.0.1:15432 and 127.0.0.1:13306 with their own data directories; the Debian-packaged MariaDB service
 # that apt may start on 3306 is stopped so it holds nothing the lab needs.
@@ -13,6 +14,18 @@ command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]] || missing+=(
 command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+# The real node (test/lab/README.md): Debian's runc and CNI plugins, iptables (kubelet, kube-proxy), socat
+# (the API forwarder), mmdebstrap and a static libc (the images).
+[[ -x /usr/sbin/runc ]] || missing+=(runc)
+[[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+command -v conntrack >/dev/null 2>&1 || missing+=(conntrack)
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
+command -v socat >/dev/null 2>&1 || missing+=(socat)
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+[[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || missing+=(libc6-dev)
 # An HTTP CONNECT proxy for the kubeconfig proxy-url tests (test/e2e/kubeconfig-proxy.test.ts).
 command -v tinyproxy >/dev/null 2>&1 || [[ -x /usr/bin/tinyproxy ]] || missing+=(tinyproxy)
 # A real terminal for the prompt tests, and the shells whose completion is tested: never skipped for want of them.

@@ -21,10 +21,12 @@ describe('StatefulSet with a volumeClaimTemplate', () => {
     const claim = await kubectlJson<{ spec: { storageClassName: string; volumeName: string }; metadata: { annotations: Record<string, string> } }>(['-n', ns.name, 'get', 'pvc', 'data-db-0'])
     expect(claim.spec.volumeName).toMatch(/^pvc-/)
     if (labInfo().isLab) {
-      expect(claim.spec.storageClassName).toBe('lab-csi')
-      expect(claim.metadata.annotations['volume.kubernetes.io/storage-provisioner']).toBe('csi.lab.local')
+      // The default class: the real node's data-carrying driver when it is up, the mock driver otherwise.
+      const [cls, driver] = process.env.DBAAS_E2E_REAL_NODE === '1' ? ['lab-real', 'real.csi.lab.local'] : ['lab-csi', 'csi.lab.local']
+      expect(claim.spec.storageClassName).toBe(cls)
+      expect(claim.metadata.annotations['volume.kubernetes.io/storage-provisioner']).toBe(driver)
       const pv = await kubectlJson<{ spec: { csi: { driver: string } } }>(['get', 'pv', claim.spec.volumeName])
-      expect(pv.spec.csi.driver).toBe('csi.lab.local')
+      expect(pv.spec.csi.driver).toBe(driver)
     }
   })
 })

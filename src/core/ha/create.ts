@@ -49,13 +49,34 @@ export function buildHaNamespace(s: Pick<HaSpec, 'name' | 'namespace' | 'version
   }
 }
 
-/** The default VolumeSnapshotClass, or why there is none (no snapshot CRDs, none marked default, not readable). */
-export async function defaultSnapshotClass(kube: Kube): Promise<{ name?: string; why?: string }> {
+/** The provisioner (CSI driver) of the storage class a Cluster will use: the one named, or the cluster's default. */
+async function storageDriver(kube: Kube, storageClass: string | undefined): Promise<string | undefined> {
+  try {
+    const classes = (await kube.list(R.storageClasses, undefined)).items
+    const sc = storageClass
+      ? classes.find((c) => c.metadata.name === storageClass)
+      : classes.find((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')
+    return (sc as { provisioner?: string } | undefined)?.provisioner
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The default VolumeSnapshotClass, or why there is none (no snapshot CRDs, none marked default, not readable).
+ * Each CSI driver may mark its own default: with several, the one of the storage's driver.
+ */
+export async function defaultSnapshotClass(kube: Kube, storageClass?: string): Promise<{ name?: string; why?: string }> {
   try {
     const classes = (await kube.list(R.volumeSnapshotClasses, undefined)).items
     const defaults = classes.filter((c) => c.metadata.annotations?.[DEFAULT_SNAPSHOT_CLASS] === 'true')
     if (defaults.length === 1) return { name: defaults[0]?.metadata.name as string }
-    if (defaults.length > 1) return { why: `several VolumeSnapshotClasses are marked default (${defaults.map((c) => c.metadata.name).join(', ')})` }
+    if (defaults.length > 1) {
+      const driver = await storageDriver(kube, storageClass)
+      const mine = defaults.filter((c) => (c as { driver?: string }).driver === driver)
+      if (driver && mine.length === 1) return { name: mine[0]?.metadata.name as string }
+      return { why: `several VolumeSnapshotClasses are marked default (${defaults.map((c) => c.metadata.name).join(', ')})${driver ? `, ${mine.length} of them for ${driver}` : ''}` }
+    }
     return { why: classes.length ? 'no VolumeSnapshotClass is marked default' : 'this cluster has no VolumeSnapshotClass' }
   } catch (err) {
     if (isApiNotFound(err)) return { why: 'the VolumeSnapshot CRDs are not installed' }
@@ -104,7 +125,7 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
     orForbidden(kube.find(R.namespaces, undefined, spec.namespace)),
     kube.find(engine.resource, spec.namespace, spec.name),
     orForbidden(kube.find(R.secrets, spec.namespace, secretName)),
-    !usesSnapshots || spec.snapshotClass ? Promise.resolve<{ name?: string; why?: string }>({ name: spec.snapshotClass }) : defaultSnapshotClass(kube),
+    !usesSnapshots || spec.snapshotClass ? Promise.resolve<{ name?: string; why?: string }>({ name: spec.snapshotClass }) : defaultSnapshotClass(kube, spec.storageClass),
     sameNameElsewhere(kube, engine, spec),
     checkOperatorNamespace(kube, spec.namespace, o.allowSystemNamespace === true),
   ])

@@ -45,10 +45,10 @@ export async function requireOperator(kube: Kube, engine: HaEngine, skip: boolea
 
 /**
  * For verbs that span every HA engine (ha list, a lookup that found nothing): the engines whose CRDs are
- * served and whose operator runs. None served → 7 naming every CRD; none running → 7 with every install hint
- * (CloudNativePG's first). With --skip-operator-check, the engines whose CRDs are served.
+ * served, and among them those whose operator runs. None served → 7 naming every CRD; none running → 7 with
+ * every install hint (CloudNativePG's first), unless --skip-operator-check.
  */
-export async function requireSomeOperator(kube: Kube, skip: boolean, deps: Pick<Deps, 'now'>): Promise<HaEngine[]> {
+export async function requireSomeOperator(kube: Kube, skip: boolean, deps: Pick<Deps, 'now'>): Promise<{ served: HaEngine[]; running: HaEngine[] }> {
   const found = await Promise.all(HA_ENGINES.map(async (e) => ({ e, d: await detectOperator(e.operator, kube, deps.now()) })))
   const served = found.filter((x) => x.d.crds)
   if (served.length === 0) {
@@ -56,14 +56,13 @@ export async function requireSomeOperator(kube: Kube, skip: boolean, deps: Pick<
       hint: HA_ENGINES.map((e) => e.operator.installHint.replace(/; pass --skip-operator-check.*$/, '')).join('; or '),
     })
   }
-  if (skip) return served.map((x) => x.e)
   const running = served.filter((x) => x.d.operator.running)
-  if (running.length === 0) {
+  if (running.length === 0 && !skip) {
     throw new PreconditionError(served.map((x) => `no ${x.e.operator.name} is running (${x.d.operator.detail})`).join('; '), {
       hint: served.map((x) => x.e.operator.installHint.replace(/; pass --skip-operator-check.*$/, '')).join('; or ') + '; pass --skip-operator-check if it is installed later (GitOps)',
     })
   }
-  return running.map((x) => x.e)
+  return { served: served.map((x) => x.e), running: running.map((x) => x.e) }
 }
 
 export function haNotFound(name: string, namespace?: string): NotFoundError {

@@ -20,9 +20,10 @@ export async function listHaClusters(kube: Kube, engine: HaEngine, namespace: st
   }
 }
 
-export async function haList(o: { cluster: ClusterFlags; namespace?: string | undefined; skipOperatorCheck: boolean }, deps: Deps): Promise<{ items: HaView[]; fellBackTo?: string }> {
+export async function haList(o: { cluster: ClusterFlags; namespace?: string | undefined; skipOperatorCheck: boolean }, deps: Deps): Promise<{ items: HaView[]; fellBackTo?: string; warnings: string[] }> {
   const kube = await deps.kube(o.cluster)
-  const engines = await requireSomeOperator(kube, o.skipOperatorCheck, deps)
+  // Every served kind is listed, also one whose operator is down (its clusters say so in a warning).
+  const { served: engines, running } = await requireSomeOperator(kube, o.skipOperatorCheck, deps)
   const read = (ns: string | undefined) => Promise.all(engines.map(async (e) => (await listHaClusters(kube, e, ns)).map((c) => e.view(c))))
   let fellBackTo: string | undefined
   let views: HaView[][]
@@ -34,7 +35,10 @@ export async function haList(o: { cluster: ClusterFlags; namespace?: string | un
     views = await read(fellBackTo)
   }
   const items = views.flat().sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
-  return { items, ...(fellBackTo ? { fellBackTo } : {}) }
+  const warnings = engines
+    .filter((e, i) => !running.includes(e) && (views[i]?.length ?? 0) > 0)
+    .map((e) => `no ${e.operator.name} is running: its clusters (${(views[engines.indexOf(e)] ?? []).map((v) => `${v.namespace}/${v.name}`).join(', ')}) are not being reconciled`)
+  return { items, ...(fellBackTo ? { fellBackTo } : {}), warnings }
 }
 
 /** The newest backup of this cluster, completed or not. */

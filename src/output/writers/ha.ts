@@ -45,10 +45,10 @@ function haBackupColumns(now: number): Column<HaBackupView>[] {
   ]
 }
 
-export const haListWriter: Writer<{ items: HaView[]; fellBackTo?: string }> = {
+export const haListWriter: Writer<{ items: HaView[]; fellBackTo?: string; warnings?: string[] }> = {
   data: (r) => r.items,
   names: (r) => r.items.map((v) => v.name),
-  warnings: (r) => (r.fellBackTo ? [FELL_BACK(r.fellBackTo)] : []),
+  warnings: (r) => [...(r.fellBackTo ? [FELL_BACK(r.fellBackTo)] : []), ...(r.warnings ?? [])],
   human: (r, c) => c.printer.table(r.items, haColumns(c.now), { wide: c.wide, noHeaders: c.noHeaders, empty: 'No HA clusters found.' }),
 }
 

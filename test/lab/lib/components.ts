@@ -7,6 +7,8 @@ import { databaseFacts, mariadbSpawn, pgBinDir, postgresSpawn, prepareMariadb, p
 import { kwokConfig, kwokLogFileContent, nodesManifest, storageManifest } from './manifests.ts'
 import { driverName, nodeNames, ports, type LabPaths } from './paths.ts'
 import { pkiFiles } from './pki.ts'
+import { realNodeComponents } from './realnode-components.ts'
+import type { RealNodeOptions } from './realnode.ts'
 import type { PidRecord, SpawnSpec } from './proc.ts'
 
 export interface ProcessComponent {
@@ -22,6 +24,8 @@ export interface ProcessComponent {
   healthy?: (p: LabPaths, rec: PidRecord) => Promise<boolean>
   stopSignal?: NodeJS.Signals
   timeoutMs: number
+  /** A running copy started with other arguments (by an older lab) is restarted at `up`. */
+  restartWhenArgsDiffer?: boolean
   /** Lease this component holds and renews (leader election on), in kube-system. */
   lease?: string
 }
@@ -65,7 +69,12 @@ const etcdPeerUrl = `http://127.0.0.1:${ports.etcdPeer}`
 
 const componentLog = (p: LabPaths) => ['--v=1', `--kubeconfig=${p.kubeconfig}`]
 
-export function components(): Component[] {
+export interface ComponentOptions {
+  /** The real node and what runs on it (`up --real-node`). */
+  realNode?: RealNodeOptions
+}
+
+export function components(opts: ComponentOptions = {}): Component[] {
   return [
     {
       kind: 'process',
@@ -168,6 +177,7 @@ export function components(): Component[] {
       kind: 'process',
       name: 'kwok',
       after: ['kube-apiserver'],
+      restartWhenArgsDiffer: true,
       ports: [ports.kwok],
       prepare: (p) => {
         const facts = databaseFacts(p.dbDir)
@@ -179,7 +189,8 @@ export function components(): Component[] {
         const k = pkiFiles(p.pkiDir)
         return {
           bin: bin(p, 'kwok'),
-          args: [`--config=${p.kwokConfig}`, `--kubeconfig=${p.kubeconfig}`, '--manage-all-nodes=true', '--node-ip=127.0.0.1',
+          args: [`--config=${p.kwokConfig}`, `--kubeconfig=${p.kubeconfig}`, // Only the simulated nodes (they carry this annotation): a real node beside them has its own kubelet.
+            '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake', '--node-ip=127.0.0.1',
             '--node-name=localhost', `--node-port=${ports.kwok}`, `--server-address=127.0.0.1:${ports.kwok}`,
             `--tls-cert-file=${k.adminCert}`, `--tls-private-key-file=${k.adminKey}`, '--cidr=10.0.0.1/16',
             '--node-lease-duration-seconds=40'],
@@ -322,9 +333,26 @@ export function components(): Component[] {
       name: 'storage-objects',
       after: ['snapshot-crds'],
       run: async (p) => {
-        await ok(labKubectl(p, ['apply', '-f', '-'], storageManifest()), 'creating the CSIDriver, StorageClass and VolumeSnapshotClass')
+        // With the real node up, its data-carrying class is the cluster default instead.
+        await ok(labKubectl(p, ['apply', '-f', '-'], storageManifest({ defaultClass: !opts.realNode })), 'creating the CSIDriver, StorageClass and VolumeSnapshotClass')
       },
     },
+    {
+      kind: 'process',
+      name: 'csi-resizer',
+      after: ['mockcsi', 'kube-apiserver'],
+      ports: [],
+      lease: `external-resizer-${driverName.replace(/[^a-zA-Z0-9-]/g, '-')}`,
+      spawn: (p) => ({
+        bin: bin(p, 'csi-resizer'),
+        args: [`--csi-address=${p.csiSocket}`, `--kubeconfig=${p.kubeconfig}`, '--leader-election=true',
+          '--leader-election-namespace=kube-system', '--v=2'],
+      }),
+      ready: (p, rec) => leaseFresh(p, `external-resizer-${driverName.replace(/[^a-zA-Z0-9-]/g, '-')}`, rec.startedAt),
+      healthy: (p) => leaseFresh(p, `external-resizer-${driverName.replace(/[^a-zA-Z0-9-]/g, '-')}`, 0),
+      timeoutMs: 60_000,
+    },
+    ...(opts.realNode ? realNodeComponents(opts.realNode) : []),
   ]
 }
 

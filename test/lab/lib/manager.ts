@@ -1,20 +1,23 @@
 // The lab manager's operations: up, down, status, env, and starting or stopping one component.
 // Output goes to the `out` callback (a line each), so the CLI prints it and tests can capture it.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, renameSync, lstatSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, renameSync, lstatSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { components, waitFor, type Component, type ProcessComponent } from './components.ts'
-import { buildScript, contextName, labPaths, ports, type LabPaths } from './paths.ts'
-import { ensurePki, kubeconfigYaml, pkiFiles } from './pki.ts'
+import { components, waitFor, type Component, type ComponentOptions, type ProcessComponent } from './components.ts'
+import { buildScript, contextName, labPaths, labSourceDir, ports, type LabPaths } from './paths.ts'
+import { ensurePki, ensureServingSans, kubeconfigYaml, pkiFiles } from './pki.ts'
 import { groupRssBytes, isOurs, listeningPorts, readPid, removePid, spawnDetached, stopGroup, tail, type PidRecord } from './proc.ts'
 import { probe } from './kube.ts'
+import { drainRealNode, imageList, leftoverShims, stopAllTasks } from './realnode-components.ts'
+import { readRealNodeMarker, realNodeConfig, realNodeUnsupported, releaseRealNode, restoreHost, writeRealNodeMarker, type RealNodeOptions } from './realnode.ts'
 import { withLock } from './lock.ts'
 
 export type Out = (line: string) => void
 
-const allBins = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'mockcsi', 'etcd', 'helm3', 'helm4',
-  'kwok', 'csi-provisioner', 'snapshot-controller', 'csi-snapshotter']
+const baseBins = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'mockcsi', 'etcd', 'helm3', 'helm4',
+  'kwok', 'csi-provisioner', 'snapshot-controller', 'csi-snapshotter', 'csi-resizer']
+const nodeBins = ['kubelet', 'kube-proxy', 'containerd', 'containerd-shim-runc-v2', 'ctr', 'labcsi', 'coredns', 'cnpg-manager']
 
 export class LabError extends Error {
   override name = 'LabError'
@@ -23,24 +26,44 @@ export class LabError extends Error {
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const pad = (s: string, n = 24) => s.padEnd(n)
 
-export function processComponents(): ProcessComponent[] {
-  return components().filter((c): c is ProcessComponent => c.kind === 'process')
+/** What this lab runs beyond the base: the real node (recorded in the state by `up --real-node`). */
+export function labOptions(p: LabPaths = labPaths()): ComponentOptions {
+  const realNode = readRealNodeMarker(p)
+  return realNode ? { realNode } : {}
 }
 
-export function findComponent(name: string): Component {
-  const c = components().find((x) => x.name === name)
-  if (!c) throw new LabError(`unknown component "${name}"; components: ${components().map((x) => x.name).join(', ')}`)
+export function processComponents(opts: ComponentOptions = labOptions()): ProcessComponent[] {
+  return components(opts).filter((c): c is ProcessComponent => c.kind === 'process')
+}
+
+export function findComponent(name: string, opts: ComponentOptions = labOptions()): Component {
+  const c = components(opts).find((x) => x.name === name)
+  if (!c) throw new LabError(`unknown component "${name}"; components: ${components(opts).map((x) => x.name).join(', ')}`)
   return c
 }
 
-/** Builds the binaries when any is missing (a warm cache builds nothing). */
-export function ensureBinaries(p: LabPaths, out: Out): number | undefined {
-  const missing = allBins.filter((b) => !existsSync(join(p.binDir, b)))
-  if (missing.length === 0 && existsSync(join(p.crdDir, '.done'))) return undefined
-  out(`building the lab's binaries (missing: ${missing.join(', ') || 'CRDs'}); a cold build takes about 17 min …`)
+/**
+ * Builds the binaries (and, for the real node, its images) when any is missing; a warm cache builds nothing.
+ * Each component has its own cache entry, so only what is missing is built.
+ */
+export function ensureBinaries(p: LabPaths, out: Out, realNode = false): number | undefined {
+  const sets = realNode ? ['base', 'node'] : ['base']
+  const bins = realNode ? [...baseBins, ...nodeBins] : baseBins
+  const missing = bins.filter((b) => !existsSync(join(p.binDir, b)))
+  const crds = existsSync(join(p.crdDir, '.done'))
+  const images = realNode ? imageList(p).filter((i) => !i.built).map((i) => i.name) : []
+  if (missing.length === 0 && crds && images.length === 0) return undefined
   const start = Date.now()
-  const r = spawnSync('bash', [buildScript], { stdio: ['ignore', 'inherit', 'inherit'] })
-  if (r.status !== 0) throw new LabError(`${buildScript} failed (exit ${r.status})`)
+  if (missing.length > 0 || !crds) {
+    out(`building the lab's binaries (missing: ${missing.join(', ') || 'CRDs'}); each is cached on its own (the whole set takes about 25 min cold) …`)
+    const r = spawnSync('bash', [buildScript, ...sets], { stdio: ['ignore', 'inherit', 'inherit'] })
+    if (r.status !== 0) throw new LabError(`${buildScript} failed (exit ${r.status})`)
+  }
+  if (images.length > 0) {
+    out(`building the real node's images (missing: ${images.join(', ')}); about 1.5 min each …`)
+    const r = spawnSync('bash', [join(labSourceDir, 'images.sh'), ...images], { stdio: ['ignore', 'inherit', 'inherit'] })
+    if (r.status !== 0) throw new LabError(`${join(labSourceDir, 'images.sh')} failed (exit ${r.status})`)
+  }
   return Date.now() - start
 }
 
@@ -76,6 +99,7 @@ function ensurePathDirs(p: LabPaths): void {
 function prepareState(p: LabPaths, out: Out): void {
   for (const d of [p.stateDir, p.logDir, p.pidDir]) mkdirSync(d, { recursive: true })
   if (ensurePki(p.pkiDir)) out(`${pad('pki')}created in ${p.pkiDir}`)
+  else if (ensureServingSans(p.pkiDir)) out(`${pad('pki')}serving certificate re-signed (same key) with the kubernetes Service IP`)
   writeKubeconfig(p)
   ensurePathDirs(p)
 }
@@ -107,9 +131,15 @@ async function componentHealthy(p: LabPaths, c: ProcessComponent, rec: PidRecord
 }
 
 /** Starts one process component (or leaves it alone when it already runs healthy) and waits until ready. */
-async function startProcess(p: LabPaths, c: ProcessComponent): Promise<{ state: 'started' | 'running'; rec: PidRecord }> {
+async function startProcess(p: LabPaths, c: ProcessComponent): Promise<{ state: 'started' | 'running' | 'restarted'; rec: PidRecord }> {
   const existing = readPid(p.pidDir, c.name)
-  if (existing && isOurs(existing)) {
+  let restarted = false
+  if (existing && isOurs(existing) && c.restartWhenArgsDiffer && argsDiffer(existing.pid, c.spawn(p).args)) {
+    // Started by an older lab with other flags (kwok managing every node): restart it with today's.
+    await stopGroup(existing, c.stopSignal ?? 'SIGTERM', 10_000)
+    removePid(p.pidDir, c.name)
+    restarted = true
+  } else if (existing && isOurs(existing)) {
     await waitForReady(p, c, existing, true)
     return { state: 'running', rec: existing }
   }
@@ -122,7 +152,16 @@ async function startProcess(p: LabPaths, c: ProcessComponent): Promise<{ state: 
   await c.prepare?.(p)
   const rec = spawnDetached(c.name, c.spawn(p), join(p.logDir, `${c.name}.log`), p.pidDir)
   await waitForReady(p, c, rec, false)
-  return { state: 'started', rec }
+  return { state: restarted ? 'restarted' : 'started', rec }
+}
+
+function argsDiffer(pid: number, args: string[]): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(1, -1)
+    return argv.join('\0') !== args.join('\0')
+  } catch {
+    return false
+  }
 }
 
 async function waitForReady(p: LabPaths, c: ProcessComponent, rec: PidRecord, wasRunning: boolean): Promise<void> {
@@ -144,6 +183,10 @@ async function waitForReady(p: LabPaths, c: ProcessComponent, rec: PidRecord, wa
 
 export interface UpOptions {
   mergeKubeconfig?: boolean
+  /** Add the real node (kept on later `up`s until `down`). */
+  realNode?: boolean
+  /** With the real node: run the real CloudNativePG operator watching these namespaces. */
+  cnpgNamespaces?: string[]
   out?: Out
 }
 
@@ -174,20 +217,36 @@ function clearState(p: LabPaths, purge: boolean): void {
 
 async function upLocked(p: LabPaths, opts: UpOptions, out: Out): Promise<UpResult> {
   const t0 = Date.now()
-  const buildMs = ensureBinaries(p, out)
+  const previous = readRealNodeMarker(p)
+  let realNode: RealNodeOptions | undefined = previous
+  if (opts.realNode || opts.cnpgNamespaces) {
+    const why = realNodeUnsupported(p)
+    if (why) throw new LabError(`--real-node: ${why}`)
+    realNode = { ...(previous ?? {}) }
+    if (opts.cnpgNamespaces) {
+      const watch = [...new Set([...(previous?.cnpg?.watchNamespaces ?? []), ...opts.cnpgNamespaces])].sort()
+      realNode.cnpg = { watchNamespaces: watch }
+    }
+  }
+  const buildMs = ensureBinaries(p, out, realNode !== undefined)
   // Nothing of the lab is running (the machine restarted, or its processes were killed rather than taken
   // down): the mock driver's volumes died with it, so start from a clean cluster, not from stale etcd data.
-  const alive = processComponents().some((c) => {
+  const alive = processComponents(previous ? { realNode: previous } : {}).some((c) => {
     const rec = readPid(p.pidDir, c.name)
     return rec !== undefined && isOurs(rec)
   })
   if (!alive && existsSync(p.pidDir) && readdirSync(p.pidDir).length > 0) {
     out(`${pad('state')}stale (no lab process is running): starting from a clean cluster`)
+    if (existsSync(realNodeConfig(p).hostRecord)) {
+      restoreHost(realNodeConfig(p), out)
+      releaseRealNode(p)
+    }
     clearState(p, false)
   }
   prepareState(p, out)
+  if (realNode) writeRealNodeMarker(p, realNode)
 
-  const all = components()
+  const all = components(realNode ? { realNode } : {})
   const done = new Map<string, Promise<void>>()
   const steps: UpResult['steps'] = []
   const failures: Error[] = []
@@ -204,7 +263,7 @@ async function upLocked(p: LabPaths, opts: UpOptions, out: Out): Promise<UpResul
       } else {
         const r = await startProcess(p, c)
         steps.push({ name: c.name, ms: Date.now() - s, state: r.state })
-        out(`${pad(c.name)}${r.state === 'running' ? 'already running' : `ready in ${secs(Date.now() - s)}`} (pid ${r.rec.pid})`)
+        out(`${pad(c.name)}${r.state === 'running' ? 'already running' : `${r.state === 'restarted' ? 'restarted, ' : ''}ready in ${secs(Date.now() - s)}`} (pid ${r.rec.pid})`)
       }
     })()
     promise.catch((err: Error) => failures.push(err))
@@ -233,8 +292,8 @@ export async function down(opts: { out?: Out; purge?: boolean } = {}): Promise<{
 }
 
 /** Stop order: dependents first, so the apiserver is not left waiting on a stopped etcd. */
-function stopWaves(): ProcessComponent[][] {
-  const all = components()
+function stopWaves(opts: ComponentOptions): ProcessComponent[][] {
+  const all = components(opts)
   const byName = new Map(all.map((c) => [c.name, c]))
   const depth = new Map<string, number>()
   const level = (name: string): number => {
@@ -245,7 +304,7 @@ function stopWaves(): ProcessComponent[][] {
     depth.set(name, d)
     return d
   }
-  const procs = processComponents()
+  const procs = processComponents(opts)
   const max = Math.max(...procs.map((c) => level(c.name)))
   const waves: ProcessComponent[][] = []
   for (let d = max; d >= 0; d--) {
@@ -259,7 +318,19 @@ function stopWaves(): ProcessComponent[][] {
 }
 
 async function downLocked(p: LabPaths, opts: { purge?: boolean }, out: Out): Promise<{ stillListening: number[] }> {
-  for (const wave of stopWaves()) {
+  const labOpts = labOptions(p)
+  const node = realNodeConfig(p)
+  const hasNode = labOpts.realNode !== undefined || existsSync(node.hostRecord)
+  // The real node's pods go first, while its kubelet still runs: it unmounts their volumes and removes their
+  // networks and cgroups itself.
+  if (hasNode) {
+    const kubelet = readPid(p.pidDir, 'kubelet')
+    const api = readPid(p.pidDir, 'kube-apiserver')
+    if (kubelet && isOurs(kubelet) && api && isOurs(api)) await drainRealNode(p, out)
+    const containerd = readPid(p.pidDir, 'containerd')
+    if (containerd && isOurs(containerd)) await stopAllTasks(p, out)
+  }
+  for (const wave of stopWaves(labOpts.realNode ? labOpts : { realNode: {} })) {
     await Promise.all(
       wave.map(async (c) => {
         const rec = readPid(p.pidDir, c.name)
@@ -270,7 +341,21 @@ async function downLocked(p: LabPaths, opts: { purge?: boolean }, out: Out): Pro
       }),
     )
   }
-  const labPorts = processComponents().flatMap((c) => c.ports)
+  if (hasNode) {
+    // Shims of containers the drain could not stop run in sessions of their own: end them by pid.
+    for (const pid of leftoverShims(node)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // gone
+      }
+    }
+    const proxy = join(p.binDir, 'kube-proxy')
+    if (existsSync(proxy)) spawnSync(proxy, ['--cleanup', '--v=0'], { stdio: 'ignore' })
+    restoreHost(node, out)
+    releaseRealNode(p)
+  }
+  const labPorts = processComponents(hasNode ? { realNode: {} } : {}).flatMap((c) => c.ports)
   let stillListening = labPorts
   for (let i = 0; i < 30; i++) {
     const held = listeningPorts()
@@ -295,7 +380,7 @@ export interface ComponentStatus {
 export async function status(): Promise<ComponentStatus[]> {
   const p = labPaths()
   return Promise.all(
-    processComponents().map(async (c) => {
+    processComponents(labOptions(p)).map(async (c) => {
       const rec = readPid(p.pidDir, c.name)
       if (!rec) return { name: c.name, running: false, healthy: false, rssBytes: 0 }
       const running = isOurs(rec)

@@ -98,7 +98,7 @@ export function nodesManifest(): string {
   )
 }
 
-export function storageManifest(): string {
+export function storageManifest(opts: { defaultClass: boolean } = { defaultClass: true }): string {
   return yamlDocs([
     {
       apiVersion: 'storage.k8s.io/v1',
@@ -109,7 +109,7 @@ export function storageManifest(): string {
     {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
-      metadata: { name: storageClassName, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      metadata: { name: storageClassName, annotations: { 'storageclass.kubernetes.io/is-default-class': String(opts.defaultClass) } },
       provisioner: driverName,
       reclaimPolicy: 'Delete',
       volumeBindingMode: 'Immediate',

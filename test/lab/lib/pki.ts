@@ -29,6 +29,8 @@ const serverSans = [
   'DNS:kubernetes.default.svc',
   'DNS:kubernetes.default.svc.cluster.local',
   'IP:127.0.0.1',
+  // The `kubernetes` Service IP (first address of --service-cluster-ip-range): pods on the real node verify it.
+  'IP:10.96.0.1',
 ].join(',')
 
 function openssl(args: string[], cwd: string): void {
@@ -42,7 +44,7 @@ function serial(): string {
 /** Signs `<out>.crt` (and makes `<out>.key`) with the CA; returns the paths. */
 export function signCert(
   pki: Pki,
-  opts: { subject: string; out: string; extensions: string[]; days?: number },
+  opts: { subject: string; out: string; extensions: string[]; days?: number; keepKey?: boolean },
 ): { cert: string; key: string } {
   const key = `${opts.out}.key`
   const cert = `${opts.out}.crt`
@@ -50,7 +52,7 @@ export function signCert(
   const ext = `${opts.out}.ext`
   const dir = join(opts.out, '..')
   mkdirSync(dir, { recursive: true })
-  openssl(['genrsa', '-out', key, '2048'], dir)
+  if (!opts.keepKey || !existsSync(key)) openssl(['genrsa', '-out', key, '2048'], dir)
   openssl(['req', '-new', '-key', key, '-subj', opts.subject, '-out', csr], dir)
   writeFileSync(ext, opts.extensions.join('\n') + '\n')
   openssl(
@@ -79,13 +81,28 @@ export function ensurePki(dir: string): boolean {
   signCert(pki, {
     subject: '/O=system:masters/CN=lab-admin',
     out: join(dir, 'admin'),
-    extensions: [
-      'basicConstraints=CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth,clientAuth',
-      `subjectAltName=${serverSans}`,
-    ],
+    extensions: adminExtensions(),
   })
+  return true
+}
+
+const adminExtensions = () => [
+  'basicConstraints=CA:FALSE',
+  'keyUsage=critical,digitalSignature,keyEncipherment',
+  'extendedKeyUsage=serverAuth,clientAuth',
+  `subjectAltName=${serverSans}`,
+]
+
+/**
+ * A lab made before the serving certificate named the `kubernetes` Service IP gets it re-signed with the same
+ * key (the service-account key, so tokens stay valid; the API server reloads its serving certificate by itself).
+ * Returns whether it re-signed.
+ */
+export function ensureServingSans(dir: string): boolean {
+  const pki = pkiFiles(dir)
+  const text = execFileSync('openssl', ['x509', '-in', pki.adminCert, '-noout', '-ext', 'subjectAltName'], { encoding: 'utf8' })
+  if (text.includes('IP Address:10.96.0.1')) return false
+  signCert(pki, { subject: '/O=system:masters/CN=lab-admin', out: join(dir, 'admin'), extensions: adminExtensions(), keepKey: true })
   return true
 }
 
