@@ -6,7 +6,7 @@ import { apiInfo } from '../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../k8s/kube.ts'
 import { instanceSelector, KIND } from '../k8s/labels.ts'
 import { HA_CREDENTIALS } from './ha/model.ts'
-import { CNPG } from './ha/engines/cnpg.ts'
+import { HA_ENGINES } from './ha/registry.ts'
 import { groupInstances, type InstanceParts } from './instances.ts'
 import { defaultNamespace } from './names.ts'
 import { notFoundSuggesting } from './did-you-mean.ts'
@@ -31,18 +31,26 @@ export class HaClusterError extends UsageError {
   }
 }
 
-/** The namespaces holding a CloudNativePG Cluster of this name that dbaas labelled (any of that name with -n). */
+/**
+ * The namespaces holding an HA cluster of this name, of any HA engine (CloudNativePG, Percona XtraDB Cluster,
+ * the MariaDB operator): with -n, any object of an HA kind with that name; otherwise the ones dbaas labelled.
+ */
 export async function haClusterNamespaces(kube: Kube, name: string, namespace?: string): Promise<string[]> {
-  try {
-    if (namespace) return (await kube.find(CNPG.clusters, namespace, name)) ? [namespace] : []
-    const list = await kube.list(CNPG.clusters, undefined, { labelSelector: instanceSelector(name), metadataOnly: true })
-    return [...new Set(list.items.map((c) => c.metadata.namespace ?? ''))].sort()
-  } catch (err) {
-    // No CloudNativePG CRDs (404), or not allowed to look (403): no HA cluster this user could mean.
-    const code = apiInfo(err)?.httpCode
-    if (code === 404 || code === 403) return []
-    throw err
-  }
+  const found = await Promise.all(
+    HA_ENGINES.map(async (e) => {
+      try {
+        if (namespace) return (await kube.find(e.resource, namespace, name)) ? [namespace] : []
+        const list = await kube.list(e.resource, undefined, { labelSelector: instanceSelector(name), metadataOnly: true })
+        return list.items.map((c) => c.metadata.namespace ?? '')
+      } catch (err) {
+        // This engine's CRDs are not served (404), or the user may not look (403): no HA cluster of that kind.
+        const code = apiInfo(err)?.httpCode
+        if (code === 404 || code === 403) return []
+        throw err
+      }
+    }),
+  )
+  return [...new Set(found.flat())].sort()
 }
 
 /**

@@ -8,6 +8,8 @@ import { checkNameFree } from '../../../src/core/find.ts'
 import { buildHaCluster, CNPG } from '../../../src/core/ha/engines/cnpg.ts'
 import { HA_CREDENTIALS, haLabels } from '../../../src/core/ha/model.ts'
 import type { HaSpec } from '../../../src/core/ha/engine.ts'
+import { buildMariaDB, MARIADB } from '../../../src/core/ha/engines/mariadb.ts'
+import { buildPxc, PXC } from '../../../src/core/ha/engines/pxc.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../../helpers/fake-deps.ts'
 import { CNPG_CRDS, fakeKube, SNAPSHOT_CRDS } from '../../helpers/fake-kube.ts'
@@ -67,6 +69,47 @@ describe('one name, one kind, per namespace', () => {
     expect(await main(['create', 'postgres', 'pay', '-n', 'dbaas-pay'], d)).toBe(4)
     expect(d.transport.writes).toEqual([])
     expect(d.fakeHelm.ops()).not.toContain('upgradeInstall')
+  })
+})
+
+describe('every HA engine holds its name: Percona XtraDB Cluster and the MariaDB operator as well as CloudNativePG', () => {
+  function others(): FakeDeps {
+    const d = world()
+    d.transport.installCrd(PXC.clusters, MARIADB.mariadbs)
+    d.transport.seed(R.namespaces, { metadata: { name: 'shop' } })
+    d.transport.seed(PXC.clusters, buildPxc({ ...spec, engine: 'pxc', topology: 'galera', name: 'cart', namespace: 'shop' }))
+    d.transport.seed(MARIADB.mariadbs, buildMariaDB({ ...spec, engine: 'mariadb', topology: 'replication', name: 'till', namespace: 'shop' }))
+    return d
+  }
+
+  it.each([
+    [['status', 'cart'], 'dbaas ha status cart -n shop'],
+    [['connection', 'till', '-n', 'shop'], 'dbaas ha connection till -n shop'],
+    [['delete', 'cart', '--yes'], 'dbaas ha delete cart -n shop'],
+  ])('%j → exit 2 naming `%s`, nothing written', async (argv, verb) => {
+    const d = others()
+    expect(await main(argv, d)).toBe(2)
+    expect(d.err.text).toContain(`this is an HA cluster: use \`${verb}\``)
+    expect(d.transport.writes).toEqual([])
+  })
+
+  it('a single instance cannot take a PXC or MariaDB cluster\'s name in its namespace (4), elsewhere it can', async () => {
+    const d = others()
+    const kube = fakeKube(d.transport)
+    await expect(checkNameFree(kube, 'cart', 'shop', 'instance')).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('an HA cluster named "cart" exists') })
+    await expect(checkNameFree(kube, 'till', 'shop', 'instance')).rejects.toMatchObject({ exitCode: 4 })
+    await expect(checkNameFree(kube, 'cart', 'elsewhere', 'instance')).resolves.toBeUndefined()
+    d.transport.seed(R.storageClasses, { metadata: { name: 'std', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } })
+    expect(await main(['create', 'mysql', 'till', '-n', 'shop'], d)).toBe(4)
+    expect(d.transport.writes).toEqual([])
+    expect(d.fakeHelm.ops()).not.toContain('upgradeInstall')
+  })
+
+  it.each(['mysql', 'mariadb', 'postgres'])('`ha create %s` of a single instance\'s name in its namespace → exit 4, nothing written', async (engine) => {
+    const d = others()
+    expect(await main(['ha', 'create', engine, 'orders', '-n', 'dbaas-orders', '--skip-operator-check'], d)).toBe(4)
+    expect(d.err.text).toContain('a single instance named "orders" exists in namespace dbaas-orders')
+    expect(d.transport.writes).toEqual([])
   })
 })
 
