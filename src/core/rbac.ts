@@ -38,6 +38,11 @@ export const VERBS = [
   'ha backup prune',
   'ha restore',
   'ha delete',
+  'metrics enable',
+  'metrics disable',
+  'metrics show',
+  'metrics dashboards install',
+  'top',
 ] as const
 export type Verb = (typeof VERBS)[number]
 
@@ -45,6 +50,7 @@ export type Verb = (typeof VERBS)[number]
 export const VERB_GROUPS: Record<string, Verb[]> = {
   backup: VERBS.filter((v) => v.startsWith('backup ')),
   ha: VERBS.filter((v) => v.startsWith('ha ')),
+  metrics: VERBS.filter((v) => v.startsWith('metrics ')),
 }
 
 export interface Permission {
@@ -69,6 +75,8 @@ const CNPG = 'postgresql.cnpg.io'
 const STORAGE = 'storage.k8s.io'
 const COORD = 'coordination.k8s.io'
 const APIEXT = 'apiextensions.k8s.io'
+const PXC = 'pxc.percona.com'
+const MARIADB = 'k8s.mariadb.com'
 
 /** A wait lists, then watches only when the list does not already show the end (in the lab it often does). */
 const WAIT = { unrecorded: 'a wait watches only when its first list does not already show the end' }
@@ -81,7 +89,12 @@ const p = (group: string, resource: string, verbs: string[], extra: Omit<Permiss
 /** Finding an instance by name (core/find.ts): its Secrets' labels, its StatefulSet. */
 const FIND = [p(CORE, 'secrets', ['list']), p(APPS, 'statefulsets', ['get'])]
 /** Not an instance: is it an HA cluster of that name (exit 2 naming the ha verb)? Tolerates 403/404. */
-const FIND_HA = [p(CNPG, 'clusters', ['get', 'list'], { optional: true, unrecorded: 'only when the name is not a single instance' })]
+const NOT_AN_INSTANCE = { optional: true, unrecorded: 'only when the name is not a single instance' }
+const FIND_HA = [
+  p(CNPG, 'clusters', ['get', 'list'], NOT_AN_INSTANCE),
+  p(PXC, 'perconaxtradbclusters', ['get', 'list'], NOT_AN_INSTANCE),
+  p(MARIADB, 'mariadbs', ['get', 'list'], NOT_AN_INSTANCE),
+]
 
 /** helm installs the chart (a StatefulSet and two Services) and keeps its release in Secrets. */
 const HELM = [
@@ -102,7 +115,10 @@ const INSTALL = [
   p(CORE, 'pods', ['watch'], WAIT),
   p(CORE, 'persistentvolumeclaims', ['get']),
   p(STORAGE, 'storageclasses', ['list'], { cluster: true, optional: true }),
+  // One name, one kind, per namespace: no HA cluster of any engine holds the name there (core/find.ts checkNameFree).
   p(CNPG, 'clusters', ['get'], { optional: true }),
+  p(PXC, 'perconaxtradbclusters', ['get'], { optional: true }),
+  p(MARIADB, 'mariadbs', ['get'], { optional: true }),
   ...HELM,
 ]
 
@@ -159,9 +175,42 @@ const CRUD = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']
  * clusters only.
  */
 const OTHER_HA_ENGINES = [
-  p('pxc.percona.com', 'perconaxtradbclusters', CRUD, { optional: true, unrecorded: 'only for Percona XtraDB clusters' }),
-  p('k8s.mariadb.com', 'mariadbs', CRUD, { optional: true, unrecorded: 'only for MariaDB operator clusters' }),
-  p('k8s.mariadb.com', 'physicalbackups', CRUD, { optional: true, unrecorded: 'only for MariaDB operator clusters' }),
+  p(PXC, 'perconaxtradbclusters', CRUD, { optional: true, unrecorded: 'only for Percona XtraDB clusters' }),
+  p(MARIADB, 'mariadbs', CRUD, { optional: true, unrecorded: 'only for MariaDB operator clusters' }),
+  p(MARIADB, 'physicalbackups', CRUD, { optional: true, unrecorded: 'only for MariaDB operator clusters' }),
+]
+
+const MON = 'monitoring.coreos.com'
+
+/** Which Prometheus objects select a monitor (core/metrics/prometheus.ts): read across namespaces, tolerating 403. */
+const MONITOR_PLAN = [
+  p(MON, 'prometheuses', ['list'], { cluster: true, optional: true }),
+  p(MON, 'prometheusagents', ['list'], { cluster: true, optional: true }),
+  p(CORE, 'namespaces', ['get'], { cluster: true, optional: true }),
+]
+
+/** `metrics enable|disable`: an instance (its Secret, a ready pod, exec, a helm upgrade) or a CloudNativePG cluster. */
+const METRICS_CHANGE = [
+  ...FIND,
+  ...FIND_HA,
+  p(CORE, 'secrets', ['get', 'patch']),
+  p(CORE, 'pods', ['list']),
+  // The monitoring user is made (or dropped) through exec into the database container.
+  p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' }),
+  // Waiting for the pod to restart with (or without) its exporter.
+  p(APPS, 'statefulsets', ['list'], { unrecorded: 'only when waiting for the restart (not --no-wait)' }),
+  p(APPS, 'statefulsets', ['watch'], WAIT),
+  ...HELM,
+]
+
+/** `top` and `metrics show`: the targets, then each exporter read through a port-forward. */
+const METRICS_READ = [
+  ...FIND,
+  ...FIND_HA,
+  p(APPS, 'statefulsets', ['list']),
+  p(CORE, 'pods', ['list']),
+  p(CNPG, 'clusters', ['list'], { optional: true }),
+  p(CORE, 'pods/portforward', ['get', 'create'], { by: 'client' }),
 ]
 
 /** Per verb, what it needs. */
@@ -336,6 +385,18 @@ export const permissions: Record<Verb, Permission[]> = {
     p(SNAP, 'volumesnapshots', ['list']),
     p(CORE, 'namespaces', ['get', 'delete'], { cluster: true, optional: true }),
   ],
+  // Read from core/metrics/*.ts and checked against what they send on the fake API server
+  // (test/unit/defects/rbac-coverage.test.ts); not run by the lab RBAC test.
+  'metrics enable': [...METRICS_CHANGE, ...MONITOR_PLAN, p(MON, 'servicemonitors', CRUD, { by: 'helm', optional: true }), p(MON, 'podmonitors', ['patch']), p(MON, 'podmonitors', ['create'], SSA_CREATE)],
+  'metrics disable': [...METRICS_CHANGE, p(MON, 'servicemonitors', CRUD, { by: 'helm', optional: true }), p(MON, 'podmonitors', ['get', 'delete'])],
+  'metrics show': [...METRICS_READ, ...MONITOR_PLAN, p(MON, 'servicemonitors', ['get'], { optional: true }), p(MON, 'podmonitors', ['get'], { optional: true })],
+  'metrics dashboards install': [
+    p(APPS, 'deployments', ['list'], { cluster: true, optional: true, unrecorded: 'only without -n (where Grafana runs)' }),
+    p(CORE, 'namespaces', ['get'], { cluster: true, optional: true }),
+    p(CORE, 'configmaps', ['patch']),
+    p(CORE, 'configmaps', ['create'], SSA_CREATE),
+  ],
+  top: METRICS_READ,
 }
 
 export const allVerbs: Verb[] = [...VERBS]
@@ -345,7 +406,9 @@ export function resolveVerbs(words: string[]): { verbs: Verb[]; unknown: string[
   const verbs: Verb[] = []
   const unknown: string[] = []
   for (const w of words) {
-    const path = w.trim().replace(/-/g, ' ').replace(/\s+/g, ' ')
+    const words = w.trim().replace(/-/g, ' ').replace(/\s+/g, ' ')
+    // `backup schedule set|list|run|…` share one row: every one installs, reads or runs the same chart.
+    const path = words.startsWith('backup schedule ') ? 'backup schedule' : words
     const group = VERB_GROUPS[path]
     if (group) verbs.push(...group)
     else if ((VERBS as readonly string[]).includes(path)) verbs.push(path as Verb)
@@ -366,6 +429,8 @@ const CLUSTER_RESOURCES = new Set([
   'customresourcedefinitions',
   'leases',
   'deployments',
+  'prometheuses',
+  'prometheusagents',
 ])
 
 export interface RequestedPermission {

@@ -290,7 +290,9 @@ lab.describe('the printed Role runs every verb (issue 19, item 4)', () => {
   // `backup schedule …` is not run here yet: its rules are the schedule chart's job Role (compared rule for rule
   // by test/unit/charts/backup-schedule.test.ts) plus what installing that chart takes.
   // `ha backup delete` and `ha backup prune` (issue 14) are not run here yet either.
-  const NOT_RUN_HERE: Verb[] = ['backup schedule', 'ha backup delete', 'ha backup prune']
+  // The metrics verbs and top (issue 15's metrics) are checked against the fake API server instead
+  // (test/unit/defects/rbac-coverage.test.ts), not run here yet.
+  const NOT_RUN_HERE: Verb[] = ['backup schedule', 'ha backup delete', 'ha backup prune', 'metrics enable', 'metrics disable', 'metrics show', 'metrics dashboards install', 'top']
 
   lab.it('the table holds exactly the rules the verbs sent, for every verb run here', () => {
     const problems: string[] = []

@@ -83,7 +83,8 @@ describe('doctor', () => {
     expect(rbac.status).toBe('warn')
     expect(rbac.disables).toEqual(expect.arrayContaining(['create', 'connect']))
     expect(rbac.disables).not.toContain('list')
-    expect(rbac.message).toMatch(/not allowed in namespace team-a: create, connect, delete, backup schedule, restore;/)
+    // top and metrics show read exporters through a port-forward, as connect does.
+    expect(rbac.message).toMatch(/not allowed in namespace team-a: create, connect, delete, backup schedule, restore, metrics show, top;/)
     expect(rbac.message).toMatch(/limited \(optional access missing[^)]*\): list, status, ha restore/)
     expect(rbac.message).toContain('connect: get pods/portforward, create pods/portforward')
     expect(rbac.fix).toContain('dbaas rbac -n team-a')
