@@ -107,10 +107,10 @@ const HELM = [
 const INSTALL = [
   p(CORE, 'namespaces', ['get'], { cluster: true, optional: true }),
   p(CORE, 'namespaces', ['create'], { cluster: true, optional: true }),
-  p(APPS, 'statefulsets', ['get', 'list', 'patch']),
+  // The chart sets every label dbaas selects on (issue 12): nothing is patched after helm.
+  p(APPS, 'statefulsets', ['get', 'list']),
   p(APPS, 'statefulsets', ['watch'], WAIT),
   p(CORE, 'secrets', ['list', 'create']),
-  p(CORE, 'services', ['list', 'patch']),
   p(CORE, 'pods', ['list']),
   p(CORE, 'pods', ['watch'], WAIT),
   p(CORE, 'persistentvolumeclaims', ['get']),
@@ -119,6 +119,9 @@ const INSTALL = [
   p(CNPG, 'clusters', ['get'], { optional: true }),
   p(PXC, 'perconaxtradbclusters', ['get'], { optional: true }),
   p(MARIADB, 'mariadbs', ['get'], { optional: true }),
+  // Not an operator's own namespace (core/system-namespaces.ts): its Deployment or leader Lease there; 403 passes.
+  p(APPS, 'deployments', ['list'], { optional: true }),
+  p(COORD, 'leases', ['get'], { optional: true }),
   ...HELM,
 ]
 
@@ -219,7 +222,10 @@ export const permissions: Record<Verb, Permission[]> = {
   list: [
     p(APPS, 'statefulsets', ['list']),
     p(CORE, 'secrets', ['list']),
-    p(CNPG, 'clusters', ['list'], { optional: true }),
+    // HA clusters of the engines whose credentials Secrets the listing found (none there: not asked).
+    p(CNPG, 'clusters', ['list'], { optional: true, unrecorded: "only when an HA cluster's credentials Secret is listed" }),
+    p(PXC, 'perconaxtradbclusters', ['list'], { optional: true, unrecorded: 'only when a Percona XtraDB cluster is listed' }),
+    p(MARIADB, 'mariadbs', ['list'], { optional: true, unrecorded: 'only when a MariaDB operator cluster is listed' }),
     // --watch
     p(APPS, 'statefulsets', ['watch'], { optional: true }),
     p(CORE, 'pods', ['watch'], { optional: true }),
@@ -232,6 +238,10 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'services', ['list']),
     p(CORE, 'events', ['list']),
     p(STORAGE, 'storageclasses', ['get'], { cluster: true, optional: true, unrecorded: 'only when a data volume is Pending (its class names the provisioner)' }),
+    // Its backup schedule (core/schedule/manage.ts scheduleOf): the CronJob, its Jobs, CloudNativePG's ScheduledBackup; 403 passes.
+    p('batch', 'cronjobs', ['list'], { optional: true }),
+    p('batch', 'jobs', ['list'], { optional: true }),
+    p(CNPG, 'scheduledbackups', ['list'], { optional: true }),
     // --watch
     p(APPS, 'statefulsets', ['watch'], { optional: true }),
     p(CORE, 'pods', ['watch'], { optional: true }),
@@ -351,11 +361,14 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CNPG, 'clusters', ['watch'], WAIT),
     p(CNPG, 'clusters/status', ['patch']),
     p(CORE, 'pods', ['list']),
-    // --force: the primary's pod is deleted (then the Cluster is watched, as for a switchover).
+    // --force: the primary's pod is deleted, then the Cluster and its pods are watched together until another
+    // member takes the writes (core/ha/wait.ts waitWithPods).
     p(CORE, 'pods', ['delete'], { optional: true }),
+    p(CORE, 'pods', ['watch'], { optional: true }),
   ],
-  'ha backup create': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT)],
-  'ha backup list': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list'])],
+  // Both read the backups' VolumeSnapshots (their size and readiness).
+  'ha backup create': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list'])],
+  'ha backup list': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list']), p(SNAP, 'volumesnapshots', ['list'])],
   'ha restore': [...OTHER_HA_ENGINES, 
     ...OPERATOR_DETECT,
     p(CNPG, 'backups', ['get', 'list']),
@@ -383,6 +396,10 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CNPG, 'backups', ['list']),
     p(CORE, 'secrets', ['get', 'list', 'delete']),
     p(SNAP, 'volumesnapshots', ['list']),
+    // The helpers a cross-namespace `ha restore --no-wait` left (core/ha/backup.ts): its VolumeSnapshot, and the
+    // Retain VolumeSnapshotContent (cluster-scoped), waited on until the snapshot controller lets go.
+    p(SNAP, 'volumesnapshots', ['delete']),
+    p(SNAP, 'volumesnapshotcontents', ['list', 'watch', 'delete'], { cluster: true, optional: true }),
     p(CORE, 'namespaces', ['get', 'delete'], { cluster: true, optional: true }),
   ],
   // Read from core/metrics/*.ts and checked against what they send on the fake API server
@@ -408,7 +425,7 @@ export function resolveVerbs(words: string[]): { verbs: Verb[]; unknown: string[
   for (const w of words) {
     const words = w.trim().replace(/-/g, ' ').replace(/\s+/g, ' ')
     // `backup schedule set|list|run|…` share one row: every one installs, reads or runs the same chart.
-    const path = words.startsWith('backup schedule ') ? 'backup schedule' : words
+    const path = words.startsWith('backup schedule ') || words === 'schedule' ? 'backup schedule' : words
     const group = VERB_GROUPS[path]
     if (group) verbs.push(...group)
     else if ((VERBS as readonly string[]).includes(path)) verbs.push(path as Verb)

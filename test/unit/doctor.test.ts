@@ -85,7 +85,8 @@ describe('doctor', () => {
     expect(rbac.disables).not.toContain('list')
     // top and metrics show read exporters through a port-forward, as connect does.
     expect(rbac.message).toMatch(/not allowed in namespace team-a: create, connect, delete, backup schedule, restore, metrics show, top;/)
-    expect(rbac.message).toMatch(/limited \(optional access missing[^)]*\): list, status, ha restore/)
+    // ha failover --force watches pods; ha delete removes a --no-wait restore's helper content.
+    expect(rbac.message).toMatch(/limited \(optional access missing[^)]*\): list, status, ha failover, ha restore, ha delete/)
     expect(rbac.message).toContain('connect: get pods/portforward, create pods/portforward')
     expect(rbac.fix).toContain('dbaas rbac -n team-a')
     expect(r.ok).toBe(true)

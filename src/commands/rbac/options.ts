@@ -38,6 +38,6 @@ export function validate(i: RawRbac & { namespace: string }): RbacOptions {
   validateNamespace(i.namespace)
   const words = i.verbs ? i.verbs.split(',').map((v) => v.trim()).filter(Boolean) : []
   const { verbs, unknown } = i.verbs ? resolveVerbs(words) : { verbs: allVerbs, unknown: [] }
-  if (unknown.length) throw new UsageError(`unknown verb ${unknown.map((v) => `"${v}"`).join(', ')}`, { hint: `use: ${allVerbs.join(', ')} (or backup, ha for all of theirs)` })
+  if (unknown.length) throw new UsageError(`unknown verb ${unknown.map((v) => `"${v}"`).join(', ')}`, { hint: `use: ${allVerbs.join(', ')} (or backup, ha, metrics for all of theirs; schedule for backup schedule)` })
   return { namespace: i.namespace, verbs, user: i.user, group: i.group, name: i.name }
 }

@@ -114,5 +114,7 @@ describe('every verb that talks to the cluster has a row in the rbac table', () 
   it('`--verbs metrics` names the metrics verbs; a backup schedule subcommand is its row', () => {
     expect(resolveVerbs(['metrics']).verbs).toEqual(['metrics enable', 'metrics disable', 'metrics show', 'metrics dashboards install'])
     expect(resolveVerbs(['backup-schedule-set', 'backup schedule run', 'top'])).toEqual({ verbs: ['backup schedule', 'top'], unknown: [] })
+    // README and docs/backups.md say `dbaas rbac --verbs schedule`.
+    expect(resolveVerbs(['schedule'])).toEqual({ verbs: ['backup schedule'], unknown: [] })
   })
 })
