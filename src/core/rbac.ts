@@ -399,7 +399,8 @@ export const permissions: Record<Verb, Permission[]> = {
     // The helpers a cross-namespace `ha restore --no-wait` left (core/ha/backup.ts): its VolumeSnapshot, and the
     // Retain VolumeSnapshotContent (cluster-scoped), waited on until the snapshot controller lets go.
     p(SNAP, 'volumesnapshots', ['delete']),
-    p(SNAP, 'volumesnapshotcontents', ['list', 'watch', 'delete'], { cluster: true, optional: true }),
+    p(SNAP, 'volumesnapshotcontents', ['list', 'delete'], { cluster: true, optional: true }),
+    p(SNAP, 'volumesnapshotcontents', ['watch'], { cluster: true, optional: true, ...WAIT }),
     p(CORE, 'namespaces', ['get', 'delete'], { cluster: true, optional: true }),
   ],
   // Read from core/metrics/*.ts and checked against what they send on the fake API server
