@@ -310,7 +310,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
 
   const kube = await deps.kube(o.cluster)
   deps.ui.step(`Checking ${o.namespace}/${o.name}`)
-  const [state, , dataVolume] = await Promise.all([readState(kube, o), deps.helm.version(), readDataVolume(kube, o.namespace, o.name)])
+  const [state, , dataVolume] = await Promise.all([readState(kube, o), deps.helm.version(), orForbidden(readDataVolume(kube, o.namespace, o.name))])
   if (state.foreign) {
     throw new ConflictError(`a StatefulSet named ${o.name} already exists in ${o.namespace} and was not created by dbaas`, {
       code: 'already_exists',
@@ -340,7 +340,8 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
       })
     }
   }
-  const dataNote = checkDataVolume(dataVolume, { name: o.name, namespace: o.namespace, engine: o.engine.name, version: o.version, reuseData: o.reuseData === true, completing: state.parts !== undefined })
+  const volumeCheck = { name: o.name, namespace: o.namespace, engine: o.engine.name, version: o.version, reuseData: o.reuseData === true, completing: state.parts !== undefined }
+  let dataNote = dataVolume === 'forbidden' ? undefined : checkDataVolume(dataVolume, volumeCheck)
   await checkNameFree(kube, o.name, o.namespace, 'instance')
   checkStorageClass(o, state.storageClasses)
   checkPriorityClass(o, state.priorityClass)
@@ -351,6 +352,9 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   // A namespace the user may not read exists when they named it with -n; dbaas-<name> would have to be created.
   const namespaceExists = state.namespace === 'forbidden' ? o.namespaceExplicit : state.namespace !== undefined
   await checkAccess(kube, o, namespaceExists)
+  // Not allowed to read the data volume: a namespace dbaas is about to make holds none; in an existing one the
+  // read is asked again after the access checks, so its refusal (5, naming the rule) is the answer.
+  if (dataVolume === 'forbidden' && namespaceExists) dataNote = checkDataVolume(await readDataVolume(kube, o.namespace, o.name), volumeCheck)
   const metrics = o.metrics ? await metricsOf(kube) : undefined
   if (metrics) values.metrics = metrics.values
 

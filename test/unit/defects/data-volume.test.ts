@@ -97,4 +97,27 @@ describe('create and a data volume left behind (issue 19, item 1)', () => {
     expect(d.transport.requests.some((q) => q.path.endsWith('/persistentvolumeclaims/data-orders-0'))).toBe(true)
     expect(ENGINE).toBe('dbaas.io/engine')
   })
+
+  describe('a user who may not read volumes', () => {
+    const FORBIDDEN = { code: 403, reason: 'Forbidden', message: 'persistentvolumeclaims "data-orders-0" is forbidden: User "alice" cannot get resource "persistentvolumeclaims"' }
+    const forbidVolumes = (d: FakeDeps) => d.transport.fail({ method: 'GET', path: /\/persistentvolumeclaims\/data-orders-0$/, failure: FORBIDDEN })
+
+    it('nor make dbaas-<name>: the refusal names creating namespaces (the first thing to ask for), not the volume; nothing written', async () => {
+      const d = fakeDeps()
+      d.transport.seed(R.storageClasses, storageClass('standard', true))
+      forbidVolumes(d)
+      d.transport.deny = (a) => a.resource === 'namespaces' && a.verb === 'create'
+      const err = await refused(d, opts())
+      expect(err.exitCode).toBe(5)
+      expect(err.message).toMatch(/you may not create namespaces/)
+    })
+
+    it('in a namespace that exists: the volume cannot be checked, so 5 naming the volume read; nothing written', async () => {
+      const d = cluster()
+      forbidVolumes(d)
+      const err = await refused(d, opts())
+      expect(err.exitCode).toBe(5)
+      expect(err.message).toContain('persistentvolumeclaims')
+    })
+  })
 })
