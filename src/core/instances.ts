@@ -74,6 +74,13 @@ export const TERMINAL_REASONS = new Set([
   'CreateContainerError',
 ])
 
+/**
+ * A CreateContainerConfigError the kubelet retries by itself: its Secret/ConfigMap cache gives a reflector one
+ * second to sync ("failed to sync secret cache: timed out waiting for the condition"), which a loaded node misses.
+ * A missing Secret or key ("secret \"x\" not found", "couldn't find key") stays terminal.
+ */
+const transientConfigError = /^failed to sync \S+ cache\b/
+
 /** The first terminal waiting reason among a set of pods, if any ("pod x: CrashLoopBackOff"). */
 export function podFailure(pods: Pod[]): string | undefined {
   for (const p of pods) {
@@ -81,6 +88,7 @@ export function podFailure(pods: Pod[]): string | undefined {
       const reason = cs?.state?.waiting?.reason
       if (typeof reason === 'string' && TERMINAL_REASONS.has(reason)) {
         const message = cs.state?.waiting?.message
+        if (reason === 'CreateContainerConfigError' && transientConfigError.test(String(message ?? ''))) continue
         const msg = message ? `: ${String(message).split('\n')[0]}` : ''
         return `pod ${p.metadata.name} is in ${reason}${msg}`
       }

@@ -6,6 +6,8 @@ import type { HaSpec } from '../../src/core/ha/engine.ts'
 import { buildHaCluster, buildHaSecret, CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { buildMariaDB, buildMariadbSecret, MARIADB } from '../../src/core/ha/engines/mariadb.ts'
 import { buildPxc, buildPxcSecret, PXC } from '../../src/core/ha/engines/pxc.ts'
+import { MON } from '../../src/core/metrics/prometheus.ts'
+import { releaseLabels, releaseName, scheduleLabels, scheduleName, SR } from '../../src/core/schedule/model.ts'
 import { R } from '../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../helpers/fake-deps.ts'
 import { CNPG_CRDS, fakeKube, SNAPSHOT_CRDS } from '../helpers/fake-kube.ts'
@@ -83,6 +85,24 @@ describe('dbaas ha', () => {
     expect(d.transport.writes[2]?.query).toMatchObject({ fieldManager: 'dbaas' })
   })
 
+  it('create --metrics: after the Cluster, a PodMonitor labelled as the cluster\'s Prometheus selects', async () => {
+    const { code, d, err } = await run(['ha', 'create', 'pg', '--no-wait', '--instances', '2', '--storage', '1Gi', '--metrics', '-o', 'json'], (x) => {
+      operator(x)
+      x.transport.installCrd(MON.serviceMonitors, MON.podMonitors, MON.prometheuses).seed(R.namespaces, namespace('monitoring'))
+      x.transport.seed(MON.prometheuses, {
+        metadata: { name: 'kps', namespace: 'monitoring' },
+        spec: { podMonitorSelector: { matchLabels: { release: 'kps' } }, podMonitorNamespaceSelector: {} },
+      })
+    })
+    expect(code, err).toBe(0)
+    const paths = d.transport.writes.map((w) => `${w.method} ${w.path}`)
+    expect(paths.at(-1)).toBe('PATCH /apis/monitoring.coreos.com/v1/namespaces/dbaas-pg/podmonitors/pg')
+    expect(paths.indexOf('PATCH /apis/postgresql.cnpg.io/v1/namespaces/dbaas-pg/clusters/pg')).toBeLessThan(paths.length - 1)
+    const monitor = d.transport.get(MON.podMonitors, 'dbaas-pg', 'pg')
+    expect(monitor?.metadata.labels).toMatchObject({ release: 'kps' })
+    expect(monitor?.spec?.selector).toMatchObject({ matchLabels: { 'cnpg.io/cluster': 'pg' } })
+  })
+
   it('create: with one default VolumeSnapshotClass per CSI driver, takes the one of the storage\'s driver', async () => {
     const def = { 'snapshot.storage.kubernetes.io/is-default-class': 'true' }
     const { code, d } = await run(['ha', 'create', 'pg', '--no-wait', '--instances', '2', '--storage', '1Gi', '-o', 'json'], (x) => {
@@ -94,6 +114,29 @@ describe('dbaas ha', () => {
     })
     expect(code).toBe(0)
     expect(d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')?.spec?.backup).toEqual({ volumeSnapshot: { className: 'snap-b' } })
+  })
+
+  it('delete removes the cluster\'s backup schedule first (a dry run says so), and the namespace it no longer blocks', async () => {
+    const withSchedule = (x: FakeDeps) => {
+      withCluster(x)
+      const labels = scheduleLabels({ instance: 'pg', engine: 'postgresql' })
+      x.transport.seed(SR.scheduledBackups, { metadata: { name: scheduleName('pg'), namespace: 'dbaas-pg', labels }, spec: { schedule: '0 0 3 * * *', cluster: { name: 'pg' } } })
+      x.transport.seed(SR.cronJobs, { metadata: { name: scheduleName('pg'), namespace: 'dbaas-pg', labels }, spec: { schedule: '0 3 * * *' } })
+      // The schedule's helm release Secret is dbaas-labelled; it must not keep the namespace.
+      x.transport.seed(R.secrets, { metadata: { name: `sh.helm.release.v1.${releaseName('pg')}.v1`, namespace: 'dbaas-pg', labels: { ...releaseLabels({ instance: 'pg', engine: 'postgresql' }), owner: 'helm', name: releaseName('pg') } } })
+    }
+    const dry = await run(['ha', 'delete', 'pg', '--yes', '--dry-run', '-o', 'json'], withSchedule)
+    expect(dry.code, dry.err).toBe(0)
+    expect(dry.d.transport.writes).toEqual([])
+    expect(JSON.parse(dry.out).deleted[0]).toBe(`helm release ${releaseName('pg')} (backup schedule cronjob/${scheduleName('pg')}, scheduledbackup/${scheduleName('pg')})`)
+    expect(JSON.parse(dry.out)).toMatchObject({ namespaceDeleted: true })
+
+    const real = await run(['ha', 'delete', 'pg', '--yes', '--no-wait', '-o', 'json'], withSchedule)
+    expect(real.code, real.err).toBe(0)
+    expect(real.d.transport.get(SR.scheduledBackups, 'dbaas-pg', scheduleName('pg'))).toBeUndefined()
+    expect(real.d.fakeHelm.calls.filter((c) => c.op === 'uninstall').map((c) => c.op === 'uninstall' && c.release)).toEqual([releaseName('pg')])
+    expect(JSON.parse(real.out)).toMatchObject({ namespaceDeleted: true })
+    expect(JSON.parse(real.out).deleted).toContain(`scheduledbackup/${scheduleName('pg')}`)
   })
 
   it('status prints phase, primary and each instance', async () => {
@@ -209,6 +252,8 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
     [['ha', 'create', 'mariadb', 'wiki', '--galera', '--instances', '2'], /at least 3/, /odd/],
     [['ha', 'create', 'mariadb', 'wiki', '--param', 'server_id=3'], /managed by the MariaDB operator/, /leave it out/],
     [['ha', 'create', 'oracle', 'db'], /unknown HA engine "oracle"/, /postgres\/postgresql\/pg, mysql\/pxc, mariadb/],
+    [['ha', 'create', 'mysql', 'shop', '--metrics'], /--metrics is not supported for MySQL/, /engines that support --metrics: postgresql/],
+    [['ha', 'create', 'mariadb', 'wiki', '--metrics'], /--metrics is not supported for MariaDB/, /engines that support --metrics: postgresql/],
   ])('%j is a usage error (2) before any request', async (argv, msg, hint) => {
     const { code, err, d } = await run(argv)
     expect(code).toBe(2)

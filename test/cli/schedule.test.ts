@@ -41,12 +41,42 @@ describe('backup schedule set: refusals before anything is written', () => {
     [['--cron', '0 3 * * *', '--keep', 'seven'], /not a number/],
     [['--cron', '0 3 * * *', '--retention', '30s'], /too short/],
     [[], /missing --cron/],
+    [['--cron', '0 3 * * *', '--toleration', 'dedicated=db:Sometimes'], /Effect/],
+    [['--cron', '0 3 * * *', '--node-selector', 'pool'], /key=value/],
   ])('%j exits 2, sends no request and runs no helm', async (flags, why) => {
     const r = await run(['backup', 'schedule', 'set', 'orders', ...flags], instance)
     expect(r.code).toBe(2)
     expect(r.err).toMatch(why)
     expect(r.d.transport.requests).toHaveLength(0)
     expect(r.d.fakeHelm.calls).toHaveLength(0)
+  })
+
+  it('the job runs where the instance runs (its placement annotation); a flag given replaces that field only', async () => {
+    const placed = (d: FakeDeps) => {
+      const sts = statefulSet({ name: 'orders', ready: 1 })
+      sts.metadata.annotations = { ...(sts.metadata.annotations ?? {}), 'dbaas.io/placement': JSON.stringify({ nodeSelector: { pool: 'db' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }], imageRegistry: 'mirror.example:5000' }) }
+      d.transport.seed(R.statefulSets, sts)
+      d.transport.seed(R.secrets, credentials({ name: 'orders' }))
+      // A snapshot controller runs (its leader Lease is fresh), and helm's install makes the CronJob.
+      d.transport.seed(R.leases, { metadata: { name: 'snapshot-controller-leader', namespace: 'kube-system' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 15, renewTime: new Date(NOW).toISOString() } })
+      d.fakeHelm.onInstall = (req) => {
+        d.transport.seed(SR.cronJobs, { metadata: { name: String(req.values.name), namespace: req.namespace, labels: req.values.labels as Record<string, string>, annotations: req.values.annotations as Record<string, string> }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { containers: [] } } } } } })
+      }
+    }
+    const valuesOf = (d: FakeDeps) => {
+      const up = d.fakeHelm.calls.find((c) => c.op === 'upgradeInstall')
+      return (up && up.op === 'upgradeInstall' ? up.req.values : {}) as Record<string, any>
+    }
+    const inherited = await run(['backup', 'schedule', 'set', 'orders', '--cron', '0 3 * * *'], placed)
+    expect(inherited.code, inherited.err).toBe(0)
+    expect(valuesOf(inherited.d)).toMatchObject({
+      nodeSelector: { pool: 'db' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
+      image: { registry: 'mirror.example:5000', repository: 'node', tag: '24-slim' },
+    })
+    const moved = await run(['backup', 'schedule', 'set', 'orders', '--cron', '0 3 * * *', '--node-selector', 'pool=jobs'], placed)
+    expect(moved.code, moved.err).toBe(0)
+    expect(valuesOf(moved.d)).toMatchObject({ nodeSelector: { pool: 'jobs' }, tolerations: [{ key: 'dedicated' }], image: { registry: 'mirror.example:5000' } })
   })
 
   it('refuses --time-zone on an HA cluster (CloudNativePG has none) with exit 2, writing nothing', async () => {

@@ -8,6 +8,8 @@ import { R, resourceFor, type Kube, type KubeObject, type ResourceType } from '.
 import { ANN, Kinds, MANAGED_BY } from '../../k8s/labels.ts'
 import { generatePassword, redact } from '../create.ts'
 import { checkNameFree } from '../find.ts'
+import type { CnpgCluster } from '../../k8s/types.ts'
+import { enableHaMetrics } from '../metrics/enable.ts'
 import type { HaEngine, HaSpec, HaView } from './engine.ts'
 import { checkOperatorNamespace } from '../system-namespaces.ts'
 import { requireOperator } from './find.ts'
@@ -30,6 +32,8 @@ export interface HaCreateOptions {
   skipOperatorCheck: boolean
   /** --allow-system-namespace: an operator's own namespace is refused otherwise. */
   allowSystemNamespace?: boolean | undefined
+  /** --metrics (engines that serve metrics themselves): dbaas's Prometheus monitor for the cluster, once it exists. */
+  metrics?: boolean | undefined
 }
 
 export interface HaCreateResult {
@@ -111,6 +115,7 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
   const usesSnapshots = engine.flags.has('--snapshot-class')
 
   if (o.dryRun === 'client') {
+    if (o.metrics) notes.push('--metrics: a PodMonitor selecting the cluster\'s pods is created with the cluster where the Prometheus Operator is installed (--dry-run=client cannot tell)')
     if (usesSnapshots && !spec.snapshotClass) notes.push('--dry-run=client contacts nothing: the VolumeSnapshotClass for backups is the default class on a real run (or pass --snapshot-class)')
     const cluster = engine.build(spec)
     const objects = [...(o.namespaceExplicit ? [] : [buildHaNamespace(spec)]), redact(engine.secret(spec, passwords)), cluster, ...engine.extras(spec)]
@@ -172,6 +177,7 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
       objects.push(await kube.apply(engine.resource, clusterObj, { dryRun: true }))
       for (const x of extras) objects.push(await kube.apply(resourceOf(engine, x), x, { dryRun: true }))
     }
+    if (o.metrics) notes.push('--metrics: a PodMonitor selecting the cluster\'s pods is created once the cluster exists, where the Prometheus Operator is installed')
     return { action: 'dry-run', cluster: engine.view(clusterObj), objects, notes }
   }
 
@@ -183,5 +189,6 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
   for (const x of extras) await kube.apply(resourceOf(engine, x), x)
   if (o.wait) applied = await waitHealthy(kube, engine, spec.name, spec.namespace, o.timeoutMs, deps)
   deps.ui.done()
+  if (o.metrics) notes.push(...(await enableHaMetrics(kube, applied as CnpgCluster, deps)).notes)
   return { action: 'created', cluster: engine.view(applied), objects: [], notes }
 }

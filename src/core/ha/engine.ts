@@ -18,7 +18,7 @@ export type HaEngineId = 'cnpg' | 'pxc' | 'mariadb'
 export type Topology = 'streaming' | 'replication' | 'galera'
 
 /** The flags whose support differs between engines (a flag an engine does not support exits 2). */
-export type HaFlag = '--galera' | '--snapshot-class' | '--offline' | '--to'
+export type HaFlag = '--galera' | '--snapshot-class' | '--offline' | '--to' | '--metrics'
 
 export interface HaSpec {
   engine: HaEngineId

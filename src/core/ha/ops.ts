@@ -11,6 +11,8 @@ import { findHaCluster, openCluster, type HaTarget } from './find.ts'
 import { HA_BACKUP_TEMPLATE, HA_CREDENTIALS, HA_RESTORE_SOURCE } from './model.ts'
 import { removeRestoreHelpers, RESTORE_TARGET } from './backup.ts'
 import { HA_ENGINES } from './registry.ts'
+import { findSchedule, removeSchedule } from '../schedule/manage.ts'
+import { releaseName as scheduleReleaseName, scheduleReleaseOf } from '../schedule/model.ts'
 import { waitHealthy } from './wait.ts'
 
 export interface ScaleResult {
@@ -137,7 +139,7 @@ async function haLeftovers(kube: Kube, engine: HaEngine, ns: string, name: strin
   const others = [
     ...snaps.filter((v) => !ownSnaps.includes(v) && !helpers.includes(v) && live(v)).map((v) => `volumesnapshot/${v.metadata.name}`),
     ...backupObjects.filter((x) => !ownBackups.includes(x) && live(x.b) && !(isTemplate(x.b) && x.b.metadata.labels?.[INSTANCE] === name)).map((x) => `${x.e.backups?.object}/${x.b.metadata.name}`),
-    ...secrets.filter((x) => !own.has(x.metadata.name) && live(x) && x.metadata.labels?.[KIND] !== Kinds.backupCredentials).map((x) => `secret/${x.metadata.name}`),
+    ...secrets.filter((x) => !own.has(x.metadata.name) && live(x) && x.metadata.labels?.[KIND] !== Kinds.backupCredentials && !scheduleReleaseOf(x, name)).map((x) => `secret/${x.metadata.name}`),
     ...clusters.filter((x) => !(x.e.id === engine.id && x.c.metadata.name === name) && live(x.c)).map((x) => `${x.e.object}/${x.c.metadata.name}`),
   ]
   return { backups, others, helpers: helpers.map((v) => `volumesnapshot/${v.metadata.name}`) }
@@ -178,10 +180,15 @@ export async function haDelete(plan: HaDeletePlan, o: HaTarget & { dryRun: boole
   if (createdHere && !removeNamespace) kept.push({ object: `namespace/${ns}`, reason: `still holds ${stays.join(', ')}` })
   const result = (dryRun: boolean, namespaceDeleted: boolean): DeletionResult => ({ name, namespace: ns, found: true, dryRun, deleted, kept, namespaceDeleted })
   if (o.dryRun) {
+    // Its backup schedule goes first (CloudNativePG would go on making Backups of a cluster that is gone).
+    const schedule = await findSchedule(kube, { instance: name, namespace: ns }).catch(() => undefined)
+    if (schedule) deleted.unshift(`helm release ${scheduleReleaseName(name)} (backup schedule cronjob/${schedule.metadata.name}, scheduledbackup/${schedule.metadata.name})`)
     if (removeNamespace) deleted.push(`namespace/${ns}`)
     return result(true, removeNamespace)
   }
 
+  // 0. its backup schedule, so neither CloudNativePG nor the pruning Job acts on a cluster that is gone.
+  deleted.unshift(...(await removeSchedule(kube, ns, name, o.cluster, o.timeoutMs, deps)))
   deps.ui.step(`Deleting HA cluster ${name}`)
   await kube.deleteIfExists(engine.resource, ns, name)
   for (const t of templates) await kube.deleteIfExists(engine.backups?.resource as ResourceType, ns, t.metadata.name)

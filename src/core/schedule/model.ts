@@ -6,6 +6,7 @@ import { resource, type KubeObject } from '../../k8s/kube.ts'
 import type { ObjectMeta, Pod, Wire } from '../../k8s/types.ts'
 import { ENGINE, KIND, MANAGED_BY, SOURCE_INSTANCE } from '../../k8s/labels.ts'
 import { UsageError } from '../../errors.ts'
+import type { Placement } from '../placement.ts'
 import { formatInZone, nextRuns, parseCron, toCnpgSchedule, type CronSpec } from './cron.ts'
 
 export type CronJob = Omit<Wire<V1CronJob>, 'metadata'> & { metadata: ObjectMeta }
@@ -81,7 +82,8 @@ export interface ScheduleSpec {
   quiesce: boolean
   snapshotClass?: string | undefined
   suspend: boolean
-  imageRegistry?: string | undefined
+  /** Where the job's pods run and where the node image comes from (normalized: absent fields are not set). */
+  placement?: Placement | undefined
   timeoutSeconds: number
 }
 
@@ -92,6 +94,11 @@ export function scheduleLabels(s: Pick<ScheduleSpec, 'instance' | 'engine'>): Re
 /** Labels of the schedule's helm release Secret: no app.kubernetes.io/instance, so no instance counts it as its own release. */
 export function releaseLabels(s: Pick<ScheduleSpec, 'instance' | 'engine'>): Record<string, string> {
   return { ...scheduleLabels(s), [KIND]: `${SCHEDULE_KIND}-release` }
+}
+
+/** Is this (a helm release Secret) the release of that instance's backup schedule? It goes when the instance goes. */
+export function scheduleReleaseOf(o: { metadata: { labels?: Record<string, string> | undefined } }, instance: string): boolean {
+  return o.metadata.labels?.[KIND] === `${SCHEDULE_KIND}-release` && o.metadata.labels?.[SOURCE_INSTANCE] === instance
 }
 
 export function scheduleSelector(instance?: string): string {
@@ -115,7 +122,11 @@ export function buildScheduleValues(s: ScheduleSpec, script: { text: string; sha
     snapshotClass: s.snapshotClass ?? '',
     scheduledBackup: ha ? scheduleName(s.instance) : '',
     timeoutSeconds: s.timeoutSeconds,
-    image: { registry: s.imageRegistry ?? '', repository: JOB_IMAGE.repository, tag: JOB_IMAGE.tag, pullPolicy: 'IfNotPresent' },
+    image: { registry: s.placement?.imageRegistry ?? '', repository: JOB_IMAGE.repository, tag: JOB_IMAGE.tag, pullPolicy: 'IfNotPresent' },
+    nodeSelector: s.placement?.nodeSelector ?? {},
+    tolerations: s.placement?.tolerations ?? [],
+    priorityClassName: s.placement?.priorityClassName ?? '',
+    imagePullSecrets: s.placement?.imagePullSecrets ?? [],
     labels: scheduleLabels(s),
     annotations: {
       [SCHEDULE_ANN.cron]: s.cron.text,

@@ -15,6 +15,7 @@ import { ENGINE } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { findHaCluster, requireSnapshots } from '../backup/common.ts'
 import { findInstance, HaClusterError } from '../find.ts'
+import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
 import { nextRuns, type CronSpec } from './cron.ts'
 import {
   buildScheduledBackup,
@@ -42,8 +43,8 @@ export interface ScheduleSetOptions {
   retention?: { text: string; ms: number } | undefined
   quiesce: boolean
   snapshotClass?: string | undefined
-  /** A registry (mirror) for the job's node image. */
-  imageRegistry?: string | undefined
+  /** Placement flags given (each replaces that field of the instance's own placement, which the job takes otherwise). */
+  placement: Placement
   waitFirstRun: boolean
   timeoutMs: number
   cluster: ClusterFlags
@@ -88,21 +89,23 @@ interface Target {
   namespace: string
   engine: string
   cluster?: CnpgCluster
+  /** The instance's (StatefulSet's) or HA cluster's annotations: its placement is there. */
+  annotations?: Record<string, string> | undefined
 }
 
 /** The instance, else the HA cluster, of this name; NotFound (3) naming both when there is neither. */
 export async function findTarget(kube: Kube, name: string, namespace: string | undefined): Promise<Target> {
   try {
     const parts = await findInstance(kube, { name, namespace })
-    if (parts.statefulSet) return { kind: 'instance', namespace: parts.namespace, engine: parts.statefulSet.metadata.labels?.[ENGINE] ?? 'unknown' }
+    if (parts.statefulSet) return { kind: 'instance', namespace: parts.namespace, engine: parts.statefulSet.metadata.labels?.[ENGINE] ?? 'unknown', annotations: parts.statefulSet.metadata.annotations }
     const ha = await findHaCluster(kube, name, parts.namespace)
-    if (ha) return { kind: 'ha-cluster', namespace: ha.metadata.namespace ?? parts.namespace, engine: 'postgresql', cluster: ha }
+    if (ha) return { kind: 'ha-cluster', namespace: ha.metadata.namespace ?? parts.namespace, engine: 'postgresql', cluster: ha, annotations: ha.metadata.annotations }
     throw new PreconditionError(`instance "${name}" in ${parts.namespace} is incomplete (it has no StatefulSet), so it has nothing to back up`, { hint: `see \`dbaas status ${name} -n ${parts.namespace}\`` })
   } catch (err) {
     // Not a single instance (an HA cluster's name is said so by find): the HA cluster of that name.
     if (!(err instanceof NotFoundError) && !(err instanceof HaClusterError)) throw err
     const ha = await findHaCluster(kube, name, namespace)
-    if (ha) return { kind: 'ha-cluster', namespace: ha.metadata.namespace ?? '', engine: 'postgresql', cluster: ha }
+    if (ha) return { kind: 'ha-cluster', namespace: ha.metadata.namespace ?? '', engine: 'postgresql', cluster: ha, annotations: ha.metadata.annotations }
     throw new NotFoundError(`no instance or HA cluster "${name}"${namespace ? ` in namespace ${namespace}` : ''}`, { hint: 'see them with `dbaas list`' })
   }
 }
@@ -187,7 +190,8 @@ export async function setSchedule(o: ScheduleSetOptions, deps: Deps): Promise<Sc
     snapshotClass: o.snapshotClass,
     // `set` changes what was asked for; a suspended schedule stays suspended until `resume`.
     suspend: existing?.spec?.suspend === true,
-    imageRegistry: o.imageRegistry,
+    // The job runs where the instance runs (its tolerations, node selector, pull secrets, mirror) unless told otherwise.
+    placement: mergePlacement(readPlacement(t.annotations), o.placement),
     timeoutSeconds: DEFAULT_JOB_TIMEOUT_S,
   }
   if (spec.suspend) notes.push(`the schedule stays suspended: \`dbaas backup schedule resume ${o.instance} -n ${ns}\` resumes it`)

@@ -25,6 +25,9 @@ export const labCnpgNamespaces = {
   haCreate: 'dbaas-real-ha-1',
   haSwitchover: 'dbaas-real-ha-2',
   haBackup: 'dbaas-real-ha-3',
+  realNodeHa: 'dbaas-rn-pay',
+  realNodeHaCopy: 'dbaas-rn-pay-copy',
+  realNodeBench: 'dbaas-rn-bench',
 } as const
 export const allLabCnpgNamespaces: string = Object.values(labCnpgNamespaces).join(',')
 

@@ -67,7 +67,7 @@ describe('backup-schedule chart', () => {
   }, 60_000)
 
   it('makes a CronJob with the zone, the node image (mirrored through image.registry), the script and the schedule label', async () => {
-    const r = await render(buildScheduleValues(spec({ imageRegistry: 'mirror.example.com/hub' }), script))
+    const r = await render(buildScheduleValues(spec({ placement: { imageRegistry: 'mirror.example.com/hub' } }), script))
     expect(r.code, r.stderr).toBe(0)
     const cj = byKind(r.objects, 'CronJob')
     expect(cj.metadata.name).toBe('orders-backups')
@@ -82,7 +82,24 @@ describe('backup-schedule chart', () => {
     expect(env).toMatchObject({ DBAAS_JOB_MODE: 'backup', DBAAS_JOB_INSTANCE: 'orders', DBAAS_JOB_KEEP: '7', DBAAS_JOB_SCHEDULE: 'orders-backups' })
     expect(byKind(r.objects, 'ConfigMap').data?.['backup-job.js']).toBe(script.text)
     const plain = await render(buildScheduleValues(spec(), script))
-    expect(byKind(plain.objects, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].image).toBe('node:24-slim')
+    const plainPod = byKind(plain.objects, 'CronJob').spec.jobTemplate.spec.template.spec
+    expect(plainPod.containers[0].image).toBe('node:24-slim')
+    for (const k of ['nodeSelector', 'tolerations', 'priorityClassName', 'imagePullSecrets']) expect(plainPod[k], k).toBeUndefined()
+  }, 60_000)
+
+  it('places the job\'s pods as the placement says: node selector, tolerations, priority class, pull secrets', async () => {
+    const placement = {
+      nodeSelector: { pool: 'db' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal' as const, value: 'db', effect: 'NoSchedule' as const }],
+      priorityClassName: 'databases',
+      imagePullSecrets: ['mirror-pull'],
+    }
+    const r = await render(buildScheduleValues(spec({ placement }), script))
+    expect(r.code, r.stderr).toBe(0)
+    const pod = byKind(r.objects, 'CronJob').spec.jobTemplate.spec.template.spec
+    expect(pod).toMatchObject({ nodeSelector: { pool: 'db' }, tolerations: placement.tolerations, priorityClassName: 'databases', imagePullSecrets: [{ name: 'mirror-pull' }] })
+    const bad = await render(buildScheduleValues(spec({ placement: { nodeSelector: { 'bad key!': 'x' } } }), script))
+    expect(bad.code).not.toBe(0)
   }, 60_000)
 
   it('runs the prune-only job for an HA cluster, without a zone', async () => {

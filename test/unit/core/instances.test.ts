@@ -113,6 +113,16 @@ describe('latestRelease / podFailure', () => {
     expect(podFailure([p])).toBe('pod db-0 is in ErrImagePull: pull failed')
     expect(podFailure([pod({ name: 'db', ready: true })])).toBeUndefined()
   })
+  it('a CreateContainerConfigError the kubelet retries (its cache not synced yet) is not a failure; a missing Secret is', () => {
+    const waiting = (message: string) => {
+      const p = pod({ name: 'db' })
+      p.status.containerStatuses = [{ name: 'db', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message } } }]
+      return p
+    }
+    expect(podFailure([waiting('failed to sync secret cache: timed out waiting for the condition')])).toBeUndefined()
+    expect(podFailure([waiting('failed to sync configmap cache: timed out waiting for the condition')])).toBeUndefined()
+    expect(podFailure([waiting('secret "db-credentials" not found')])).toBe('pod db-0 is in CreateContainerConfigError: secret "db-credentials" not found')
+  })
 })
 
 describe('groupInstances', () => {

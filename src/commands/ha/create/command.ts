@@ -31,6 +31,7 @@ export default (deps: Deps): Command =>
           .option('--memory <size>', 'memory request and limit of each member, e.g. 1Gi')
           .option('--version <version>', 'server version the operator documents (see `dbaas engines`; default: the newest, or CloudNativePG\'s own)')
           .option('--param <key=value>', 'a server parameter, repeatable (postgres: max_connections=200; mysql/mariadb: my.cnf variables such as max_connections=200)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+          .option('--metrics', 'postgres: a PodMonitor for the metrics CloudNativePG serves on port 9187, labelled so the cluster\'s Prometheus scrapes it')
           .option('--snapshot-class <class>', 'postgres and mariadb: VolumeSnapshotClass for backups (default: the cluster default)')
           .option('--password-stdin', 'read the owner password from standard input instead of generating one')
         placementOptions(cmd)
@@ -45,6 +46,7 @@ export default (deps: Deps): Command =>
         ['MariaDB with replication (a primary and two replicas), returning at once', 'dbaas ha create mariadb wiki --no-wait'],
         ['MariaDB Galera', 'dbaas ha create mariadb wiki --galera --instances 3'],
         ['PostgreSQL 17 with tuning', 'dbaas ha create postgres pay --version 17 --param max_connections=200 --param shared_buffers=256MB'],
+        ['With a PodMonitor the cluster\'s Prometheus scrapes', 'dbaas ha create pay --metrics'],
         ['See what would be sent', 'dbaas ha create mysql demo --dry-run=client'],
       ],
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: haCreateWriter, progress: true },

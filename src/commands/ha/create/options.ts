@@ -27,6 +27,7 @@ export interface RawHaCreate extends RawHa, RawPlacement {
   wait?: boolean
   timeout: string
   allowSystemNamespace?: boolean
+  metrics?: boolean
   dryRun?: string | boolean
 }
 
@@ -60,6 +61,7 @@ export function validate(i: HaCreateInput): HaCreateOptions {
   e.validateName(name)
   if (i.galera) requireFlag(e, '--galera')
   if (i.snapshotClass !== undefined) requireFlag(e, '--snapshot-class')
+  if (i.metrics) requireFlag(e, '--metrics')
   const topology: Topology = i.galera ? 'galera' : (e.topologies[0] as Topology)
   const instances = parseInstances(i.instances)
   e.validateInstances(instances, topology, '--instances')
@@ -95,5 +97,6 @@ export function validate(i: HaCreateInput): HaCreateOptions {
     cluster,
     skipOperatorCheck: i.skipOperatorCheck === true,
     allowSystemNamespace: i.allowSystemNamespace === true,
+    metrics: i.metrics === true,
   }
 }

@@ -375,7 +375,7 @@ export const cnpg: HaEngine<CnpgCluster, CnpgBackup> = {
   versions: MAJORS,
   defaultVersion: DEFAULT_MAJOR,
   topologies: ['streaming'],
-  flags: new Set(['--snapshot-class', '--offline', '--to']),
+  flags: new Set(['--snapshot-class', '--offline', '--to', '--metrics']),
   port: PG_PORT,
   scheme: 'postgresql',
   validateName: () => undefined,

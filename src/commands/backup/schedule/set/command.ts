@@ -7,6 +7,7 @@ import { setSchedule } from '../../../../core/schedule/set.ts'
 import { scheduleSetWriter } from '../../../../output/writers/schedules.ts'
 import { clusterOptions, timeoutOption } from '../../../flags.ts'
 import { command } from '../../../pipeline.ts'
+import { placementOptions } from '../../../placement.ts'
 import { complete, validate } from './options.ts'
 
 export default (deps: Deps): Command =>
@@ -23,14 +24,15 @@ export default (deps: Deps): Command =>
           .option('--retention <duration>', 'each backup expires this long after it is taken, e.g. 14d, 2w')
           .option('--quiesce', 'consistent point first, as `backup create --quiesce` (needs pods/exec)')
           .option('--class <class>', "VolumeSnapshotClass (default: the default class of the volume's CSI driver)")
-          .option('--image-registry <registry>', 'pull the job image (node:24-slim) through this registry mirror')
           .option('--wait-first-run', 'return once the first scheduled run has finished (default: once the schedule exists)')
           .addOption(timeoutOption('10m'))
+        placementOptions(cmd)
         clusterOptions(cmd)
       },
       examples: [
         ['Every night at 03:00 Berlin time, keeping a week', 'dbaas backup schedule set orders --cron "0 3 * * *" --time-zone Europe/Berlin --keep 7'],
         ['Every 6 hours, each backup kept 14 days, quiesced first', 'dbaas backup schedule set orders --cron "0 */6 * * *" --retention 14d --quiesce'],
+        ['The job on other nodes than the instance\'s (it runs where the instance runs otherwise)', 'dbaas backup schedule set orders --cron "0 3 * * *" --node-selector pool=jobs --toleration dedicated=jobs:NoSchedule'],
         ['An HA cluster (CloudNativePG takes the backups; dbaas prunes them)', 'dbaas backup schedule set pay --cron "30 1 * * *" --keep 5'],
       ],
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: scheduleSetWriter, progress: true },

@@ -8,25 +8,27 @@ import { parseDuration, validateName } from '../../../../core/names.ts'
 import { UsageError } from '../../../../errors.ts'
 import { clusterFlags, type RawClusterFlags } from '../../../flags.ts'
 import type { CompleteContext } from '../../../pipeline.ts'
+import { placementEnv, placementFlags, type RawPlacement } from '../../../placement.ts'
 
-export interface RawScheduleSet extends RawClusterFlags {
+export interface RawScheduleSet extends RawClusterFlags, RawPlacement {
   cron?: string
   timeZone?: string
   keep?: string
   retention?: string
   quiesce?: boolean
   class?: string
-  imageRegistry?: string
   waitFirstRun?: boolean
   timeout: string
 }
 
 export interface ScheduleSetInput extends RawScheduleSet {
   instance: string
+  /** DBAAS_IMAGE_REGISTRY, read here from the environment. */
+  registryEnv?: string | undefined
 }
 
 export function complete(c: CompleteContext<RawScheduleSet>): ScheduleSetInput {
-  return { ...c.raw, instance: c.args[0] as string }
+  return { ...c.raw, instance: c.args[0] as string, ...placementEnv(c.deps.env) }
 }
 
 export function parseKeep(text: string): number {
@@ -36,15 +38,6 @@ export function parseKeep(text: string): number {
   if (n === 0) throw new UsageError('--keep 0 would keep no backup at all', { hint: 'keep at least 1, e.g. --keep 7; --retention alone limits by age' })
   if (n > 1000) throw new UsageError(`--keep ${n} is more than dbaas allows (1000)`, { hint: 'use --retention to keep backups by age' })
   return n
-}
-
-/** A registry (mirror) prefix: host[:port][/path], no scheme. */
-export function validateRegistry(text: string): string {
-  const t = text.trim().replace(/\/+$/, '')
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$/.test(t)) {
-    throw new UsageError(`--image-registry "${text}" is not a registry`, { hint: 'e.g. --image-registry registry.example.com/mirror (no https://)' })
-  }
-  return t
 }
 
 export function validate(i: ScheduleSetInput): ScheduleSetOptions {
@@ -64,7 +57,7 @@ export function validate(i: ScheduleSetInput): ScheduleSetOptions {
     retention,
     quiesce: i.quiesce === true,
     snapshotClass: i.class,
-    imageRegistry: i.imageRegistry === undefined ? undefined : validateRegistry(i.imageRegistry),
+    placement: placementFlags(i),
     waitFirstRun: i.waitFirstRun === true,
     timeoutMs: parseDuration(i.timeout),
     cluster: clusterFlags(i),
