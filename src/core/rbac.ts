@@ -216,9 +216,18 @@ const METRICS_READ = [
   p(CORE, 'pods/portforward', ['get', 'create'], { by: 'client' }),
 ]
 
+/** Rules sent only with a flag the lab RBAC run does not pass. */
+const onlyWith = (flag: string, perms: Permission[]): Permission[] => perms.map((x) => (x.by ? { ...x, optional: true } : { ...x, optional: true, unrecorded: `only with ${flag}` }))
+
 /** Per verb, what it needs. */
 export const permissions: Record<Verb, Permission[]> = {
-  create: INSTALL,
+  create: [
+    ...INSTALL,
+    // --metrics: which Prometheus selects the ServiceMonitor the chart installs, and the monitoring user made
+    // through exec into the ready pod (its password kept in the credentials Secret).
+    ...onlyWith('--metrics', [...MONITOR_PLAN, p(CORE, 'secrets', ['get']), p(MON, 'servicemonitors', CRUD, { by: 'helm' })]),
+    p(CORE, 'pods/exec', ['get', 'create'], { by: 'client', optional: true }),
+  ],
   list: [
     p(APPS, 'statefulsets', ['list']),
     p(CORE, 'secrets', ['list']),
@@ -341,7 +350,9 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'services', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
     p(CORE, 'secrets', ['delete'], { unrecorded: 'only when a restore fails and is rolled back' }),
   ],
-  'ha create': [...OTHER_HA_ENGINES, 
+  'ha create': [...OTHER_HA_ENGINES,
+    // --metrics: a PodMonitor for the cluster (as `metrics enable` makes), once the Cluster exists.
+    ...onlyWith('--metrics', [...MONITOR_PLAN, p(MON, 'podmonitors', ['get', 'patch', 'create'])]),
     ...OPERATOR_DETECT,
     p(CORE, 'namespaces', ['get', 'create'], { cluster: true, optional: true }),
     p(CORE, 'secrets', ['get', 'list', 'create']),

@@ -4,7 +4,7 @@
 // every command that talks to the cluster has a row (a new verb without one fails here).
 import type { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
-import { buildProgram } from '../../../src/cli.ts'
+import { buildProgram, main } from '../../../src/cli.ts'
 import { installDashboards } from '../../../src/core/metrics/dashboards.ts'
 import { disableMetrics, enableMetrics } from '../../../src/core/metrics/enable.ts'
 import { parseExposition } from '../../../src/core/metrics/exposition.ts'
@@ -79,6 +79,18 @@ describe('the rbac table holds what the metrics verbs send', () => {
     ['metrics dashboards install', 'with -n', (d: FakeDeps) => installDashboards({ cluster: {}, namespace: 'monitoring', dryRun: false, label: ['grafana_dashboard', '1'] }, d)],
   ] as Array<[Verb, string, (d: FakeDeps) => Promise<unknown>]>)('%s on %s', async (verb, _what, run) => {
     expect(await missing(verb, run)).toEqual([])
+  })
+
+  it.each([
+    ['create', ['create', 'postgres', 'shop', '-n', 'dbaas-orders', '--metrics', '--no-wait']],
+    ['ha create', ['ha', 'create', 'postgres', 'till', '-n', 'dbaas-pay', '--metrics', '--no-wait', '--skip-operator-check']],
+  ] as Array<[Verb, string[]]>)('%s --metrics', async (verb, argv) => {
+    expect(
+      await missing(verb, async (d) => {
+        d.transport.seed(R.storageClasses, { metadata: { name: 'std', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } })
+        expect(await main(argv, d), d.err.text).toBe(0)
+      }),
+    ).toEqual([])
   })
 
   it.each([
