@@ -9,6 +9,7 @@ import {
   Directive,
   formatCompletion,
   liveBackups,
+  liveHaBackups,
   liveInstances,
   liveNamespaces,
   liveStorageClasses,
@@ -149,12 +150,16 @@ export async function completeWords(program: Command, words: string[], deps: Dep
   if (name === 'engine') return { items: engineCandidates(), directive: Directive.noFileComp }
   if (name === 'shell') return { items: shells.map((s) => ({ value: s })), directive: Directive.noFileComp }
   if (name === 'command') return { items: program.commands.filter((c) => !hidden(c)).map((c) => ({ value: c.name(), description: c.description() })), directive: Directive.noFileComp }
-  if (/backup/i.test(name)) return { items: await liveBackups(w.flags, deps), directive: Directive.noFileComp }
-  if (w.cmd.name() === 'create' && name === 'name') return none
+  // Each verb is offered only the names it accepts: `ha` verbs HA clusters and their CloudNativePG backups,
+  // the single-instance verbs instances and VolumeSnapshot backups; `connect` takes either kind.
+  let under: Command | null = w.cmd
+  while (under && under.parent && under.parent.parent) under = under.parent
+  const ha = under?.name() === 'ha'
+  if (/backup/i.test(name)) return { items: await (ha ? liveHaBackups : liveBackups)(w.flags, deps), directive: Directive.noFileComp }
+  // A new name (create, ha create) has nothing to complete; `ha backup create <name>` names an existing cluster.
+  if (w.cmd.name() === 'create' && w.cmd.parent?.name() !== 'backup' && name === 'name') return none
   if (/name|instance|source|target|cluster/i.test(name)) {
-    let under: Command | null = w.cmd
-    while (under && under.parent && under.parent.parent) under = under.parent
-    const kind = under?.name() === 'ha' ? 'ha-cluster' : w.cmd.parent?.name() === 'backup' ? 'instance' : undefined
+    const kind = ha ? 'ha-cluster' : w.cmd.name() === 'connect' ? undefined : 'instance'
     return { items: await liveInstances(w.flags, deps, kind), directive: Directive.noFileComp }
   }
   return none

@@ -49,6 +49,16 @@ export function liveBackups(flags: ClusterFlags, deps: Deps): Promise<Candidate[
   })
 }
 
+/** HA clusters' backups (CloudNativePG Backup objects), for `ha restore`. */
+export function liveHaBackups(flags: ClusterFlags, deps: Deps): Promise<Candidate[]> {
+  return quietly(async () => {
+    const { CNPG } = await import('./ha/engines/cnpg.ts')
+    const kube = await deps.kube(completionCluster(flags))
+    const list = await kube.list(CNPG.backups, flags.namespace)
+    return list.items.map((b) => ({ value: b.metadata.name, description: `backup of HA cluster ${b.spec?.cluster?.name ?? '?'} in ${b.metadata.namespace}` }))
+  })
+}
+
 export function liveNamespaces(flags: ClusterFlags, deps: Deps): Promise<Candidate[]> {
   return quietly(async () => {
     const kube = await deps.kube(completionCluster(flags))

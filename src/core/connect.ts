@@ -14,6 +14,7 @@ import { R } from '../k8s/kube.ts'
 import type { Pod } from '../k8s/types.ts'
 import { instanceSelector } from '../k8s/labels.ts'
 import { connectionInfo, connectionUri, MASK, type ConnectionView } from './connection.ts'
+import { HaClusterError } from './find.ts'
 
 export interface ConnectOptions {
   name: string
@@ -73,15 +74,18 @@ async function haTarget(o: ConnectOptions, deps: Deps): Promise<{ connection: Co
 export async function planConnect(o: ConnectOptions, deps: Deps): Promise<ConnectPlan> {
   let connection: ConnectionView
   let selector = instanceSelector(o.name)
+  // The command that shows why there is nothing to connect to, for this kind.
+  let statusVerb = 'status'
   try {
     connection = await connectionInfo({ name: o.name, namespace: o.namespace, cluster: o.cluster, showPassword: true }, deps)
   } catch (err) {
     // Not a single instance: perhaps an HA cluster of that name (connect reaches its primary).
-    if (!(err instanceof NotFoundError)) throw err
-    const ha = await haTarget(o, deps)
+    if (!(err instanceof NotFoundError) && !(err instanceof HaClusterError)) throw err
+    const ha = await haTarget({ ...o, namespace: o.namespace ?? (err instanceof HaClusterError ? err.namespace : undefined) }, deps)
     if (!ha) throw err
     connection = ha.connection
     selector = ha.selector
+    statusVerb = 'ha status'
   }
   const engine = engineFromLabel(connection.engine)
   if (!engine) throw new PreconditionError(`instance "${o.name}" has an unknown engine "${connection.engine}"`)
@@ -89,11 +93,11 @@ export async function planConnect(o: ConnectOptions, deps: Deps): Promise<Connec
   const pods = (await kube.list(R.pods, connection.namespace, { labelSelector: selector })).items
   const pod = pickPod(pods)
   if (!pod) {
-    if (connection.warnings?.length) {
+    if (statusVerb === 'status' && connection.warnings?.length) {
       throw new PreconditionError(`instance "${o.name}" is stopped: there is nothing to connect to`, { hint: `start it with \`dbaas start ${o.name} -n ${connection.namespace}\`` })
     }
-    throw new PreconditionError(`instance "${o.name}" has no ready pod to connect to`, {
-      hint: `\`dbaas status ${o.name} -n ${connection.namespace}\` shows why`,
+    throw new PreconditionError(`${statusVerb === 'status' ? 'instance' : 'HA cluster'} "${o.name}" has no ready ${statusVerb === 'status' ? 'pod' : 'primary'} to connect to`, {
+      hint: `\`dbaas ${statusVerb} ${o.name} -n ${connection.namespace}\` shows why`,
     })
   }
   return { connection, engine, pod: pod.metadata.name, podPort: engine.port }
@@ -139,7 +143,7 @@ export async function startForward(plan: ConnectPlan, localPort: number, forward
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE'
-          ? new UsageError(`local port ${localPort} is already in use`, { hint: 'pick another with --port, or leave --port out for a free one' })
+          ? new PreconditionError(`local port ${localPort} is already in use`, { hint: 'pick another with --port, or leave --port out for a free one' })
           : err,
       ),
     )

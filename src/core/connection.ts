@@ -46,7 +46,7 @@ export function connectionUri(scheme: string, user: string, password: string, ho
 
 export async function connectionInfo(o: ConnectionOptions, deps: Deps): Promise<ConnectionView> {
   const kube = await deps.kube(o.cluster)
-  const parts = await findInstance(kube, { name: o.name, namespace: o.namespace })
+  const parts = await findInstance(kube, { name: o.name, namespace: o.namespace, haVerb: 'ha connection' })
   const view = toView(parts, deps.now())
   const engine = engineFromLabel(view.engine)
   if (!engine) throw new PreconditionError(`instance "${o.name}" has an unknown engine label "${view.engine}"`)

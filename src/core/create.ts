@@ -10,6 +10,8 @@ import { ANN, Kinds, identityLabels, instanceSelector, selector, withKind, INSTA
 import { waitFor } from '../k8s/wait.ts'
 import { apiInfo, orForbidden } from '../k8s/errors.ts'
 import { parseAllDocuments } from 'yaml'
+import { checkDataVolume, readDataVolume } from './data-volume.ts'
+import { checkNameFree } from './find.ts'
 import { normalize, placementAnnotation, PLACEMENT_ANNOTATION, type Placement } from './placement.ts'
 import { parseBytes } from './names.ts'
 import { checkOperatorNamespace } from './system-namespaces.ts'
@@ -42,6 +44,8 @@ export interface CreateOptions {
   annotations?: Record<string, string>
   /** A pre-made credentials Secret's data (restores bring the source's credentials). */
   credentials?: Record<string, string> | undefined
+  /** --reuse-data: mount an existing data-<name>-0 of the same engine and major (restores pass true). */
+  reuseData?: boolean | undefined
   /** Node selector, tolerations, priority class, pull secrets, image registry; kept on the StatefulSet. */
   placement?: Placement | undefined
   /** --openshift: render for OpenShift's SCCs even where discovery does not say so (always so on a client dry run). */
@@ -309,7 +313,7 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
 
   const kube = await deps.kube(o.cluster)
   deps.ui.step(`Checking ${o.namespace}/${o.name}`)
-  const [state] = await Promise.all([readState(kube, o), deps.helm.version()])
+  const [state, , dataVolume] = await Promise.all([readState(kube, o), deps.helm.version(), orForbidden(readDataVolume(kube, o.namespace, o.name))])
   if (state.foreign) {
     throw new ConflictError(`a StatefulSet named ${o.name} already exists in ${o.namespace} and was not created by dbaas`, {
       code: 'already_exists',
@@ -339,6 +343,9 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
       })
     }
   }
+  const volumeCheck = { name: o.name, namespace: o.namespace, engine: o.engine.name, version: o.version, reuseData: o.reuseData === true, completing: state.parts !== undefined }
+  let dataNote = dataVolume === 'forbidden' ? undefined : checkDataVolume(dataVolume, volumeCheck)
+  await checkNameFree(kube, o.name, o.namespace, 'instance')
   checkStorageClass(o, state.storageClasses)
   checkPriorityClass(o, state.priorityClass)
   const values = buildValues(o, { openshift: state.openshift })
@@ -348,13 +355,16 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
   // A namespace the user may not read exists when they named it with -n; dbaas-<name> would have to be created.
   const namespaceExists = state.namespace === 'forbidden' ? o.namespaceExplicit : state.namespace !== undefined
   await checkAccess(kube, o, namespaceExists)
+  // Not allowed to read the data volume: a namespace dbaas is about to make holds none; in an existing one the
+  // read is asked again after the access checks, so its refusal (5, naming the rule) is the answer.
+  if (dataVolume === 'forbidden' && namespaceExists) dataNote = checkDataVolume(await readDataVolume(kube, o.namespace, o.name), volumeCheck)
   const metrics = o.metrics ? await metricsOf(kube) : undefined
   if (metrics) values.metrics = metrics.values
 
   if (o.dryRun === 'server') return serverDryRun(o, kube, deps, namespaceExists, nsObj, secret, values)
 
   const completing = state.parts !== undefined
-  const notes: string[] = [...(metrics?.notes ?? [])]
+  const notes: string[] = [...(dataNote ? [dataNote] : []), ...(metrics?.notes ?? [])]
   if (state.missingPullSecrets.length) {
     // The kubelet pulls without a missing pull secret (and says so in an event): worth a word, not a refusal.
     notes.push(`image pull secret${state.missingPullSecrets.length > 1 ? 's' : ''} ${state.missingPullSecrets.join(', ')} not found in namespace ${o.namespace}; the image is pulled without ${state.missingPullSecrets.length > 1 ? 'them' : 'it'}`)

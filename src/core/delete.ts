@@ -40,7 +40,7 @@ export const KEEP_DATA_REASON = 'holds data (pass --delete-data to remove it)'
 /** Finds what delete would remove (before the confirmation; reads only). */
 export async function planDelete(o: Pick<DeleteOptions, 'name' | 'namespace' | 'cluster'>, deps: Deps): Promise<DeletePlan> {
   const kube = await deps.kube(o.cluster)
-  const parts = await findInstance(kube, { name: o.name, namespace: o.namespace })
+  const parts = await findInstance(kube, { name: o.name, namespace: o.namespace, haVerb: 'ha delete' })
   const [pvcs, nsObj] = await Promise.all([
     kube.list(R.pvcs, parts.namespace, { labelSelector: instanceSelector(o.name) }).then((l) => l.items),
     // A user who may not read namespaces cannot have had dbaas create one: it is left alone.

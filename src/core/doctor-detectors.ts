@@ -14,6 +14,8 @@ import type { ScheduleView } from './schedule/model.ts'
 
 const BACKUP_VERBS = ['backup', 'restore']
 const HA_VERBS = ['ha']
+/** For a user RBAC keeps from looking: neither "installed" nor "missing", and no install instructions. */
+const ASK_ADMIN = 'ask a cluster admin, or for the ClusterRole `dbaas rbac` prints (it lets dbaas read the leader Leases and classes)'
 
 export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] | undefined): Check[] {
   const base = { required: false, disables: BACKUP_VERBS }
@@ -26,7 +28,9 @@ export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] 
   checks.push(
     s.controller.running
       ? { ...base, id: 'snapshot-controller', title: 'Snapshot controller', status: 'ok', message: s.controller.detail }
-      : {
+      : s.controller.unknown
+        ? { ...base, id: 'snapshot-controller', title: 'Snapshot controller', status: 'warn', message: `not allowed to check whether the snapshot controller runs (${s.controller.detail})`, fix: ASK_ADMIN }
+        : {
           ...base,
           id: 'snapshot-controller',
           title: 'Snapshot controller',
@@ -40,7 +44,9 @@ export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] 
   const covered = new Set(s.defaultClasses.map((c) => c.driver))
   const missing = drivers.filter((d) => !covered.has(d))
   const have = s.defaultClasses.map((c) => `"${c.name}" for ${c.driver}`).join(', ')
-  if (s.defaultClasses.length === 0) {
+  if (s.classesForbidden) {
+    checks.push({ ...base, id: 'snapshot-class', title: 'VolumeSnapshotClass', status: 'warn', message: 'not allowed to check for a default VolumeSnapshotClass (you may not list them)', fix: ASK_ADMIN })
+  } else if (s.defaultClasses.length === 0) {
     checks.push({
       ...base,
       id: 'snapshot-class',
@@ -64,6 +70,14 @@ export function snapshotChecks(s: SnapshotSupport, storageClasses: KubeObject[] 
   return checks
 }
 
+/**
+ * RBAC refused every way of looking for the operator (its Deployments and its leader Lease): "not running"
+ * then means "could not tell". Read from the detector's own words (core/ha/operators.ts says them).
+ */
+function refusedEveryLook(c: CnpgDetection): boolean {
+  return c.operator.detail.includes('you may not list deployments') && c.operator.detail.includes('you may not read leases')
+}
+
 export function cnpgChecks(c: CnpgDetection): Check[] {
   const base = { required: false, disables: HA_VERBS }
   return [
@@ -72,7 +86,9 @@ export function cnpgChecks(c: CnpgDetection): Check[] {
       : { ...base, id: 'cnpg-crds', title: 'CloudNativePG CRDs', status: 'warn', message: 'not installed', fix: CNPG_INSTALL_HINT },
     c.operator.running
       ? { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'ok', message: c.operator.detail }
-      : { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `missing: ${c.operator.detail}`, fix: CNPG_INSTALL_HINT },
+      : refusedEveryLook(c)
+        ? { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `not allowed to check whether the operator runs (${c.operator.detail})`, fix: ASK_ADMIN }
+        : { ...base, id: 'cnpg-operator', title: 'CloudNativePG operator', status: 'warn', message: `missing: ${c.operator.detail}`, fix: CNPG_INSTALL_HINT },
   ]
 }
 

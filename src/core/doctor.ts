@@ -178,7 +178,7 @@ export async function rbacCheck(kube: Kube, namespace: string): Promise<Check> {
   }
   const parts = [
     ...(blocked.length ? [`not allowed in namespace ${namespace}: ${blocked.join(', ')}`] : []),
-    ...(limited.length ? [`limited (cluster-scoped reads missing): ${limited.join(', ')}`] : []),
+    ...(limited.length ? [`limited (optional access missing: checks, --watch, cross-namespace work): ${limited.join(', ')}`] : []),
   ]
   return {
     id: 'rbac',

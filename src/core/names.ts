@@ -37,14 +37,24 @@ export function defaultNamespace(name: string): string {
   return `dbaas-${name}`
 }
 
-const BIN: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 }
-const DEC: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 }
+const BIN: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 }
+const DEC: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 }
+
+/**
+ * The one rule for sizes (--storage, --memory, restore's --storage): a non-negative decimal with an optional
+ * binary (Ki…Ei) or decimal (k…E) suffix — the subset of Kubernetes' quantity syntax the charts' schemas
+ * accept. Every chart's values.schema.json uses exactly this pattern for storage.size (a unit test holds
+ * them equal), so what dbaas accepts, helm accepts. Exponents (1e3) and millis (500m) are not sizes here.
+ */
+export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$'
+const SIZE = new RegExp(SIZE_PATTERN)
+const SIZE_HINT = 'use a number with a suffix Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024) or k, M, G, T, P, E (powers of 1000), e.g.'
 
 /** Parses a Kubernetes byte quantity (10Gi, 500M, 1073741824) into bytes, or undefined when malformed. */
 export function parseBytes(q: string): number | undefined {
-  const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(q.trim())
+  const m = SIZE.exec(q.trim())
   if (!m) return undefined
-  const n = Number(m[1])
+  const n = Number(/^[0-9.]+/.exec(m[0])?.[0])
   const unit = m[2]
   const mult = unit === undefined ? 1 : (BIN[unit] ?? DEC[unit] ?? 1)
   return n * mult
@@ -53,23 +63,23 @@ export function parseBytes(q: string): number | undefined {
 export function validateStorage(q: string, flag = '--storage'): string {
   const bytes = parseBytes(q)
   if (bytes === undefined || bytes <= 0) {
-    throw new UsageError(`${flag} "${q}" is not a size`, { hint: 'use a Kubernetes quantity such as 10Gi or 500Mi' })
+    throw new UsageError(`${flag} "${q}" is not a size`, { hint: `${SIZE_HINT} ${flag} 10Gi` })
   }
   if (bytes < 2 ** 20) {
     throw new UsageError(`${flag} "${q}" is too small for a database`, { hint: 'use at least 1Mi; databases usually want 1Gi or more (e.g. --storage 10Gi)' })
   }
-  return q
+  return q.trim()
 }
 
 export function validateMemory(q: string): string {
   const bytes = parseBytes(q)
   if (bytes === undefined || bytes <= 0) {
-    throw new UsageError(`--memory "${q}" is not a memory size`, { hint: 'use a Kubernetes quantity such as 512Mi or 2Gi' })
+    throw new UsageError(`--memory "${q}" is not a memory size`, { hint: `${SIZE_HINT} --memory 512Mi` })
   }
   if (bytes < 32 * 2 ** 20) {
     throw new UsageError(`--memory "${q}" is too small for a database`, { hint: 'use at least 32Mi (e.g. --memory 512Mi)' })
   }
-  return q
+  return q.trim()
 }
 
 /** CPU: whole or fractional cores (0.5, 2) or millicores (500m). */
@@ -79,7 +89,7 @@ export function validateCpu(q: string): string {
   if (!m || !(value > 0)) {
     throw new UsageError(`--cpu "${q}" is not a CPU amount`, { hint: 'use cores (0.5, 2) or millicores (250m)' })
   }
-  return q
+  return q.trim()
 }
 
 /** Durations as kubectl and helm take them: 90s, 5m, 1h30m, or a bare number of seconds. */

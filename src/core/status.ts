@@ -1,7 +1,8 @@
 // dbaas status: one instance in detail — pods, volume, endpoint, recent warnings and the helm release.
 import type { ClusterFlags, Deps } from '../deps.ts'
-import { R } from '../k8s/kube.ts'
-import type { Pod } from '../k8s/types.ts'
+import { orForbidden } from '../k8s/errors.ts'
+import { R, type Kube } from '../k8s/kube.ts'
+import type { Event, PersistentVolumeClaim, Pod } from '../k8s/types.ts'
 import { ANN, instanceSelector } from '../k8s/labels.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import { findInstance } from './find.ts'
@@ -72,6 +73,55 @@ export function explain(v: InstanceView): string {
   }
 }
 
+type EventView = StatusView['events'][number]
+
+const eventTime = (e: Event): string => String(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '')
+
+/** When the instance last became what it is: the latest Ready transition of its pods. */
+export function lastTransition(pods: Pod[]): string | undefined {
+  const times = pods.flatMap((p) => (p.status?.conditions ?? []).filter((c) => c.type === 'Ready').map((c) => String(c.lastTransitionTime ?? '')))
+  return times.filter(Boolean).sort().at(-1)
+}
+
+/**
+ * The warnings worth showing: this instance's objects only (by uid: an earlier instance of the same name left
+ * its own), for a Ready instance only those newer than its last transition (older ones are history), one line
+ * per reason, object and message with their counts added, newest first, at most 10.
+ */
+export function recentWarnings(events: Event[], uids: Set<unknown>, ready: boolean, since: string | undefined): EventView[] {
+  const mine = events.filter((e) => uids.has(e.involvedObject?.uid) && (!ready || !since || eventTime(e) > since))
+  const byKey = new Map<string, EventView>()
+  for (const e of mine.sort((a, b) => eventTime(b).localeCompare(eventTime(a)))) {
+    const v: EventView = {
+      type: e.type ?? 'Warning',
+      reason: e.reason ?? '',
+      object: `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`,
+      message: String(e.message ?? '').trim(),
+      count: e.count ?? 1,
+      lastSeen: e.lastTimestamp ?? e.eventTime ?? null,
+    }
+    const k = `${v.reason}|${v.object}|${v.message}`
+    const seen = byKey.get(k)
+    if (seen) seen.count += v.count
+    else byKey.set(k, v)
+  }
+  return [...byKey.values()].slice(0, 10)
+}
+
+/** A data volume still Pending: which class, which provisioner, and what the provisioning events say. */
+async function pendingVolume(kube: Kube, pvcs: PersistentVolumeClaim[], events: Event[]): Promise<string | undefined> {
+  const pvc = pvcs.find((p) => (p.status?.phase ?? 'Pending') === 'Pending')
+  if (!pvc) return undefined
+  const className = pvc.spec?.storageClassName
+  const cls = className ? await orForbidden(kube.find(R.storageClasses, undefined, className)).catch(() => undefined) : undefined
+  const provisioner = cls && cls !== 'forbidden' ? cls.provisioner : undefined
+  const said = events
+    .filter((e) => e.involvedObject?.uid === pvc.metadata.uid && /Provision/.test(e.reason ?? ''))
+    .sort((a, b) => eventTime(b).localeCompare(eventTime(a)))[0]?.message
+  const where = className ? `storage class ${className}${provisioner ? `, provisioner ${provisioner}` : cls === undefined ? ', which does not exist' : ''}` : 'no storage class'
+  return `its data volume ${pvc.metadata.name} is Pending (${where}): no volume has been provisioned for it yet${said ? ` — ${String(said).trim()}` : provisioner ? `; is the ${provisioner} provisioner running?` : ''}`
+}
+
 export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<StatusView> {
   const kube = await deps.kube(o.cluster)
   const parts = await findInstance(kube, { name: o.name, namespace: o.namespace })
@@ -84,24 +134,15 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
     kube.list(R.events, ns, { fieldSelector: 'type=Warning' }).then((l) => l.items),
     scheduleOf(kube, ns, o.name, deps.now()),
   ])
+  const allEvents = events
   const now = deps.now()
   const view = toView(parts, now, pods)
   const engine = engineFromLabel(view.engine)
   const client = services.find((s) => s.spec?.clusterIP !== 'None')
   // Events of these very objects (by uid): an earlier instance of the same name left its own behind.
   const uids = new Set([parts.statefulSet, ...pods, ...pvcs].map((x) => x?.metadata.uid).filter(Boolean))
-  const recent = events
-    .filter((e) => uids.has(e.involvedObject?.uid))
-    .sort((a, b) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))
-    .slice(0, 10)
-    .map((e) => ({
-      type: e.type ?? 'Warning',
-      reason: e.reason ?? '',
-      object: `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`,
-      message: String(e.message ?? '').trim(),
-      count: e.count ?? 1,
-      lastSeen: e.lastTimestamp ?? e.eventTime ?? null,
-    }))
+  const recent = recentWarnings(events, uids, view.status === 'Ready', lastTransition(pods))
+  const stuck = view.status === 'Creating' || view.status === 'Degraded' ? await pendingVolume(kube, pvcs, allEvents) : undefined
   const release = latestRelease(parts.releases)
   const pending = pendingNow(parts.statefulSet, pods)
   return {
@@ -117,7 +158,7 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
     events: recent,
     release: release ? { status: release.status, revision: release.revision } : null,
     storage: view.storage ?? parts.statefulSet?.metadata.annotations?.[ANN.storage] ?? null,
-    explanation: pending.length ? `${explain(view)}; restart pending for ${pending.join(', ')} (\`dbaas restart ${o.name} -n ${ns}\` applies ${pending.length > 1 ? 'them' : 'it'})` : explain(view),
+    explanation: [explain(view), ...(stuck ? [stuck] : []), ...(pending.length ? [`restart pending for ${pending.join(', ')} (\`dbaas restart ${o.name} -n ${ns}\` applies ${pending.length > 1 ? 'them' : 'it'})`] : [])].join('; '),
     restartPending: pending,
     schedule: schedule ?? null,
   }

@@ -37,15 +37,23 @@ async function run(argv: string[], seed: (d: FakeDeps) => void = () => {}, o: { 
 }
 
 describe('backup list', () => {
-  it('prints NAME INSTANCE ENGINE READY SIZE AGE EXPIRES SCHEDULE, the recorded size when restoreSize is absent, and deleted instances', async () => {
+  it('prints NAME NAMESPACE INSTANCE ENGINE READY SIZE AGE EXPIRES SCHEDULE across namespaces, the recorded size when restoreSize is absent, and deleted instances', async () => {
     const r = await run(['backup', 'list'], (d) =>
       d.transport.seed(R.volumeSnapshots, backup('orders-a', { expiresAt: new Date(NOW + 3 * 86_400_000).toISOString(), retention: '3d' }), backup('orders-b')),
     )
     expect(r.code).toBe(0)
     const lines = r.out.trim().split('\n')
-    expect(lines[0]).toMatch(/^NAME\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES\s+SCHEDULE$/)
-    expect(lines[1]).toMatch(/^orders-a\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+in 3d\s+-$/)
-    expect(lines[2]).toMatch(/^orders-b\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+never\s+-$/)
+    expect(lines[0]).toMatch(/^NAME\s+NAMESPACE\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES\s+SCHEDULE$/)
+    expect(lines[1]).toMatch(/^orders-a\s+dbaas-orders\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+in 3d\s+-$/)
+    expect(lines[2]).toMatch(/^orders-b\s+dbaas-orders\s+orders \(deleted\)\s+postgresql\s+true\s+10Gi\s+60m\s+never\s+-$/)
+  })
+  it('with -n: no NAMESPACE column and bare names; across namespaces -o name is namespace/name', async () => {
+    const seed = (d: FakeDeps) => d.transport.seed(R.namespaces, { metadata: { name: 'team' } }).seed(R.volumeSnapshots, backup('orders-a'), { ...backup('orders-a'), metadata: { ...backup('orders-a').metadata, namespace: 'team' } })
+    const one = await run(['backup', 'list', '-n', 'dbaas-orders'], seed)
+    expect(one.out.split('\n')[0]).toMatch(/^NAME\s+INSTANCE\s+ENGINE/)
+    expect((await run(['backup', 'list', '-n', 'dbaas-orders', '-o', 'name'], seed)).out).toBe('orders-a\n')
+    expect((await run(['backup', 'list', '-o', 'name'], seed)).out).toBe('dbaas-orders/orders-a\nteam/orders-a\n')
+    expect((await run(['backup', 'list', '-A', '-n', 'x', '-o', 'name'], seed)).out).toBe('dbaas-orders/orders-a\nteam/orders-a\n')
   })
   it('is empty with a note, not an error, without backups; -o json is []', async () => {
     const r = await run(['backup', 'list', '-o', 'json'])

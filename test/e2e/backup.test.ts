@@ -67,8 +67,9 @@ describe.each(engines)('$canonical: backup and cross-namespace restore', ({ engi
         restoreSize: vs.status.restoreSize ?? null, expiresAt: expect.any(String), retention: '7d', instanceExists: true }),
     ])
     const table = await dbaasOk(['backup', 'list', name])
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES\s+SCHEDULE$/)
-    expect(table.stdout).toMatch(new RegExp(`^${backup.name}\\s+${name}\\s+${canonical}\\s+true\\s+1Gi\\s+\\S+\\s+in 7d`, 'm'))
+    // Across namespaces (no -n) NAMESPACE is a column of its own (issue 19).
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+NAMESPACE\s+INSTANCE\s+ENGINE\s+READY\s+SIZE\s+AGE\s+EXPIRES\s+SCHEDULE$/)
+    expect(table.stdout).toMatch(new RegExp(`^${backup.name}\\s+\\S+\\s+${name}\\s+${canonical}\\s+true\\s+1Gi\\s+\\S+\\s+in 7d`, 'm'))
 
     const bySelector = await kubectlOk(['get', 'volumesnapshots,secrets', '-A', '-l', `app.kubernetes.io/instance=${name}`, '-o', 'name'])
     expect(bySelector).not.toContain(backup.name)

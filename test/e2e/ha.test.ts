@@ -150,8 +150,10 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(Buffer.from(s.data.username, 'base64').toString()).toBe('owner')
     expect(Buffer.from(s.data.password, 'base64').toString()).toMatch(/^[A-Za-z0-9]{24}$/)
     expect(s.metadata.labels['dbaas.io/kind']).toBe('ha-credentials')
-    // The single-instance verbs do not mistake the HA secret for an instance.
-    expect((await dbaas(['status', name, '-n', ns])).exitCode).toBe(3)
+    // The single-instance verbs do not mistake the HA secret for an instance: they name the ha verb (issue 19).
+    const single = await dbaas(['status', name, '-n', ns])
+    expect(single.exitCode).toBe(2)
+    expect(single.stderr).toContain(`this is an HA cluster: use \`dbaas ha status ${name} -n ${ns}\``)
   })
 
   it('create --wait ends when the operator reports the cluster healthy; a second create is a conflict', async () => {

@@ -64,10 +64,10 @@ describe('connect', () => {
     }
   })
 
-  it('a port in use is a usage error naming --port', async () => {
+  it('a port in use is refused because of the machine\'s state (exit 7), naming --port', async () => {
     const a = await startForward(plan('postgresql'), 0, async () => {}, () => {})
     try {
-      await expect(startForward(plan('postgresql'), a.port, async () => {}, () => {})).rejects.toMatchObject({ exitCode: 2, hint: expect.stringContaining('--port') })
+      await expect(startForward(plan('postgresql'), a.port, async () => {}, () => {})).rejects.toMatchObject({ exitCode: 7, hint: expect.stringContaining('--port') })
     } finally {
       await a.close()
     }

@@ -84,13 +84,22 @@ describe('doctor', () => {
   it('RBAC: a denied namespaced permission disables its verbs; cluster-scoped ones only limit', async () => {
     const d = fakeDeps()
     d.transport.seed(R.storageClasses, defaultClass)
-    d.transport.deny = (a) => (a.resource === 'pods' && a.verb === 'create' ? false : a.resource === 'pods' && a.namespace !== undefined && a.verb === 'get') || a.resource === 'volumesnapshotcontents'
+    // No port-forward (connect), no watching pods (create waits by watching them), no VolumeSnapshotContents.
+    d.transport.deny = (a) =>
+      (a.resource === 'pods' && (a as { subresource?: string }).subresource === 'portforward') ||
+      (a.resource === 'pods' && a.verb === 'watch' && !(a as { subresource?: string }).subresource) ||
+      a.resource === 'volumesnapshotcontents'
     const r = await runDoctor({ cluster: {}, namespace: 'team-a' }, d)
     const rbac = r.checks.find((c) => c.id === 'rbac')!
     expect(rbac.status).toBe('warn')
     expect(rbac.disables).toEqual(expect.arrayContaining(['create', 'connect']))
-    expect(rbac.disables).not.toContain('restore')
-    expect(rbac.message).toContain('limited (cluster-scoped reads missing): restore')
+    expect(rbac.disables).not.toContain('list')
+    // top and metrics show read exporters through a port-forward, as connect does.
+    // …and the day-2 verbs that wait for a rollout (or, for history and config get, only read) likewise.
+    expect(rbac.message).toMatch(/not allowed in namespace team-a: create, connect, delete, backup schedule, restore, metrics show, top, scale, resize, stop, start, restart, upgrade, config set, config unset;/)
+    // ha failover --force watches pods; ha delete removes a --no-wait restore's helper content.
+    expect(rbac.message).toMatch(/limited \(optional access missing[^)]*\): list, status, ha failover, ha restore, ha delete/)
+    expect(rbac.message).toContain('connect: get pods/portforward, create pods/portforward')
     expect(rbac.fix).toContain('dbaas rbac -n team-a')
     expect(r.ok).toBe(true)
   })

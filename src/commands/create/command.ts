@@ -28,6 +28,7 @@ export default (deps: Deps): Command =>
           .option('--database <name>', 'database to create', 'app')
           .option('--user <name>', 'database user to create (owner of the database)', 'app')
           .option('--password-stdin', 'read the user password from standard input instead of generating one')
+          .option('--reuse-data', 'start on the data volume data-<name>-0 an earlier instance left (same engine and major version only)')
           .option('--metrics', 'add a metrics exporter sidecar, its monitoring user, and a Prometheus monitor where the cluster has the operator')
           .addOption(dryRunOption())
           .option('--openshift', "leave the pods' uid and fsGroup to OpenShift's SecurityContextConstraints (the default where the cluster serves security.openshift.io)")
@@ -42,6 +43,7 @@ export default (deps: Deps): Command =>
         ['MySQL 8.4 with 20Gi of storage, as JSON for a script', 'dbaas create mysql shop --version 8.4 --storage 20Gi -o json'],
         ['MariaDB in an existing namespace, password from a secret store', 'vault read -field=pw secret/db | dbaas create mariadb wiki -n team-a --password-stdin'],
         ['See what would be created, without a cluster', 'dbaas create postgres demo --dry-run=client'],
+        ['Start again on the volume `dbaas delete orders` kept', 'dbaas create postgres orders --reuse-data --password-stdin < old-password'],
         ['On dedicated nodes, images from a mirror', 'dbaas create pg ledger --node-selector pool=db --toleration dedicated=db:NoSchedule --image-registry mirror.example:5000'],
         ['With a metrics exporter that the cluster\'s Prometheus scrapes', 'dbaas create postgres orders --metrics'],
       ],

@@ -22,6 +22,7 @@ export interface RawCreate extends RawClusterFlags, RawPlacement {
   database: string
   user: string
   passwordStdin?: boolean
+  reuseData?: boolean
   metrics?: boolean
   dryRun?: string | boolean
   wait?: boolean
@@ -104,6 +105,7 @@ async function guided(c: CompleteContext<RawCreate>, prompter: Prompter, engineA
   if (c.given('user')) passthrough.push('--user', raw.user)
   if (raw.dryRun) passthrough.push(raw.dryRun === true ? '--dry-run' : `--dry-run=${raw.dryRun}`)
   if (raw.wait === false) passthrough.push('--no-wait')
+  if (raw.reuseData) passthrough.push('--reuse-data')
   if (raw.openshift) passthrough.push('--openshift')
   if (raw.allowSystemNamespace) passthrough.push('--allow-system-namespace')
   for (const v of raw.nodeSelector ?? []) passthrough.push('--node-selector', v)
@@ -165,6 +167,7 @@ export function validate(i: CreateInput): CreateOptions {
     wait: waits(i, true),
     timeoutMs: parseDuration(i.timeout),
     cluster,
+    reuseData: i.reuseData === true,
     placement: placementFlags(i),
     openshift: i.openshift === true,
     allowSystemNamespace: i.allowSystemNamespace === true,

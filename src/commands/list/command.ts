@@ -10,7 +10,8 @@ import { clusterOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
 import { complete, validate } from './options.ts'
 
-const liveListWriter = liveWriter<ListResult>((r, c) => printInstanceTable(r.items, c))
+const liveListWriter = (namespace: string | undefined) =>
+  liveWriter<ListResult>((r, c) => printInstanceTable(r.items, c), { header: `Watching instances in ${namespace ? `namespace ${namespace}` : 'every namespace you may list'}: redrawn on every change; Ctrl-C to stop.` })
 
 export default (deps: Deps): Command =>
   command<ReturnType<typeof complete>, ReturnType<typeof complete>, ReturnType<typeof validate>, ListResult | LiveView<ListResult>>(
@@ -34,7 +35,7 @@ export default (deps: Deps): Command =>
       output: {
         formats: ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'],
         table: true,
-        writer: (o) => (o.watch ? liveListWriter : instanceListWriter) as Writer<ListResult | LiveView<ListResult>>,
+        writer: (o) => (o.watch ? liveListWriter(o.namespace) : instanceListWriter) as Writer<ListResult | LiveView<ListResult>>,
       },
       complete,
       validate,

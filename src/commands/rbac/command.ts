@@ -15,7 +15,7 @@ export default (deps: Deps): Command =>
       options: (cmd) => {
         cmd
           .option('-n, --namespace <namespace>', "the user's namespace (default: the kubeconfig context's)")
-          .option('--verbs <verbs>', `only these dbaas verbs, comma-separated: ${allVerbs.join(',')}`)
+          .option('--verbs <verbs>', `only these dbaas verbs, comma-separated command paths (${allVerbs.slice(0, 4).join(', ')}, backup-create, ha-failover, …; backup and ha name all of theirs)`)
           .option('--user <name>', 'also bind the roles to this user')
           .option('--group <name>', 'also bind the roles to this group')
           .option('--name <name>', 'name of the Role and its binding', 'dbaas-user')
@@ -25,6 +25,7 @@ export default (deps: Deps): Command =>
       examples: [
         ['What user alice needs in namespace team-a, applied by an admin', 'dbaas rbac -n team-a --user alice | kubectl apply -f -'],
         ['Read-only use: list, status and connection details', 'dbaas rbac -n team-a --verbs list,status,connection'],
+        ['Backups and restores only', 'dbaas rbac -n team-a --verbs backup,restore'],
       ],
       output: { formats: ['yaml', 'json', 'name', 'jsonpath'], writer: rbacWriter },
       complete,

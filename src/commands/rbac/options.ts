@@ -1,6 +1,6 @@
 // rbac's options: the user's namespace (the kubeconfig context's by default), the verbs, the subject.
 import { validateNamespace } from '../../core/names.ts'
-import { allVerbs, permissions, type Verb } from '../../core/rbac.ts'
+import { allVerbs, resolveVerbs, type Verb } from '../../core/rbac.ts'
 import { UsageError } from '../../errors.ts'
 import type { CompleteContext } from '../pipeline.ts'
 
@@ -36,8 +36,8 @@ export async function complete(c: CompleteContext<RawRbac>): Promise<RawRbac & {
 
 export function validate(i: RawRbac & { namespace: string }): RbacOptions {
   validateNamespace(i.namespace)
-  const verbs = i.verbs ? i.verbs.split(',').map((v) => v.trim()).filter(Boolean) : allVerbs
-  const unknown = verbs.filter((v) => !(v in permissions))
-  if (unknown.length) throw new UsageError(`unknown verb ${unknown.map((v) => `"${v}"`).join(', ')}`, { hint: `use: ${allVerbs.join(', ')}` })
-  return { namespace: i.namespace, verbs: verbs as Verb[], user: i.user, group: i.group, name: i.name }
+  const words = i.verbs ? i.verbs.split(',').map((v) => v.trim()).filter(Boolean) : []
+  const { verbs, unknown } = i.verbs ? resolveVerbs(words) : { verbs: allVerbs, unknown: [] }
+  if (unknown.length) throw new UsageError(`unknown verb ${unknown.map((v) => `"${v}"`).join(', ')}`, { hint: `use: ${allVerbs.join(', ')} (or backup, ha, metrics for all of theirs; schedule for backup schedule)` })
+  return { namespace: i.namespace, verbs, user: i.user, group: i.group, name: i.name }
 }

@@ -10,10 +10,7 @@ import { clusterOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
 import { complete, validate, type RawStatus, type StatusInput, type StatusVerbOptions } from './options.ts'
 
-const liveStatusWriter = liveWriter<StatusView>((v, c) => {
-  c.printer.line(`Every change to ${v.name} in ${v.namespace}; Ctrl-C to stop.\n`)
-  printStatus(v, c.printer, c.now)
-})
+const liveStatusWriter = (name: string) => liveWriter<StatusView>((v, c) => printStatus(v, c.printer, c.now), { header: `Watching ${name}: redrawn on every change; Ctrl-C to stop.` })
 
 export default (deps: Deps): Command =>
   command<RawStatus, StatusInput, StatusVerbOptions, StatusView | LiveView<StatusView>>(
@@ -33,7 +30,7 @@ export default (deps: Deps): Command =>
       ],
       output: {
         formats: ['table', 'json', 'yaml', 'jsonpath'],
-        writer: (o) => (o.watch ? liveStatusWriter : statusWriter) as Writer<StatusView | LiveView<StatusView>>,
+        writer: (o) => (o.watch ? liveStatusWriter(o.name) : statusWriter) as Writer<StatusView | LiveView<StatusView>>,
       },
       complete,
       validate,

@@ -68,8 +68,9 @@ export function haUsage(what: string, verb: string): UsageError {
 /**
  * Finds a dbaas backup by name: in `namespace` when given, else across namespaces (falling back to the
  * context's namespace when that is forbidden). Not found → 3; several → 2; an HA cluster's snapshot → 2.
+ * `namespaceFlag` is the caller's flag that selects the backup's namespace (restore's -n is its target).
  */
-export async function findBackup(kube: Kube, name: string, namespace: string | undefined, haVerb = 'dbaas ha restore'): Promise<VolumeSnapshot> {
+export async function findBackup(kube: Kube, name: string, namespace: string | undefined, haVerb = 'dbaas ha restore', namespaceFlag = '-n'): Promise<VolumeSnapshot> {
   let candidates: VolumeSnapshot[]
   const where = namespace ?? kube.contextNamespace
   try {
@@ -106,7 +107,7 @@ export async function findBackup(kube: Kube, name: string, namespace: string | u
   }
   if (mine.length > 1) {
     const nss = mine.map((b) => b.metadata.namespace ?? '').sort()
-    throw new UsageError(`backup "${name}" exists in several namespaces: ${nss.join(', ')}`, { hint: `pick one with -n ${nss[0]}` })
+    throw new UsageError(`backup "${name}" exists in several namespaces: ${nss.join(', ')}`, { hint: `pick one with ${namespaceFlag} ${nss[0]}` })
   }
   return mine[0] as VolumeSnapshot
 }

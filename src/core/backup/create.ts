@@ -12,7 +12,7 @@ import { engineFromLabel } from '../../engines/registry.ts'
 import { credentialsSecretName, redact } from '../create.ts'
 import { findInstance } from '../find.ts'
 import type { InstanceParts } from '../instances.ts'
-import { SNAPSHOT_GROUP } from '../detect/snapshots.ts'
+import { SNAPSHOT_GROUP, type SnapshotSupport } from '../detect/snapshots.ts'
 import { findHaCluster, haUsage, requireSnapshots, settle, unwrap } from './common.ts'
 import {
   backupCredentialsName,
@@ -65,7 +65,7 @@ interface Plan {
 async function instanceOrHa(kube: Kube, o: BackupCreateOptions): Promise<InstanceParts> {
   let parts: InstanceParts | undefined
   try {
-    parts = await findInstance(kube, { name: o.instance, namespace: o.namespace })
+    parts = await findInstance(kube, { name: o.instance, namespace: o.namespace, haVerb: 'ha backup create' })
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err
     if (await findHaCluster(kube, o.instance, o.namespace)) throw haUsage(`"${o.instance}" is an HA cluster`, `dbaas ha backup create ${o.instance}`)
@@ -95,6 +95,72 @@ async function pvcDriver(kube: Kube, pvc: PersistentVolumeClaim): Promise<string
   return undefined
 }
 
+/** Preflight: no backup of that name yet; the data volume exists and is Bound; the credentials are there to copy. */
+function checkSources(
+  o: BackupCreateOptions,
+  at: { ns: string; name: string; pvcName: string; engine: string },
+  found: { pvc: PersistentVolumeClaim | undefined; existing: unknown; secretExisting: unknown; credentials: Secret | undefined },
+): { pvc: PersistentVolumeClaim; credentials: Secret } {
+  const { ns, name, pvcName } = at
+  if (found.existing || found.secretExisting) {
+    throw new ConflictError(`backup "${name}" already exists in namespace ${ns}`, {
+      code: 'already_exists',
+      hint: o.name ? 'pick another --name' : 'wait a second and run it again, or pass --name',
+    })
+  }
+  const pvc = found.pvc
+  if (!pvc) throw new PreconditionError(`instance "${o.instance}" has no data volume ${pvcName} in ${ns}; nothing was created`, { hint: `see \`dbaas status ${o.instance} -n ${ns}\`` })
+  if (pvc.status?.phase !== 'Bound') {
+    throw new PreconditionError(`the data volume ${pvcName} is ${pvc.status?.phase ?? 'Pending'}, not Bound; nothing was created`, { hint: 'wait until the instance is Ready' })
+  }
+  if (!found.credentials?.data) {
+    throw new PreconditionError(`instance "${o.instance}" has no credentials Secret ${credentialsSecretName(o.instance)}; a backup without it could not be restored`, {
+      hint: `complete the instance with \`dbaas create ${at.engine} ${o.instance} -n ${ns}\``,
+    })
+  }
+  return { pvc, credentials: found.credentials }
+}
+
+/** Preflight: the VolumeSnapshotClass — the one asked for (it exists, of the volume's driver), else the driver's default. */
+async function chooseClass(kube: Kube, o: BackupCreateOptions, support: SnapshotSupport, pvcName: string, driver: string | undefined, notes: string[]): Promise<string | undefined> {
+  const snapshotClass = o.snapshotClass
+  if (snapshotClass) {
+    const cls = await orForbidden(kube.find(R.volumeSnapshotClasses, undefined, snapshotClass))
+    if (cls === undefined) {
+      // A name the user typed that does not exist is bad input (2), as an unknown --storage-class is.
+      throw new UsageError(`VolumeSnapshotClass "${snapshotClass}" does not exist; nothing was created`, {
+        hint: support.defaultClasses.length ? `classes marked default: ${support.defaultClasses.map((c) => `${c.name} (${c.driver})`).join(', ')}` : 'see `kubectl get volumesnapshotclass`',
+      })
+    }
+    const clsDriver = cls === 'forbidden' ? undefined : (cls as { driver?: string }).driver
+    if (clsDriver && driver && clsDriver !== driver) {
+      throw new PreconditionError(`VolumeSnapshotClass "${snapshotClass}" is for driver ${clsDriver}, but ${pvcName} is on ${driver}; nothing was created`, {
+        hint: `pass --class with a class of driver ${driver}`,
+      })
+    }
+    return snapshotClass
+  }
+  if (!driver) {
+    notes.push('could not read the volume\'s CSI driver; the cluster\'s default VolumeSnapshotClass applies')
+    return undefined
+  }
+  const choice = chooseDefaultClass(support.defaultClasses, driver)
+  if (choice.name) return choice.name
+  const all = await orForbidden(kube.list(R.volumeSnapshotClasses, undefined))
+  const forDriver = all === 'forbidden' ? [] : all.items.filter((c) => (c as { driver?: string }).driver === driver).map((c) => c.metadata.name)
+  throw new PreconditionError(
+    choice.problem === 'several'
+      ? `several VolumeSnapshotClasses are marked default for driver ${driver} (${choice.candidates.join(', ')}); nothing was created`
+      : `no default VolumeSnapshotClass for driver ${driver}; nothing was created`,
+    {
+      hint: forDriver.length
+        ? `pass --class (classes for ${driver}: ${forDriver.join(', ')})`
+        : `install a VolumeSnapshotClass for ${driver} (annotated snapshot.storage.kubernetes.io/is-default-class: "true"), or pass --class`,
+    },
+  )
+}
+
+/** Plan: find the instance, read everything at once, refuse in a fixed order, choose the class, describe the backup. */
 async function plan(kube: Kube, o: BackupCreateOptions, deps: Deps): Promise<Plan> {
   const parts = await instanceOrHa(kube, o)
   const ns = parts.namespace
@@ -120,59 +186,10 @@ async function plan(kube: Kube, o: BackupCreateOptions, deps: Deps): Promise<Pla
     settle(kube.find(R.secrets, ns, credentialsSecretName(o.instance))),
   ])
   const { support, notes } = unwrap(supportR)
-  const [pvc, existing, secretExisting, credentials] = [unwrap(pvcR), unwrap(existingR), unwrap(secretExistingR), unwrap(credentialsR)]
-  if (existing || secretExisting) {
-    throw new ConflictError(`backup "${name}" already exists in namespace ${ns}`, {
-      code: 'already_exists',
-      hint: o.name ? 'pick another --name' : 'wait a second and run it again, or pass --name',
-    })
-  }
-  if (!pvc) throw new PreconditionError(`instance "${o.instance}" has no data volume ${pvcName} in ${ns}; nothing was created`, { hint: `see \`dbaas status ${o.instance} -n ${ns}\`` })
-  if (pvc.status?.phase !== 'Bound') {
-    throw new PreconditionError(`the data volume ${pvcName} is ${pvc.status?.phase ?? 'Pending'}, not Bound; nothing was created`, { hint: 'wait until the instance is Ready' })
-  }
-  if (!credentials?.data) {
-    throw new PreconditionError(`instance "${o.instance}" has no credentials Secret ${credentialsSecretName(o.instance)}; a backup without it could not be restored`, {
-      hint: `complete the instance with \`dbaas create ${engine.name} ${o.instance} -n ${ns}\``,
-    })
-  }
-
+  const found = { pvc: unwrap(pvcR), existing: unwrap(existingR), secretExisting: unwrap(secretExistingR), credentials: unwrap(credentialsR) }
+  const { pvc, credentials } = checkSources(o, { ns, name, pvcName, engine: engine.name }, found)
   const driver = await pvcDriver(kube, pvc)
-  let snapshotClass = o.snapshotClass
-  if (snapshotClass) {
-    const cls = await orForbidden(kube.find(R.volumeSnapshotClasses, undefined, snapshotClass))
-    if (cls === undefined) {
-      throw new PreconditionError(`VolumeSnapshotClass "${snapshotClass}" does not exist; nothing was created`, {
-        hint: support.defaultClasses.length ? `classes marked default: ${support.defaultClasses.map((c) => `${c.name} (${c.driver})`).join(', ')}` : 'see `kubectl get volumesnapshotclass`',
-      })
-    }
-    const clsDriver = cls === 'forbidden' ? undefined : (cls as { driver?: string }).driver
-    if (clsDriver && driver && clsDriver !== driver) {
-      throw new PreconditionError(`VolumeSnapshotClass "${snapshotClass}" is for driver ${clsDriver}, but ${pvcName} is on ${driver}; nothing was created`, {
-        hint: `pass --class with a class of driver ${driver}`,
-      })
-    }
-  } else if (driver) {
-    const choice = chooseDefaultClass(support.defaultClasses, driver)
-    if (!choice.name) {
-      const all = await orForbidden(kube.list(R.volumeSnapshotClasses, undefined))
-      const forDriver = all === 'forbidden' ? [] : all.items.filter((c) => (c as { driver?: string }).driver === driver).map((c) => c.metadata.name)
-      throw new PreconditionError(
-        choice.problem === 'several'
-          ? `several VolumeSnapshotClasses are marked default for driver ${driver} (${choice.candidates.join(', ')}); nothing was created`
-          : `no default VolumeSnapshotClass for driver ${driver}; nothing was created`,
-        {
-          hint: forDriver.length
-            ? `pass --class (classes for ${driver}: ${forDriver.join(', ')})`
-            : `install a VolumeSnapshotClass for ${driver} (annotated snapshot.storage.kubernetes.io/is-default-class: "true"), or pass --class`,
-        },
-      )
-    }
-    snapshotClass = choice.name
-  } else {
-    notes.push('could not read the volume\'s CSI driver; the cluster\'s default VolumeSnapshotClass applies')
-  }
-
+  const snapshotClass = await chooseClass(kube, o, support, pvcName, driver, notes)
   const spec: BackupSpec = {
     name,
     namespace: ns,

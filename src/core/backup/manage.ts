@@ -20,6 +20,8 @@ export interface BackupListOptions {
 export interface BackupListResult {
   items: BackupView[]
   fellBackTo?: string
+  /** The listing covers more than one namespace (no -n, and not fallen back to the context's). */
+  acrossNamespaces: boolean
   notes: string[]
 }
 
@@ -42,7 +44,7 @@ export async function listBackups(o: BackupListOptions, deps: Deps): Promise<Bac
   const items = found.items
     .map((vs) => toBackupView(vs, now, live ? live.has(`${vs.metadata.namespace}/${vs.metadata.labels?.['dbaas.io/source-instance'] ?? ''}`) : null))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || String(a.createdAt).localeCompare(String(b.createdAt)) || a.name.localeCompare(b.name))
-  return { items, ...(found.fellBackTo ? { fellBackTo: found.fellBackTo } : {}), notes }
+  return { items, ...(found.fellBackTo ? { fellBackTo: found.fellBackTo } : {}), acrossNamespaces: o.namespace === undefined && !found.fellBackTo, notes }
 }
 
 export interface BackupDeleteOptions {

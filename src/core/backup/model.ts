@@ -58,11 +58,19 @@ export function backupCredentialsName(backup: string): string {
 }
 
 /** --retention: 90m, 12h, 7d, 2w (weeks), or kubectl-style combinations such as 1d12h. At least one minute. */
+/** Every value it names is one parseRetention accepts (a unit test checks). */
+export const RETENTION_HINT = 'use e.g. --retention 7d, --retention 2w, --retention 12h or --retention 30m'
+
 export function parseRetention(text: string): number {
   const t = text.trim()
   const weeks = /^([0-9]+)w$/.exec(t)
-  const ms = weeks ? Number(weeks[1]) * 7 * 86_400_000 : parseDuration(t, '--retention')
-  if (!(ms >= 60_000)) throw new UsageError(`--retention "${text}" is too short`, { hint: 'keep a backup at least 1m, e.g. --retention 7d' })
+  let ms: number
+  try {
+    ms = weeks ? Number(weeks[1]) * 7 * 86_400_000 : parseDuration(t, '--retention')
+  } catch {
+    throw new UsageError(`--retention "${text}" is not a duration`, { hint: RETENTION_HINT })
+  }
+  if (!(ms >= 60_000)) throw new UsageError(`--retention "${text}" is too short`, { hint: `keep a backup at least 1m; ${RETENTION_HINT}` })
   return ms
 }
 

@@ -30,6 +30,8 @@ export interface SnapshotSupport {
     unknown?: boolean
   }
   defaultClasses: Array<{ name: string; driver: string }>
+  /** RBAC refused listing VolumeSnapshotClasses: `defaultClasses` is then empty because it could not be read. */
+  classesForbidden?: boolean
 }
 
 
@@ -127,5 +129,5 @@ export async function detectSnapshotSupport(kube: Kube, now: number = Date.now()
     const unknown = workloads.forbidden && leases === 'forbidden'
     controller = { running: false, detail: seen.join('; '), ...(unknown ? { unknown: true } : {}) }
   }
-  return { crds, ...(crdVersion ? { crdVersion } : {}), controller, defaultClasses }
+  return { crds, ...(crdVersion ? { crdVersion } : {}), controller, defaultClasses, ...(classes === 'forbidden' ? { classesForbidden: true } : {}) }
 }

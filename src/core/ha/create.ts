@@ -7,6 +7,7 @@ import { apiInfo, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
 import { R, resourceFor, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
 import { ANN, Kinds, MANAGED_BY } from '../../k8s/labels.ts'
 import { generatePassword, redact } from '../create.ts'
+import { checkNameFree } from '../find.ts'
 import type { CnpgCluster } from '../../k8s/types.ts'
 import { enableHaMetrics } from '../metrics/enable.ts'
 import type { HaEngine, HaSpec, HaView } from './engine.ts'
@@ -152,6 +153,8 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
       hint: 'pick another name, or another namespace with -n',
     })
   }
+  // One name, one kind, per namespace (issue 19): not beside a single instance of that name.
+  await checkNameFree(kube, spec.name, spec.namespace, 'ha-cluster')
   if (usesSnapshots) {
     if (snap.name) spec.snapshotClass = snap.name
     else notes.push(`backups by volume snapshot are off: ${snap.why}; pass --snapshot-class to turn them on`)

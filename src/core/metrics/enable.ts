@@ -16,7 +16,7 @@ import { waitFor } from '../../k8s/wait.ts'
 import { credentialsSecretName, generatePassword, releaseLabels } from '../create.ts'
 import { engineFromLabel } from '../../engines/registry.ts'
 import type { Engine } from '../../engines/types.ts'
-import { findInstance } from '../find.ts'
+import { findInstance, HaClusterError } from '../find.ts'
 import { clientNodeExecer, type Execer } from './exec.ts'
 import { CNPG_EXPORTER, exporterFor, MONITORING_PASSWORD_KEY, MONITORING_USER, userRemoval, type ExporterSpec } from './exporters.ts'
 import { MON, monitoringApiServed, type MonitorKind, type MonitorObject, type Verdict } from './prometheus.ts'
@@ -346,7 +346,8 @@ async function onTarget<T>(kube: Kube, t: MetricsTarget, single: () => Promise<T
   try {
     return await single()
   } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err
+    // Not an instance: findInstance says so (3), or names the HA cluster it found (2) — metrics serve both.
+    if (!(err instanceof NotFoundError) && !(err instanceof HaClusterError)) throw err
     const c = await findHa(kube, t)
     if (!c) throw err
     return ha(c)

@@ -7,7 +7,7 @@ import { apiInfo } from '../../k8s/errors.ts'
 import { R, type Kube } from '../../k8s/kube.ts'
 import { ENGINE, INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import type { CnpgCluster, Pod, StatefulSet } from '../../k8s/types.ts'
-import { findInstance } from '../find.ts'
+import { findInstance, HaClusterError } from '../find.ts'
 import type { LiveView } from '../live.ts'
 import { CNPG_EXPORTER, exporterFor, figures, READ_METRICS, type Figures, type Flavor, type Reading } from './exporters.ts'
 import { CNPG_CLUSTER_LABEL } from './enable.ts'
@@ -140,7 +140,8 @@ async function oneTarget(kube: Kube, name: string, namespace: string | undefined
     const pods = (await kube.list(R.pods, parts.namespace, { labelSelector: `${MANAGED},${INSTANCE}=${name}` })).items
     return instanceTarget(sts, pods)
   } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err
+    // Not an instance: findInstance says so (3), or names the HA cluster it found (2) — metrics serve both.
+    if (!(err instanceof NotFoundError) && !(err instanceof HaClusterError)) throw err
     const [c] = namespace ? await cnpgClusters(kube, namespace, name) : await cnpgClusters(kube, undefined, name)
     if (!c) throw err
     const pods = (await kube.list(R.pods, c.metadata.namespace, { labelSelector: `${CNPG_CLUSTER_LABEL}=${name}` })).items

@@ -14,7 +14,7 @@ import type { CnpgCluster } from '../../k8s/types.ts'
 import { ENGINE } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { findHaCluster, requireSnapshots } from '../backup/common.ts'
-import { findInstance } from '../find.ts'
+import { findInstance, HaClusterError } from '../find.ts'
 import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
 import { nextRuns, type CronSpec } from './cron.ts'
 import {
@@ -102,7 +102,8 @@ export async function findTarget(kube: Kube, name: string, namespace: string | u
     if (ha) return { kind: 'ha-cluster', namespace: ha.metadata.namespace ?? parts.namespace, engine: 'postgresql', cluster: ha, annotations: ha.metadata.annotations }
     throw new PreconditionError(`instance "${name}" in ${parts.namespace} is incomplete (it has no StatefulSet), so it has nothing to back up`, { hint: `see \`dbaas status ${name} -n ${parts.namespace}\`` })
   } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err
+    // Not a single instance (an HA cluster's name is said so by find): the HA cluster of that name.
+    if (!(err instanceof NotFoundError) && !(err instanceof HaClusterError)) throw err
     const ha = await findHaCluster(kube, name, namespace)
     if (ha) return { kind: 'ha-cluster', namespace: ha.metadata.namespace ?? '', engine: 'postgresql', cluster: ha, annotations: ha.metadata.annotations }
     throw new NotFoundError(`no instance or HA cluster "${name}"${namespace ? ` in namespace ${namespace}` : ''}`, { hint: 'see them with `dbaas list`' })

@@ -8,9 +8,11 @@ import type { Writer } from '../writer.ts'
 import { FELL_BACK } from './instances.ts'
 import { manifestList, manifestNames, printManifests } from './manifests.ts'
 
-export function backupColumns(now: number): Column<BackupView>[] {
+/** NAMESPACE is a column of its own when the rows come from more than one namespace (as `list` has it). */
+export function backupColumns(now: number, opts: { acrossNamespaces?: boolean } = {}): Column<BackupView>[] {
   return [
     { header: 'NAME', get: (b) => b.name },
+    ...(opts.acrossNamespaces ? [{ header: 'NAMESPACE', get: (b: BackupView) => b.namespace }] : []),
     { header: 'INSTANCE', get: (b) => (b.instanceExists === false ? `${b.instance} (deleted)` : b.instance) },
     { header: 'ENGINE', get: (b) => b.engine },
     { header: 'READY', get: (b) => String(b.ready) },
@@ -18,7 +20,7 @@ export function backupColumns(now: number): Column<BackupView>[] {
     { header: 'AGE', get: (b) => age(b.createdAt, now) },
     { header: 'EXPIRES', get: (b) => expiresIn(b, now) },
     { header: 'SCHEDULE', get: (b) => b.schedule ?? '-' },
-    { header: 'NAMESPACE', get: (b) => b.namespace, wide: true },
+    ...(opts.acrossNamespaces ? [] : [{ header: 'NAMESPACE', get: (b: BackupView) => b.namespace, wide: true }]),
     { header: 'VERSION', get: (b) => b.version ?? '', wide: true },
     { header: 'CLASS', get: (b) => b.snapshotClass ?? '<default>', wide: true },
     { header: 'QUIESCED', get: (b) => b.quiesced ?? '', wide: true },
@@ -40,12 +42,17 @@ export const backupCreateWriter: Writer<BackupCreateResult> = {
   },
 }
 
+/**
+ * `backup list`. -o name prints `<namespace>/<name>` whenever the listing covers more than one namespace (no
+ * -n): a backup's name is unique only within its namespace, and a script must be able to hand each line back
+ * (`dbaas backup delete <name> -n <namespace>`). With -n, the bare names.
+ */
 export const backupListWriter: Writer<BackupListResult> = {
   data: (r) => r.items,
-  names: (r) => r.items.map((b) => b.name),
+  names: (r) => r.items.map((b) => (r.acrossNamespaces ? `${b.namespace}/${b.name}` : b.name)),
   notes: (r) => r.notes,
   warnings: (r) => (r.fellBackTo ? [FELL_BACK(r.fellBackTo)] : []),
-  human: (r, c) => c.printer.table(r.items, backupColumns(c.now), { wide: c.wide, noHeaders: c.noHeaders, empty: 'No backups found.' }),
+  human: (r, c) => c.printer.table(r.items, backupColumns(c.now, { acrossNamespaces: r.acrossNamespaces }), { wide: c.wide, noHeaders: c.noHeaders, empty: 'No backups found.' }),
 }
 
 export const pruneWriter: Writer<PruneResult> = {

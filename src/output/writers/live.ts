@@ -21,9 +21,14 @@ async function renderToString(c: HumanContext, draw: (c: HumanContext) => void |
   return chunks.join('')
 }
 
-export function liveWriter<T>(draw: (view: T, c: HumanContext) => void | Promise<void>, opts: { debounceMs?: number } = {}): Writer<LiveView<T>> {
+/**
+ * `header` is said once on stderr (what is watched, how to stop): stdout carries only the view, the same for
+ * `list --watch` and `status --watch`.
+ */
+export function liveWriter<T>(draw: (view: T, c: HumanContext) => void | Promise<void>, opts: { debounceMs?: number; header?: string } = {}): Writer<LiveView<T>> {
   return {
     data: () => undefined,
+    notes: () => (opts.header ? [opts.header] : []),
     human: async (live, c) => {
       const out = c.printer.streams.out
       const tty = out.isTTY === true

@@ -4,5 +4,6 @@ import type { Writer } from '../writer.ts'
 
 export const logsWriter: Writer<LogStream> = {
   data: (s) => ({ pods: s.pods }),
+  notes: (s) => s.notes,
   human: (s, c) => s.forEach((line) => c.printer.line(line)),
 }

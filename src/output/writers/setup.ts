@@ -86,8 +86,9 @@ export interface RbacResult {
 
 async function printRbac(r: RbacResult, p: Printer): Promise<void> {
   p.line(`# dbaas ${r.verbs.join(', ')} for a user limited to namespace ${r.namespace}.`)
-  p.line('# The ClusterRole covers what only cluster scope grants: reading storage and snapshot classes, namespaces,')
-  p.line('# and restoring into another namespace (VolumeSnapshotContents). Without it those verbs still run, with less.')
+  p.line('# The ClusterRole covers what only cluster scope grants: reading storage and snapshot classes and')
+  p.line("# namespaces, finding the snapshot controller and CloudNativePG operator by their leader Leases (the ha")
+  p.line('# verbs refuse without that), and restoring into another namespace (VolumeSnapshotContents).')
   if (!r.bound) p.line('# Bind it with --user or --group, or write your own RoleBinding/ClusterRoleBinding.')
   await printManifests(r.objects, p)
 }

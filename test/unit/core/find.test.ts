@@ -90,6 +90,7 @@ describe('findInstance', () => {
     const t = new FakeTransport()
     t.fail({ path: '/api/v1/secrets', failure: FORBIDDEN })
     await findInstance(fakeKube(t, 'dbaas-x'), { name: 'x' }).catch(() => undefined)
-    expect(t.requests.slice(1)).toHaveLength(2) // one StatefulSet GET and one Secret list
+    // one StatefulSet GET and one Secret list, then one look for an HA cluster of that name there, of each HA kind
+    expect(t.requests.slice(1).map((r) => r.path.replace(/.*\/namespaces\/dbaas-x\//, ''))).toEqual(['statefulsets/x', 'secrets', 'clusters/x', 'perconaxtradbclusters/x', 'mariadbs/x'])
   })
 })
