@@ -284,6 +284,7 @@ export const permissions: Record<Verb, Permission[]> = {
     // a schedule installed as a helm release is uninstalled with what `backup schedule delete` needs.
     p(CNPG, 'scheduledbackups', ['delete']),
     p('batch', 'cronjobs', ['delete']),
+    p('batch', 'cronjobs', ['get'], { unrecorded: 'only with --dry-run, which reads the schedule it would remove' }),
     p(CORE, 'namespaces', ['get', 'list', 'delete'], { cluster: true, optional: true }),
     p(CORE, 'namespaces', ['watch'], { cluster: true, optional: true, ...WAIT }),
     ...HELM,
@@ -412,6 +413,11 @@ export const permissions: Record<Verb, Permission[]> = {
     p(SNAP, 'volumesnapshots', ['delete']),
     p(SNAP, 'volumesnapshotcontents', ['list', 'delete'], { cluster: true, optional: true }),
     p(SNAP, 'volumesnapshotcontents', ['watch'], { cluster: true, optional: true, ...WAIT }),
+    // Its backup schedule goes first (core/ha/ops.ts → removeSchedule), as for `delete`: the ScheduledBackup and the
+    // prune-only CronJob by name, the schedule's helm release uninstalled.
+    p(CNPG, 'scheduledbackups', ['delete']),
+    p('batch', 'cronjobs', ['get', 'delete']),
+    ...HELM,
     p(CORE, 'namespaces', ['get', 'delete'], { cluster: true, optional: true }),
   ],
   // Read from core/metrics/*.ts and checked against what they send on the fake API server
