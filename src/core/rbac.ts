@@ -402,8 +402,11 @@ export const permissions: Record<Verb, Permission[]> = {
   // Not run by the lab RBAC test yet (it says so): read from core/ha/backup.ts.
   'ha backup delete': [...OPERATOR_DETECT, ...OTHER_HA_ENGINES, p(CNPG, 'backups', ['get', 'list', 'delete']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list', 'delete'])],
   'ha backup prune': [...OPERATOR_DETECT, ...OTHER_HA_ENGINES, p(CNPG, 'clusters', ['get', 'list']), p(CNPG, 'backups', ['list', 'delete']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list', 'delete'])],
-  'ha delete': [...OTHER_HA_ENGINES, 
+  'ha delete': [...OTHER_HA_ENGINES,
     p(CNPG, 'clusters', ['get', 'list', 'delete']),
+    // Its backup schedule goes first, as for `delete`: the ScheduledBackup and the CronJob, deleted by name.
+    p(CNPG, 'scheduledbackups', ['delete']),
+    p('batch', 'cronjobs', ['delete']),
     p(CNPG, 'clusters', ['watch'], WAIT),
     p(CNPG, 'backups', ['list']),
     p(CORE, 'secrets', ['get', 'list', 'delete']),
