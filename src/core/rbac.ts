@@ -334,6 +334,7 @@ export const permissions: Record<Verb, Permission[]> = {
     // a schedule installed as a helm release is uninstalled with what `backup schedule delete` needs.
     p(CNPG, 'scheduledbackups', ['delete']),
     p('batch', 'cronjobs', ['delete']),
+    p('batch', 'cronjobs', ['get'], { unrecorded: 'only with --dry-run, which reads the schedule it would remove' }),
     p(CORE, 'namespaces', ['get', 'list', 'delete'], { cluster: true, optional: true }),
     p(CORE, 'namespaces', ['watch'], { cluster: true, optional: true, ...WAIT }),
     ...HELM,
@@ -455,8 +456,11 @@ export const permissions: Record<Verb, Permission[]> = {
   // Not run by the lab RBAC test yet (it says so): read from core/ha/backup.ts.
   'ha backup delete': [...OPERATOR_DETECT, ...OTHER_HA_ENGINES, p(CNPG, 'backups', ['get', 'list', 'delete']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list', 'delete'])],
   'ha backup prune': [...OPERATOR_DETECT, ...OTHER_HA_ENGINES, p(CNPG, 'clusters', ['get', 'list']), p(CNPG, 'backups', ['list', 'delete']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list', 'delete'])],
-  'ha delete': [...OTHER_HA_ENGINES, 
+  'ha delete': [...OTHER_HA_ENGINES,
     p(CNPG, 'clusters', ['get', 'list', 'delete']),
+    // Its backup schedule goes first, as for `delete`: the ScheduledBackup and the CronJob, deleted by name.
+    p(CNPG, 'scheduledbackups', ['delete']),
+    p('batch', 'cronjobs', ['delete']),
     p(CNPG, 'clusters', ['watch'], WAIT),
     p(CNPG, 'backups', ['list']),
     p(CORE, 'secrets', ['get', 'list', 'delete']),
@@ -466,6 +470,11 @@ export const permissions: Record<Verb, Permission[]> = {
     p(SNAP, 'volumesnapshots', ['delete']),
     p(SNAP, 'volumesnapshotcontents', ['list', 'delete'], { cluster: true, optional: true }),
     p(SNAP, 'volumesnapshotcontents', ['watch'], { cluster: true, optional: true, ...WAIT }),
+    // Its backup schedule goes first (core/ha/ops.ts → removeSchedule), as for `delete`: the ScheduledBackup and the
+    // prune-only CronJob by name, the schedule's helm release uninstalled.
+    p(CNPG, 'scheduledbackups', ['delete']),
+    p('batch', 'cronjobs', ['get', 'delete']),
+    ...HELM,
     p(CORE, 'namespaces', ['get', 'delete'], { cluster: true, optional: true }),
   ],
   // Read from core/metrics/*.ts and checked against what they send on the fake API server

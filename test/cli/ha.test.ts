@@ -139,6 +139,16 @@ describe('dbaas ha', () => {
     expect(JSON.parse(real.out).deleted).toContain(`scheduledbackup/${scheduleName('pg')}`)
   })
 
+  it('ha restore of a backup the user may not read is the refusal (5), not "not found" (3)', async () => {
+    const { code, err, d } = await run(['ha', 'restore', 'pg-20261125120000', '--to', 'copy', '-n', 'dbaas-pg'], (x) => {
+      withCluster(x)
+      x.transport.fail({ method: 'GET', path: /^\/apis\/postgresql\.cnpg\.io\/v1\/backups$/, failure: { code: 403, reason: 'Forbidden', message: 'backups.postgresql.cnpg.io is forbidden: User "alice" cannot list resource "backups" at the cluster scope' } })
+    })
+    expect(code, err).toBe(5)
+    expect(err).toMatch(/forbidden/i)
+    expect(d.transport.writes).toEqual([])
+  })
+
   it('status prints phase, primary and each instance', async () => {
     const { code, out } = await run(['ha', 'status', 'pg'], withCluster)
     expect(code).toBe(0)

@@ -448,6 +448,8 @@ export class FakeTransport implements Transport {
   /** Watch events served by stream(), in order; after them the stream stays open until aborted. */
   watchEvents: Array<{ type: string; object: KubeObject }> = []
   clock: () => number = () => Date.parse('2026-11-25T12:00:00Z')
+  /** Watches open now (waiting for their caller to abort): a caller that left one open keeps its process alive. */
+  openStreams = 0
   /** Container logs served by stream() for `.../pods/<name>/log`, keyed by "<namespace>/<pod>", in chunks. */
   readonly logs = new Map<string, string[]>()
 
@@ -1124,7 +1126,12 @@ export class FakeTransport implements Transport {
     // Stays open like a real watch until the caller aborts (a timeout or Ctrl-C).
     if (!opts.signal) return
     if (opts.signal.aborted) return
-    await new Promise<void>((resolve) => opts.signal!.addEventListener('abort', () => resolve(), { once: true }))
+    this.openStreams++
+    try {
+      await new Promise<void>((resolve) => opts.signal!.addEventListener('abort', () => resolve(), { once: true }))
+    } finally {
+      this.openStreams--
+    }
   }
 }
 

@@ -24,6 +24,8 @@ import { statusOf } from '../../src/core/ha/read.ts'
 import { groupInstances } from '../../src/core/instances.ts'
 import type { KubeObject } from '../../src/k8s/kube.ts'
 import { CNPG_CRDS, FakeTransport, fakeKube, R } from '../helpers/fake-kube.ts'
+import { fakeDeps } from '../helpers/fake-deps.ts'
+import { waitWithPods } from '../../src/core/ha/wait.ts'
 
 const spec: HaSpec = {
   engine: 'cnpg',
@@ -407,5 +409,20 @@ describe('single-instance find beside an HA cluster of the same name', () => {
     const parts = await findInstance(fakeKube(t), { name: 'orders' })
     expect(parts.namespace).toBe('team')
     await expect(findInstance(fakeKube(t), { name: 'orders', namespace: 'dbaas-orders' })).rejects.toMatchObject({ exitCode: 3 })
+  })
+})
+
+describe('waitWithPods', () => {
+  it('a refused pod list ends the wait (and the cluster watch with it) at once, with the refusal', async () => {
+    const d = fakeDeps()
+    d.transport.installCrd(...CNPG_CRDS).seed(R.namespaces, { metadata: { name: 'ns' } })
+    const c = d.transport.seed(CNPG.clusters, { ...buildHaCluster({ ...spec, namespace: 'ns' }), status: { phase: 'Cluster in healthy state' } }).get(CNPG.clusters, 'ns', spec.name) as KubeObject
+    d.transport.fail({ method: 'GET', path: /\/namespaces\/ns\/pods$/, failure: { code: 403, reason: 'Forbidden', message: 'pods is forbidden' } })
+    const t0 = Date.now()
+    // Never satisfied: only the refusal can end it before its 60 s.
+    await expect(waitWithPods(fakeKube(d.transport, 'ns'), cnpg, c, 60_000, d, () => undefined, { what: 'x', hint: 'y' })).rejects.toMatchObject({ exitCode: 5 })
+    expect(Date.now() - t0).toBeLessThan(2000)
+    // The cluster watch was aborted too: no stream of it is left open.
+    expect(d.transport.openStreams).toBe(0)
   })
 })

@@ -184,6 +184,7 @@ export interface FoundBackup {
 /** An HA backup by name, of whichever engine: in `ns` when given, else across namespaces. 3 when none, 2 when several. */
 export async function findHaBackup(kube: Kube, name: string, ns: string | undefined, hint = 'list them with `dbaas ha backup list <cluster>`'): Promise<FoundBackup> {
   const hits: FoundBackup[] = []
+  let forbidden: unknown
   for (const engine of HA_ENGINES) {
     const cap = engine.backups as BackupCapability<KubeObject> | undefined
     if (!cap) continue
@@ -191,10 +192,16 @@ export async function findHaBackup(kube: Kube, name: string, ns: string | undefi
       const items = ns ? [await kube.find(cap.resource, ns, name)].filter((x): x is KubeObject => x !== undefined) : (await kube.list(cap.resource, undefined, { fieldSelector: `metadata.name=${name}` })).items
       for (const b of items) if (!isTemplate(b)) hits.push({ engine, cap, backup: b })
     } catch (err) {
-      if (isApiNotFound(err) || apiInfo(err)?.httpCode === 403) continue
+      if (isApiNotFound(err)) continue
+      // A kind this user may not read may hold it: found elsewhere is an answer, nowhere is the refusal (5), not "not found".
+      if (apiInfo(err)?.httpCode === 403) {
+        forbidden ??= err
+        continue
+      }
       throw err
     }
   }
+  if (hits.length === 0 && forbidden) throw forbidden
   if (hits.length === 0) throw new NotFoundError(`HA backup "${name}" not found${ns ? ` in namespace ${ns}` : ''}`, { hint })
   if (hits.length > 1) {
     const where = hits.map((h) => `${h.backup.metadata.namespace}/${h.cap.object}`).sort()

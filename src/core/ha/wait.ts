@@ -139,6 +139,8 @@ export async function waitWithPods<R>(
   } catch (err) {
     if (!result && !failure && !ctrl.signal.aborted) throw err
   } finally {
+    // Either watch failing (a 403 on pods) must end the other one too, or it holds the process open until its timeout.
+    ctrl.abort()
     clearTimeout(timer)
     deps.signal.removeEventListener('abort', onAbort)
   }
