@@ -35,6 +35,25 @@ export const commandTree: CommandEntry[] = [
   { group: 'Instances:', name: 'connect', description: 'Open a database shell (psql, mysql or mariadb) through an in-process port-forward, or keep just the forward open', usage: '<name> [client-args...]', load: () => import('./connect/command.ts') },
   { group: 'Instances:', name: 'logs', description: "Print the database container's logs of an instance's pods", usage: '<name>', load: () => import('./logs/command.ts') },
   { group: 'Instances:', name: 'delete', aliases: ['rm'], description: 'Delete an instance: its release and credentials; the data volume is kept unless --delete-data', usage: '<name>', load: () => import('./delete/command.ts') },
+  // Day 2
+  { group: 'Day 2:', name: 'scale', description: "Change an instance's CPU and memory (requests and memory limit); the pod restarts with them", usage: '<name>', load: () => import('./scale/command.ts') },
+  { group: 'Day 2:', name: 'resize', description: "Grow an instance's data volume (its storage class must allow expansion); the pod keeps running", usage: '<name>', load: () => import('./resize/command.ts') },
+  { group: 'Day 2:', name: 'stop', description: 'Stop an instance: its pod is deleted, its data volume kept; `dbaas start` brings it back', usage: '<name>', load: () => import('./stop/command.ts') },
+  { group: 'Day 2:', name: 'start', description: 'Start a stopped instance again, waiting until it is ready', usage: '<name>', load: () => import('./start/command.ts') },
+  { group: 'Day 2:', name: 'restart', description: "Restart an instance's pod (a rolling restart), waiting until it was replaced and is ready", usage: '<name>', load: () => import('./restart/command.ts') },
+  { group: 'Day 2:', name: 'upgrade', description: 'Move an instance to another release of its version (a new image, the pod restarted); majors say the steps', usage: '<name>', load: () => import('./upgrade/command.ts') },
+  {
+    group: 'Day 2:',
+    name: 'config',
+    description: "Server parameters: get (dbaas's values beside the server's), set and unset (checked against the server, reloaded)",
+    examples: [['Raise a limit, then see it', 'dbaas config set orders max_connections=150 && dbaas config get orders max_connections']],
+    children: [
+      { name: 'get', description: "Show the parameters dbaas manages beside the server's effective values (one, or all)", usage: '<name> [key]', load: () => import('./config/get/command.ts') },
+      { name: 'set', description: 'Set server parameters (checked against the running server first); reloads, or restarts with --restart', usage: '<name> <key=value...>', load: () => import('./config/set/command.ts') },
+      { name: 'unset', description: "Remove parameters dbaas manages (the server's defaults again); reloads, or restarts with --restart", usage: '<name> <key...>', load: () => import('./config/unset/command.ts') },
+    ],
+  },
+  { group: 'Day 2:', name: 'history', description: 'Show the operations dbaas ran on an instance (the last 50): verb, parameters, start, duration, result', usage: '<name>', load: () => import('./history/command.ts') },
   // Backups
   {
     group: 'Backups:',
@@ -77,7 +96,13 @@ export const commandTree: CommandEntry[] = [
       { name: 'list', aliases: ['ls'], description: 'List HA clusters in every namespace you may list (or one, with -n)', load: () => import('./ha/list/command.ts') },
       { name: 'status', aliases: ['describe'], description: 'Show an HA cluster: phase, primary and target, each instance, endpoints, last backup', usage: '<name>', load: () => import('./ha/status/command.ts') },
       { name: 'connection', aliases: ['conn'], description: 'Show the read-write and read-only endpoints, database, user and (masked) password', usage: '<name>', load: () => import('./ha/connection/command.ts') },
-      { name: 'scale', description: 'Change the number of members (refused while a switchover, failover or other operation runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
+      { name: 'scale', description: 'Change the number of members, or the CPU and memory of every member (refused while a switchover, failover or other operation runs)', usage: '<name>', load: () => import('./ha/scale/command.ts') },
+      { name: 'resize', description: "Grow every instance's data volume (the storage class must allow expansion), waiting until each has the new size", usage: '<name>', load: () => import('./ha/resize/command.ts') },
+      { name: 'stop', description: 'Stop (hibernate) an HA cluster: every instance shut down, the volumes kept; `dbaas ha start` wakes it', usage: '<name>', load: () => import('./ha/stop/command.ts') },
+      { name: 'start', description: 'Start a stopped (hibernated) HA cluster again, waiting until it is healthy', usage: '<name>', load: () => import('./ha/start/command.ts') },
+      { name: 'restart', description: 'Restart every instance (standbys first, then the primary), waiting until all were restarted and the cluster is healthy', usage: '<name>', load: () => import('./ha/restart/command.ts') },
+      { name: 'upgrade', description: 'Move an HA cluster to another version: a minor release rolled through the instances, a major (--allow-major) in place after a backup', usage: '<name>', load: () => import('./ha/upgrade/command.ts') },
+      { name: 'history', description: 'Show the operations dbaas ran on an HA cluster (the last 50): verb, parameters, start, duration, result', usage: '<name>', load: () => import('./ha/history/command.ts') },
       { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to another member and wait until it is primary and the cluster healthy (Galera: --force)', usage: '[name]', load: () => import('./ha/failover/command.ts') },
       {
         name: 'backup',

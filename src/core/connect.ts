@@ -93,6 +93,9 @@ export async function planConnect(o: ConnectOptions, deps: Deps): Promise<Connec
   const pods = (await kube.list(R.pods, connection.namespace, { labelSelector: selector })).items
   const pod = pickPod(pods)
   if (!pod) {
+    if (statusVerb === 'status' && connection.warnings?.length) {
+      throw new PreconditionError(`instance "${o.name}" is stopped: there is nothing to connect to`, { hint: `start it with \`dbaas start ${o.name} -n ${connection.namespace}\`` })
+    }
     throw new PreconditionError(`${statusVerb === 'status' ? 'instance' : 'HA cluster'} "${o.name}" has no ready ${statusVerb === 'status' ? 'pod' : 'primary'} to connect to`, {
       hint: `\`dbaas ${statusVerb} ${o.name} -n ${connection.namespace}\` shows why`,
     })

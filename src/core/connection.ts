@@ -28,6 +28,8 @@ export interface ConnectionView {
   secretRef: { name: string; namespace: string; key: string }
   uri: string
   portForward: string
+  /** Set when the details cannot be used right now (a stopped instance); said on stderr. */
+  warnings?: string[]
 }
 
 export const MASK = '********'
@@ -74,6 +76,7 @@ export async function connectionInfo(o: ConnectionOptions, deps: Deps): Promise<
     secretRef: { name: secretName, namespace: parts.namespace, key: 'password' },
     uri: connectionUri(engine.scheme, user, shown, host, engine.port, database),
     portForward: `kubectl port-forward -n ${parts.namespace} svc/${o.name} ${laptopPort(engine.port)}:${engine.port}`,
+    ...(view.status === 'Stopped' ? { warnings: [`instance "${o.name}" is stopped: nothing answers at this address until \`dbaas start ${o.name} -n ${parts.namespace}\``] } : {}),
   }
 }
 

@@ -1,5 +1,6 @@
 // dbaas create: gather state and check every precondition first (nothing is written until all pass), then
 // namespace → credentials Secret → helm release → wait for the pods by watching.
+import { instanceHistoryTarget, recordOutcome } from './day2/history.ts'
 import type { Deps, ClusterFlags } from '../deps.ts'
 import type { Engine } from '../engines/types.ts'
 import { ClusterError, ConflictError, InterruptedError, OperationError, PreconditionError, UsageError } from '../errors.ts'
@@ -53,6 +54,8 @@ export interface CreateOptions {
   allowSystemNamespace?: boolean | undefined
   /** --metrics: an exporter sidecar, its monitoring user and (with the Prometheus Operator) a ServiceMonitor. */
   metrics?: boolean | undefined
+  /** How the operation goes into the instance's history (restore says so); create by default. */
+  history?: { verb: string; params: Record<string, string> } | undefined
 }
 
 export interface CreateResult {
@@ -367,18 +370,29 @@ export async function createInstance(o: CreateOptions, deps: Deps): Promise<Crea
     notes.push(`image pull secret${state.missingPullSecrets.length > 1 ? 's' : ''} ${state.missingPullSecrets.join(', ')} not found in namespace ${o.namespace}; the image is pulled without ${state.missingPullSecrets.length > 1 ? 'them' : 'it'}`)
   }
   deps.ui.step(completing ? `Completing ${o.name} (${o.engine.displayName} ${o.version})` : `Creating ${o.name} (${o.engine.displayName} ${o.version})`)
+  const started = deps.now()
   if (!namespaceExists) await kube.create(R.namespaces, nsObj)
   if (!state.credentials) {
     await kube.create(R.secrets, secret)
   } else if (o.password !== undefined) {
     notes.push(`kept the existing password in secret ${credentialsSecretName(o.name)}; --password-stdin was not applied`)
   }
-  // An instance still starting (an earlier create was interrupted while waiting) only needs the wait.
-  const installed = state.parts?.statefulSet !== undefined && latestOf(state.parts)?.status === 'deployed'
-  await unblockRelease(o, state.parts, deps)
-  if (!installed) await install(o, values, deps)
-  if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
-  if (metrics) notes.push(...(await finishCreateMetrics(kube, { cluster: o.cluster, name: o.name, namespace: o.namespace, engine: o.engine }, deps)))
+  // The instance's history (on the credentials Secret, which exists from here on) records the operation.
+  const op = { ...(o.history ?? { verb: 'create', params: { engine: o.engine.name, version: o.version, storage: o.storage } }), startedMs: started }
+  const target = instanceHistoryTarget(o.name, o.namespace)
+  try {
+    // An instance still starting (an earlier create was interrupted while waiting) only needs the wait.
+    const installed = state.parts?.statefulSet !== undefined && latestOf(state.parts)?.status === 'deployed'
+    await unblockRelease(o, state.parts, deps)
+    if (!installed) await install(o, values, deps)
+    if (o.wait) await waitReady(kube, o.name, o.namespace, 1, o.timeoutMs, deps)
+    if (metrics) notes.push(...(await finishCreateMetrics(kube, { cluster: o.cluster, name: o.name, namespace: o.namespace, engine: o.engine }, deps)))
+  } catch (err) {
+    await recordOutcome(kube, target, op, { error: err }, deps)
+    throw err
+  }
+  const recorded = await recordOutcome(kube, target, op, { message: completing ? 'completed' : o.wait ? 'created, ready' : 'created (not waited for)' }, deps)
+  if (recorded) notes.push(recorded)
   deps.ui.done()
   const parts = await readParts(kube, o.name, o.namespace)
   return { instance: toView(parts ?? { name: o.name, namespace: o.namespace, releases: [] }, deps.now()), action: completing ? 'completed' : 'created', objects: [], notes }

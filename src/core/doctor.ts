@@ -135,16 +135,19 @@ export async function storageCheck(kube: Kube): Promise<Check> {
   }
   const defaults = classes.filter(isDefaultClass)
   const names = classes.map((c) => c.metadata.name).join(', ')
+  // Which classes `dbaas resize` can grow (allowVolumeExpansion); the others make it exit 7.
+  const expandable = classes.filter((c) => (c as KubeObject & { allowVolumeExpansion?: boolean }).allowVolumeExpansion === true).map((c) => c.metadata.name)
+  const expand = expandable.length ? `; can expand (dbaas resize): ${expandable.join(', ')}` : '; none can expand (dbaas resize refuses)'
   if (defaults.length === 0) {
     return {
       ...base,
       status: 'warn',
-      message: `no default StorageClass (classes: ${names})`,
+      message: `no default StorageClass (classes: ${names})${expand}`,
       fix: `pass --storage-class to create, or mark one default: kubectl annotate storageclass ${classes[0]?.metadata.name} storageclass.kubernetes.io/is-default-class=true`,
     }
   }
   const d = defaults[0] as KubeObject
-  return { ...base, status: 'ok', message: `default StorageClass "${d.metadata.name}" (${String(d.provisioner ?? '?')})${defaults.length > 1 ? `; ${defaults.length} classes claim default` : ''}` }
+  return { ...base, status: 'ok', message: `default StorageClass "${d.metadata.name}" (${String(d.provisioner ?? '?')})${defaults.length > 1 ? `; ${defaults.length} classes claim default` : ''}${expand}` }
 }
 
 /** Per dbaas verb, whether the current user may do what it needs (SelfSubjectAccessReview). */

@@ -8,7 +8,7 @@ import { engineFromLabel } from '../engines/registry.ts'
 import type { Pod, Secret, StatefulSet } from '../k8s/types.ts'
 import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, Kinds } from '../k8s/labels.ts'
 
-export const STATUSES = ['Creating', 'Ready', 'Degraded', 'Failed', 'Incomplete', 'Deleting'] as const
+export const STATUSES = ['Creating', 'Ready', 'Degraded', 'Failed', 'Incomplete', 'Deleting', 'Stopped'] as const
 export type InstanceStatus = (typeof STATUSES)[number]
 
 /** A helm release as its storage Secret's labels describe it (owner=helm, name, status, version). */
@@ -115,8 +115,10 @@ export function deriveStatus(parts: InstanceParts, now: number, pods?: Pod[]): I
   if (release?.status?.startsWith('pending-') && release.updatedAt && now - Date.parse(release.updatedAt) >= PENDING_GRACE_MS) {
     return 'Incomplete'
   }
-  if (pods && podFailure(pods)) return 'Failed'
   const want = sts.spec?.replicas ?? 1
+  // `dbaas stop` scaled it to zero (its data volume kept): stopped, whatever pod is still going away.
+  if (want === 0) return 'Stopped'
+  if (pods && podFailure(pods)) return 'Failed'
   const ready = sts.status?.readyReplicas ?? 0
   if (want > 0 && ready >= want) return 'Ready'
   const created = Date.parse(sts.metadata.creationTimestamp ?? '')

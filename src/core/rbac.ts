@@ -43,6 +43,22 @@ export const VERBS = [
   'metrics show',
   'metrics dashboards install',
   'top',
+  'scale',
+  'resize',
+  'stop',
+  'start',
+  'restart',
+  'history',
+  'upgrade',
+  'config get',
+  'config set',
+  'config unset',
+  'ha resize',
+  'ha stop',
+  'ha start',
+  'ha restart',
+  'ha history',
+  'ha upgrade',
 ] as const
 export type Verb = (typeof VERBS)[number]
 
@@ -51,6 +67,7 @@ export const VERB_GROUPS: Record<string, Verb[]> = {
   backup: VERBS.filter((v) => v.startsWith('backup ')),
   ha: VERBS.filter((v) => v.startsWith('ha ')),
   metrics: VERBS.filter((v) => v.startsWith('metrics ')),
+  config: VERBS.filter((v) => v.startsWith('config ')),
 }
 
 export interface Permission {
@@ -96,11 +113,15 @@ const FIND_HA = [
   p(MARIADB, 'mariadbs', ['get', 'list'], NOT_AN_INSTANCE),
 ]
 
-/** helm installs the chart (a StatefulSet and two Services) and keeps its release in Secrets. */
+/**
+ * helm installs the chart (a StatefulSet, two Services and the ConfigMap of the configuration the server reads,
+ * which `dbaas config` manages) and keeps its release in Secrets.
+ */
 const HELM = [
   p(CORE, 'secrets', ['get', 'list', 'create', 'update', 'patch', 'delete'], { by: 'helm' }),
   p(APPS, 'statefulsets', ['get', 'list', 'create', 'update', 'patch', 'delete'], { by: 'helm' }),
   p(CORE, 'services', ['get', 'list', 'create', 'update', 'patch', 'delete'], { by: 'helm' }),
+  p(CORE, 'configmaps', ['get', 'list', 'create', 'update', 'patch', 'delete'], { by: 'helm' }),
 ]
 
 /** A new instance: create and restore share it (core/create.ts). */
@@ -216,6 +237,35 @@ const METRICS_READ = [
   p(CORE, 'pods/portforward', ['get', 'create'], { by: 'client' }),
 ]
 
+/**
+ * A day-2 verb on a single instance (core/day2): the instance and its release, the Lease named after it (found,
+ * taken, renewed, released), the history annotation on its credentials Secret, `helm upgrade` with the same
+ * chart, and the rollout it waits for with the StatefulSet controller's warnings. Written from the code, not yet
+ * derived from a lab run (test/e2e/defects-rbac.test.ts lists the day-2 verbs as not run there).
+ */
+const DAY2_CHANGE = [
+  ...FIND,
+  ...FIND_HA,
+  p(CORE, 'secrets', ['get', 'patch']),
+  p(COORD, 'leases', ['get', 'create', 'patch', 'delete']),
+  p(APPS, 'statefulsets', ['list']),
+  p(APPS, 'statefulsets', ['watch'], WAIT),
+  p(CORE, 'pods', ['list']),
+  p(CORE, 'pods', ['watch'], WAIT),
+  p(CORE, 'events', ['list']),
+  ...HELM,
+]
+
+/** The same under `ha` (CloudNativePG today): one merge patch of the Cluster under its Lease, waited for on its pods. */
+const HA_DAY2_CHANGE = [
+  ...OTHER_HA_ENGINES,
+  ...OPERATOR_DETECT,
+  p(CNPG, 'clusters', ['get', 'list', 'patch']),
+  p(CNPG, 'clusters', ['watch'], WAIT),
+  p(COORD, 'leases', ['get', 'create', 'patch', 'delete']),
+  p(CORE, 'pods', ['list']),
+]
+
 /** Rules sent only with a flag the lab RBAC run does not pass. */
 const onlyWith = (flag: string, perms: Permission[]): Permission[] => perms.map((x) => (x.by ? { ...x, optional: true } : { ...x, optional: true, unrecorded: `only with ${flag}` }))
 
@@ -295,6 +345,8 @@ export const permissions: Record<Verb, Permission[]> = {
     ...SNAPSHOT_DETECT,
     p(CORE, 'persistentvolumeclaims', ['get']),
     p(CORE, 'secrets', ['get', 'create']),
+    // The backup recorded in the instance's history (an annotation on its credentials Secret).
+    p(CORE, 'secrets', ['patch']),
     p(SNAP, 'volumesnapshots', ['get', 'list', 'create']),
     p(SNAP, 'volumesnapshots', ['watch'], WAIT),
     p(CORE, 'persistentvolumes', ['get'], { cluster: true, optional: true }),
@@ -370,6 +422,8 @@ export const permissions: Record<Verb, Permission[]> = {
   'ha failover': [...OTHER_HA_ENGINES, 
     ...OPERATOR_DETECT,
     p(CNPG, 'clusters', ['get', 'list']),
+    // The failover recorded in the cluster's history (an annotation on the Cluster).
+    p(CNPG, 'clusters', ['patch']),
     p(CNPG, 'clusters', ['watch'], WAIT),
     p(CNPG, 'clusters/status', ['patch']),
     p(CORE, 'pods', ['list']),
@@ -379,7 +433,7 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'pods', ['watch'], { optional: true }),
   ],
   // Both read the backups' VolumeSnapshots (their size and readiness).
-  'ha backup create': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list'])],
+  'ha backup create': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'clusters', ['patch']), p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list'])],
   'ha backup list': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CNPG, 'backups', ['list']), p(SNAP, 'volumesnapshots', ['list'])],
   'ha restore': [...OTHER_HA_ENGINES, 
     ...OPERATOR_DETECT,
@@ -435,6 +489,40 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'configmaps', ['create'], SSA_CREATE),
   ],
   top: METRICS_READ,
+  // The preflight: the nodes' allocatable minus what every pod there requests (cluster-wide reads; without them
+  // the node check is skipped and the result says so), the namespace's quota and limit ranges.
+  scale: [
+    ...DAY2_CHANGE,
+    p(CORE, 'resourcequotas', ['list']),
+    p(CORE, 'limitranges', ['list']),
+    p(CORE, 'nodes', ['list'], { cluster: true, optional: true }),
+    p(CORE, 'pods', ['list'], { cluster: true, optional: true }),
+  ],
+  // Each PVC patched, the StatefulSet deleted with its pods orphaned (helm re-creates it), the class's expansion.
+  resize: [
+    ...DAY2_CHANGE,
+    p(CORE, 'persistentvolumeclaims', ['list', 'patch']),
+    p(CORE, 'persistentvolumeclaims', ['watch'], WAIT),
+    p(APPS, 'statefulsets', ['delete']),
+    p(STORAGE, 'storageclasses', ['get'], { cluster: true }),
+  ],
+  stop: DAY2_CHANGE,
+  start: DAY2_CHANGE,
+  restart: DAY2_CHANGE,
+  upgrade: DAY2_CHANGE,
+  history: [...FIND, ...FIND_HA, p(CORE, 'secrets', ['get']), p(COORD, 'leases', ['get'])],
+  // Names and values checked against the running server through exec (MySQL/MariaDB: the root password from the
+  // credentials Secret, on stdin).
+  'config get': [...FIND, ...FIND_HA, p(CORE, 'secrets', ['get']), p(CORE, 'pods', ['list']), p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
+  'config set': [...DAY2_CHANGE, p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
+  'config unset': [...DAY2_CHANGE, p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
+  'ha resize': [...HA_DAY2_CHANGE, p(CORE, 'persistentvolumeclaims', ['list']), p(STORAGE, 'storageclasses', ['get'], { cluster: true, optional: true })],
+  'ha stop': HA_DAY2_CHANGE,
+  'ha start': HA_DAY2_CHANGE,
+  'ha restart': HA_DAY2_CHANGE,
+  'ha history': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(COORD, 'leases', ['get'])],
+  // A major takes a backup first (what `ha backup create` needs).
+  'ha upgrade': [...HA_DAY2_CHANGE, p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list'])],
 }
 
 export const allVerbs: Verb[] = [...VERBS]

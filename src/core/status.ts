@@ -6,6 +6,7 @@ import type { Event, PersistentVolumeClaim, Pod } from '../k8s/types.ts'
 import { ANN, instanceSelector } from '../k8s/labels.ts'
 import { engineFromLabel } from '../engines/registry.ts'
 import { findInstance } from './find.ts'
+import { pendingNow } from './day2/pending.ts'
 import { latestRelease, podReady, toView, type InstanceView } from './instances.ts'
 import { watchSources, type LiveView, type WatchSource } from './live.ts'
 import { scheduleOf } from './schedule/manage.ts'
@@ -28,6 +29,8 @@ export interface PodView {
 
 export interface StatusView extends InstanceView {
   pods: PodView[]
+  /** Parameters `dbaas config set` wrote that wait for a restart of the pod (empty when none). */
+  restartPending: string[]
   volumes: Array<{ name: string; status: string; capacity: string | null; storageClass: string | null }>
   endpoint: { host: string; port: number } | null
   events: Array<{ type: string; reason: string; object: string; message: string; count: number; lastSeen: string | null }>
@@ -65,6 +68,8 @@ export function explain(v: InstanceView): string {
       return `creation did not finish; \`dbaas create ${v.engine} ${ref}\` completes it, \`dbaas delete ${ref}\` removes it`
     case 'Deleting':
       return 'being deleted'
+    case 'Stopped':
+      return `stopped (its data volume is kept); \`dbaas start ${ref}\` starts it`
   }
 }
 
@@ -139,6 +144,7 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
   const recent = recentWarnings(events, uids, view.status === 'Ready', lastTransition(pods))
   const stuck = view.status === 'Creating' || view.status === 'Degraded' ? await pendingVolume(kube, pvcs, allEvents) : undefined
   const release = latestRelease(parts.releases)
+  const pending = pendingNow(parts.statefulSet, pods)
   return {
     ...view,
     pods: pods.map(podView),
@@ -152,7 +158,8 @@ export async function instanceStatus(o: StatusOptions, deps: Deps): Promise<Stat
     events: recent,
     release: release ? { status: release.status, revision: release.revision } : null,
     storage: view.storage ?? parts.statefulSet?.metadata.annotations?.[ANN.storage] ?? null,
-    explanation: stuck ? `${explain(view)}; ${stuck}` : explain(view),
+    explanation: [explain(view), ...(stuck ? [stuck] : []), ...(pending.length ? [`restart pending for ${pending.join(', ')} (\`dbaas restart ${o.name} -n ${ns}\` applies ${pending.length > 1 ? 'them' : 'it'})`] : [])].join('; '),
+    restartPending: pending,
     schedule: schedule ?? null,
   }
 }

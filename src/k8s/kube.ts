@@ -207,6 +207,8 @@ export class Kube {
     const ctrl = new AbortController()
     const onAbort = () => ctrl.abort()
     opts.signal?.addEventListener('abort', onAbort, { once: true })
+    // A signal aborted before the watch starts never fires its event: the watch must not open at all.
+    if (opts.signal?.aborted) ctrl.abort()
     let buf = ''
     let stopped = false
     let failure: unknown

@@ -189,8 +189,12 @@ describe('dbaas ha scale', () => {
     })
     expect(code).toBe(0)
     expect(out).toContain('scaled from 2 to 3')
-    const patches = d.transport.requests.filter((q) => q.method === 'PATCH' && !q.path.endsWith('/status'))
-    expect(patches).toHaveLength(2)
+    const all = d.transport.requests.filter((q) => q.method === 'PATCH' && !q.path.endsWith('/status'))
+    // The size (a 409, then accepted on the fresh object), then the cluster's history.
+    expect(all).toHaveLength(3)
+    const history = JSON.parse((all[2]?.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations['dbaas.io/history'] ?? '[]')
+    expect(history).toMatchObject([{ verb: 'ha scale', params: { instances: '3' }, result: 'succeeded', message: 'instances 2 → 3 (not waited for)' }])
+    const patches = all.slice(0, 2)
     const rvs = patches.map((p) => (p.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion)
     expect(Number(rvs[1])).toBeGreaterThan(Number(rvs[0]))
     expect(patches[0]?.body).toMatchObject({ metadata: { resourceVersion: expect.any(String) }, spec: { instances: 3 } })
@@ -395,11 +399,14 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
     expect(code).toBe(0)
     expect(JSON.parse(out)).toMatchObject({ action: 'switched-over', engine: 'mariadb', from: 'wiki-0', primary: 'wiki-1', attempts: 2 })
     const patches = d.transport.requests.filter((q) => q.method === 'PATCH')
-    expect(patches).toHaveLength(2)
-    for (const p of patches) {
+    // Two tries of the switchover (a 409, then accepted), then the cluster's history.
+    expect(patches).toHaveLength(3)
+    for (const p of patches.slice(0, 2)) {
       expect(p.contentType).toBe('application/merge-patch+json')
       expect(p.body).toEqual({ metadata: { resourceVersion: expect.any(String) }, spec: { replication: { primary: { podIndex: 1 } } } })
     }
+    const history = JSON.parse((patches[2]?.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations['dbaas.io/history'] ?? '[]')
+    expect(history).toMatchObject([{ verb: 'ha failover', result: 'succeeded', message: 'wiki-0 → wiki-1' }])
   })
 
   it('MariaDB switchover refusals write nothing: not a member (3), not replicating (7), the primary already (0)', async () => {
@@ -431,7 +438,10 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
     expect(noTemplate.d.transport.writes).toEqual([])
     const ok = await run(['ha', 'scale', 'wiki', '--instances', '4', '--no-wait'], withMariadb)
     expect(ok.code).toBe(0)
-    expect(ok.d.transport.writes.map((w) => w.body)).toEqual([{ metadata: { resourceVersion: expect.any(String) }, spec: { replicas: 4 } }])
+    expect(ok.d.transport.writes.map((w) => w.body)).toEqual([
+      { metadata: { resourceVersion: expect.any(String) }, spec: { replicas: 4 } },
+      { metadata: { resourceVersion: expect.any(String), annotations: { 'dbaas.io/history': expect.stringContaining('"verb":"ha scale"') } } },
+    ])
     const pxcTwo = await run(['ha', 'scale', 'shop', '--instances', '2', '--no-wait'], withPxc)
     expect(pxcTwo.code).toBe(2)
     expect(pxcTwo.d.transport.writes).toEqual([])

@@ -294,7 +294,12 @@ lab.describe('the printed Role runs every verb (issue 19, item 4)', () => {
   // `ha backup delete` and `ha backup prune` (issue 14) are not run here yet either.
   // The metrics verbs and top (issue 15's metrics) are checked against the fake API server instead
   // (test/unit/defects/rbac-coverage.test.ts), not run here yet.
-  const NOT_RUN_HERE: Verb[] = ['backup schedule', 'ha backup delete', 'ha backup prune', 'metrics enable', 'metrics disable', 'metrics show', 'metrics dashboards install', 'top']
+  // The day-2 verbs (issues 15 and 16) are not run here yet either: their rules are written from the code.
+  const NOT_RUN_HERE: Verb[] = [
+    'backup schedule', 'ha backup delete', 'ha backup prune', 'metrics enable', 'metrics disable', 'metrics show', 'metrics dashboards install', 'top',
+    'scale', 'resize', 'stop', 'start', 'restart', 'history', 'upgrade', 'config get', 'config set', 'config unset',
+    'ha resize', 'ha stop', 'ha start', 'ha restart', 'ha history', 'ha upgrade',
+  ]
 
   lab.it('the table holds exactly the rules the verbs sent, for every verb run here', () => {
     const problems: string[] = []

@@ -161,7 +161,8 @@ lab.describe('ha mariadb with the operator played by the fixture', () => {
     const seen = await serving
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ action: 'switched-over', engine: 'mariadb', from: `${name}-0`, primary: `${name}-1`, attempts: 1 })
-    expect(writes(r)).toEqual([`PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/${ns}/mariadbs/${name}?fieldManager=dbaas`])
+    // The switchover, then the cluster's history (an annotation).
+    expect(writes(r)).toEqual([`PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/${ns}/mariadbs/${name}?fieldManager=dbaas`, `PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/${ns}/mariadbs/${name}?fieldManager=dbaas`])
     // Exactly that field, written by dbaas as an update (not an apply that would take ownership of more).
     const mine = seen.request.metadata.managedFields?.filter((f: any) => f.manager === 'dbaas' && f.operation === 'Update')
     expect(mine).toHaveLength(1)
@@ -370,8 +371,8 @@ lab.describe('ha mariadb --galera with the operator played by the fixture', () =
     expect(r.exitCode, r.stderr).toBe(0)
     expect(done).toEqual({ from: `${name}-0`, to: `${name}-1` })
     expect(r.json()).toMatchObject({ action: 'failed-over', engine: 'mariadb', from: `${name}-0`, primary: `${name}-1`, writer: `${name}-1` })
-    // One write: the pod's deletion.
-    expect(writes(r)).toEqual([`DELETE /api/v1/namespaces/${ns}/pods/${name}-0`])
+    // One write does it: the pod's deletion; then the cluster's history (an annotation).
+    expect(writes(r)).toEqual([`DELETE /api/v1/namespaces/${ns}/pods/${name}-0`, `PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/${ns}/mariadbs/${name}?fieldManager=dbaas`])
     const svc = await kubectlJson(['-n', ns, 'get', 'service', `${name}-primary`])
     expect(svc.spec.selector['statefulset.kubernetes.io/pod-name']).toBe(`${name}-1`)
     expect((await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()).toMatchObject({ status: 'Ready', ready: '3/3', currentPrimary: `${name}-1` })

@@ -124,7 +124,8 @@ lab.describe('ha mysql with the operator played by the fixture', () => {
     expect(r.exitCode, r.stderr).toBe(0)
     // The writes went to the highest-numbered ready member meanwhile, and back to pxc-0 once it rejoined.
     expect(r.json()).toMatchObject({ action: 'failed-over', engine: 'mysql', from: `${name}-pxc-0`, primary: `${name}-pxc-2`, writer: `${name}-pxc-0` })
-    expect(writes(r)).toEqual([`DELETE /api/v1/namespaces/${ns}/pods/${name}-pxc-0`])
+    // The member's deletion, then the cluster's history (an annotation).
+    expect(writes(r)).toEqual([`DELETE /api/v1/namespaces/${ns}/pods/${name}-pxc-0`, `PATCH /apis/pxc.percona.com/v1/namespaces/${ns}/perconaxtradbclusters/${name}?fieldManager=dbaas`])
     expect(await op.podUid(ns, `${name}-pxc-0`)).not.toBe(uid)
     expect((await dbaasOk(['ha', 'status', name, '-o', 'json'])).json()).toMatchObject({ status: 'Ready', ready: '3/3' })
   })

@@ -259,8 +259,12 @@ lab.describe('ha with the operator played by the fixture', () => {
     const seen = await serving
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ action: 'switched-over', from: `${name}-1`, primary: `${name}-2`, attempts: 1 })
-    // One write: a merge patch of the status subresource.
-    expect(writes(r)).toEqual([`PATCH /apis/postgresql.cnpg.io/v1/namespaces/${ns}/clusters/${name}/status?fieldManager=dbaas`])
+    // One write asks for it: a merge patch of the status subresource; then the cluster's history (an annotation).
+    expect(writes(r)).toEqual([
+      `PATCH /apis/postgresql.cnpg.io/v1/namespaces/${ns}/clusters/${name}/status?fieldManager=dbaas`,
+      `PATCH /apis/postgresql.cnpg.io/v1/namespaces/${ns}/clusters/${name}?fieldManager=dbaas`,
+    ])
+    expect(JSON.parse((await getCluster(ns, name)).metadata.annotations?.['dbaas.io/history'] ?? '[]').at(-1)).toMatchObject({ verb: 'ha failover', result: 'succeeded', message: `${name}-1 → ${name}-2` })
     // Exactly these fields, as CNPG's switchover writes them, and no spec change.
     const mine = seen.request.metadata.managedFields?.filter((m: any) => m.manager === 'dbaas' && m.subresource === 'status')
     expect(mine).toHaveLength(1)

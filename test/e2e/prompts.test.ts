@@ -188,7 +188,7 @@ describe('prompts in a terminal (tmux)', () => {
       await t.keys('Enter')
       await t.waitFor(new RegExp(`\\$ dbaas status ${other} -n dbaas-${other}[\\s\\S]*Status:\\s+Ready`))
       await t.waitFor(/\? What would you like to do\?[^\n]*\n[\s\S]*Quit/)
-      for (let i = 0; i < 8; i++) await t.keys('Down')
+      for (let i = 0; i < 9; i++) await t.keys('Down') // Quit (last, after the day-2 entry)
       await t.keys('Enter')
       expect(await t.waitFor(/EXIT=\d+/)).toContain('EXIT=0')
     } finally {

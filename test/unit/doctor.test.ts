@@ -15,6 +15,7 @@ describe('doctor', () => {
     expect(await main(['doctor'], d)).toBe(0)
     expect(d.out.text).toContain('✔ Kubernetes cluster')
     expect(d.out.text).toContain('default StorageClass "fast"')
+    expect(d.out.text).toContain('none can expand (dbaas resize refuses)')
     expect(d.out.text).toContain('✔ RBAC')
     expect(d.out.text).toContain('ready for dbaas')
   })
@@ -31,6 +32,16 @@ describe('doctor', () => {
     d.transport.seed(R.storageClasses, { metadata: { name: 'slow' } })
     expect(await main(['doctor'], d)).toBe(0)
     expect(d.out.text).toMatch(/! StorageClass +no default StorageClass/)
+  })
+
+  it('says which classes dbaas resize can grow (allowVolumeExpansion)', async () => {
+    const d = fakeDeps()
+    d.transport.seed(R.storageClasses, { ...defaultClass, allowVolumeExpansion: false })
+    d.transport.seed(R.storageClasses, { metadata: { name: 'grow' }, provisioner: 'csi.x', allowVolumeExpansion: true })
+    d.transport.seed(R.storageClasses, { metadata: { name: 'grow-too' }, provisioner: 'csi.x', allowVolumeExpansion: true })
+    expect(await main(['doctor', '-o', 'json'], d)).toBe(0)
+    const storage = JSON.parse(d.out.text).checks.find((c: { id: string }) => c.id === 'storage')
+    expect(storage.message).toBe('default StorageClass "fast" (csi.x); can expand (dbaas resize): grow, grow-too')
   })
 
   it('a missing helm fails the helm check', async () => {
@@ -84,7 +95,8 @@ describe('doctor', () => {
     expect(rbac.disables).toEqual(expect.arrayContaining(['create', 'connect']))
     expect(rbac.disables).not.toContain('list')
     // top and metrics show read exporters through a port-forward, as connect does.
-    expect(rbac.message).toMatch(/not allowed in namespace team-a: create, connect, delete, backup schedule, restore, metrics show, top;/)
+    // …and the day-2 verbs that wait for a rollout (or, for history and config get, only read) likewise.
+    expect(rbac.message).toMatch(/not allowed in namespace team-a: create, connect, delete, backup schedule, restore, metrics show, top, scale, resize, stop, start, restart, upgrade, config set, config unset;/)
     // ha failover --force watches pods; ha delete removes a --no-wait restore's helper content.
     expect(rbac.message).toMatch(/limited \(optional access missing[^)]*\): list, status, ha failover, ha restore, ha delete/)
     expect(rbac.message).toContain('connect: get pods/portforward, create pods/portforward')

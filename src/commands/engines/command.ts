@@ -4,9 +4,20 @@ import { Command } from 'commander'
 import type { Deps } from '../../deps.ts'
 import { engines } from '../../engines/registry.ts'
 import { engineOfLabel } from '../../core/ha/registry.ts'
+import type { HaEngine } from '../../core/ha/engine.ts'
 import { enginesWriter } from '../../output/writers/setup.ts'
 import { command } from '../pipeline.ts'
 import { complete, validate } from './options.ts'
+
+/** What `dbaas upgrade` does for a single instance (the same for every engine). */
+const SINGLE_UPGRADES = { minor: 'in place (a new image, the pod restarted)', major: 'steps printed (backup, a new instance, dump and load)' }
+
+/** What `dbaas ha upgrade` does, from the engine's day-2 capability in the HA registry. */
+function haUpgrades(e: HaEngine): { minor: string; major: string } {
+  const u = e.day2?.upgrade
+  if (!u) return { minor: 'not supported yet', major: 'not supported yet' }
+  return { minor: 'rolled through the instances', major: u.offlineMajor ? 'offline in place after a backup (--allow-major)' : 'steps printed' }
+}
 
 export default (deps: Deps): Command =>
   command(
@@ -17,7 +28,7 @@ export default (deps: Deps): Command =>
         ['Engines, versions and defaults', 'dbaas engines'],
         ['The default PostgreSQL version, for a script', "dbaas engines -o jsonpath='{[?(@.engine==\"postgresql\")].default}'"],
       ],
-      output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: enginesWriter, table: true },
+      output: { formats: ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'], writer: enginesWriter, table: true },
       complete,
       validate,
       run: async () =>
@@ -30,7 +41,8 @@ export default (deps: Deps): Command =>
             versions: e.versions,
             default: e.defaultVersion,
             port: e.port,
-            ha: ha ? { operator: ha.operator.name, topologies: [...ha.topologies], versions: [...ha.versions], default: ha.defaultVersion ?? null } : null,
+            ha: ha ? { operator: ha.operator.name, topologies: [...ha.topologies], versions: [...ha.versions], default: ha.defaultVersion ?? null, upgrades: haUpgrades(ha) } : null,
+            upgrades: SINGLE_UPGRADES,
           }
         }),
     },

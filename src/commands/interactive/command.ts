@@ -10,7 +10,8 @@ import { clusterOptions } from '../flags.ts'
 import { command } from '../pipeline.ts'
 import { complete, validate, type MenuOptions } from './options.ts'
 
-type Task = 'create' | 'list' | 'status' | 'connection' | 'connect' | 'backup' | 'restore' | 'delete' | 'quit'
+type Task = 'create' | 'list' | 'status' | 'connection' | 'connect' | 'backup' | 'restore' | 'day2' | 'delete' | 'quit'
+type Day2Task = 'scale' | 'resize' | 'stop' | 'start' | 'restart' | 'history'
 
 const tasks: Array<{ name: string; value: Task; description: string }> = [
   { name: 'Create a database', value: 'create', description: 'dbaas create' },
@@ -20,8 +21,18 @@ const tasks: Array<{ name: string; value: Task; description: string }> = [
   { name: 'Open a database shell', value: 'connect', description: 'dbaas connect <name>' },
   { name: 'Back up a database', value: 'backup', description: 'dbaas backup create <name>' },
   { name: 'Restore a backup into a new database', value: 'restore', description: 'dbaas restore <backup> --to <new-name>' },
+  { name: 'Scale, resize, stop, start or restart a database', value: 'day2', description: 'dbaas scale|resize|stop|start|restart|history <name>' },
   { name: 'Delete a database', value: 'delete', description: 'dbaas delete <name>' },
   { name: 'Quit', value: 'quit', description: '' },
+]
+
+const day2Tasks: Array<{ name: string; value: Day2Task; description: string }> = [
+  { name: 'Change CPU and memory', value: 'scale', description: 'dbaas scale <name> --cpu <cpu> --memory <memory>' },
+  { name: 'Grow the disk', value: 'resize', description: 'dbaas resize <name> --storage <size>' },
+  { name: 'Stop it (the data is kept)', value: 'stop', description: 'dbaas stop <name>' },
+  { name: 'Start it', value: 'start', description: 'dbaas start <name>' },
+  { name: 'Restart it', value: 'restart', description: 'dbaas restart <name>' },
+  { name: 'What was done to it', value: 'history', description: 'dbaas history <name>' },
 ]
 
 async function menu(o: MenuOptions, deps: Deps): Promise<string> {
@@ -66,7 +77,21 @@ async function menu(o: MenuOptions, deps: Deps): Promise<string> {
       message: 'Which database? (type to filter)',
       choices: items.map((i) => ({ name: `${i.name}  (${i.engine} ${i.version}, ${i.status}, namespace ${i.namespace})`, value: i })),
     })
-    await run([task, inst.name, '-n', inst.namespace])
+    if (task !== 'day2') {
+      await run([task, inst.name, '-n', inst.namespace])
+      continue
+    }
+    const verb = await o.prompter.select({ message: `What to do with ${inst.name}?`, choices: day2Tasks })
+    // scale and resize take values the verbs do not ask for; the verb checks them (and asks to confirm).
+    const extra: string[] = []
+    if (verb === 'scale') {
+      const cpu = (await o.prompter.input({ message: 'CPU (e.g. 500m or 2; empty keeps it)' })).trim()
+      const memory = (await o.prompter.input({ message: 'Memory (e.g. 2Gi; empty keeps it)' })).trim()
+      if (cpu) extra.push('--cpu', cpu)
+      if (memory) extra.push('--memory', memory)
+    }
+    if (verb === 'resize') extra.push('--storage', (await o.prompter.input({ message: 'New size of the disk (e.g. 20Gi; it can only grow)' })).trim())
+    await run([verb, inst.name, '-n', inst.namespace, ...extra])
   }
 }
 

@@ -1,10 +1,11 @@
 // dbaas backup create: gather everything and check every precondition first (nothing is written until all
 // pass), then [quiesce] → VolumeSnapshot → [release] → credentials Secret owned by it → wait for readyToUse.
+import { instanceHistoryTarget, recordOutcome } from '../day2/history.ts'
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { ClusterError, ConflictError, NotFoundError, PreconditionError, UsageError } from '../../errors.ts'
 import { orForbidden } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
-import type { PersistentVolumeClaim, Secret, VolumeSnapshot } from '../../k8s/types.ts'
+import type { PersistentVolumeClaim, Secret, StatefulSet, VolumeSnapshot } from '../../k8s/types.ts'
 import { ANN, ENGINE, ENGINE_VERSION } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { engineFromLabel } from '../../engines/registry.ts'
@@ -41,6 +42,8 @@ export interface BackupCreateOptions {
   timeoutMs: number
   dryRun: 'none' | 'client' | 'server'
   cluster: ClusterFlags
+  /** Record it in the instance's history (a schedule's job does not: its Role may not patch Secrets). */
+  recordHistory?: boolean | undefined
 }
 
 export interface BackupCreateResult {
@@ -166,6 +169,11 @@ async function plan(kube: Kube, o: BackupCreateOptions, deps: Deps): Promise<Pla
   const ann = sts.metadata.annotations ?? {}
   const engine = engineFromLabel(labels[ENGINE])
   if (!engine) throw new PreconditionError(`instance "${o.instance}" has no engine dbaas knows (label ${ENGINE})`)
+  if (o.quiesce && (sts as StatefulSet).spec?.replicas === 0) {
+    throw new UsageError(`--quiesce needs a running database, and instance "${o.instance}" is stopped`, {
+      hint: 'leave out --quiesce: a stopped instance\'s volume is at rest, so its backup is consistent as it is',
+    })
+  }
   const now = deps.now()
   const name = validateBackupName(o.name ?? defaultBackupName(o.instance, now))
   const pvcName = `data-${o.instance}-0`
@@ -279,58 +287,72 @@ export async function createBackup(o: BackupCreateOptions, deps: Deps): Promise<
     return { backup: toBackupView(sent, deps.now(), true), action: 'dry-run', objects: [sent, redact(sentSecret)], notes: p.notes, timings: { start, end: deps.now() } }
   }
 
-  const engine = engineFromLabel(p.spec.engine)
-  const target = { cluster: o.cluster, namespace: ns, pod: `${o.instance}-0`, container: engine?.container ?? p.spec.engine }
-  let lock: ReadLock | undefined
-  let created: VolumeSnapshot | undefined
-  let snapshotCreated = 0
+  // The source instance's history (its credentials Secret) records the backup, or how it ended.
+  const op = { verb: 'backup create', params: { backup: p.spec.name, ...(p.spec.quiesce !== 'none' ? { quiesce: p.spec.quiesce } : {}) }, startedMs: start }
+  const historyTarget = instanceHistoryTarget(o.instance, ns)
+  const record = o.recordHistory !== false
   try {
-    if (p.spec.quiesce === 'checkpoint') {
-      deps.ui.step(`Quiescing ${o.instance}: CHECKPOINT`)
-      await checkpoint(target, deps)
-    } else if (p.spec.quiesce === 'read-lock') {
-      deps.ui.step(`Quiescing ${o.instance}: FLUSH TABLES WITH READ LOCK`)
-      const root = credentialsValue(p.credentials, 'root-password')
-      if (!root) throw new PreconditionError(`the credentials Secret of ${o.instance} has no root-password, which FLUSH TABLES WITH READ LOCK needs; nothing was created`)
-      lock = await holdReadLock(target, root, Math.min(o.timeoutMs, 60_000), deps)
-    }
-    deps.ui.step(`Taking snapshot ${ns}/${p.spec.name}`)
-    created = await kube.create(R.volumeSnapshots, vs)
-    snapshotCreated = deps.now()
-    if (lock) {
-      deps.ui.step('Waiting for the snapshot to be cut (tables locked)')
-      try {
-        await waitSnapshot(kube, ns, p.spec.name, 'cut', o.timeoutMs, deps)
-      } finally {
-        await lock.release()
-        lock = undefined
-      }
-    }
-  } finally {
-    await lock?.release()
-  }
-
-  if (!created) throw new PreconditionError('the snapshot was not created')
-  // The credentials copy, owned by the snapshot: garbage-collected with it.
-  try {
-    await kube.create(R.secrets, buildBackupCredentials(p.spec, p.credentials.data ?? {}, { uid: created.metadata.uid ?? '' }))
+    return await take()
   } catch (err) {
-    await kube.deleteIfExists(R.volumeSnapshots, ns, p.spec.name).catch(() => undefined)
+    if (record) await recordOutcome(kube, historyTarget, op, { error: err }, deps)
     throw err
   }
-  let final = created
-  let ready: number | undefined
-  if (o.wait) {
-    deps.ui.step(`Waiting for ${p.spec.name} to be ready to use`)
-    final = await waitSnapshot(kube, ns, p.spec.name, 'ready', o.timeoutMs, deps)
-    ready = deps.now()
-  }
-  deps.ui.done()
-  return {
-    backup: toBackupView(final, deps.now(), true),
-    action: 'created',
-    objects: [],
-    notes: p.notes,
-    timings: { start, snapshotCreated, ...(ready ? { ready } : {}), end: deps.now() },
+
+  async function take(): Promise<BackupCreateResult> {
+    const engine = engineFromLabel(p.spec.engine)
+    const target = { cluster: o.cluster, namespace: ns, pod: `${o.instance}-0`, container: engine?.container ?? p.spec.engine }
+    let lock: ReadLock | undefined
+    let created: VolumeSnapshot | undefined
+    let snapshotCreated = 0
+    try {
+      if (p.spec.quiesce === 'checkpoint') {
+        deps.ui.step(`Quiescing ${o.instance}: CHECKPOINT`)
+        await checkpoint(target, deps)
+      } else if (p.spec.quiesce === 'read-lock') {
+        deps.ui.step(`Quiescing ${o.instance}: FLUSH TABLES WITH READ LOCK`)
+        const root = credentialsValue(p.credentials, 'root-password')
+        if (!root) throw new PreconditionError(`the credentials Secret of ${o.instance} has no root-password, which FLUSH TABLES WITH READ LOCK needs; nothing was created`)
+        lock = await holdReadLock(target, root, Math.min(o.timeoutMs, 60_000), deps)
+      }
+      deps.ui.step(`Taking snapshot ${ns}/${p.spec.name}`)
+      created = await kube.create(R.volumeSnapshots, vs)
+      snapshotCreated = deps.now()
+      if (lock) {
+        deps.ui.step('Waiting for the snapshot to be cut (tables locked)')
+        try {
+          await waitSnapshot(kube, ns, p.spec.name, 'cut', o.timeoutMs, deps)
+        } finally {
+          await lock.release()
+          lock = undefined
+        }
+      }
+    } finally {
+      await lock?.release()
+    }
+
+    if (!created) throw new PreconditionError('the snapshot was not created')
+    // The credentials copy, owned by the snapshot: garbage-collected with it.
+    try {
+      await kube.create(R.secrets, buildBackupCredentials(p.spec, p.credentials.data ?? {}, { uid: created.metadata.uid ?? '' }))
+    } catch (err) {
+      await kube.deleteIfExists(R.volumeSnapshots, ns, p.spec.name).catch(() => undefined)
+      throw err
+    }
+    let final = created
+    let ready: number | undefined
+    if (o.wait) {
+      deps.ui.step(`Waiting for ${p.spec.name} to be ready to use`)
+      final = await waitSnapshot(kube, ns, p.spec.name, 'ready', o.timeoutMs, deps)
+      ready = deps.now()
+    }
+    const recorded = record ? await recordOutcome(kube, historyTarget, op, { message: o.wait ? 'ready to use' : 'snapshot created (not waited for)' }, deps) : undefined
+    deps.ui.done()
+    return {
+      backup: toBackupView(final, deps.now(), true),
+      action: 'created',
+      objects: [],
+      notes: [...p.notes, ...(recorded ? [recorded] : [])],
+      timings: { start, snapshotCreated, ...(ready ? { ready } : {}), end: deps.now() },
+    }
   }
 }

@@ -378,6 +378,7 @@ function instanceOptions(p: RestorePlan, o: RestoreOptions): CreateOptions {
     openshift: o.openshift,
     // Checked (before the first write) in the plan.
     allowSystemNamespace: true,
+    history: { verb: 'restore', params: { backup: `${p.backupNs}/${o.backup}`, ...(p.sourceInstance ? { from: p.sourceInstance } : {}) } },
   }
 }
 

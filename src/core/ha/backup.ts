@@ -5,6 +5,7 @@
 // brought over the way that works on every CSI driver — a pre-provisioned VolumeSnapshotContent (Retain) with
 // the same snapshot handle and a VolumeSnapshot bound to it — and both are removed once the restored volumes
 // are Bound (the physical snapshot stays with its backup).
+import { haHistoryTarget, recordOutcome } from '../day2/history.ts'
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { ConflictError, NotFoundError, OperationError, PreconditionError, UsageError } from '../../errors.ts'
 import { apiInfo, isApiNotFound } from '../../k8s/errors.ts'
@@ -104,6 +105,9 @@ export async function haBackupCreate(t: HaBackupCreateOptions, deps: Deps): Prom
     throw err
   }
   if (engine.id !== 'cnpg') await copyCredentials(kube, engine, cluster, b)
+  // The cluster's history records the backup, or how waiting for it ended.
+  const op = { verb: 'ha backup create', params: { backup: bname, ...(t.retention ? { retention: t.retention } : {}) }, startedMs: deps.now() }
+  const target = haHistoryTarget(engine.resource as ResourceType, name, ns)
   if (t.wait) {
     deps.ui.step(`Waiting for backup ${bname} to complete`)
     b = await waitFor(
@@ -125,8 +129,12 @@ export async function haBackupCreate(t: HaBackupCreateOptions, deps: Deps): Prom
         describe: (items) => `backup ${bname} is ${items[0] ? cap.view(items[0], []).phase : 'gone'}`,
         timeoutHint: `it goes on: \`dbaas ha backup list ${name} -n ${ns}\` follows it`,
       },
-    )
+    ).catch(async (err: unknown) => {
+      await recordOutcome(kube, target, op, { error: err }, deps)
+      throw err
+    })
   }
+  await recordOutcome(kube, target, op, { message: t.wait ? 'completed' : 'requested (not waited for)' }, deps)
   deps.ui.done()
   return cap.view(b, await listSnapshots(kube, ns))
 }

@@ -10,6 +10,7 @@
 // it exits 7 naming the engines that have it.
 import type { KubeObject, ResourceType } from '../../k8s/kube.ts'
 import type { Pod, Secret } from '../../k8s/types.ts'
+import type { HaDay2Capability } from '../day2/capability.ts'
 import type { Placement } from '../placement.ts'
 
 export type HaEngineId = 'cnpg' | 'pxc' | 'mariadb'
@@ -266,6 +267,8 @@ export interface HaEngine<C extends KubeObject = KubeObject, B extends KubeObjec
   backups?: BackupCapability<C, B>
   /** Why this engine has no dbaas backups, and the way it offers instead (exit 7). */
   backupsRefusal?: { message: string; hint: string }
+  /** Resources, resize, hibernation, restart and upgrade (core/day2): the verbs an engine lacks exit 7. */
+  day2?: HaDay2Capability<C>
 }
 
 export function podReady(p: Pod | undefined): boolean {

@@ -7,10 +7,11 @@
 // - --force: delete the member the writes go to, then wait (watching the cluster and its pods) until the
 //   writes go to another ready member and the cluster is back to full size. For Galera clusters (no single
 //   primary) this is the only kind of failover.
+import { haHistoryTarget, recordOutcome } from '../day2/history.ts'
 import type { ClusterFlags, Deps } from '../../deps.ts'
 import { DbaasError, NotFoundError, OperationError, PreconditionError, UsageError } from '../../errors.ts'
 import { isApiConflict } from '../../k8s/errors.ts'
-import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
+import { R, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
 import type { CnpgCluster, Pod } from '../../k8s/types.ts'
 import { podReady, type HaEngine } from './engine.ts'
 import { CNPG, pickTarget } from './engines/cnpg.ts'
@@ -88,15 +89,26 @@ export async function failover(o: FailoverOptions, deps: Deps): Promise<Failover
   const topology = engine.view(cluster).topology
   if (o.to) requireFlag(engine, '--to', topology)
   const pods = await podsOf(kube, engine, cluster)
-  if (o.force) return forcedFailover(kube, engine, cluster, pods, o, deps)
   const cap = engine.failover(cluster).switchover
-  if (!cap) {
+  if (!o.force && !cap) {
     const name = cluster.metadata.name
     throw new PreconditionError(`HA cluster ${name} is a Galera cluster (${engine.displayName}): every member takes writes, so there is no primary to switch over`, {
       hint: `\`dbaas ha failover ${name} -n ${cluster.metadata.namespace} --force\` ${engine.failover(cluster).force.what}`,
     })
   }
-  return switchover(kube, engine, cluster, pods, o, deps)
+  // The cluster's history (an annotation on its own object) records a failover that moved the primary, or
+  // how one that had written ended.
+  const target = haHistoryTarget(engine.resource as ResourceType, cluster.metadata.name, cluster.metadata.namespace as string)
+  const op = { verb: 'ha failover', params: { ...(o.to ? { to: o.to } : {}), ...(o.force ? { force: 'true' } : {}) }, startedMs: deps.now() }
+  let r: FailoverResult
+  try {
+    r = o.force ? await forcedFailover(kube, engine, cluster, pods, o, deps) : await switchover(kube, engine, cluster, pods, o, deps)
+  } catch (err) {
+    await recordOutcome(kube, target, op, { error: err }, deps)
+    throw err
+  }
+  if (r.action !== 'already-primary') await recordOutcome(kube, target, op, { message: `${r.from ?? '<none>'} → ${r.primary}` }, deps)
+  return r
 }
 
 async function switchover(kube: Kube, engine: HaEngine, cluster: KubeObject, pods: Pod[], o: FailoverOptions, deps: Deps): Promise<FailoverResult> {

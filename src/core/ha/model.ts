@@ -56,8 +56,10 @@ export function validateInstances(raw: string | number, flag = '--instances'): n
 }
 
 /** One word for tables, from what an engine's status says. */
-export function statusWordFrom(f: { deleting: boolean; switching: boolean; failingOver: boolean; healthy: boolean; creating: boolean }): string {
+export function statusWordFrom(f: { deleting: boolean; switching: boolean; failingOver: boolean; healthy: boolean; creating: boolean; stopped?: boolean }): string {
   if (f.deleting) return 'Deleting'
+  // Stopped on purpose (`dbaas ha stop`: the operator's hibernation): no pod runs, none is missing.
+  if (f.stopped) return 'Stopped'
   if (f.switching) return 'Switching'
   if (f.failingOver) return 'FailingOver'
   if (f.healthy) return 'Ready'
@@ -67,7 +69,7 @@ export function statusWordFrom(f: { deleting: boolean; switching: boolean; faili
 
 /** An HA cluster as a row of `dbaas list`, beside single instances (kind ha-cluster). */
 export function haInstanceViewOf(v: HaView, storageClass: string | null): InstanceView {
-  const status = v.status === 'Ready' || v.status === 'Creating' || v.status === 'Deleting' ? v.status : 'Degraded'
+  const status = v.status === 'Ready' || v.status === 'Creating' || v.status === 'Deleting' || v.status === 'Stopped' ? v.status : 'Degraded'
   return {
     kind: 'ha-cluster',
     name: v.name,

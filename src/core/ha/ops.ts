@@ -1,4 +1,5 @@
 // ha scale and ha delete, for every HA engine.
+import { haHistoryTarget, recordOutcome } from '../day2/history.ts'
 import type { Deps } from '../../deps.ts'
 import { OperationError, PreconditionError } from '../../errors.ts'
 import { apiInfo, isApiConflict, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
@@ -77,7 +78,17 @@ export async function haScale(t: HaTarget & { instances: number; wait: boolean; 
     },
     { what: 'the new size' },
   )
-  const updated = t.wait && engine.view(object).instances === t.instances ? await waitHealthy(kube, engine, name, ns, t.timeoutMs, deps) : object
+  // The cluster's history records a change of size (none when it already had it), or how one ended.
+  const op = { verb: 'ha scale', params: { instances: String(t.instances) }, startedMs: deps.now() }
+  const target = haHistoryTarget(engine.resource as ResourceType, name, ns)
+  let updated = object
+  try {
+    if (t.wait && engine.view(object).instances === t.instances) updated = await waitHealthy(kube, engine, name, ns, t.timeoutMs, deps)
+  } catch (err) {
+    if (from !== t.instances) await recordOutcome(kube, target, op, { error: err }, deps)
+    throw err
+  }
+  if (from !== t.instances) await recordOutcome(kube, target, op, { message: `instances ${from} → ${t.instances}${t.wait ? '' : ' (not waited for)'}` }, deps)
   deps.ui.done()
   return { cluster: engine.view(updated), from, to: t.instances }
 }

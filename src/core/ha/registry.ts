@@ -6,10 +6,12 @@ import { PreconditionError, UsageError } from '../../errors.ts'
 import { KIND, Kinds } from '../../k8s/labels.ts'
 import type { HaEngine, HaEngineId, HaFlag, Topology } from './engine.ts'
 import { cnpg } from './engines/cnpg.ts'
+import { cnpgDay2 } from '../day2/cnpg.ts'
 import { mariadb } from './engines/mariadb.ts'
 import { pxc } from './engines/pxc.ts'
 
-export const HA_ENGINES: readonly HaEngine[] = [cnpg as unknown as HaEngine, pxc as unknown as HaEngine, mariadb as unknown as HaEngine]
+// CloudNativePG's day-2 capability lives with the day-2 verbs (core/day2/cnpg.ts); the other operators have none yet.
+export const HA_ENGINES: readonly HaEngine[] = [{ ...cnpg, day2: cnpgDay2 } as unknown as HaEngine, pxc as unknown as HaEngine, mariadb as unknown as HaEngine]
 
 /** Every HA cluster dbaas created carries these labels, whatever its kind. */
 export const HA_SELECTOR = `${KIND}=${Kinds.haCluster}`

@@ -57,6 +57,8 @@ export async function runScheduleJob(cfg: JobConfig, deps: Deps): Promise<JobRes
         timeoutMs: cfg.timeoutMs,
         dryRun: 'none',
         cluster: {},
+        // The schedule's Role may not patch the instance's Secret; the run is recorded on its Job.
+        recordHistory: false,
       },
       deps,
     )

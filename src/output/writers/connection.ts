@@ -35,6 +35,7 @@ function passwordLine(c: { password: string; passwordShown: boolean; secretRef: 
 export const connectionWriter: Writer<ConnectionView> = {
   data: (c) => c,
   names: (c) => [c.name],
+  warnings: (c) => c.warnings ?? [],
   human: (c, h: HumanContext) => {
     const p = h.printer
     if (h.variant === 'uri') return p.line(c.uri)

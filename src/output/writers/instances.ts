@@ -93,6 +93,7 @@ export function printStatus(v: StatusView, printer: Printer, now: number): void 
     ['Release', v.release ? `${v.release.status}, revision ${v.release.revision}` : '<none>'],
     ['Created', v.createdAt ? `${v.createdAt} (${age(v.createdAt, now)} ago)` : '<unknown>'],
     ...(v.restoredFrom ? ([['Restored from', v.restoredFrom]] as Array<[string, string]>) : []),
+    ...(v.restartPending?.length ? ([['Restart pending', `${v.restartPending.join(', ')} (dbaas restart ${v.name} -n ${v.namespace})`]] as Array<[string, string]>) : []),
   ])
   p.line()
   p.line(s.bold('Pods:'))

@@ -38,7 +38,9 @@ export interface EngineRow {
   default: string
   port: number
   /** `dbaas ha create <engine>`: the operator, and the versions it documents for the release dbaas pins. */
-  ha: { operator: string; topologies: string[]; versions: string[]; default: string | null } | null
+  ha: { operator: string; topologies: string[]; versions: string[]; default: string | null; upgrades: { minor: string; major: string } } | null
+  /** What `dbaas upgrade` does for a single instance: a minor release, a major. */
+  upgrades: { minor: string; major: string }
 }
 
 export const enginesWriter: Writer<EngineRow[]> = {
@@ -55,8 +57,10 @@ export const enginesWriter: Writer<EngineRow[]> = {
         { header: 'IMAGE', get: (r) => r.image },
         { header: 'HA OPERATOR', get: (r) => r.ha?.operator ?? '' },
         { header: 'HA VERSIONS', get: (r) => (r.ha ? `${r.ha.versions.join(', ')}${r.ha.default ? ` (default ${r.ha.default})` : " (default: the operator's)"}` : '') },
+        { header: 'UPGRADES', get: (r) => `minor ${r.upgrades.minor}, major ${r.upgrades.major}`, wide: true },
+        { header: 'HA UPGRADES', get: (r) => (r.ha ? `minor ${r.ha.upgrades.minor}, major ${r.ha.upgrades.major}` : ''), wide: true },
       ],
-      { noHeaders: c.noHeaders },
+      { noHeaders: c.noHeaders, wide: c.wide },
     ),
 }
 

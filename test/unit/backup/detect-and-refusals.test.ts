@@ -159,11 +159,14 @@ describe('backup create waits by watching and surfaces the driver\'s error', () 
     expect(vs?.spec?.volumeSnapshotClassName).toBe('snap')
     const copy = t.get(R.secrets, 'dbaas-db', 'dbaas-backup-b1')
     expect(copy?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'VolumeSnapshot', name: 'b1', uid: vs?.metadata.uid })
-    // The snapshot first, then its credentials copy (which needs the snapshot's uid).
+    // The snapshot first, then its credentials copy (which needs the snapshot's uid), then the instance's history.
     expect(t.writes.map((w) => `${w.method} ${w.path}`)).toEqual([
       'POST /apis/snapshot.storage.k8s.io/v1/namespaces/dbaas-db/volumesnapshots',
       'POST /api/v1/namespaces/dbaas-db/secrets',
+      'PATCH /api/v1/namespaces/dbaas-db/secrets/db-credentials',
     ])
+    const h = JSON.parse(t.get(R.secrets, 'dbaas-db', 'db-credentials')?.metadata.annotations?.['dbaas.io/history'] ?? '[]')
+    expect(h).toMatchObject([{ verb: 'backup create', params: { backup: 'b1' }, result: 'succeeded', message: 'ready to use' }])
   })
 
   it('times out (6) with the driver\'s error message, keeping the backup', async () => {

@@ -300,13 +300,15 @@ describe.each(cases)('helm template $id', (c) => {
     expect(manifest).toBe(golden)
   })
 
-  it('renders exactly a StatefulSet, a client Service and a headless Service, all in the release namespace', () => {
+  it('renders exactly a StatefulSet, a client Service, a headless Service and the configuration ConfigMap, all in the release namespace', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
-      [`Service/${c.release}`, `Service/${c.release}-headless`, `StatefulSet/${c.release}`].sort(),
+      [`ConfigMap/${c.release}-config`, `Service/${c.release}`, `Service/${c.release}-headless`, `StatefulSet/${c.release}`].sort(),
     )
     for (const o of objects) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns)
-    // Nothing that could carry a credential.
-    expect(objects.some((o) => o.kind === 'Secret' || o.kind === 'ConfigMap')).toBe(false)
+    // Nothing that could carry a credential: no Secret, and the ConfigMap holds only server parameters.
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false)
+    const cm = only(objects, 'ConfigMap', `${c.release}-config`) as unknown as { data: Record<string, string> }
+    expect(Object.keys(cm.data).sort()).toEqual(c.chart === 'postgresql' ? ['dbaas.conf', 'postgresql.conf'] : ['dbaas.cnf'])
   })
 
   it('labels every object with the identity labels and its dbaas.io/kind', () => {

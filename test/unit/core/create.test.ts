@@ -14,7 +14,7 @@ import {
 } from '../../../src/core/create.ts'
 import { parsePlacement } from '../../../src/core/placement.ts'
 import { getEngine } from '../../../src/engines/registry.ts'
-import { ClusterError, ConflictError, PreconditionError, UsageError } from '../../../src/errors.ts'
+import { ClusterError, ConflictError, PreconditionError, TimeoutError, UsageError } from '../../../src/errors.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { ANN, ENGINE, ENGINE_VERSION, INSTANCE, KIND, MANAGED_BY, NAME } from '../../../src/k8s/labels.ts'
 import { fakeDeps, NOW, type FakeDeps } from '../../helpers/fake-deps.ts'
@@ -169,9 +169,13 @@ function cluster(seed: (d: FakeDeps) => void = () => {}): FakeDeps {
 }
 
 /** The non-GET, non-access-review requests as "METHOD kind/name". */
+/** The history record on the credentials Secret (every create ends with it): named, not hidden. */
+const HISTORY = 'PATCH history'
+
 function writes(d: FakeDeps): string[] {
   return d.transport.writes.map((r) => {
-    const b = r.body as { kind?: string; metadata?: { name?: string } } | undefined
+    const b = r.body as { kind?: string; metadata?: { name?: string; annotations?: Record<string, string> } } | undefined
+    if (r.method === 'PATCH' && b?.metadata?.annotations?.['dbaas.io/history'] !== undefined && Object.keys(b).length === 1) return HISTORY
     return `${r.method} ${b?.kind ?? r.path}/${b?.metadata?.name ?? ''}`
   })
 }
@@ -188,7 +192,7 @@ describe('createInstance', () => {
     d.fakeHelm.onInstall = () => void order.push('helm upgradeInstall')
     const r = await createInstance(opts(), d)
     expect(order).toEqual(['kube Namespace', 'kube Secret', 'helm upgradeInstall'])
-    expect(writes(d)).toEqual(['POST Namespace/dbaas-orders', 'POST Secret/orders-credentials'])
+    expect(writes(d)).toEqual(['POST Namespace/dbaas-orders', 'POST Secret/orders-credentials', HISTORY])
     expect(r.action).toBe('created')
     const install = d.fakeHelm.calls.find((c) => c.op === 'upgradeInstall')
     expect(install).toMatchObject({ req: { release: 'orders', chart: 'postgresql', namespace: 'dbaas-orders', labels: releaseLabels(opts()), timeoutSeconds: 600, target: { context: 'fake' } } })
@@ -207,7 +211,7 @@ describe('createInstance', () => {
   it('uses the namespace as is when it exists (no namespace write)', async () => {
     const d = cluster((d) => d.transport.seed(R.namespaces, { metadata: { name: 'team' } }))
     await createInstance(opts({ namespace: 'team' }), d)
-    expect(writes(d)).toEqual(['POST Secret/orders-credentials'])
+    expect(writes(d)).toEqual(['POST Secret/orders-credentials', HISTORY])
   })
 
   it('an existing complete instance → ConflictError (exit 4), nothing written', async () => {
@@ -254,7 +258,7 @@ describe('createInstance', () => {
     expect(err.hint).toContain('--storage-class')
     expect(writes(d)).toEqual([])
     await createInstance(opts({ storageClass: 'fast' }), d)
-    expect(writes(d)).toHaveLength(2)
+    expect(writes(d)).toHaveLength(3)
   })
 
   it('the beta default-class annotation counts too', async () => {
@@ -310,7 +314,7 @@ describe('createInstance', () => {
       d.transport.seed(R.secrets, credentials({ name: 'orders', password: 'the-original-password' }))
     })
     const r = await createInstance(opts({ password: 'a-new-password-from-stdin' }), d)
-    expect(writes(d)).toEqual([])
+    expect(writes(d)).toEqual([HISTORY])
     expect(d.fakeHelm.ops()).toContain('upgradeInstall')
     expect(r.action).toBe('completed')
     expect(r.notes.join()).toMatch(/kept the existing password/)
@@ -447,7 +451,7 @@ describe('createInstance', () => {
     const r = await createInstance(opts(), d)
     expect(r.action).toBe('completed')
     expect(d.fakeHelm.ops().filter((o) => o !== 'version')).toEqual([])
-    expect(writes(d)).toEqual([])
+    expect(writes(d)).toEqual([HISTORY])
   })
 
   it('a pending-install still within its grace (another create running) is not uninstalled', async () => {
@@ -576,13 +580,36 @@ describe('labels dbaas owns (no relabelling after helm)', () => {
     }
     const r = await createInstance(opts(), d)
     expect(r.instance.status).toBe('Ready')
-    expect(writes(d)).toEqual(['POST Namespace/dbaas-orders', 'POST Secret/orders-credentials'])
-    expect(d.transport.writes.some((w) => w.method === 'PATCH')).toBe(false)
+    // No relabelling: the one PATCH is the history record on the credentials Secret.
+    expect(writes(d)).toEqual(['POST Namespace/dbaas-orders', 'POST Secret/orders-credentials', HISTORY])
+    expect(d.transport.writes.filter((w) => w.method === 'PATCH').map((w) => w.path)).toEqual(['/api/v1/namespaces/dbaas-orders/secrets/orders-credentials'])
   })
 
   it('the chart values carry no labels (the chart sets its own), the release record no managed-by', () => {
     expect(buildValues(opts()).labels).toEqual({})
     expect(releaseLabels(opts())).not.toHaveProperty(MANAGED_BY)
     expect(releaseLabels(opts())).toMatchObject({ [INSTANCE]: 'orders', [KIND]: 'release', [ENGINE]: 'postgresql' })
+  })
+})
+
+describe('the instance\'s history records create', () => {
+  it('a finished entry on the credentials Secret: verb, parameters, start, end, succeeded', async () => {
+    const d = cluster()
+    await createInstance(opts(), d)
+    const secret = d.transport.get(R.secrets, 'dbaas-orders', 'orders-credentials')
+    const h = JSON.parse(secret?.metadata.annotations?.['dbaas.io/history'] ?? '[]')
+    expect(h).toEqual([
+      { id: expect.stringMatching(/^create-\d+-[0-9a-f]{4}$/), verb: 'create', params: { engine: 'postgresql', version: '18', storage: '10Gi' }, startedAt: expect.any(String), endedAt: expect.any(String), result: 'succeeded', message: 'created (not waited for)' },
+    ])
+  })
+
+  it('a wait that times out is recorded as timed-out; a refusal (nothing written) is not recorded', async () => {
+    const d = cluster()
+    d.fakeHelm.onInstall = () => {
+      throw new TimeoutError('timed out after 1 s')
+    }
+    await expect(createInstance(opts(), d)).rejects.toBeInstanceOf(TimeoutError)
+    const h = JSON.parse(d.transport.get(R.secrets, 'dbaas-orders', 'orders-credentials')?.metadata.annotations?.['dbaas.io/history'] ?? '[]')
+    expect(h).toMatchObject([{ verb: 'create', result: 'timed-out', message: 'timed out after 1 s' }])
   })
 })

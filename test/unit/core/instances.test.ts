@@ -22,8 +22,8 @@ function parts(p: Partial<InstanceParts> = {}): InstanceParts {
 }
 
 describe('deriveStatus', () => {
-  it('covers exactly the six documented statuses', () => {
-    expect([...STATUSES]).toEqual(['Creating', 'Ready', 'Degraded', 'Failed', 'Incomplete', 'Deleting'])
+  it('covers exactly the seven documented statuses', () => {
+    expect([...STATUSES]).toEqual(['Creating', 'Ready', 'Degraded', 'Failed', 'Incomplete', 'Deleting', 'Stopped'])
   })
 
   it('Ready when every wanted replica is ready', () => {
@@ -46,8 +46,9 @@ describe('deriveStatus', () => {
     expect(deriveStatus(parts({ statefulSet: sts, releases: [release({ name: 'db', revision: 2 })] }), NOW)).toBe('Degraded')
   })
 
-  it('Degraded when scaled to zero (past the first-install grace)', () => {
-    expect(deriveStatus(parts({ statefulSet: statefulSet({ name: 'db', replicas: 0, ready: 0, created: iso(CREATING_GRACE_MS + 1) }) }), NOW)).toBe('Degraded')
+  it('Stopped when scaled to zero (dbaas stop), whenever it was created, even with a pod still going away', () => {
+    expect(deriveStatus(parts({ statefulSet: statefulSet({ name: 'db', replicas: 0, ready: 0, created: iso(CREATING_GRACE_MS + 1) }) }), NOW)).toBe('Stopped')
+    expect(deriveStatus(parts({ statefulSet: statefulSet({ name: 'db', replicas: 0, ready: 0, created: iso(1000) }) }), NOW)).toBe('Stopped')
   })
 
   it('Deleting when the StatefulSet has a deletionTimestamp or the release is uninstalling', () => {

@@ -153,8 +153,11 @@ describe.each(['helm-labels', 'old-relabelled'] as Scheme[])('an interrupted cre
     const r = await createInstance(opts(name), d)
     expect(r.action).toBe('completed')
     expect(d.fakeHelm.ops().filter((op) => op !== 'version')).toEqual(['uninstall', 'upgradeInstall'])
-    // Nothing but the install: the credentials were already there, and no label is written back.
-    expect(d.transport.writes).toEqual([])
+    // Nothing but the install: the credentials were already there, and no label is written back — the one
+    // write is the history record (an annotation on the credentials Secret).
+    expect(d.transport.writes.map((w) => [w.method, w.path, Object.keys((w.body as { metadata: { annotations?: object } }).metadata.annotations ?? {})])).toEqual([
+      ['PATCH', `/api/v1/namespaces/${ns(name)}/secrets/${name}-credentials`, ['dbaas.io/history']],
+    ])
     expect(r.instance.status).toBe('Ready')
   })
 })

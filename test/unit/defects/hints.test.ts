@@ -167,7 +167,9 @@ describe('every --flag in a string of src/ exists on some command', () => {
     }
     walk(new URL('../../../src', import.meta.url).pathname)
     // kubectl's, helm's and the clients' flags that dbaas passes on or quotes.
-    const foreign = new Set(['--ignore-not-found', '--server-side', '--protocol', '--host', '--port', '--user', '--database', '--wait', '--timeout', '--kubeconfig', '--kube-context', '--namespace', '--create-namespace', '--install', '--values', '--labels', '--no-hooks', '--reuse-values', '--history-max', '--output', '--dry-run', '--help-stub', '--merge-kubeconfig', '--unbuffered', '--template', '--force-conflicts', '--flag', '--from', '--kube-as-user', '--kube-as-group', '--set'])
+    const foreign = new Set(['--ignore-not-found', '--server-side', '--protocol', '--host', '--port', '--user', '--database', '--wait', '--timeout', '--kubeconfig', '--kube-context', '--namespace', '--create-namespace', '--install', '--values', '--labels', '--no-hooks', '--reuse-values', '--history-max', '--output', '--dry-run', '--help-stub', '--merge-kubeconfig', '--unbuffered', '--template', '--force-conflicts', '--flag', '--from', '--kube-as-user', '--kube-as-group', '--set',
+      // pg_dumpall's and mysqldump's, in the steps of a single instance's major upgrade (core/day2/upgrade.ts).
+      '--no-role-passwords', '--all-databases', '--routines', '--events', '--single-transaction'])
     const missing: string[] = []
     for (const f of files) {
       const text = readFileSync(f, 'utf8')

@@ -209,6 +209,7 @@ export function haView(c: CnpgCluster): HaView {
     failingOver: st.phase === PHASE.failover || st.targetPrimary === 'pending',
     healthy: isHealthy(c),
     creating: !st.phase || !st.currentPrimary,
+    stopped: c.metadata.annotations?.['cnpg.io/hibernation'] === 'on',
   })
   return {
     kind: 'ha-cluster',
