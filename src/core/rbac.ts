@@ -473,7 +473,8 @@ export const permissions: Record<Verb, Permission[]> = {
     // Its backup schedule goes first (core/ha/ops.ts → removeSchedule), as for `delete`: the ScheduledBackup and the
     // prune-only CronJob by name, the schedule's helm release uninstalled.
     p(CNPG, 'scheduledbackups', ['delete']),
-    p('batch', 'cronjobs', ['get', 'delete']),
+    p('batch', 'cronjobs', ['delete']),
+    p('batch', 'cronjobs', ['get'], { unrecorded: 'only with --dry-run, which reads the schedule it would remove' }),
     ...HELM,
     p(CORE, 'namespaces', ['get', 'delete'], { cluster: true, optional: true }),
   ],
