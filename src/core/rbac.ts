@@ -414,6 +414,8 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CNPG, 'clusters', ['create'], SSA_CREATE),
     p(CNPG, 'clusters', ['watch'], WAIT),
     p(SNAP, 'volumesnapshotclasses', ['list'], { cluster: true, optional: true }),
+    // With one default VolumeSnapshotClass per CSI driver, the storage class names the driver whose class to take.
+    p(STORAGE, 'storageclasses', ['list'], { cluster: true, optional: true, unrecorded: 'only when several VolumeSnapshotClasses are marked default' }),
   ],
   'ha list': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['list'])],
   'ha status': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'pods', ['list']), p(CNPG, 'backups', ['list'], { optional: true })],
@@ -445,6 +447,8 @@ export const permissions: Record<Verb, Permission[]> = {
     p(CORE, 'secrets', ['get', 'list', 'create']),
     p(APPS, 'statefulsets', ['get']),
     p(SNAP, 'volumesnapshotclasses', ['list'], { cluster: true, optional: true }),
+    // With one default VolumeSnapshotClass per CSI driver, the storage class names the driver whose class to take.
+    p(STORAGE, 'storageclasses', ['list'], { cluster: true, optional: true, unrecorded: 'only when several VolumeSnapshotClasses are marked default' }),
     // Into another namespace: the backup's snapshots are brought over through pre-provisioned contents.
     p(SNAP, 'volumesnapshots', ['get', 'list', 'create']),
     p(SNAP, 'volumesnapshots', ['watch'], WAIT),
