@@ -1,8 +1,7 @@
 // ha config set's options: key=value pairs (config set's parser), the day-2 flags.
 import type { HaConfigSetOptions } from '../../../../core/day2/ha-config.ts'
 import { validateName } from '../../../../core/names.ts'
-import { changeFlags, type RawChange } from '../../../change.ts'
-import { parsePairs } from '../../../config/set/options.ts'
+import { changeFlags, parsePairs, type RawChange } from '../../../change.ts'
 import type { RawHa } from '../../../flags.ts'
 import type { CompleteContext } from '../../../pipeline.ts'
 
