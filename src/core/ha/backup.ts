@@ -185,15 +185,16 @@ export interface FoundBackup {
 export async function findHaBackup(kube: Kube, name: string, ns: string | undefined, hint = 'list them with `dbaas ha backup list <cluster>`'): Promise<FoundBackup> {
   const hits: FoundBackup[] = []
   let forbidden: unknown
+  let answered = false
   for (const engine of HA_ENGINES) {
     const cap = engine.backups as BackupCapability<KubeObject> | undefined
     if (!cap) continue
     try {
       const items = ns ? [await kube.find(cap.resource, ns, name)].filter((x): x is KubeObject => x !== undefined) : (await kube.list(cap.resource, undefined, { fieldSelector: `metadata.name=${name}` })).items
+      answered = true
       for (const b of items) if (!isTemplate(b)) hits.push({ engine, cap, backup: b })
     } catch (err) {
       if (isApiNotFound(err)) continue
-      // A kind this user may not read may hold it: found elsewhere is an answer, nowhere is the refusal (5), not "not found".
       if (apiInfo(err)?.httpCode === 403) {
         forbidden ??= err
         continue
@@ -201,7 +202,9 @@ export async function findHaBackup(kube: Kube, name: string, ns: string | undefi
       throw err
     }
   }
-  if (hits.length === 0 && forbidden) throw forbidden
+  // As findHaCluster: a user whose Role covers one engine's kinds is answered from those; a user who may read
+  // none of them gets the refusal (5) — "not found" (3) would be a guess.
+  if (hits.length === 0 && forbidden && !answered) throw forbidden
   if (hits.length === 0) throw new NotFoundError(`HA backup "${name}" not found${ns ? ` in namespace ${ns}` : ''}`, { hint })
   if (hits.length > 1) {
     const where = hits.map((h) => `${h.backup.metadata.namespace}/${h.cap.object}`).sort()

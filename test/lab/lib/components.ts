@@ -131,7 +131,11 @@ export function components(opts: ComponentOptions = {}): Component[] {
             `--service-account-key-file=${k.adminKey}`, `--service-account-signing-key-file=${k.adminKey}`,
             '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
             `--proxy-client-key-file=${k.adminKey}`, `--proxy-client-cert-file=${k.adminCert}`,
-            '--authorization-mode=Node,RBAC', '--service-cluster-ip-range=10.96.0.0/16', '--v=1'],
+            '--authorization-mode=Node,RBAC', '--service-cluster-ip-range=10.96.0.0/16',
+            // The lab writes the `kubernetes` Service's endpoints itself (the real node's bridge address): the API
+            // server's own reconciler would publish its loopback address, which v1.37 refuses outright ("may not
+            // be in the loopback range") and no pod could reach anyway.
+            '--endpoint-reconciler-type=none', '--v=1'],
         }
       },
       ready: async (p) => (await httpsGet(`https://127.0.0.1:${ports.apiserver}/readyz`, { pkiDir: p.pkiDir })).status === 200,
