@@ -2,7 +2,8 @@
 // CloudNativePG installed, DBAAS_E2E_KUBECONFIG): `ha config set work_mem=8MB` checked against the primary's
 // pg_settings, written into spec.postgresql.parameters, and waited for until the primary runs with it — which
 // `ha config get` and the server itself (psql in the primary's container) then show; an unknown parameter is
-// exit 2 with the Cluster's resourceVersion unchanged; unset brings the default back.
+// exit 2 with the Cluster's resourceVersion unchanged; max_connections (a restart: CloudNativePG restarts the
+// instances itself) waited for until the primary runs with it; unset brings the default back.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { CNPG } from '../../src/core/ha/engines/cnpg.ts'
 import { kubectlJson, kubectlOk, labCli, uniqueName } from '../lab/fixtures/lab.ts'
@@ -75,6 +76,20 @@ real.describe('ha config with the real CloudNativePG operator', () => {
     }
     expect(await resourceVersion()).toBe(before)
   }, 120_000)
+
+  it('ha config set max_connections=150: CloudNativePG restarts the instances itself; dbaas returns once the primary runs with it', async () => {
+    need()
+    const t0 = Date.now()
+    const r = await dbaas(['ha', 'config', 'set', name, 'max_connections=150', '-n', ns, '-o', 'json', '--timeout', '10m'], { timeoutMs: 11 * 60_000 })
+    expect(r.exitCode, r.stderr).toBe(0)
+    process.stderr.write(`real operator: ha config set max_connections (restart by the operator) in effect on the primary in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
+    expect(r.json()).toMatchObject({ action: 'changed', extra: { reload: [], restart: ['max_connections'] } })
+    // The primary may have moved (a switchover is one way CNPG restarts it): ask the cluster which it is now.
+    primary = (await dbaasOk(['ha', 'status', name, '-n', ns, '-o', 'json'])).json().currentPrimary
+    expect((await psql("select setting || ':' || pending_restart from pg_settings where name = 'max_connections'")).trim()).toBe('150:false')
+    const got = (await dbaasOk(['ha', 'config', 'get', name, 'max_connections', '-n', ns, '-o', 'json'])).json()
+    expect(got.parameters[0]).toMatchObject({ managed: '150', effective: '150', applies: 'restart', pendingRestart: false })
+  }, 12 * 60_000)
 
   it('ha config unset work_mem: the default again', async () => {
     need()
