@@ -71,3 +71,18 @@ export async function runChange<O extends ChangeOptions, P extends { plan: Day2P
   if (steps.confirms) await confirm(o, p.plan, deps)
   return steps.execute(p, o, deps)
 }
+
+/** key=value → { key: value }; dashes in names become underscores (both engines read them so). */
+export function parsePairs(pairs: readonly string[]): Record<string, string> {
+  if (pairs.length === 0) throw new UsageError('config set needs at least one key=value', { hint: 'e.g. dbaas config set orders max_connections=150' })
+  const out: Record<string, string> = {}
+  for (const item of pairs) {
+    const eq = item.indexOf('=')
+    const key = (eq < 0 ? item : item.slice(0, eq)).trim().replace(/-/g, '_')
+    const value = eq < 0 ? '' : item.slice(eq + 1)
+    if (eq < 0 || key === '') throw new UsageError(`"${item}" is not key=value`, { hint: 'e.g. max_connections=150 (quote values with spaces: work_mem="64MB")' })
+    if (key in out && out[key] !== value) throw new UsageError(`${key} is given twice with different values`, { hint: 'give each parameter once' })
+    out[key] = value
+  }
+  return out
+}

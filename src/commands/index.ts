@@ -105,6 +105,15 @@ export const commandTree: CommandEntry[] = [
       { name: 'history', description: 'Show the operations dbaas ran on an HA cluster (the last 50): verb, parameters, start, duration, result', usage: '<name>', load: () => import('./ha/history/command.ts') },
       { name: 'failover', aliases: ['switchover'], description: 'Switch the primary over to another member and wait until it is primary and the cluster healthy (Galera: --force)', usage: '[name]', load: () => import('./ha/failover/command.ts') },
       {
+        name: 'config',
+        description: "An HA cluster's server parameters (CloudNativePG: spec.postgresql.parameters), checked against the primary: get, set, unset",
+        children: [
+          { name: 'get', description: "Show an HA cluster's parameters beside the primary's effective values (one, or all set)", usage: '<name> [key]', load: () => import('./ha/config/get/command.ts') },
+          { name: 'set', description: "Set an HA cluster's server parameters (checked against the primary first), waiting until the primary runs with them", usage: '<name> <key=value...>', load: () => import('./ha/config/set/command.ts') },
+          { name: 'unset', description: "Remove an HA cluster's server parameters (the server's defaults again), waiting until the primary runs without them", usage: '<name> <key...>', load: () => import('./ha/config/unset/command.ts') },
+        ],
+      },
+      {
         name: 'backup',
         description: 'Volume-snapshot backups of an HA cluster (CloudNativePG Backup, MariaDB PhysicalBackup): create, list, delete, prune',
         children: [

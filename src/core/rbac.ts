@@ -59,6 +59,9 @@ export const VERBS = [
   'ha restart',
   'ha history',
   'ha upgrade',
+  'ha config get',
+  'ha config set',
+  'ha config unset',
 ] as const
 export type Verb = (typeof VERBS)[number]
 
@@ -527,6 +530,10 @@ export const permissions: Record<Verb, Permission[]> = {
   'ha restart': HA_DAY2_CHANGE,
   'ha history': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(COORD, 'leases', ['get'])],
   // A major takes a backup first (what `ha backup create` needs).
+  // The primary's pg_settings through exec (names and values checked before the patch; the wait asks it again).
+  'ha config get': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
+  'ha config set': [...HA_DAY2_CHANGE, p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
+  'ha config unset': [...HA_DAY2_CHANGE, p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
   'ha upgrade': [...HA_DAY2_CHANGE, p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list'])],
 }
 

@@ -41,6 +41,17 @@ export interface HaDay2Capability<C extends KubeObject = KubeObject> {
     done(c: C, pods: Pod[], at: string): boolean
     field: string
   }
+  /** Server parameters (`ha config get|set|unset`): PostgreSQL GUCs the operator carries to every instance. */
+  config?: {
+    /** The values dbaas (or anyone) set in the operator's object. */
+    current(c: C): Record<string, string>
+    /** Parameters the operator manages itself (refused, exit 2). */
+    fixed: ReadonlySet<string>
+    /** One merge patch: a value sets, null removes. */
+    patch(changes: Record<string, string | null>): Record<string, unknown>
+    /** Where the values live in the object, for plans and messages. */
+    field: string
+  }
   upgrade?: {
     image(c: C): string | undefined
     majors: readonly string[]

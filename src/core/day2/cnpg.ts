@@ -5,7 +5,7 @@
 // standbys first and the primary last), and a new imageName (a minor: a rolling update; a new major: the
 // offline in-place upgrade, status.pgDataImageInfo telling which major the data files are of). Pure.
 import type { CnpgCluster, PersistentVolumeClaim, Pod } from '../../k8s/types.ts'
-import { isHealthy, MAJORS, POD_CLUSTER_LABEL } from '../ha/engines/cnpg.ts'
+import { FIXED_PARAMS, isHealthy, MAJORS, POD_CLUSTER_LABEL } from '../ha/engines/cnpg.ts'
 import { podReady } from '../instances.ts'
 import type { HaDay2Capability, Resources } from './capability.ts'
 import { parseQuantityBytes, sameBytes, sameCpu } from './quantities.ts'
@@ -96,6 +96,14 @@ export const cnpgDay2: HaDay2Capability<CnpgCluster> = {
       const fresh = (p: Pod) => p.metadata.annotations?.[RESTARTED_AT] === at || Date.parse(p.metadata.creationTimestamp ?? '') >= since - 1000
       return isHealthy(c) && enough(c, pods) && livePods(pods).every((p) => fresh(p) && podReady(p))
     },
+  },
+  // spec.postgresql.parameters: the instance manager writes them and reloads; for a parameter that needs a
+  // restart, CNPG restarts the instances itself (standbys first, then the primary).
+  config: {
+    current: (c) => Object.fromEntries(Object.entries(c.spec?.postgresql?.parameters ?? {}).map(([k, v]) => [k, String(v)])),
+    fixed: FIXED_PARAMS,
+    patch: (changes) => ({ spec: { postgresql: { parameters: changes } } }),
+    field: 'spec.postgresql.parameters',
   },
   upgrade: {
     image: (c) => c.spec?.imageName ?? c.status?.image,

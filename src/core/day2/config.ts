@@ -57,7 +57,7 @@ function readyPod(pods: Pod[]): Pod | undefined {
 }
 
 /** The SQL goes in argv (it holds no secret): an exec's stdin close does not arrive through every exec (v4.channel, kwok's). */
-const psql = (sql: string) => ['sh', '-c', 'exec psql -X -q -At -v ON_ERROR_STOP=1 -U "${POSTGRES_USER:-postgres}" -d postgres -c "$0"', sql]
+export const psql = (sql: string) => ['sh', '-c', 'exec psql -X -q -At -v ON_ERROR_STOP=1 -U "${POSTGRES_USER:-postgres}" -d postgres -c "$0"', sql]
 /**
  * The root password is stdin's one line (never argv); the SQL goes in argv (no secret in it), so the client
  * never reads stdin to its end — an exec whose stdin close does not arrive (kwok's, v4.channel) cannot hang it.

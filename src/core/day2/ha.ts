@@ -26,7 +26,7 @@ import { waitUntil } from './wait.ts'
 
 export type HaChangeOptions = ChangeOptions & HaTarget
 
-type Part = 'resources' | 'resize' | 'hibernation' | 'restart' | 'upgrade'
+type Part = 'resources' | 'resize' | 'hibernation' | 'restart' | 'upgrade' | 'config'
 
 export interface HaPlan {
   plan: Day2Plan
@@ -44,6 +44,10 @@ export interface HaPlan {
   watchPvcs?: boolean
   /** Runs under the Lease before the patch (a major upgrade's backup); what it returns goes in the result. */
   before?: () => Promise<{ extra: Record<string, unknown>; notes: string[] }>
+  /** Runs after done() held: a further proof the watch cannot give (the server's own view, through exec). */
+  settle?: () => Promise<void>
+  /** Carried into the result's extra. */
+  extra?: Record<string, unknown>
 }
 
 /** The verb's part of the engine's day-2 capability, or exit 7 naming the engines that have it. */
@@ -57,16 +61,16 @@ export function requireDay2<K extends Part>(engine: HaEngine, part: K, verb: str
   })
 }
 
-function basePlan(c: KubeObject, engine: HaEngine, verb: string, changes: Change[]): Day2Plan {
+export function basePlan(c: KubeObject, engine: HaEngine, verb: string, changes: Change[]): Day2Plan {
   return { kind: 'ha-cluster', verb, name: c.metadata.name, namespace: c.metadata.namespace as string, engine: engine.engine, changes, effects: [], noop: changes.length === 0, notes: [], warnings: [] }
 }
 
-function refuseBusy(engine: HaEngine, c: KubeObject, verb: string): void {
+export function refuseBusy(engine: HaEngine, c: KubeObject, verb: string): void {
   const busy = engine.busy(c)
   if (busy) throw new PreconditionError(`HA cluster ${c.metadata.name} cannot ${verb} now: ${busy}`, { hint: `wait until \`dbaas ha status ${c.metadata.name} -n ${c.metadata.namespace}\` shows it healthy, then run the command again` })
 }
 
-function refuseHibernated(engine: HaEngine, c: KubeObject, verb: string): void {
+export function refuseHibernated(engine: HaEngine, c: KubeObject, verb: string): void {
   if (engine.day2?.hibernation?.requested(c)) {
     throw new PreconditionError(`HA cluster ${c.metadata.name} is stopped (hibernated): there is nothing to ${verb}`, { hint: `start it with \`dbaas ha start ${c.metadata.name} -n ${c.metadata.namespace}\`` })
   }
@@ -78,7 +82,7 @@ interface Opened {
   cluster: KubeObject
 }
 
-async function open(o: HaChangeOptions, deps: Deps): Promise<Opened> {
+export async function openHa(o: HaChangeOptions, deps: Deps): Promise<Opened> {
   const opened = await openCluster(o, deps)
   const ns = opened.cluster.metadata.namespace as string
   // Another day-2 verb runs on it: that, before anything else, is why this one cannot (4).
@@ -107,7 +111,7 @@ export interface HaResourcesOptions extends HaChangeOptions {
 }
 
 export async function planHaResources(o: HaResourcesOptions, deps: Deps): Promise<HaPlan> {
-  const { kube, engine, cluster } = await open(o, deps)
+  const { kube, engine, cluster } = await openHa(o, deps)
   const r = requireDay2(engine, 'resources', 'ha scale --cpu/--memory')
   const cur = r.current(cluster)
   const changes: Change[] = []
@@ -146,7 +150,7 @@ export interface HaResizeOptions extends HaChangeOptions {
 }
 
 export async function planHaResize(o: HaResizeOptions, deps: Deps): Promise<HaPlan> {
-  const { kube, engine, cluster } = await open(o, deps)
+  const { kube, engine, cluster } = await openHa(o, deps)
   const r = requireDay2(engine, 'resize', 'ha resize')
   const pvcs = (await kube.list(R.pvcs, cluster.metadata.namespace, { labelSelector: r.cap.pvcSelector(cluster) })).items
   const size = r.size(cluster)
@@ -186,7 +190,7 @@ export async function planHaResize(o: HaResizeOptions, deps: Deps): Promise<HaPl
 // ---- stop / start / restart
 
 export async function planHaStop(o: HaChangeOptions, deps: Deps): Promise<HaPlan> {
-  const { kube, engine, cluster } = await open(o, deps)
+  const { kube, engine, cluster } = await openHa(o, deps)
   const h = requireDay2(engine, 'hibernation', 'ha stop')
   const on = h.requested(cluster)
   const plan = basePlan(cluster, engine, 'ha stop', on ? [] : [{ field: h.field, from: cluster.metadata.annotations?.[h.field] ?? null, to: 'on' }])
@@ -217,7 +221,7 @@ export async function planHaStop(o: HaChangeOptions, deps: Deps): Promise<HaPlan
 }
 
 export async function planHaStart(o: HaChangeOptions, deps: Deps): Promise<HaPlan> {
-  const { kube, engine, cluster } = await open(o, deps)
+  const { kube, engine, cluster } = await openHa(o, deps)
   const h = requireDay2(engine, 'hibernation', 'ha start')
   const on = h.requested(cluster)
   const plan = basePlan(cluster, engine, 'ha start', on ? [{ field: h.field, from: 'on', to: 'off' }] : [])
@@ -240,7 +244,7 @@ export async function planHaStart(o: HaChangeOptions, deps: Deps): Promise<HaPla
 }
 
 export async function planHaRestart(o: HaChangeOptions, deps: Deps): Promise<HaPlan> {
-  const { kube, engine, cluster } = await open(o, deps)
+  const { kube, engine, cluster } = await openHa(o, deps)
   const r = requireDay2(engine, 'restart', 'ha restart')
   refuseHibernated(engine, cluster, 'restart')
   refuseBusy(engine, cluster, 'be restarted')
@@ -281,7 +285,7 @@ export function splitImage(image: string): { repo: string; tag: string } {
  * only with --allow-major and after a volume-snapshot backup, whose name the result carries.
  */
 export async function planHaUpgrade(o: HaUpgradeOptions, deps: Deps): Promise<HaPlan> {
-  const { kube, engine, cluster } = await open(o, deps)
+  const { kube, engine, cluster } = await openHa(o, deps)
   const u = requireDay2(engine, 'upgrade', 'ha upgrade')
   const image = u.image(cluster)
   if (!image) throw new PreconditionError(`HA cluster ${cluster.metadata.name} reports no image yet`, { hint: `wait until \`dbaas ha status ${cluster.metadata.name}\` shows it healthy` })
@@ -408,7 +412,7 @@ export async function executeHa(p: HaPlan, o: HaChangeOptions, params: Record<st
         const first = q.before ? await q.before() : undefined
         deps.ui.step(`Asking ${q.engine.operator.name}: ${q.plan.changes.map((c) => `${c.field} ${c.to}`).join(', ')}`)
         const sent = await patchWithLock(q, replan)
-        const carried = first ? { extra: first.extra, notes: first.notes } : {}
+        const carried = first || q.extra ? { extra: { ...q.extra, ...first?.extra }, notes: first?.notes ?? [] } : {}
         if (!o.wait) return { action: 'requested', ...carried }
         deps.ui.step(`Waiting for ${sent.waitFor}`)
         const pvcSelector = q.engine.day2?.pvcSelector(q.cluster)
@@ -437,6 +441,7 @@ export async function executeHa(p: HaPlan, o: HaChangeOptions, params: Record<st
             hint: `the change is applied and ${q.engine.operator.name} goes on: \`dbaas ha status ${name} -n ${ns}\` follows it; running the same command again waits for it`,
           },
         )
+        if (sent.settle) await sent.settle()
         return { action: 'changed', ...carried }
       },
     },

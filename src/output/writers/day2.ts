@@ -114,5 +114,5 @@ export function configColumns(): Column<ConfigRow>[] {
 export const configWriter: Writer<ConfigView> = {
   data: (v) => v,
   notes: (v) => [...v.notes, ...(v.restartPending.length ? [`restart pending: ${v.restartPending.join(', ')} (\`dbaas restart ${v.name} -n ${v.namespace}\` applies ${v.restartPending.length > 1 ? 'them' : 'it'})`] : [])],
-  human: (v, c) => c.printer.table(v.parameters, configColumns(), { wide: c.wide, noHeaders: c.noHeaders, empty: `dbaas manages no parameter of ${v.name}; \`dbaas config set ${v.name} key=value\` sets one.` }),
+  human: (v, c) => c.printer.table(v.parameters, configColumns(), { wide: c.wide, noHeaders: c.noHeaders, empty: v.kind === 'ha-cluster' ? `HA cluster ${v.name} sets no parameter; \`dbaas ha config set ${v.name} key=value\` sets one.` : `dbaas manages no parameter of ${v.name}; \`dbaas config set ${v.name} key=value\` sets one.` }),
 }

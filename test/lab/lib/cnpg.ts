@@ -28,6 +28,7 @@ export const labCnpgNamespaces = {
   realNodeHa: 'dbaas-rn-pay',
   realNodeHaCopy: 'dbaas-rn-pay-copy',
   realNodeBench: 'dbaas-rn-bench',
+  realNodeHaConfig: 'dbaas-rn-hacfg',
 } as const
 export const allLabCnpgNamespaces: string = Object.values(labCnpgNamespaces).join(',')
 

@@ -114,10 +114,10 @@ describe('the HA registry: day-2 verbs for an engine without them exit 7 naming 
 
   it('CloudNativePG has every part', () => {
     const cnpg = HA_ENGINES.find((e) => e.day2)!
-    for (const part of ['resources', 'resize', 'hibernation', 'restart', 'upgrade'] as const) expect(() => requireDay2(cnpg, part, 'x')).not.toThrow()
+    for (const part of ['resources', 'resize', 'hibernation', 'restart', 'upgrade', 'config'] as const) expect(() => requireDay2(cnpg, part, 'x')).not.toThrow()
   })
 
-  it.each(['resources', 'resize', 'hibernation', 'restart', 'upgrade'] as const)('%s on Percona XtraDB Cluster and MariaDB operator clusters: 7, naming CloudNativePG', (part) => {
+  it.each(['resources', 'resize', 'hibernation', 'restart', 'upgrade', 'config'] as const)('%s on Percona XtraDB Cluster and MariaDB operator clusters: 7, naming CloudNativePG', (part) => {
     expect(others.map((e) => e.engine).sort()).toEqual(['mariadb', 'mysql'])
     for (const e of others) {
       let err: unknown
