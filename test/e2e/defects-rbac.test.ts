@@ -298,7 +298,7 @@ lab.describe('the printed Role runs every verb (issue 19, item 4)', () => {
   const NOT_RUN_HERE: Verb[] = [
     'backup schedule', 'ha backup delete', 'ha backup prune', 'metrics enable', 'metrics disable', 'metrics show', 'metrics dashboards install', 'top',
     'scale', 'resize', 'stop', 'start', 'restart', 'history', 'upgrade', 'config get', 'config set', 'config unset',
-    'ha resize', 'ha stop', 'ha start', 'ha restart', 'ha history', 'ha upgrade',
+    'ha resize', 'ha stop', 'ha start', 'ha restart', 'ha history', 'ha upgrade', 'ha config get', 'ha config set', 'ha config unset',
   ]
 
   lab.it('the table holds exactly the rules the verbs sent, for every verb run here', () => {
