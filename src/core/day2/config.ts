@@ -121,6 +121,20 @@ export interface ConfigRow {
   pendingRestart: boolean
 }
 
+/** One parameter as `config get` shows it: what dbaas manages beside what the server (when read) runs with. */
+export function configRow(name: string, managed: Record<string, string>, server: ServerSetting[] | undefined, pending = false): ConfigRow {
+  const s = server?.find((x) => x.name === name)
+  return {
+    name,
+    managed: managed[name] ?? null,
+    effective: s?.value ?? null,
+    unit: s?.unit ?? null,
+    source: s?.source ?? null,
+    applies: s ? (s.restart ? 'restart' : 'reload') : null,
+    pendingRestart: pending || s?.pendingRestart === true,
+  }
+}
+
 export interface ConfigView {
   kind: 'instance' | 'ha-cluster'
   name: string
@@ -154,18 +168,7 @@ export async function configGet(o: ConfigGetOptions, deps: Deps, execer?: Execer
   if (o.key && server && !server.some((s) => s.name === o.key) && !(o.key in managed)) {
     throw new UsageError(`the server has no parameter "${o.key}"`, { hint: `\`dbaas config get ${open.name}\` lists the parameters dbaas manages` })
   }
-  const rows = names.map((name) => {
-    const s = server?.find((x) => x.name === name)
-    return {
-      name,
-      managed: managed[name] ?? null,
-      effective: s?.value ?? null,
-      unit: s?.unit ?? null,
-      source: s?.source ?? null,
-      applies: s ? (s.restart ? 'restart' : 'reload') : null,
-      pendingRestart: pending.includes(name) || s?.pendingRestart === true,
-    } satisfies ConfigRow
-  })
+  const rows = names.map((name) => configRow(name, managed, server, pending.includes(name)))
   return { kind: 'instance', name: open.name, namespace: open.namespace, engine: open.engine.name, parameters: rows, restartPending: pending, notes }
 }
 

@@ -13,7 +13,7 @@ import type { HaEngine } from '../ha/engine.ts'
 import { openCluster, type HaTarget } from '../ha/find.ts'
 import { podReady } from '../instances.ts'
 import { clientNodeExecer, type Execer } from '../metrics/exec.ts'
-import { psql, type ConfigRow, type ConfigView } from './config.ts'
+import { configRow, psql, type ConfigView } from './config.ts'
 import type { Change } from './model.ts'
 import { basePlan, openHa, podsWhere, refuseBusy, refuseHibernated, requireDay2, type HaChangeOptions, type HaPlan } from './ha.ts'
 import { checkValue, parsePgSettings, pgNumber, pgSettingsSql, PG_NAME, type ServerSetting } from './settings.ts'
@@ -66,18 +66,7 @@ export async function haConfigGet(o: HaConfigGetOptions, deps: Deps, execer: Exe
   if (o.key && server && !server.some((s) => s.name === o.key) && !(o.key in managed)) {
     throw new UsageError(`the server has no parameter "${o.key}"`, { hint: `\`dbaas ha config get ${cluster.metadata.name}\` lists the parameters set in ${cfg.field}` })
   }
-  const parameters = names.map((name) => {
-    const s = server?.find((x) => x.name === name)
-    return {
-      name,
-      managed: managed[name] ?? null,
-      effective: s?.value ?? null,
-      unit: s?.unit ?? null,
-      source: s?.source ?? null,
-      applies: s ? (s.restart ? 'restart' : 'reload') : null,
-      pendingRestart: s?.pendingRestart === true,
-    } satisfies ConfigRow
-  })
+  const parameters = names.map((name) => configRow(name, managed, server))
   const restartPending = parameters.filter((p) => p.pendingRestart).map((p) => p.name)
   if (restartPending.length) notes.push(`${engine.operator.name} restarts the instances itself for ${restartPending.join(', ')}; \`dbaas ha status ${cluster.metadata.name}\` follows it`)
   return { kind: 'ha-cluster', name: cluster.metadata.name, namespace: cluster.metadata.namespace as string, engine: engine.engine, parameters, restartPending: [], notes }
