@@ -41,8 +41,8 @@ export function changeFlags(name: string, raw: RawChange, canPrompt: boolean): C
 }
 
 export interface ChangeSteps<O extends ChangeOptions, P extends { plan: Day2Plan }> {
-  /** Whether this verb asks before acting (it restarts pods or stops service). */
-  confirms: boolean
+  /** Whether this verb asks before acting (it restarts pods or stops service); a function decides from the plan. */
+  confirms: boolean | ((p: P) => boolean)
   /** Reads and refuses; writes nothing. */
   plan(o: O, deps: Deps): Promise<P>
   /** Applies the plan (dry runs included) and waits as asked. */
@@ -68,7 +68,7 @@ async function confirm(o: ChangeOptions, p: Day2Plan, deps: Deps): Promise<void>
 
 export async function runChange<O extends ChangeOptions, P extends { plan: Day2Plan }>(o: O, deps: Deps, steps: ChangeSteps<O, P>): Promise<Day2Result> {
   const p = await steps.plan(o, deps)
-  if (steps.confirms) await confirm(o, p.plan, deps)
+  if (typeof steps.confirms === 'function' ? steps.confirms(p) : steps.confirms) await confirm(o, p.plan, deps)
   return steps.execute(p, o, deps)
 }
 

@@ -79,8 +79,14 @@ real.describe('ha config with the real CloudNativePG operator', () => {
 
   it('ha config set max_connections=150: CloudNativePG restarts the instances itself; dbaas returns once the primary runs with it', async () => {
     need()
+    // The operator restarts every instance for it: as `ha restart`, it asks, and without a terminal needs --yes.
+    const rv = await resourceVersion()
+    const refused = await dbaas(['ha', 'config', 'set', name, 'max_connections=150', '-n', ns])
+    expect(refused.exitCode, refused.stderr).toBe(2)
+    expect(refused.stderr).toMatch(/without confirmation/)
+    expect(await resourceVersion()).toBe(rv)
     const t0 = Date.now()
-    const r = await dbaas(['ha', 'config', 'set', name, 'max_connections=150', '-n', ns, '-o', 'json', '--timeout', '10m'], { timeoutMs: 11 * 60_000 })
+    const r = await dbaas(['ha', 'config', 'set', name, 'max_connections=150', '-n', ns, '--yes', '-o', 'json', '--timeout', '10m'], { timeoutMs: 11 * 60_000 })
     expect(r.exitCode, r.stderr).toBe(0)
     process.stderr.write(`real operator: ha config set max_connections (restart by the operator) in effect on the primary in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
     expect(r.json()).toMatchObject({ action: 'changed', extra: { reload: [], restart: ['max_connections'] } })

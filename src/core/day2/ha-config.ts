@@ -47,6 +47,11 @@ function engineKind(engine: HaEngine): 'postgresql' {
   return 'postgresql'
 }
 
+/** The plan makes the operator restart the instances (a restart-context parameter): the verb asks, as `ha restart` does. */
+export function restarts(p: HaPlan): boolean {
+  return ((p.extra?.restart as string[] | undefined) ?? []).length > 0
+}
+
 export function haConfigParams(o: HaConfigSetOptions): Record<string, string> {
   return Object.fromEntries(Object.entries(o.changes).map(([k, v]) => [k, v ?? '<unset>']))
 }

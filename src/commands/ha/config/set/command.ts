@@ -3,7 +3,7 @@
 // restarts the instances itself for a parameter that needs it).
 import { Command } from 'commander'
 import type { Deps } from '../../../../deps.ts'
-import { haConfigParams, planHaConfig, type HaConfigSetOptions } from '../../../../core/day2/ha-config.ts'
+import { haConfigParams, planHaConfig, restarts, type HaConfigSetOptions } from '../../../../core/day2/ha-config.ts'
 import { executeHa } from '../../../../core/day2/ha.ts'
 import { day2Writer } from '../../../../output/writers/day2.ts'
 import { changeOptions, runChange } from '../../../change.ts'
@@ -18,7 +18,7 @@ export default (deps: Deps): Command =>
       description: "Set an HA cluster's server parameters (checked against the primary first), waiting until the primary runs with them",
       arguments: [['<name>', 'cluster name'], ['<key=value...>', 'parameters, e.g. work_mem=8MB']],
       options: (cmd) => {
-        changeOptions(cmd, { confirms: false, waitFor: 'the primary runs with the new values and the cluster is healthy', timeout: '15m' })
+        changeOptions(cmd, { confirms: true, waitFor: 'the primary runs with the new values and the cluster is healthy', timeout: '15m' })
         haOptions(cmd)
       },
       examples: [
@@ -28,7 +28,7 @@ export default (deps: Deps): Command =>
       output: { formats: ['table', 'json', 'yaml', 'name', 'jsonpath'], writer: day2Writer, progress: true },
       complete,
       validate,
-      run: (o: HaConfigSetOptions, d) => runChange(o, d, { confirms: false, plan: (q, dd) => planHaConfig(q, dd), execute: (p, q, dd) => executeHa(p, q, haConfigParams(q), () => planHaConfig(q, dd), dd) }),
+      run: (o: HaConfigSetOptions, d) => runChange(o, d, { confirms: restarts, plan: (q, dd) => planHaConfig(q, dd), execute: (p, q, dd) => executeHa(p, q, haConfigParams(q), () => planHaConfig(q, dd), dd) }),
     },
     deps,
   )
