@@ -2,6 +2,7 @@
 // that say when to read it again (no polling). Watches are restarted when the server ends them; the signal
 // (Ctrl-C) ends everything. Drawing is the output layer's (output/writers/live.ts).
 import type { Kube, ListOptions, ResourceType } from '../k8s/kube.ts'
+import { sleep } from '../k8s/wait.ts'
 
 export interface WatchSource {
   r: ResourceType
@@ -17,11 +18,6 @@ export interface LiveView<T> {
   signal: AbortSignal
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
-  })
 
 /** onChange on every event of these watches until the signal aborts; an expired or dropped watch restarts. */
 export async function watchSources(kube: Kube, sources: WatchSource[], signal: AbortSignal, onChange: () => void): Promise<void> {

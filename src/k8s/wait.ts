@@ -81,3 +81,20 @@ export async function waitFor<T extends KubeObject, R>(
     opts.signal?.removeEventListener('abort', onAbort)
   }
 }
+
+/** Resolves after ms, or at once when the signal aborts; leaves no listener on the signal either way (a watch
+ * loop sleeping every few seconds for hours would otherwise pile one up per turn). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve()
+    const onAbort = () => {
+      clearTimeout(t)
+      resolve()
+    }
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}

@@ -12,6 +12,7 @@ import type { Deps } from '../../deps.ts'
 import { InterruptedError, OperationError, PreconditionError, TimeoutError, UsageError } from '../../errors.ts'
 import { R } from '../../k8s/kube.ts'
 import type { Pod, StatefulSet } from '../../k8s/types.ts'
+import { sleep } from '../../k8s/wait.ts'
 import { clientNodeExecer, type Execer, type ExecTarget } from '../metrics/exec.ts'
 import { podReady } from '../instances.ts'
 import { getValue, openInstance, setValue, type OpenInstance, type Values } from './instance.ts'
@@ -265,10 +266,7 @@ export async function waitForFile(server: Server, generation: string, timeoutMs:
         hint: `the values are written; the kubelet delivers them: \`dbaas config set\` again with the same values waits for it and reloads (${where})`,
       })
     }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, FILE_POLL_MS)
-      deps.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
-    })
+    await sleep(FILE_POLL_MS, deps.signal)
   }
 }
 

@@ -9,6 +9,7 @@ import type { Deps } from '../../deps.ts'
 import { InterruptedError, PreconditionError, TimeoutError, UsageError } from '../../errors.ts'
 import { R, type KubeObject } from '../../k8s/kube.ts'
 import type { Pod } from '../../k8s/types.ts'
+import { sleep } from '../../k8s/wait.ts'
 import type { HaEngine } from '../ha/engine.ts'
 import { openCluster, type HaTarget } from '../ha/find.ts'
 import { podReady } from '../instances.ts'
@@ -176,10 +177,7 @@ export async function planHaConfig(o: HaConfigSetOptions, deps: Deps, execer: Ex
           hint: `the change is written and ${engine.operator.name} goes on: \`dbaas ha config get ${name} -n ${ns}\` shows what the server has`,
         })
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, SETTLE_POLL_MS)
-        deps.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
-      })
+      await sleep(SETTLE_POLL_MS, deps.signal)
     }
   }
   return {

@@ -5,6 +5,7 @@ import type { ClusterFlags, Deps } from '../../deps.ts'
 import { NotFoundError, PreconditionError } from '../../errors.ts'
 import { apiInfo } from '../../k8s/errors.ts'
 import { R, type Kube } from '../../k8s/kube.ts'
+import { sleep } from '../../k8s/wait.ts'
 import { ENGINE, INSTANCE, KIND, Kinds, MANAGED } from '../../k8s/labels.ts'
 import type { CnpgCluster, Pod, StatefulSet } from '../../k8s/types.ts'
 import { findInstance, HaClusterError } from '../find.ts'
@@ -245,12 +246,6 @@ class Readings {
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve()
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
-  })
 
 export interface TopDeps {
   /** How exporters are reached (tests: a local server). */
