@@ -4,7 +4,8 @@
 // did and what "the operator" did stay apart.
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest'
 import { kubectl, uniqueName } from '../lab/fixtures/lab.ts'
-import { labOnly } from '../lab/tags.ts'
+import { storageClassName } from '../lab/lib/paths.ts'
+import { labOnly, onLab } from '../lab/tags.ts'
 import { CnpgOperatorFixture, getCluster } from './fixtures/cnpg-operator.ts'
 import { clusterPods, CnpgDay2Fixture, dataPvcs } from './fixtures/cnpg-day2.ts'
 import { background, leaseOf } from './day2-helpers.ts'
@@ -31,7 +32,8 @@ lab.describe('day 2 on CloudNativePG clusters', () => {
     const name = uniqueName(prefix)
     const ns = `dbaas-${name}`
     onTestFinished(() => removeHa(name, ns))
-    await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--storage', '1Gi', '--version', '17', '--cpu', '250m', '--memory', '256Mi'])
+    // The simulated nodes' class (the fixture's pods run there; the real node's driver could not expand their volumes).
+    await dbaasOk(['ha', 'create', name, '--no-wait', '--instances', '3', '--storage', '1Gi', '--version', '17', '--cpu', '250m', '--memory', '256Mi', ...(onLab() ? ['--storage-class', storageClassName] : [])])
     await op.reconcile(ns, name)
     return { name, ns }
   }

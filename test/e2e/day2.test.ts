@@ -7,7 +7,8 @@
 // the resizer, explicitly per test.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { kubectl, kubectlJson, kubectlOk, uniqueName } from '../lab/fixtures/lab.ts'
-import { labOnly } from '../lab/tags.ts'
+import { storageClassName } from '../lab/lib/paths.ts'
+import { labOnly, onLab } from '../lab/tags.ts'
 import { background, historyOf, leaseOf, pod, statefulSet, versions, waitFor } from './day2-helpers.ts'
 import { capacity, failExpansion, FIXTURE_CLASS, fixtureClass, fixtureVolume, removeFixtureVolume, serveExpansion } from './fixtures/resizer.ts'
 import { cleanupInstance, dbaas, dbaasOk } from './helpers.ts'
@@ -27,6 +28,10 @@ async function create(engine: string, prefix: string, opts: { fixtureVolume?: bo
     const pv = await fixtureVolume(`dbaas-${name}`, `data-${name}-0`, '1Gi')
     onTestFinished(() => removeFixtureVolume(pv))
     extra.push('--storage-class', FIXTURE_CLASS)
+  } else if (onLab()) {
+    // The simulated nodes' class: where the lab runs its real node, the default class is that node's driver,
+    // whose volumes a pod on a simulated node can never finish expanding (NodeExpandVolume needs its kubelet).
+    extra.push('--storage-class', storageClassName)
   }
   await dbaasOk(['create', engine, name, '--storage', '1Gi', '--cpu', '250m', '--memory', '256Mi', ...extra])
   return { name, ns: `dbaas-${name}` }
