@@ -86,7 +86,10 @@ describe('doctor', () => {
     // The lab serves the Prometheus Operator's CRDs but runs no operator: that check (and the monitors it
     // would scrape) says so with a warning, rightly.
     const metrics = (id: string) => id === 'prometheus-operator' || id.startsWith('monitor:')
-    const r = await doctorUntil('every check to pass', (x) => x.checks.every((c) => c.status === 'ok' || metrics(c.id)))
+    // The day-2 tests' resizer fixture leaves a StorageClass of a driver nothing runs on the shared lab; doctor
+    // rightly warns that its volumes cannot be backed up — that one driver alone is not this test's concern.
+    const fixtureClassOnly = (c: { id: string; message?: string }) => c.id === 'snapshot-class' && /; none for fixture\.lab\.local \(/.test(c.message ?? '')
+    const r = await doctorUntil('every check to pass', (x) => x.checks.every((c) => c.status === 'ok' || metrics(c.id) || fixtureClassOnly(c)))
     expect(r.exitCode).toBe(0)
     for (const id of ['cnpg-operator', 'pxc-operator', 'mariadb-operator']) expect(r.report.checks.find((c) => c.id === id)?.message, id).toMatch(/deployment .* ready replica|leader lease/)
   })
