@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the lab and the tests need (PostgreSQL 15, MariaDB, openssl, tinyproxy; tmux
 # for the terminal prompt tests, zsh and fish for the completion tests; for the real node runc, CNI plugins,
-# iptables, nftables, socat, mmdebstrap, gcc), only when something is missing.
+# iptables, nftables, socat, mmdebstrap, gcc, xfsprogs), only when something is missing.
 # Idempotent: on a machine that has them it does nothing. The lab runs its own database servers on
 # 127.0.0.1:15432 and 127.0.0.1:13306 with their own data directories; the Debian-packaged MariaDB service
 # that apt may start on 3306 is stopped so it holds nothing the lab needs.
@@ -23,6 +23,8 @@ command -v conntrack >/dev/null 2>&1 || missing+=(conntrack)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+# The real node's CSI driver gives volumes a real size: XFS on loop devices, grown online (xfs_growfs).
+command -v mkfs.xfs >/dev/null 2>&1 || [[ -x /usr/sbin/mkfs.xfs ]] || missing+=(xfsprogs)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 [[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || missing+=(libc6-dev)

@@ -10,7 +10,7 @@ import { contextName, labSourceDir, ports, type LabPaths } from './paths.ts'
 import { kubeconfigYaml, pkiFiles, signCert } from './pki.ts'
 import {
   cniConfig, containerdConfig, registryConfigDir, registryHostsToml, corefile, dnsServiceIp, kubeProxyConfig, kubeletConfig, kubeletSysctls, realDriverName,
-  realNodeConfig, realNodeLabel, realNodeName, realNodeUnsupported, realSnapshotClass, realStorageClass, recordHost, restoreSysctls,
+  realNodeConfig, realNodeLabel, realNodeName, realNodeUnsupported, realSnapshotClass, realStorageClass, realVolumeFs, recordHost, restoreSysctls,
   setupNetwork, writeIfChanged, createCgroupRoot, claimRealNode, type RealNodeConfig, type RealNodeOptions,
 } from './realnode.ts'
 import { cnpgComponents } from './cnpg.ts'
@@ -145,7 +145,7 @@ export function realNodeComponents(opts: RealNodeOptions): Component[] {
         return {
           bin: bin(p, 'labcsi'),
           args: ['--endpoint', `unix://${c.csiSocket}`, '--driver-name', realDriverName, '--node-id', realNodeName, '--root', c.csiRoot,
-            '--registration-socket', join(c.kubeletRoot, 'plugins_registry', `${realDriverName}-reg.sock`)],
+            '--registration-socket', join(c.kubeletRoot, 'plugins_registry', `${realDriverName}-reg.sock`), '--volume-fs', realVolumeFs],
         }
       },
       ready: async (p) => canConnect({ path: realNodeConfig(p).csiSocket }),

@@ -137,11 +137,19 @@ export function realNodeUnsupported(p?: LabPaths): string | undefined {
   for (const tool of ['/usr/sbin/runc', '/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback']) {
     if (!existsSync(tool)) return `${tool} is missing (bash test/lab/install-deps.sh installs runc and containernetworking-plugins)`
   }
-  for (const tool of ['iptables', 'ip', 'socat', 'mmdebstrap']) {
+  for (const tool of ['iptables', 'ip', 'socat', 'mmdebstrap', 'losetup', 'mkfs.xfs', 'xfs_growfs']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is missing (bash test/lab/install-deps.sh)`
   }
+  if (!existsSync('/dev/loop-control')) return 'the real node\'s volumes need loop devices (/dev/loop-control is missing)'
   return undefined
 }
+
+/**
+ * The file system of the real driver's volumes (labcsi --volume-fs): each volume a file system of its own on a
+ * loop device, so a pod sees its size and an expansion grows it online. XFS, not ext4: ext4's online resize
+ * needs CAP_SYS_RESOURCE, which root lacks on this machine kind; xfs_growfs needs CAP_SYS_ADMIN only.
+ */
+export const realVolumeFs = 'xfs'
 
 // ---- configuration files ----
 

@@ -1,12 +1,13 @@
 // Command labcsi is the lab's own data-carrying CSI driver for the real node. Volumes are directories on
 // this machine's disk, bind-mounted into pods at NodePublishVolume; snapshots are tar archives of a
-// volume's directory; a volume created from a snapshot (or cloned from a volume) starts with its files;
-// expansion records the new capacity (directories have no size to grow). It also registers itself with
-// the kubelet through the plugin-registration API, the job node-driver-registrar does in a cluster.
+// volume's directory; a volume created from a snapshot (or cloned from a volume) starts with its files.
+// By default a volume is a plain directory: its capacity is bookkeeping and expansion only records it. With
+// --volume-fs (sized.go) each volume's directory is the mount point of a file system of its own, on a loop
+// device of the requested size, grown online at expansion: the pod sees the size. It also registers itself
+// with the kubelet through the plugin-registration API, the job node-driver-registrar does in a cluster.
 //
-// What it is not: a quota-enforcing or multi-node driver. Capacity is bookkeeping only, every volume lives
-// on the one real node, and snapshots are crash-consistent copies of a live directory, as with the
-// upstream hostpath driver.
+// What it is not: a multi-node driver. Every volume lives on the one real node, and snapshots are
+// crash-consistent copies of a live directory, as with the upstream hostpath driver.
 package main
 
 import (
@@ -46,6 +47,8 @@ type volume struct {
 	CapacityBytes int64  `json:"capacityBytes"`
 	// Source is "snapshot:<id>" or "volume:<id>" when the volume started from one.
 	Source string `json:"source,omitempty"`
+	// Filesystem is "xfs" or "ext4" for a sized volume (its file system on <id>.img), empty for a directory.
+	Filesystem string `json:"filesystem,omitempty"`
 }
 
 type snapshot struct {
@@ -63,7 +66,8 @@ type driver struct {
 
 	name   string
 	nodeID string
-	root   string // <root>/volumes/<id>/, <root>/volumes/<id>.json, <root>/snapshots/<id>.tar + .json
+	root   string // <root>/volumes/<id>/, <root>/volumes/<id>.json (+ <id>.img), <root>/snapshots/<id>.tar + .json
+	fsType string // "" (directories), "xfs" or "ext4": what new volumes are
 	mu     sync.Mutex
 }
 
@@ -169,9 +173,13 @@ func (d *driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (
 		}
 		return &csi.CreateVolumeResponse{Volume: d.csiVolume(existing, src)}, nil
 	}
-	v := volume{ID: id, Name: req.GetName(), CapacityBytes: capacity}
+	v := volume{ID: id, Name: req.GetName(), CapacityBytes: capacity, Filesystem: d.fsType}
 	dir := d.volDir(id)
-	_ = os.RemoveAll(dir) // a half-made directory from an earlier failed attempt
+	// A half-made volume from an earlier failed attempt: its file system (if any) first, then the directory.
+	if err := d.releaseFilesystem(id); err != nil {
+		return nil, fsError("cleaning up", id, err)
+	}
+	_ = os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, status.Errorf(codes.Internal, "creating %s: %v", dir, err)
 	}
@@ -180,11 +188,15 @@ func (d *driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (
 		return nil, status.Errorf(codes.Internal, "chmod %s: %v", dir, err)
 	}
 	fail := func(err error) (*csi.CreateVolumeResponse, error) {
+		if rerr := d.releaseFilesystem(id); rerr != nil {
+			log.Printf("volume %s: %v", id, rerr)
+			return nil, err // never remove files from a file system still mounted
+		}
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	switch {
-	case src.GetSnapshot() != nil:
+	var snap *snapshot
+	if src.GetSnapshot() != nil {
 		sid := src.GetSnapshot().GetSnapshotId()
 		var s snapshot
 		if err := readJSON(d.snapMeta(sid), &s); err != nil {
@@ -194,6 +206,17 @@ func (d *driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (
 			capacity = s.SizeBytes
 			v.CapacityBytes = capacity
 		}
+		snap = &s
+	}
+	if v.Filesystem != "" {
+		v.CapacityBytes = sizeFor(v.Filesystem, capacity)
+		if err := d.makeFilesystem(v, v.CapacityBytes); err != nil {
+			return fail(fsError("making the file system of", id, err))
+		}
+	}
+	switch {
+	case snap != nil:
+		sid := snap.ID
 		if err := untarInto(d.snapTar(sid), dir); err != nil {
 			return fail(status.Errorf(codes.Internal, "restoring snapshot %s: %v", sid, err))
 		}
@@ -218,7 +241,7 @@ func (d *driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (
 	if err := writeJSON(d.volMeta(id), v); err != nil {
 		return fail(status.Errorf(codes.Internal, "recording volume %s: %v", id, err))
 	}
-	log.Printf("created volume %s (%d bytes)%s", id, v.CapacityBytes, map[bool]string{true: " from " + v.Source}[v.Source != ""])
+	log.Printf("created volume %s (%d bytes%s)%s", id, v.CapacityBytes, map[bool]string{true: ", " + v.Filesystem}[v.Filesystem != ""], map[bool]string{true: " from " + v.Source}[v.Source != ""])
 	return &csi.CreateVolumeResponse{Volume: d.csiVolume(v, src)}, nil
 }
 
@@ -233,6 +256,9 @@ func (d *driver) DeleteVolume(_ context.Context, req *csi.DeleteVolumeRequest) (
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.releaseFilesystem(id); err != nil {
+		return nil, fsError("releasing the file system of", id, err)
+	}
 	if err := os.RemoveAll(d.volDir(id)); err != nil {
 		return nil, status.Errorf(codes.Internal, "removing volume %s: %v", id, err)
 	}
@@ -263,14 +289,19 @@ func (d *driver) ControllerExpandVolume(_ context.Context, req *csi.ControllerEx
 	}
 	want := req.GetCapacityRange().GetRequiredBytes()
 	if want > v.CapacityBytes {
+		if v.Filesystem != "" {
+			if err := d.growFile(v, want); err != nil {
+				return nil, fsError("growing the file of", id, err)
+			}
+		}
 		v.CapacityBytes = want
 		if err := writeJSON(d.volMeta(id), v); err != nil {
 			return nil, status.Errorf(codes.Internal, "recording volume %s: %v", id, err)
 		}
 		log.Printf("expanded volume %s to %d bytes", id, want)
 	}
-	// A directory needs nothing on the node, but asking for the node step keeps the kubelet's resize path
-	// (and the PVC's conditions) what a block-backed driver would show.
+	// The node grows the mounted file system. A directory needs nothing there, but asking for the node step
+	// keeps the kubelet's resize path (and the PVC's conditions) what a block-backed driver would show.
 	return &csi.ControllerExpandVolumeResponse{CapacityBytes: v.CapacityBytes, NodeExpansionRequired: true}, nil
 }
 
@@ -431,11 +462,20 @@ func (d *driver) NodeUnpublishVolume(_ context.Context, req *csi.NodeUnpublishVo
 }
 
 func (d *driver) NodeExpandVolume(_ context.Context, req *csi.NodeExpandVolumeRequest) (*csi.NodeExpandVolumeResponse, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var v volume
 	if err := readJSON(d.volMeta(req.GetVolumeId()), &v); err != nil {
 		return nil, status.Errorf(codes.NotFound, "volume %s not found", req.GetVolumeId())
 	}
-	// Nothing to grow on a directory: report the capacity the controller recorded.
+	if v.Filesystem != "" {
+		start := time.Now()
+		if err := d.growFilesystem(v); err != nil {
+			return nil, fsError("growing the file system of", v.ID, err)
+		}
+		log.Printf("grew the file system of volume %s to %d bytes in %s", v.ID, v.CapacityBytes, time.Since(start).Round(time.Millisecond))
+	}
+	// A directory has nothing to grow: the capacity the controller recorded.
 	return &csi.NodeExpandVolumeResponse{CapacityBytes: v.CapacityBytes}, nil
 }
 
@@ -648,6 +688,7 @@ func main() {
 	nodeID := flag.String("node-id", "", "this node's name, as the kubelet registers it")
 	root := flag.String("root", "", "directory holding volumes and snapshots")
 	regSock := flag.String("registration-socket", "", "kubelet plugin-registration socket to serve (<kubelet root>/plugins_registry/<driver>-reg.sock); empty: do not register")
+	volumeFs := flag.String("volume-fs", "", "give new volumes a real size: a file system of this type (xfs or ext4) on a loop device, grown online at expansion; empty: plain directories")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *showVersion {
@@ -657,13 +698,17 @@ func main() {
 	if *endpoint == "" || *root == "" || *nodeID == "" {
 		log.Fatal("--endpoint, --root and --node-id are required")
 	}
+	if err := checkFsType(*volumeFs); err != nil {
+		log.Fatal(err)
+	}
 	sock := strings.TrimPrefix(*endpoint, "unix://")
 	for _, dir := range []string{filepath.Join(*root, "volumes"), filepath.Join(*root, "snapshots")} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			log.Fatalf("creating %s: %v", dir, err)
 		}
 	}
-	d := &driver{name: *name, nodeID: *nodeID, root: *root}
+	d := &driver{name: *name, nodeID: *nodeID, root: *root, fsType: *volumeFs}
+	d.remountAll()
 	srv := grpc.NewServer()
 	csi.RegisterIdentityServer(srv, d)
 	csi.RegisterControllerServer(srv, d)
@@ -684,7 +729,11 @@ func main() {
 			}
 		}()
 	}
-	log.Printf("lab CSI driver %q %s serving on %s (node %s, data in %s)", *name, version, sock, *nodeID, *root)
+	kind := "directories"
+	if *volumeFs != "" {
+		kind = *volumeFs + " file systems on loop devices"
+	}
+	log.Printf("lab CSI driver %q %s serving on %s (node %s, data in %s, new volumes: %s)", *name, version, sock, *nodeID, *root, kind)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	<-stop
