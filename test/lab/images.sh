@@ -18,15 +18,36 @@ src="$here/images"
 cache_root=${DBAAS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dbaas-lab}
 suite=trixie
 node_version=24.9.0
-all=(pause postgres mariadb node cnpg-postgres cnpg-operator)
+all=(pause postgres postgres-17.11 mariadb node cnpg-postgres cnpg-operator)
+
+# An older PostgreSQL 17 minor release beside the current one, for upgrades between two 17.x tags: its exact
+# packages from the Debian pool (which keeps earlier trixie point releases), checked against these sums.
+pg_older_version=17.11-0+deb13u1
+pg_older_debs=(
+  "libpq5 20a4c9ef58b4baf90deda67cfb2cc062871c062830dddc234d28f5ac7931b86b"
+  "postgresql-client-17 9d8558f8dd57c8e92e218a20698383575d53742ca3f9e7c2b7fe5f246d5216ae"
+  "postgresql-17 d2ce1ddffafa783f9acda4c92c86fc21e8288bff3782d739294f14fa797d7886"
+)
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # The tags each image is imported under (containerd names: docker.io/library/… for Docker Hub's short names).
+# tags_of NAME [IMAGE-DIR]: with the built image's directory, also the tags derived from the exact versions in
+# its versions.txt (postgres:17.12 for PostgreSQL 17.12), so a tag never claims a version the image lacks.
 tags_of() {
   case $1 in
     pause) echo "registry.k8s.io/pause:3.10" ;;
-    postgres) echo "docker.io/library/postgres:17" ;;
+    postgres | postgres-17.11)
+      local t=""
+      [[ $1 == postgres ]] && t="docker.io/library/postgres:17"
+      if [[ -n ${2:-} ]]; then
+        local v
+        v=$(awk '$1 == "postgresql-17" { sub(/-.*/, "", $2); print $2 }' "$2/versions.txt")
+        [[ $v =~ ^17\.[0-9]+$ ]] || { echo "images.sh: no PostgreSQL 17 version in $2/versions.txt" >&2; return 1; }
+        t+="${t:+ }docker.io/library/postgres:$v"
+      fi
+      echo "$t"
+      ;;
     # The lab has no MySQL server package: mysql:8.4 runs the same MariaDB 11.8 server (see the README).
     mariadb) echo "docker.io/library/mariadb:11.8 docker.io/library/mysql:8.4" ;;
     node) echo "docker.io/library/node:24-slim docker.io/library/node:24" ;;
@@ -38,12 +59,13 @@ tags_of() {
 # The recipe of one image: the function that builds it, its files, and what it is built from.
 key_of() {
   {
-    declare -f "build_$1" common_rootfs pack_image
-    case $1 in postgres | cnpg-postgres) declare -f pg_rootfs add_dir ;; mariadb) declare -f add_dir ;; esac
+    declare -f "build_$1" common_rootfs pack_image tags_of
+    case $1 in postgres | postgres-17.11) declare -f pg_image pg_rootfs add_dir ;; cnpg-postgres) declare -f pg_rootfs add_dir ;; mariadb) declare -f add_dir ;; esac
+    [[ $1 == postgres-17.11 ]] && { declare -f pool_debs; echo "$pg_older_version ${pg_older_debs[*]}"; }
     tags_of "$1"
     echo "suite=$suite node=$node_version"
     case $1 in
-      postgres | cnpg-postgres) cat "$src/postgres/docker-entrypoint.sh" ;;
+      postgres | postgres-17.11 | cnpg-postgres) cat "$src/postgres/docker-entrypoint.sh" ;;
       mariadb) cat "$src/mariadb/"* ;;
       pause) cat "$src/pause/pause.c" ;;
       node) cat "$src/node/docker-entrypoint.sh" ;;
@@ -63,10 +85,13 @@ mirror() {
 }
 
 # common_rootfs OUT.tar PACKAGES ESSENTIAL-HOOK CUSTOMIZE-HOOK: a minbase trixie root filesystem as a tar.
+# PACKAGES may name local .deb files (absolute paths): mmdebstrap's file-mirror-automount hook makes them
+# visible to dpkg inside the chroot.
 common_rootfs() {
-  local out=$1 pkgs=$2 ehook=$3 chook=$4
+  local out=$1 pkgs=$2 ehook=$3 chook=$4 extra=()
+  [[ ,$pkgs, == *,/* ]] && extra=(--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount)
   mmdebstrap --variant=minbase --mode=root --format=tar --quiet \
-    --include="$pkgs" \
+    --include="$pkgs" "${extra[@]}" \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
@@ -93,7 +118,7 @@ add_dir() {
 pack_image() {
   local dir=$1 layer=$2 conf=$3 name=$4 diff cfg cfgsum tags
   diff=$(sha256sum "$layer" | cut -d' ' -f1)
-  tags=$(tags_of "$name" | tr ' ' '\n' | sed 's/.*/"&"/' | paste -sd, -)
+  tags=$(tags_of "$name" "$dir" | tr ' ' '\n' | sed 's/.*/"&"/' | paste -sd, -)
   local labels='"io.dbaas.lab.image":"'"$name"'"'
   if [[ -f $dir/versions.txt ]]; then
     local main
@@ -124,8 +149,9 @@ build_pause() {
 
 # PostgreSQL 17 from trixie; the server's user is uid/gid $2 (999 as in the official postgres image, 26 as in
 # CloudNativePG's images). No default cluster is created, and the LLVM JIT is left out (jit stays off).
+# $4: the PostgreSQL packages (default: trixie's current postgresql-17 and its client; or .deb paths).
 pg_rootfs() {
-  local dir=$1 uid=$2 entry=$3
+  local dir=$1 uid=$2 entry=$3 pg_pkgs=${4:-postgresql-17,postgresql-client-17}
   local ehook="mkdir -p \"\$1/etc/postgresql-common\" && echo 'create_main_cluster = false' > \"\$1/etc/postgresql-common/createcluster.conf\"
 echo 'postgres:x:$uid:$uid:PostgreSQL administrator:/var/lib/postgresql:/bin/bash' >> \"\$1/etc/passwd\"
 echo 'postgres:x:$uid:' >> \"\$1/etc/group\"
@@ -137,14 +163,46 @@ chown $uid:$uid \"\$1/var/lib/postgresql\" \"\$1/var/lib/postgresql/data\"
 chmod 1777 \"\$1/var/lib/postgresql/data\""
   [[ -n $entry ]] && chook+="
 install -m 0755 '$entry' \"\$1/usr/local/bin/docker-entrypoint.sh\""
-  common_rootfs "$dir/layer.tar" postgresql-17,postgresql-client-17,util-linux,gzip "$ehook" "$chook"
+  # Package names first: mmdebstrap does not split an --include argument that starts with a path.
+  common_rootfs "$dir/layer.tar" "util-linux,gzip,$pg_pkgs" "$ehook" "$chook"
   add_dir "$dir/layer.tar" "$uid" "$uid" 3777 run/postgresql
 }
 
-build_postgres() {
-  local dir=$1
-  pg_rootfs "$dir" 999 "$src/postgres/docker-entrypoint.sh"
-  pack_image "$dir" "$dir/layer.tar" '"Env":["PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","PG_MAJOR=17","PGDATA=/var/lib/postgresql/data","LANG=C.UTF-8"],"Entrypoint":["docker-entrypoint.sh"],"Cmd":["postgres"],"StopSignal":"SIGINT","ExposedPorts":{"5432/tcp":{}}' postgres
+# pg_image DIR NAME [PACKAGES]: the official image's stand-in (uid 999, the lab's entrypoint), packed.
+pg_image() {
+  local dir=$1 name=$2
+  pg_rootfs "$dir" 999 "$src/postgres/docker-entrypoint.sh" "${3:-}"
+  pack_image "$dir" "$dir/layer.tar" '"Env":["PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","PG_MAJOR=17","PGDATA=/var/lib/postgresql/data","LANG=C.UTF-8"],"Entrypoint":["docker-entrypoint.sh"],"Cmd":["postgres"],"StopSignal":"SIGINT","ExposedPorts":{"5432/tcp":{}}' "$name"
+}
+
+build_postgres() { pg_image "$1" postgres; }
+
+# pool_debs DIR VERSION "PACKAGE SHA256" …: downloads those exact packages of the postgresql-17 source from the
+# mirror's pool into DIR, checks each against its sum, and prints their paths comma-separated.
+pool_debs() {
+  local dir=$1 version=$2 pkg sum f paths=()
+  shift 2
+  mkdir -p "$dir"
+  for entry in "$@"; do
+    read -r pkg sum <<<"$entry"
+    f="$dir/${pkg}_${version}_amd64.deb"
+    curl -fsS --retry 2 -m 300 -o "$f" "$(mirror)/pool/main/p/postgresql-17/${pkg}_${version}_amd64.deb" \
+      || { echo "images.sh: cannot download $pkg $version from $(mirror)/pool/main/p/postgresql-17/" >&2; return 1; }
+    echo "$sum  $f" | sha256sum -c --quiet - >&2 || { echo "images.sh: $f does not match its recorded sha256" >&2; return 1; }
+    paths+=("$f")
+  done
+  (IFS=,; echo "${paths[*]}")
+}
+
+# The same image at an older 17.x minor release (only tagged with its exact version): the target of an
+# upgrade between two 17.x tags.
+build_postgres-17.11() {
+  local dir=$1 debs
+  debs=$(pool_debs "$dir/debs" "$pg_older_version" "${pg_older_debs[@]}")
+  pg_image "$dir" postgres-17.11 "$debs"
+  rm -rf "$dir/debs"
+  # Its tag comes from versions.txt: apt must have installed the packages given, not the suite's newer ones.
+  grep -q "^postgresql-17 $pg_older_version\$" "$dir/versions.txt" || { echo "images.sh: the image did not get postgresql-17 $pg_older_version" >&2; return 1; }
 }
 
 # The operand image of the real CloudNativePG operator: its instance manager runs PostgreSQL as uid 26 and
