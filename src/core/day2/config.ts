@@ -15,7 +15,7 @@ import type { Pod, StatefulSet } from '../../k8s/types.ts'
 import { sleep } from '../../k8s/wait.ts'
 import { clientNodeExecer, type Execer, type ExecTarget } from '../metrics/exec.ts'
 import { podReady } from '../instances.ts'
-import { getValue, openInstance, setValue, type OpenInstance, type Values } from './instance.ts'
+import { getValue, openInstance, recheckInstance, setValue, type OpenInstance, type Values } from './instance.ts'
 import { resultOf, type Change, type ChangeOptions, type Day2Plan, type Day2Result } from './model.ts'
 import { runOperation } from './op.ts'
 import { instanceHistoryTarget } from './history.ts'
@@ -287,6 +287,8 @@ export async function executeConfig(p: ConfigPlan, o: ConfigSetOptions, replan: 
       verb: p.plan.verb,
       history: instanceHistoryTarget(p.open.name, p.open.namespace),
       params: configParams(o),
+      planned: p,
+      stillHolds: (q) => recheckInstance(q.open),
       replan,
       apply: async (q) => {
         await helmUpgrade(q.open, q.values, o.timeoutMs, deps)
