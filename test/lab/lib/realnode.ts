@@ -483,6 +483,13 @@ export function mountsUnder(dir: string): string[] {
   return found.sort((a, b) => b.length - a.length)
 }
 
+/** Loop devices whose backing file is under `dir`. */
+export function loopDevicesUnder(dir: string): string[] {
+  const r = spawnSync('losetup', ['--noheadings', '--list', '--output', 'NAME,BACK-FILE'], { encoding: 'utf8' })
+  if (r.status !== 0) return []
+  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter(([dev, file]) => dev && file && (file === dir || file.startsWith(dir + '/'))).map(([dev]) => dev!)
+}
+
 /** Pids still in the node's cgroups (containers whose runtime is gone): killed, so the groups can go. */
 function killCgroupProcs(c: RealNodeConfig): number {
   const rel = c.cgroupRoot.replace(/^\//, '')
@@ -583,6 +590,11 @@ export function restoreHost(c: RealNodeConfig, out: (l: string) => void): void {
     if (spawnSync('umount', [m]).status !== 0) spawnSync('umount', ['-l', m])
   }
   if (mounts.length) done.push(`${mounts.length} mounts`)
+  // Loop devices of the driver's sized volumes: each detaches itself with its last mount (autoclear); one a
+  // lazy unmount or a failed mount left is detached here.
+  const loops = loopDevicesUnder(c.dir)
+  for (const dev of loops) spawnSync('losetup', ['--detach', dev])
+  if (loops.length) done.push(`${loops.length} loop devices`)
   // Network namespaces made by this node's containerd.
   const before = new Set(rec?.netns ?? [])
   const ns = netnsNames().filter((n) => !before.has(n) && n.startsWith('cni-'))
