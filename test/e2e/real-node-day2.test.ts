@@ -49,6 +49,7 @@ describeRealNode(up, 'day 2 on a PostgreSQL 17 instance on the real node', () =>
     const grown = await dataFsBytes()
     expect(grown).toBeGreaterThan(1.5 * GiB)
     expect(grown).toBeLessThanOrEqual(2 * GiB)
+    process.stderr.write(`real node: df of PGDATA's file system: ${small} bytes at 1Gi, ${grown} bytes at 2Gi\n`)
     expect(await podUid()).toBe(before)
   }, 500_000)
 
@@ -92,6 +93,7 @@ describeRealNode(up, 'day 2 on a PostgreSQL 17 instance on the real node', () =>
     const grown = await dataFsBytes()
     expect(grown).toBeGreaterThan(2.5 * GiB)
     expect(grown).toBeLessThanOrEqual(3 * GiB)
+    process.stderr.write(`real node: df of PGDATA's file system after start: ${grown} bytes at 3Gi\n`)
     expect(await show('server_version_num')).toMatch(/^170\d{3}$/)
   }, 1_000_000)
 })
