@@ -12,34 +12,15 @@
 // in-process time not spent waiting for the cluster or in helm (API round trips and dbaas's own work),
 // both medians. Goal (issue 5): ≤ 0.3 s per command beyond the cluster's own work.
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { main } from '../src/cli.ts'
-import { realDeps, type Deps } from '../src/deps.ts'
-import { Kube, R } from '../src/k8s/kube.ts'
-import type { Transport } from '../src/k8s/http.ts'
+import { realDeps } from '../src/deps.ts'
+import { R } from '../src/k8s/kube.ts'
+import { covered, median, runTimed, snapshotCli } from './lib/in-process.ts'
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } } })
 const runs = Number(values.runs)
-/** A private copy of the built CLI: others rebuild dist/ in the same checkout while this runs. */
-function snapshotCli(): string {
-  const dist = new URL('../dist', import.meta.url).pathname
-  const deadline = Date.now() + 30_000
-  while (!existsSync(join(dist, 'dbaas.js'))) {
-    if (Date.now() > deadline) throw new Error('dist/dbaas.js is missing: run `node scripts/build.ts` first')
-    spawnSync('sleep', ['0.5'])
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'dbaas-bench-'))
-  cpSync(dist, join(dir, 'dist'), { recursive: true })
-  mkdirSync(join(dir, 'bin'))
-  writeFileSync(join(dir, 'bin', 'dbaas.js'), "import '../dist/dbaas.js'\n")
-  return join(dir, 'bin', 'dbaas.js')
-}
-const cli = snapshotCli()
+const cli = snapshotCli(30_000)
 const env = { ...process.env, CI: 'true', NO_COLOR: '1', DBAAS_CHARTS_DIR: new URL('../templates/charts', import.meta.url).pathname }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 const tag = Math.random().toString(36).slice(2, 6)
 
 function proc(args: string[]): number {
@@ -63,77 +44,19 @@ interface Split {
   requests: number
 }
 
-type Interval = [number, number]
-
-/** Length of the union of intervals. */
-function covered(xs: Interval[]): number {
-  const sorted = [...xs].sort((a, b) => a[0] - b[0])
-  let total = 0
-  let end = -Infinity
-  for (const [a, b] of sorted) {
-    if (b <= end) continue
-    total += b - Math.max(a, end)
-    end = b
-  }
-  return total
-}
-
 /** Runs one command in-process with every cluster and helm call timed. */
 async function inProcess(args: string[]): Promise<Split> {
-  const sink = { write: () => true }
-  const base = realDeps({ streams: { out: sink, err: sink }, env })
-  const split: Split = { total: 0, waits: 0, helm: 0, api: 0, cluster: 0, outside: 0, requests: 0 }
-  const spans = { waits: [] as Interval[], helm: [] as Interval[], api: [] as Interval[] }
-  const timed = async <T>(p: () => Promise<T>, kind: keyof typeof spans): Promise<T> => {
-    const t0 = performance.now()
-    try {
-      return await p()
-    } finally {
-      spans[kind].push([t0, performance.now()])
-    }
+  const t = await runTimed(args, env)
+  const w = t.spans
+  return {
+    total: t.total,
+    waits: covered(w.waits) / 1000,
+    helm: covered(w.helm) / 1000,
+    api: covered(w.api) / 1000,
+    cluster: covered([...w.waits, ...w.helm]) / 1000,
+    outside: covered([...w.waits, ...w.helm, ...w.api]) / 1000,
+    requests: t.requests,
   }
-  const kubes = new Map<Kube, Kube>()
-  const deps: Deps = {
-    ...base,
-    async kube(flags) {
-      const inner = await base.kube(flags)
-      let k = kubes.get(inner)
-      if (!k) {
-        const t = inner.transport
-        const wrapped: Transport = {
-          server: t.server,
-          get requestCount() {
-            return t.requestCount
-          },
-          request: (m, p, o) => {
-            split.requests++
-            return timed(() => t.request(m, p, o), 'api')
-          },
-          stream: (p, o, on) => timed(() => t.stream(p, o, on), 'waits'),
-        }
-        k = new Kube(wrapped, inner.contextNamespace)
-        kubes.set(inner, k)
-      }
-      return k
-    },
-    helm: new Proxy(base.helm, {
-      get(target, prop, recv) {
-        const v = Reflect.get(target, prop, recv)
-        return typeof v === 'function' ? (...a: unknown[]) => timed(() => v.apply(target, a) as Promise<unknown>, 'helm') : v
-      },
-    }),
-  }
-  const t0 = performance.now()
-  const code = await main(args, deps)
-  split.total = performance.now() - t0
-  if (code !== 0) throw new Error(`dbaas ${args.join(' ')} exited ${code}`)
-  split.total /= 1000
-  split.waits = covered(spans.waits) / 1000
-  split.helm = covered(spans.helm) / 1000
-  split.api = covered(spans.api) / 1000
-  split.cluster = covered([...spans.waits, ...spans.helm]) / 1000
-  split.outside = covered([...spans.waits, ...spans.helm, ...spans.api]) / 1000
-  return split
 }
 
 function report(label: string, wall: number[], splits: Split[], startup: number): void {

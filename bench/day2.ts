@@ -11,47 +11,20 @@
 // In the lab pods are simulated (a rollout is kwok's few hundred milliseconds) and `config set` runs with
 // --no-wait (a simulated pod never sees the mounted file); the API round trips are real.
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { main } from '../src/cli.ts'
-import { realDeps, type Deps } from '../src/deps.ts'
-import { Kube } from '../src/k8s/kube.ts'
-import type { Transport } from '../src/k8s/http.ts'
+import { covered, median, runTimed, snapshotCli } from './lib/in-process.ts'
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } })
 const runs = Number(values.runs)
 
-/** A private copy of the built CLI (others may rebuild dist/ meanwhile). */
-function snapshotCli(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dbaas-bench-day2-'))
-  cpSync(new URL('../dist', import.meta.url).pathname, join(dir, 'dist'), { recursive: true })
-  mkdirSync(join(dir, 'bin'))
-  writeFileSync(join(dir, 'bin', 'dbaas.js'), "import '../dist/dbaas.js'\n")
-  return join(dir, 'bin', 'dbaas.js')
-}
 const cli = snapshotCli()
 const env = { ...process.env, CI: 'true', NO_COLOR: '1', DBAAS_CHARTS_DIR: new URL('../templates/charts', import.meta.url).pathname }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 
 function proc(args: string[]): number {
   const t0 = performance.now()
   const r = spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`dbaas ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
   return (performance.now() - t0) / 1000
-}
-
-type Interval = [number, number]
-function covered(xs: Interval[]): number {
-  let total = 0
-  let end = -Infinity
-  for (const [a, b] of [...xs].sort((x, y) => x[0] - y[0])) {
-    if (b <= end) continue
-    total += b - Math.max(a, end)
-    end = b
-  }
-  return total
 }
 
 interface Split {
@@ -63,54 +36,8 @@ interface Split {
 
 /** One command in-process: cluster waits (watch streams and the polls between them) and helm, API round trips. */
 async function inProcess(args: string[]): Promise<Split> {
-  const sink = { write: () => true }
-  const base = realDeps({ streams: { out: sink, err: sink }, env })
-  const spans = { cluster: [] as Interval[], api: [] as Interval[] }
-  let requests = 0
-  const timed = async <T>(p: () => Promise<T>, kind: keyof typeof spans): Promise<T> => {
-    const t0 = performance.now()
-    try {
-      return await p()
-    } finally {
-      spans[kind].push([t0, performance.now()])
-    }
-  }
-  const kubes = new Map<Kube, Kube>()
-  const deps: Deps = {
-    ...base,
-    async kube(flags) {
-      const inner = await base.kube(flags)
-      let k = kubes.get(inner)
-      if (!k) {
-        const t = inner.transport
-        const wrapped: Transport = {
-          server: t.server,
-          get requestCount() {
-            return t.requestCount
-          },
-          request: (m, p, o) => {
-            requests++
-            return timed(() => t.request(m, p, o), 'api')
-          },
-          stream: (p, o, on) => timed(() => t.stream(p, o, on), 'cluster'),
-        }
-        k = new Kube(wrapped, inner.contextNamespace)
-        kubes.set(inner, k)
-      }
-      return k
-    },
-    helm: new Proxy(base.helm, {
-      get(target, prop, recv) {
-        const v = Reflect.get(target, prop, recv)
-        return typeof v === 'function' ? (...a: unknown[]) => timed(() => v.apply(target, a) as Promise<unknown>, 'cluster') : v
-      },
-    }),
-  }
-  const t0 = performance.now()
-  const code = await main(args, deps)
-  const total = (performance.now() - t0) / 1000
-  if (code !== 0) throw new Error(`dbaas ${args.join(' ')} exited ${code}`)
-  return { total, cluster: covered(spans.cluster) / 1000, api: covered(spans.api) / 1000, requests }
+  const t = await runTimed(args, env)
+  return { total: t.total, cluster: covered([...t.spans.waits, ...t.spans.helm]) / 1000, api: covered(t.spans.api) / 1000, requests: t.requests }
 }
 
 const name = `bench-d2-${Math.random().toString(36).slice(2, 6)}`

@@ -19,11 +19,10 @@
 // before the first object and after the last, helm's client side, noticing the end and exiting. The objects'
 // own timestamps (second resolution, microseconds for CloudNativePG's) are printed beside as a check.
 import { spawn, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { realDeps } from '../src/deps.ts'
+import { median, snapshotCli } from './lib/in-process.ts'
 import { CNPG } from '../src/core/ha/engines/cnpg.ts'
 import { R, type Kube, type KubeObject, type ResourceType } from '../src/k8s/kube.ts'
 import { pathDirFor } from '../test/lab/lib/manager.ts'
@@ -55,16 +54,6 @@ if (node.status !== 0 || node.stdout.trim() !== 'True') {
   process.exit(7)
 }
 
-/** A private copy of the built CLI: others rebuild dist/ in the same checkout while this runs. */
-function snapshotCli(): string {
-  const dist = new URL('../dist', import.meta.url).pathname
-  if (!existsSync(join(dist, 'dbaas.js'))) throw new Error('dist/dbaas.js is missing: run `node scripts/build.ts` first')
-  const dir = mkdtempSync(join(tmpdir(), 'dbaas-bench-'))
-  cpSync(dist, join(dir, 'dist'), { recursive: true })
-  mkdirSync(join(dir, 'bin'))
-  writeFileSync(join(dir, 'bin', 'dbaas.js'), "import '../dist/dbaas.js'\n")
-  return join(dir, 'bin', 'dbaas.js')
-}
 const cli = snapshotCli()
 
 /** Runs the CLI as a child (the event loop stays free for the watches); wall time from spawn to exit. */
@@ -148,7 +137,6 @@ interface Sample {
 const results = new Map<string, Sample[]>()
 const add = (op: string, s: Sample) => results.set(op, [...(results.get(op) ?? []), s])
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 const stamp = (t: string | undefined) => (t ? Date.parse(t) : NaN)
 const podReady = (pod: KubeObject & { status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } }) =>
   pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')

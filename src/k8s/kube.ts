@@ -174,12 +174,19 @@ export class Kube {
     r: ResourceType<T>,
     namespace: string | undefined,
     name: string,
-    opts: { dryRun?: boolean; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' } = {},
+    opts: { dryRun?: boolean; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; resourceVersion?: string | undefined } = {},
   ): Promise<void> {
     // The API server takes a DELETE's options from its body when there is one, ignoring the query: dryRun
-    // must be in the body too, or a "dry run" deletes for real.
+    // must be in the body too, or a "dry run" deletes for real. A resourceVersion is a precondition: the
+    // object is deleted only as it was at that version (409 otherwise).
     await this.transport.request('DELETE', resourcePath(r, namespace, name), {
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.dryRun ? { dryRun: ['All'] } : {}) },
+      body: {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: opts.propagationPolicy ?? 'Background',
+        ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+        ...(opts.resourceVersion ? { preconditions: { resourceVersion: opts.resourceVersion } } : {}),
+      },
     })
   }
 

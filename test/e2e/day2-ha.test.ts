@@ -111,8 +111,9 @@ lab.describe('day 2 on CloudNativePG clusters', () => {
     const gate = new Promise<void>((resolve) => (open = resolve))
     let paused!: () => void
     const pausedAt = new Promise<void>((resolve) => (paused = resolve))
+    const before = (await getCluster(ns, name)).metadata.annotations?.['kubectl.kubernetes.io/restartedAt']
     const run = background(['ha', 'restart', name, '--yes', '-o', 'json'])
-    const served = day2.serveRestart(ns, name, { gate, onPaused: () => paused() })
+    const served = day2.serveRestart(ns, name, { before, gate, onPaused: () => paused() })
     await Promise.race([pausedAt, run.done.then((r) => Promise.reject(new Error(`ha restart ended before the fixture paused: exit ${r.exitCode}\n${r.stderr}`)))])
     expect(await leaseOf(ns, name)).toBeDefined()
     const busy = await dbaas(['ha', 'resize', name, '--storage', '5Gi', '--yes'])

@@ -15,7 +15,7 @@ import type { Pod, StatefulSet } from '../../k8s/types.ts'
 import { sleep } from '../../k8s/wait.ts'
 import { clientNodeExecer, type Execer, type ExecTarget } from '../metrics/exec.ts'
 import { podReady } from '../instances.ts'
-import { getValue, openInstance, setValue, type OpenInstance, type Values } from './instance.ts'
+import { getValue, openInstance, recheckInstance, setValue, type OpenInstance, type Values } from './instance.ts'
 import { resultOf, type Change, type ChangeOptions, type Day2Plan, type Day2Result } from './model.ts'
 import { runOperation } from './op.ts'
 import { instanceHistoryTarget } from './history.ts'
@@ -75,9 +75,11 @@ export async function readMySettings(sql: (q: string, what: string) => Promise<s
   }
 }
 
-export async function serverOf(o: OpenInstance, deps: Deps, execer: Execer = clientNodeExecer(deps)): Promise<Server> {
-  const pods = (await o.kube.list(R.pods, o.namespace, { labelSelector: `dbaas.io/kind=pod,app.kubernetes.io/instance=${o.name}` })).items
-  const pod = readyPod(pods)
+const instancePodsOf = async (o: OpenInstance): Promise<Pod[]> => (await o.kube.list(R.pods, o.namespace, { labelSelector: `dbaas.io/kind=pod,app.kubernetes.io/instance=${o.name}` })).items
+
+/** The server of the instance's ready pod (`pods`: the instance's pods when already read). */
+export async function serverOf(o: OpenInstance, deps: Deps, execer: Execer = clientNodeExecer(deps), pods?: Pod[]): Promise<Server> {
+  const pod = readyPod(pods ?? (await instancePodsOf(o)))
   if (!pod) throw new PreconditionError(`instance "${o.name}" has no ready pod to ask its server`, { hint: `\`dbaas status ${o.name} -n ${o.namespace}\` shows why` })
   const t: ExecTarget = { cluster: o.cluster, namespace: o.namespace, pod: pod.metadata.name, container: o.engine.container }
   const file = configFile(o)
@@ -219,7 +221,8 @@ export async function planConfig(o: ConfigSetOptions, deps: Deps, execer?: Exece
       throw new UsageError(`dbaas does not manage "${name}" on instance "${open.name}": there is nothing to unset`, { hint: Object.keys(managed).length ? `it manages: ${Object.keys(managed).sort().join(', ')}` : 'it manages no parameter yet' })
     }
   }
-  const server = await serverOf(open, deps, execer)
+  const pods = await instancePodsOf(open)
+  const server = await serverOf(open, deps, execer, pods)
   const settings = await server.read(Object.keys(o.changes))
   const next = { ...managed }
   const changes: Change[] = []
@@ -236,7 +239,6 @@ export async function planConfig(o: ConfigSetOptions, deps: Deps, execer?: Exece
     if (s.restart) restart.push(name)
     else reload.push({ name, value })
   }
-  const pods = (await open.kube.list(R.pods, open.namespace, { labelSelector: `dbaas.io/kind=pod,app.kubernetes.io/instance=${open.name}` })).items
   const stillPending = pendingNow(open.statefulSet, pods)
   let values = setValue(open.release.values, ['config'], next)
   const annotations = { ...((getValue(values, ['annotations']) ?? {}) as Record<string, string>) }
@@ -289,6 +291,8 @@ export async function executeConfig(p: ConfigPlan, o: ConfigSetOptions, replan: 
       verb: p.plan.verb,
       history: instanceHistoryTarget(p.open.name, p.open.namespace),
       params: configParams(o),
+      planned: p,
+      stillHolds: (q) => recheckInstance(q.open),
       replan,
       apply: async (q) => {
         await helmUpgrade(q.open, q.values, o.timeoutMs, deps)

@@ -407,8 +407,13 @@ export async function executeHa(p: HaPlan, o: HaChangeOptions, params: Record<st
       verb: p.plan.verb,
       history: haHistoryTarget(p.engine.resource, name, ns),
       params,
+      planned: p,
+      // The patch carries the resourceVersion the plan read: the write is the re-check (a conflict plans again).
+      stillHolds: async (q) => ({ history: q.cluster }),
       replan,
-      apply: async (q) => {
+      apply: async (q0, afterHistory) => {
+        // The history entry was written on the very object planned from: the patch goes on top of that write.
+        const q = afterHistory ? { ...q0, cluster: { ...q0.cluster, metadata: { ...q0.cluster.metadata, resourceVersion: afterHistory.metadata.resourceVersion } } } : q0
         const first = q.before ? await q.before() : undefined
         deps.ui.step(`Asking ${q.engine.operator.name}: ${q.plan.changes.map((c) => `${c.field} ${c.to}`).join(', ')}`)
         const sent = await patchWithLock(q, replan)

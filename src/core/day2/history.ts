@@ -80,21 +80,27 @@ export function operationId(verb: string, startedMs: number, random: (n: number)
 /**
  * Writes one entry (added, or replacing the one with its id). Read-modify-write with the object's
  * resourceVersion, retried on a conflict (another writer — the operator, helm — changed the object).
+ * `known` is the object as the caller last read or wrote it: the first try writes on it without reading.
+ * Returns the object as written, and whether that write was made on `known` itself (nothing else changed it
+ * in between: the new resourceVersion differs from the known one by this entry alone).
  */
-export async function recordHistory(kube: Kube, target: HistoryTarget, entry: HistoryEntry): Promise<void> {
+export async function recordHistory(kube: Kube, target: HistoryTarget, entry: HistoryEntry, known?: Pick<KubeObject, 'metadata'>): Promise<{ written: KubeObject; onKnown: boolean }> {
+  let obj = known
   for (let attempt = 1; ; attempt++) {
-    const obj = await kube.get(target.resource, target.namespace, target.name)
+    const onKnown = obj !== undefined && obj === known
+    obj ??= await kube.get(target.resource, target.namespace, target.name)
     const list = withEntry(parseHistory(obj), entry)
     try {
-      await kube.mergePatch(target.resource, target.namespace, target.name, {
+      const written = await kube.mergePatch(target.resource, target.namespace, target.name, {
         metadata: { resourceVersion: obj.metadata.resourceVersion, annotations: { [HISTORY_ANNOTATION]: JSON.stringify(list) } },
       })
-      return
+      return { written, onKnown }
     } catch (err) {
       if (!isApiConflict(err) || attempt >= 5) {
         if (isApiConflict(err)) throw new ConflictError(`could not record the operation on ${target.name}: the object kept changing`, { cause: err })
         throw err
       }
+      obj = undefined
     }
   }
 }
@@ -107,6 +113,11 @@ export async function readHistory(kube: Kube, target: HistoryTarget): Promise<Hi
 /** An operation being recorded: started now, finished (once) by `finish`. */
 export interface HistoryRecorder {
   readonly entry: HistoryEntry
+  /**
+   * The history object right after the "running" entry was written, when that write was made on the object
+   * the caller passed (so it differs from it by the entry alone); undefined otherwise.
+   */
+  readonly afterStart: KubeObject | undefined
   /** Updates the entry with its end, result and message; returns a note when history could not be written. */
   finish(result: Exclude<HistoryResult, 'running'>, message?: string): Promise<string | undefined>
   /** Notes collected so far (history that could not be written). */
@@ -125,6 +136,7 @@ export async function startHistory(
   target: HistoryTarget,
   op: { verb: string; params: Record<string, string> },
   deps: { now(): number; randomBytes(n: number): Buffer },
+  known?: Pick<KubeObject, 'metadata'>,
 ): Promise<HistoryRecorder> {
   const started = deps.now()
   const entry: HistoryEntry = {
@@ -136,8 +148,13 @@ export async function startHistory(
     result: 'running',
   }
   const notes: string[] = []
+  // The object as this recorder last wrote it: finishing writes on it first (one request, not two).
+  let last: KubeObject | undefined
+  let afterStart: KubeObject | undefined
   try {
-    await recordHistory(kube, target, entry)
+    const r = await recordHistory(kube, target, entry, known)
+    last = r.written
+    if (r.onKnown) afterStart = r.written
   } catch (err) {
     notes.push(failedNote(target, err))
   }
@@ -147,13 +164,14 @@ export async function startHistory(
     get entry() {
       return current
     },
+    afterStart,
     notes,
     async finish(result, message) {
       if (done) return undefined
       done = true
       current = { ...current, endedAt: new Date(deps.now()).toISOString(), result, ...(message ? { message } : {}) }
       try {
-        await recordHistory(kube, target, current)
+        await recordHistory(kube, target, current, last)
         return undefined
       } catch (err) {
         const note = failedNote(target, err)

@@ -154,6 +154,24 @@ export async function openInstance(t: Day2Target, verb: string, deps: Deps): Pro
   }
 }
 
+/**
+ * Under the Lease: whether an opened instance is as it was planned from — the same latest helm release (name
+ * and status) and the same StatefulSet (present or not, its generation, not being deleted). One round trip;
+ * returns the credentials Secret's metadata (where the history lives) when it holds, false to plan again.
+ */
+export async function recheckInstance(o: OpenInstance): Promise<{ history?: KubeObject | undefined } | false> {
+  const [sts, secrets] = await Promise.all([
+    o.kube.find(R.statefulSets, o.namespace, o.name),
+    o.kube.list(R.secrets, o.namespace, { labelSelector: instanceSelector(o.name), metadataOnly: true }).then((l) => l.items),
+  ])
+  const [now, then] = [latestReleaseSecret(secrets), latestReleaseSecret(o.parts.releases)]
+  if (now?.metadata.name !== then?.metadata.name || now?.metadata.labels?.status !== then?.metadata.labels?.status) return false
+  const was = o.statefulSet
+  if ((sts === undefined) !== (was === undefined) || sts?.metadata.generation !== was?.metadata.generation) return false
+  if (Boolean(sts?.metadata.deletionTimestamp) !== Boolean(was?.metadata.deletionTimestamp)) return false
+  return { history: secrets.find((s) => s.metadata.name === `${o.name}-credentials`) }
+}
+
 /** What `helm upgrade` is told: the same chart and release labels as create, the given values. */
 async function upgrade(o: OpenInstance, values: Values, timeoutMs: number, deps: Deps): Promise<void> {
   const version = getString(values, ['engineVersion']) ?? o.view.version

@@ -153,7 +153,8 @@ export async function acquireLease(kube: Kube, t: { instance: string; namespace:
   const me = identity(deps.randomBytes)
   let taken: Lease | undefined
   for (let attempt = 1; attempt <= 5 && !taken; attempt++) {
-    const current = await kube.find(R.leases, t.namespace, name)
+    // A released lease is deleted, so the first try creates it without reading; a 409 (it exists) reads it.
+    const current = attempt === 1 ? undefined : await kube.find(R.leases, t.namespace, name)
     const now = deps.now()
     try {
       if (!current) {
@@ -208,10 +209,10 @@ function holdLease(kube: Kube, first: Lease, me: string, deps: LeaseDeps): HeldL
       await renewing
       if (lost) return
       try {
-        const l = await kube.find(R.leases, ns, name)
-        if (l && l.spec?.holderIdentity === me) await kube.delete(R.leases, ns, name)
+        // Deleted only as this holder last wrote it: taken over since, the precondition makes it a 409.
+        await kube.delete(R.leases, ns, name, { resourceVersion: rv })
       } catch {
-        // Left behind, it runs out after its duration; nothing else depends on it.
+        // Taken over, already gone, or left behind: a left one runs out after its duration; nothing else depends on it.
       }
     },
   }

@@ -13,7 +13,7 @@ import type { Event, PersistentVolumeClaim } from '../../k8s/types.ts'
 import { ANN, INSTANCE, KIND, Kinds, selector } from '../../k8s/labels.ts'
 import { waitFor } from '../../k8s/wait.ts'
 import { instanceHistoryTarget } from './history.ts'
-import { getString, helmUpgrade, openInstance, renderValues, rollbackInterrupted, setValue, type OpenInstance, type Values } from './instance.ts'
+import { getString, helmUpgrade, openInstance, recheckInstance, renderValues, rollbackInterrupted, setValue, type OpenInstance, type Values } from './instance.ts'
 import { resultOf, type Change, type ChangeOptions, type Day2Plan, type Day2Result } from './model.ts'
 import { runOperation } from './op.ts'
 import { formatBytes, parseQuantityBytes } from './quantities.ts'
@@ -219,6 +219,8 @@ export async function executeResize(p: ResizePlan, o: ResizeOptions, replan: () 
       verb: 'resize',
       history: instanceHistoryTarget(p.open.name, p.open.namespace),
       params: { storage: o.storage },
+      planned: p,
+      stillHolds: (q) => recheckInstance(q.open),
       replan,
       apply: async (q) => {
         const kube = q.open.kube

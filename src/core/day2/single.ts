@@ -8,7 +8,7 @@ import type { KubeObject } from '../../k8s/kube.ts'
 import type { Pod } from '../../k8s/types.ts'
 import { ANN } from '../../k8s/labels.ts'
 import { instanceHistoryTarget } from './history.ts'
-import { changedObjects, getString, getValue, helmUpgrade, instancePods, openInstance, renderValues, serverDryRun, setValue, type OpenInstance, type Values } from './instance.ts'
+import { changedObjects, getString, getValue, helmUpgrade, instancePods, openInstance, recheckInstance, renderValues, serverDryRun, setValue, type OpenInstance, type Values } from './instance.ts'
 import { resultOf, type Change, type ChangeOptions, type Day2Plan, type Day2Result } from './model.ts'
 import { runOperation } from './op.ts'
 import { preflightResources, type Placement, type PodResources } from './preflight.ts'
@@ -193,6 +193,8 @@ export async function executeValues(p: ValuesPlan, o: ChangeOptions, params: Rec
       verb: p.plan.verb,
       history: instanceHistoryTarget(p.open.name, p.open.namespace),
       params,
+      planned: p,
+      stillHolds: (q) => recheckInstance(q.open),
       replan,
       apply: async (q) => {
         await helmUpgrade(q.open, q.values, o.timeoutMs, deps)

@@ -110,8 +110,16 @@ describe('ha config set|unset (CloudNativePG)', () => {
     const p = await planHaConfig(o, d, ex)
     const r = await executeHa(p, o, haConfigParams(o), () => planHaConfig(o, d, ex), d)
     expect(r.action).toBe('changed')
-    const patch = d.transport.writes.find((w) => w.method === 'PATCH' && w.path.includes('/clusters/pg') && (w.body as { spec?: unknown }).spec)
-    expect(patch?.body).toEqual({ spec: { postgresql: { parameters: { work_mem: '8MB' } } }, metadata: { resourceVersion: before } })
+    // Two writes on the Cluster: the history's "running" entry on the object as planned (its resourceVersion),
+    // then the change on top of that write alone — one patch, no conflict, no second plan.
+    const onCluster = d.transport.writes.filter((w) => w.method === 'PATCH' && w.path.endsWith('/clusters/pg'))
+    const bodies = onCluster.map((w) => w.body as { metadata: { resourceVersion: string }; spec?: unknown })
+    expect(bodies[0]?.metadata.resourceVersion).toBe(before)
+    expect(bodies[0]?.spec).toBeUndefined()
+    const specPatches = bodies.filter((b) => b.spec)
+    expect(specPatches).toHaveLength(1)
+    expect(specPatches[0]).toEqual({ spec: { postgresql: { parameters: { work_mem: '8MB' } } }, metadata: { resourceVersion: expect.stringMatching(/^\d+$/) } })
+    expect(Number(specPatches[0]?.metadata.resourceVersion)).toBeGreaterThan(Number(before))
     expect(d.transport.writes.some((w) => w.path.includes('/leases'))).toBe(true)
     const c = d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg') as { spec: { postgresql: { parameters: Record<string, string> } } }
     expect(c.spec.postgresql.parameters).toEqual({ work_mem: '8MB' })

@@ -40,12 +40,15 @@ describe('the operation lease', () => {
 
   it('refuses with exit 4 naming the holder while it is renewed, writing nothing', async () => {
     const t = held('laptop/1234/abc', NOW - 5_000)
+    const rv = t.get(R.leases, 'dbaas-orders', leaseName('orders'))?.metadata.resourceVersion
     const before = t.writes.length
     const err = await acquireLease(fakeKube(t), target, op, deps()).catch((e: unknown) => e)
     expect(err).toMatchObject({ exitCode: 4, code: 'busy' })
     expect((err as Error).message).toBe(`instance "orders" is busy: \`dbaas scale\` has been running on it since ${new Date(NOW - 5_000).toISOString()} (held by laptop/1234/abc)`)
     expect((err as { hint: string }).hint).toContain(`runs out at ${new Date(NOW - 5_000 + LEASE_DURATION_S * 1000).toISOString()}`)
-    expect(t.writes.length).toBe(before)
+    // The first try is a create (a released lease is deleted): refused with 409, it changed nothing.
+    expect(t.writes.slice(before).map((w) => w.method)).toEqual(['POST'])
+    expect(t.get(R.leases, 'dbaas-orders', leaseName('orders'))?.metadata.resourceVersion).toBe(rv)
   })
 
   it('takes over a lease not renewed for longer than its duration, with the resourceVersion it read', async () => {
@@ -86,8 +89,8 @@ describe('the operation lease', () => {
   it('release leaves a lease another holder has taken', async () => {
     const t = fresh()
     const lease = await acquireLease(fakeKube(t), target, op, deps())
-    const l = t.get(R.leases, 'dbaas-orders', leaseName('orders'))
-    if (l?.spec) l.spec.holderIdentity = 'someone/else/x'
+    // Taken over as a takeover is written: a patch, which moves the resourceVersion on.
+    await fakeKube(t).mergePatch(R.leases, 'dbaas-orders', leaseName('orders'), { spec: { holderIdentity: 'someone/else/x' } })
     await lease.release()
     expect(t.get(R.leases, 'dbaas-orders', leaseName('orders'))?.spec?.holderIdentity).toBe('someone/else/x')
   })
