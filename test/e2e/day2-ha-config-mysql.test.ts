@@ -82,6 +82,10 @@ lab.describe('ha config on a Percona XtraDB Cluster', () => {
     expect(client).toMatchObject({ action: 'dry-run', dryRun: 'client', changes: [{ field: 'max_connect_errors', from: null, to: '500' }] })
     expect(client.effects.join('\n')).toMatch(/max_connect_errors: dynamic .* yet Percona XtraDB Cluster operator restarts the members/)
     expect(client.objects[0].spec.pxc.configuration).toBe(`[mysqld]\nmax_connections=250\n${BEGIN} (the lines up to "${END}" are rewritten by dbaas)\nmax_connect_errors=500\n${END}\n`)
+    // An option `ha create --param` wrote (outside dbaas's block): set moves it into the block, and says so.
+    const moved = (await dbaasOk(['ha', 'config', 'set', name, 'max_connections=300', '--dry-run', '-o', 'json'])).json()
+    expect(moved.notes.join('\n')).toContain('the hand-written line "max_connections=250" in spec.pxc.configuration is replaced')
+    expect(moved.objects[0].spec.pxc.configuration).toBe(`[mysqld]\n${BEGIN} (the lines up to "${END}" are rewritten by dbaas)\nmax_connections=300\n${END}\n`)
     const server = (await dbaasOk(['ha', 'config', 'set', name, 'max_connect_errors=500', '--dry-run=server', '-o', 'json'])).json()
     expect(server.objects[0].spec.pxc.configuration).toContain('max_connect_errors=500')
     expect(await rv()).toBe(before)
@@ -90,8 +94,10 @@ lab.describe('ha config on a Percona XtraDB Cluster', () => {
   it('set: one patch of spec.pxc.configuration keeping the hand-written line, every member rolled (pxc-0 last), the value read back on every member; get shows it', async () => {
     const before = await getPxc(ns, name)
     const served = op.serveConfigChange(ns, name, before)
+    const t0 = Date.now()
     const r = (await dbaasOk(['ha', 'config', 'set', name, 'max_connect_errors=500', '--yes', '-o', 'json', '--timeout', '3m'])).json()
     const returned = Date.now()
+    process.stderr.write(`lab (fixture operator): ha config set on a 3-member PXC cluster returned ${((returned - t0) / 1000).toFixed(1)} s after it started, the roll included\n`)
     const { order, notApplied, readyAt } = await served
     // dbaas waited for the operator's whole roll, not only for its own write.
     expect(returned).toBeGreaterThan(readyAt)
@@ -181,5 +187,18 @@ lab.describe('ha config on a MariaDB operator cluster', () => {
     expect(t.exitCode, t.stderr).toBe(6)
     expect(t.stderr).toMatch(/MariaDB operator to roll every member onto the new configuration did not happen; where it stopped: .*pod .*-0: ready, not updated yet/)
     expect(await leaseOf(ns, name)).toBeUndefined()
+
+    // updateStrategy OnDelete: the operator restarts nothing itself, so waiting is refused (7, nothing written);
+    // --no-wait writes it with a warning and does not ask (nobody restarts anything).
+    await kubectlOk(['-n', ns, 'patch', 'mariadbs.k8s.mariadb.com', name, '--type=merge', '-p', JSON.stringify({ spec: { updateStrategy: { type: 'OnDelete' } } })])
+    const rv2 = (await getMariaDB(ns, name)).metadata.resourceVersion
+    const manual = await dbaas(['ha', 'config', 'set', name, 'net_read_timeout=55', '--yes'])
+    expect(manual.exitCode, manual.stderr).toBe(7)
+    expect(manual.stderr).toContain('spec.updateStrategy.type OnDelete: MariaDB operator restarts no member itself')
+    expect((await getMariaDB(ns, name)).metadata.resourceVersion).toBe(rv2)
+    const noWait = (await dbaasOk(['ha', 'config', 'set', name, 'net_read_timeout=55', '--no-wait', '-o', 'json'])).json()
+    expect(noWait).toMatchObject({ action: 'requested', extra: { rolls: false } })
+    expect(noWait.warnings.join('\n')).toContain('restarts no member itself')
+    expect((await getMariaDB(ns, name)).spec.myCnf).toContain('net_read_timeout=55')
   }, 300_000)
 })

@@ -91,4 +91,6 @@ export interface MyCnfConfig<C extends KubeObject = KubeObject> {
   rolled(c: C): boolean
   /** What the operator does when the field changes, for plans. */
   rollout: string
+  /** The cluster's update strategy leaves the restarts to the user (OnDelete, Never): which, else undefined. */
+  manualRoll(c: C): string | undefined
 }

@@ -101,7 +101,7 @@ export async function myConfigGet(kube: Kube, engine: HaEngine, cfg: MyCnfConfig
 export async function planMyConfig(
   opened: { kube: Kube; engine: HaEngine; cluster: KubeObject },
   cfg: MyCnfConfig,
-  o: HaTarget & { changes: Record<string, string | null>; timeoutMs: number },
+  o: HaTarget & { changes: Record<string, string | null>; timeoutMs: number; wait: boolean },
   verb: string,
   deps: Deps,
   execer: Execer,
@@ -153,9 +153,19 @@ export async function planMyConfig(
     if (!cfg.rolled(cluster)) {
       throw new PreconditionError(`HA cluster ${name} cannot change its configuration now: ${engine.operator.name} has not finished the last change (${engine.whereItStands(cluster)})`, { hint: `wait until \`dbaas ha status ${name} -n ${ns}\` shows it healthy, then run the command again` })
     }
+    const manual = cfg.manualRoll(cluster)
+    if (manual) {
+      // The operator restarts nothing itself: a wait would wait for whoever deletes the pods.
+      if (o.wait) {
+        throw new PreconditionError(`HA cluster ${name} has ${manual}: ${engine.operator.name} restarts no member itself, so the new configuration reaches the members only when their pods are deleted; nothing was changed`, {
+          hint: `pass --no-wait to write it and restart the members yourself (replicas first, the primary last), or change the update strategy to one the operator rolls`,
+        })
+      }
+      plan.warnings.push(`${manual}: ${engine.operator.name} restarts no member itself; the members run with it once their pods are deleted`)
+    }
     if (reload.length) plan.effects.push(`${reload.join(', ')}: dynamic (the server could take it with SET GLOBAL), yet ${engine.operator.name} restarts the members for it as for any change of ${cfg.field}`)
     if (restart.length) plan.effects.push(`${restart.join(', ')}: needs a restart (read-only while the server runs)`)
-    plan.effects.push(cfg.rollout)
+    if (!manual) plan.effects.push(cfg.rollout)
     for (const line of next.replaced) plan.notes.push(`the hand-written line "${line}" in ${cfg.field} is replaced: dbaas now keeps that option in its block`)
   }
   const fresh = (p: Pod) => rolledPod(p, cfg.hashAnnotation, before, since)
@@ -209,7 +219,7 @@ export async function planMyConfig(
     where: (c, pods) => `${c ? status(c) : 'no cluster object'}; ${podsWhere(live(cfg.members(c ?? cluster, pods)), fresh)}`,
     waitFor: `${engine.operator.name} to roll every member onto the new configuration`,
     settle,
-    // Every change rolls the members: the verb asks as `ha restart` does.
-    extra: { reload, restart, rolls: true },
+    // Every change rolls the members (unless the update strategy leaves it to the user): the verb asks as `ha restart` does.
+    extra: { reload, restart, rolls: !cfg.manualRoll(cluster) },
   }
 }

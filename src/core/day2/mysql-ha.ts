@@ -48,6 +48,8 @@ export const pxcDay2: HaDay2Capability<PerconaXtraDBCluster> = {
     members: (c, pods) => pods.filter((p) => p.metadata.name.startsWith(`${c.metadata.name}-pxc-`)),
     rolled: (c) => pxcHealthy(c),
     rollout: 'the Percona XtraDB Cluster operator restarts every member for any change of spec.pxc.configuration (SmartUpdate: one at a time, the member HAProxy writes to last); the others keep serving',
+    // SmartUpdate and RollingUpdate restart the pods; OnDelete leaves it to whoever deletes them.
+    manualRoll: (c) => (c.spec?.updateStrategy === 'OnDelete' ? 'spec.updateStrategy OnDelete' : undefined),
   },
 }
 
@@ -67,6 +69,11 @@ export const mariadbDay2: HaDay2Capability<MariaDB> = {
     members: (_m, pods) => pods,
     rolled: (m) => mariadbHealthy(m) && updated(m)?.status !== 'False',
     rollout: 'the MariaDB operator rolls every pod for any change of spec.myCnf (ReplicasFirstPrimaryLast: the replicas one by one, the primary last)',
+    // ReplicasFirstPrimaryLast (the default) and RollingUpdate roll the pods; OnDelete waits for pods to be deleted, Never pauses updates.
+    manualRoll: (m) => {
+      const t = (m.spec?.updateStrategy as { type?: string } | undefined)?.type
+      return t === 'OnDelete' || t === 'Never' ? `spec.updateStrategy.type ${t}` : undefined
+    },
   },
 }
 

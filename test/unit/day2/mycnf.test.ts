@@ -95,3 +95,20 @@ describe('the operators: what they manage, when a member is rolled', () => {
     expect(rolledPod(pod(undefined, '2026-11-30T20:00:01Z'), 'k8s.mariadb.com/config', new Set(), since)).toBe(true)
   })
 })
+
+describe('update strategies that leave the restarts to the user', () => {
+  it('PXC OnDelete; MariaDB OnDelete and Never; the defaults roll', () => {
+    const pxc = pxcDay2.config
+    const maria = mariadbDay2.config
+    if (pxc?.kind !== 'my.cnf' || maria?.kind !== 'my.cnf') throw new Error('no my.cnf capability')
+    const px = (updateStrategy?: string) => ({ metadata: { name: 'x' }, spec: { updateStrategy } })
+    const mx = (type?: string) => ({ metadata: { name: 'x' }, spec: type ? { updateStrategy: { type } } : {} })
+    expect(pxc.manualRoll(px('SmartUpdate'))).toBeUndefined()
+    expect(pxc.manualRoll(px('RollingUpdate'))).toBeUndefined()
+    expect(pxc.manualRoll(px('OnDelete'))).toBe('spec.updateStrategy OnDelete')
+    expect(maria.manualRoll(mx())).toBeUndefined()
+    expect(maria.manualRoll(mx('ReplicasFirstPrimaryLast'))).toBeUndefined()
+    expect(maria.manualRoll(mx('OnDelete'))).toBe('spec.updateStrategy.type OnDelete')
+    expect(maria.manualRoll(mx('Never'))).toBe('spec.updateStrategy.type Never')
+  })
+})
