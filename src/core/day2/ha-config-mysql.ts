@@ -146,9 +146,22 @@ export async function planMyConfig(
   }
   const next = editCnf(text, cfg.sections, edit)
   const plan = basePlan(cluster, engine, verb, changes)
-  const since = deps.now()
-  const before = new Set(live(members).map((p) => p.metadata.annotations?.[cfg.hashAnnotation]).filter((h): h is string => h !== undefined))
-  if (!plan.noop) {
+  let since = deps.now()
+  let before = new Set(live(members).map((p) => p.metadata.annotations?.[cfg.hashAnnotation]).filter((h): h is string => h !== undefined))
+  // Written before (a run that timed out or was interrupted) and the operator still rolling: only the wait is
+  // left, and the operator's own report decides it (the members' hashes may already be the new one).
+  const resuming = plan.noop && Object.keys(changesIn).length > 0 && !cfg.rolled(cluster)
+  if (resuming) {
+    plan.noop = false
+    for (const [key, v] of Object.entries(changesIn)) {
+      const now = managed[key] ?? v
+      changes.push({ field: key, from: now, to: now })
+      wanted[key] = { value: now, old: null }
+    }
+    plan.notes.push(`${cfg.field} already has ${changes.map((c) => `${c.field}=${c.to ?? '<unset>'}`).join(', ')}; waiting for ${engine.operator.name} to finish rolling the members`)
+    before = new Set()
+    since = 0
+  } else if (!plan.noop) {
     refuseBusy(engine, cluster, 'change its configuration')
     if (!cfg.rolled(cluster)) {
       throw new PreconditionError(`HA cluster ${name} cannot change its configuration now: ${engine.operator.name} has not finished the last change (${engine.whereItStands(cluster)})`, { hint: `wait until \`dbaas ha status ${name} -n ${ns}\` shows it healthy, then run the command again` })
@@ -220,6 +233,6 @@ export async function planMyConfig(
     waitFor: `${engine.operator.name} to roll every member onto the new configuration`,
     settle,
     // Every change rolls the members (unless the update strategy leaves it to the user): the verb asks as `ha restart` does.
-    extra: { reload, restart, rolls: !cfg.manualRoll(cluster) },
+    extra: { reload, restart, rolls: !resuming && !cfg.manualRoll(cluster) },
   }
 }

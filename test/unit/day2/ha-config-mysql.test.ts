@@ -142,3 +142,22 @@ describe('ha config set|unset (Percona XtraDB Cluster)', () => {
     expect(v.notes.join('\n')).toContain('written by hand in spec.pxc.configuration')
   })
 })
+
+describe('ha config set run again while the operator still rolls the members', () => {
+  it('only the wait is left: no question, the same text, done on the operator\'s own report', async () => {
+    const d = seeded()
+    const c = d.transport.get(PXC.clusters, 'dbaas-shop', 'shop') as { spec: { pxc: { configuration: string } } }
+    c.spec.pxc.configuration = `[mysqld]\nmax_connections=250\n${block('max_connect_errors=500')}`
+    d.transport.seed(PXC.clusters, { ...(c as object), status: { state: 'initializing', pxc: { size: 3, ready: 2 }, haproxy: { size: 2, ready: 2 } } } as never)
+    const p = await planHaConfig(opts({ max_connect_errors: '500' }), d, member([]))
+    expect(p.plan.noop).toBe(false)
+    expect(p.plan.notes.join('\n')).toContain('waiting for Percona XtraDB Cluster operator to finish rolling the members')
+    expect(restarts(p)).toBe(false)
+    expect(p.patch).toEqual({ spec: { pxc: { configuration: c.spec.pxc.configuration } } })
+    // Once healthy again, the roll is done whatever hash the pods carry.
+    const healthy = { ...(c as object), metadata: { name: 'shop', namespace: 'dbaas-shop', generation: 1 }, status: { state: 'ready', pxc: { size: 3, ready: 3 }, haproxy: { size: 2, ready: 2 } } }
+    const pod = (i: number) => ({ metadata: { name: `shop-pxc-${i}`, annotations: { 'percona.com/configuration-hash': 'h0' }, creationTimestamp: '2026-01-01T00:00:00Z' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } })
+    expect(p.done(healthy as never, [pod(0), pod(1), pod(2)] as never, [])).toBe(true)
+    expect(p.done({ ...healthy, status: { state: 'initializing' } } as never, [pod(0), pod(1), pod(2)] as never, [])).toBe(false)
+  })
+})
