@@ -4,10 +4,11 @@
 // client reads its statements from the exec's stdin, so the session (and its lock) lives exactly as long as
 // dbaas keeps stdin open; if dbaas dies, the stream closes, the client exits and the lock goes with it.
 // The root password travels on stdin too, never in argv.
-import { PassThrough, Writable } from 'node:stream'
-import type { ClusterFlags, Deps } from '../../deps.ts'
+import type { Deps } from '../../deps.ts'
 import { OperationError } from '../../errors.ts'
-import { clientNode } from '../../k8s/client-node.ts'
+import { failureDetail, openSession as openExec, type ExecSession, type ExecTarget } from '../exec-session.ts'
+
+export type { ExecTarget }
 
 export const LOCKED_MARK = 'dbaas-quiesce-locked'
 export const UNLOCKED_MARK = 'dbaas-quiesce-unlocked'
@@ -27,62 +28,19 @@ export const LOCK_SESSION_COMMAND = [
 export const LOCK_SQL = `FLUSH TABLES WITH READ LOCK;\nSELECT '${LOCKED_MARK}';\n`
 export const UNLOCK_SQL = `UNLOCK TABLES;\nSELECT '${UNLOCKED_MARK}';\nquit\n`
 
-export interface ExecTarget {
-  cluster: ClusterFlags
-  namespace: string
-  pod: string
-  container: string
-}
-
-interface Session {
-  stdin: PassThrough
-  output(): string
-  errors(): string
-  /** Resolves with the exec's final status (exit). */
-  done: Promise<{ ok: boolean; message: string }>
-  close(): void
-}
-
-function collector(onData?: (all: string) => void): { stream: Writable; text: () => string } {
-  let text = ''
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString('utf8')
-      onData?.(text)
-      cb()
-    },
+function openSession(t: ExecTarget, command: string[], deps: Deps, onOut?: (all: string) => void): Promise<ExecSession> {
+  return openExec(t, command, deps, {
+    onOut,
+    openError: (e) =>
+      new OperationError(`could not exec into pod ${t.namespace}/${t.pod} to quiesce the database: ${(e as Error)?.message ?? String(e)}; nothing was created`, {
+        hint: 'you need the pods/exec permission in that namespace; leave out --quiesce for a crash-consistent backup',
+        cause: e,
+      }),
   })
-  return { stream, text: () => text }
-}
-
-async function openSession(t: ExecTarget, command: string[], deps: Deps, onOut?: (all: string) => void): Promise<Session> {
-  const { k8s, kc } = await clientNode(await deps.kubeconfig(t.cluster))
-  const out = collector(onOut)
-  const err = collector()
-  const stdin = new PassThrough()
-  let settle!: (v: { ok: boolean; message: string }) => void
-  const done = new Promise<{ ok: boolean; message: string }>((resolve) => (settle = resolve))
-  let ws: { close(): void; on?(ev: string, fn: () => void): void; addEventListener?(ev: string, fn: () => void): void }
-  try {
-    ws = (await new k8s.Exec(kc).exec(t.namespace, t.pod, t.container, command, out.stream, err.stream, stdin, false, (status) => {
-      const s = status as { status?: string; message?: string }
-      settle({ ok: s.status === 'Success', message: s.message ?? '' })
-    })) as unknown as typeof ws
-  } catch (e) {
-    throw new OperationError(`could not exec into pod ${t.namespace}/${t.pod} to quiesce the database: ${(e as Error)?.message ?? String(e)}; nothing was created`, {
-      hint: 'you need the pods/exec permission in that namespace; leave out --quiesce for a crash-consistent backup',
-      cause: e,
-    })
-  }
-  const onClose = () => settle({ ok: false, message: 'the exec stream closed before the command finished' })
-  if (ws.addEventListener) ws.addEventListener('close', onClose)
-  else ws.on?.('close', onClose)
-  return { stdin, output: out.text, errors: err.text, done, close: () => ws.close() }
 }
 
 function failure(what: string, t: ExecTarget, s: { message: string }, stderr: string): OperationError {
-  const detail = stderr.trim().split('\n').slice(-3).join(' ') || s.message
-  return new OperationError(`${what} in pod ${t.namespace}/${t.pod} failed: ${detail}; nothing was created`, {
+  return new OperationError(`${what} in pod ${t.namespace}/${t.pod} failed: ${failureDetail(s, stderr)}; nothing was created`, {
     hint: 'leave out --quiesce for a crash-consistent backup, or check the database with `dbaas logs`',
   })
 }
