@@ -108,9 +108,9 @@ export const commandTree: CommandEntry[] = [
         name: 'config',
         description: "An HA cluster's server parameters (CloudNativePG: spec.postgresql.parameters), checked against the primary: get, set, unset",
         children: [
-          { name: 'get', description: "Show an HA cluster's parameters beside the primary's effective values (one, or all set)", usage: '<name> [key]', load: () => import('./ha/config/get/command.ts') },
-          { name: 'set', description: "Set an HA cluster's server parameters (checked against the primary first), waiting until the primary runs with them", usage: '<name> <key=value...>', load: () => import('./ha/config/set/command.ts') },
-          { name: 'unset', description: "Remove an HA cluster's server parameters (the server's defaults again), waiting until the primary runs without them", usage: '<name> <key...>', load: () => import('./ha/config/unset/command.ts') },
+          { name: 'get', description: "Show an HA cluster's parameters beside the running server's effective values (one, or all set)", usage: '<name> [key]', load: () => import('./ha/config/get/command.ts') },
+          { name: 'set', description: "Set an HA cluster's server parameters (checked against the running server first), waiting until the cluster runs with them", usage: '<name> <key=value...>', load: () => import('./ha/config/set/command.ts') },
+          { name: 'unset', description: "Remove an HA cluster's server parameters (the server's defaults again), waiting until the cluster runs without them", usage: '<name> <key...>', load: () => import('./ha/config/unset/command.ts') },
         ],
       },
       {

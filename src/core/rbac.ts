@@ -207,6 +207,10 @@ const OTHER_HA_ENGINES = [
   p(MARIADB, 'physicalbackups', CRUD, { optional: true, unrecorded: 'only for MariaDB operator clusters' }),
 ]
 
+/** `ha config` on the MySQL-family operators (core/day2/ha-config-mysql.ts): the root password for exec. */
+const MYCNF_ONLY = { unrecorded: 'only for Percona XtraDB Cluster and MariaDB operator clusters' }
+const MYCNF_READ = [p(CORE, 'secrets', ['get'], MYCNF_ONLY)]
+
 const MON = 'monitoring.coreos.com'
 
 /** Which Prometheus objects select a monitor (core/metrics/prometheus.ts): read across namespaces, tolerating 403. */
@@ -531,9 +535,11 @@ export const permissions: Record<Verb, Permission[]> = {
   'ha history': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(COORD, 'leases', ['get'])],
   // A major takes a backup first (what `ha backup create` needs).
   // The primary's pg_settings through exec (names and values checked before the patch; the wait asks it again).
-  'ha config get': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
-  'ha config set': [...HA_DAY2_CHANGE, p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
-  'ha config unset': [...HA_DAY2_CHANGE, p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' })],
+  // Percona XtraDB Cluster and MariaDB operator clusters: a member's SHOW VARIABLES through exec as root (the
+  // password from the cluster's Secret, on stdin), every member asked again in the wait.
+  'ha config get': [...OTHER_HA_ENGINES, ...OPERATOR_DETECT, p(CNPG, 'clusters', ['get']), p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' }), ...MYCNF_READ, p(CORE, 'pods', ['list'], MYCNF_ONLY)],
+  'ha config set': [...HA_DAY2_CHANGE, p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' }), ...MYCNF_READ],
+  'ha config unset': [...HA_DAY2_CHANGE, p(CORE, 'pods/exec', ['get', 'create'], { by: 'client' }), ...MYCNF_READ],
   'ha upgrade': [...HA_DAY2_CHANGE, p(CNPG, 'backups', ['list', 'create']), p(CNPG, 'backups', ['watch'], WAIT), p(SNAP, 'volumesnapshots', ['list'])],
 }
 

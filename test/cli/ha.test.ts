@@ -79,9 +79,14 @@ describe('dbaas ha', () => {
       'POST /api/v1/namespaces',
       'POST /api/v1/namespaces/dbaas-pg/secrets',
       'PATCH /apis/postgresql.cnpg.io/v1/namespaces/dbaas-pg/clusters/pg application/apply-patch+yaml',
+      // The cluster's history: its first entry is this create.
+      'PATCH /apis/postgresql.cnpg.io/v1/namespaces/dbaas-pg/clusters/pg application/merge-patch+json',
     ])
     const cluster = d.transport.get(CNPG.clusters, 'dbaas-pg', 'pg')
     expect(cluster?.spec?.backup).toEqual({ volumeSnapshot: { className: 'snap' } })
+    const history = JSON.parse(cluster?.metadata.annotations?.['dbaas.io/history'] ?? '[]') as Array<{ verb: string; result: string; params: Record<string, string> }>
+    expect(history).toHaveLength(1)
+    expect(history[0]).toMatchObject({ verb: 'ha create', result: 'succeeded', params: { engine: 'postgresql', instances: '2' } })
     expect(d.transport.writes[2]?.query).toMatchObject({ fieldManager: 'dbaas' })
   })
 
@@ -283,6 +288,7 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
       'POST /api/v1/namespaces',
       'POST /api/v1/namespaces/dbaas-shop/secrets',
       'PATCH /apis/pxc.percona.com/v1/namespaces/dbaas-shop/perconaxtradbclusters/shop application/apply-patch+yaml',
+      'PATCH /apis/pxc.percona.com/v1/namespaces/dbaas-shop/perconaxtradbclusters/shop application/merge-patch+json',
     ])
     const secret = d.transport.get(R.secrets, 'dbaas-shop', 'shop-ha-credentials')
     expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['password', 'root', 'username'])
@@ -303,6 +309,7 @@ describe('dbaas ha with Percona XtraDB Cluster and the MariaDB operator', () => 
       'POST /api/v1/namespaces/dbaas-wiki/secrets',
       'PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/dbaas-wiki/mariadbs/wiki',
       'PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/dbaas-wiki/physicalbackups/wiki-replica-template',
+      'PATCH /apis/k8s.mariadb.com/v1alpha1/namespaces/dbaas-wiki/mariadbs/wiki',
     ])
     expect(d.transport.get(MARIADB.mariadbs, 'dbaas-wiki', 'wiki')?.metadata.annotations?.['dbaas.io/snapshot-class']).toBe('snap')
   })

@@ -121,6 +121,10 @@ lab.describe('HA backups: retention, prune, delete, and a restore that cleans up
     const r = await cli
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({ name: to, namespace: toNs, status: 'Ready', restoredFrom: `${ns}/${b}` })
+    // The new cluster's history begins with the restore (not a create), naming the backup.
+    const h = (await dbaasOk(['ha', 'history', to, '-n', toNs, '-o', 'json'])).json()
+    expect(h.entries.map((e: any) => [e.verb, e.result])).toEqual([['ha restore', 'succeeded']])
+    expect(h.entries[0].params).toMatchObject({ backup: b, from: `${ns}/${name}` })
     expect(r.stderr).toContain(`removed the helper volumesnapshot/${toNs}/${b}, volumesnapshotcontent/${content}`)
     expect((await kubectlJson(['-n', toNs, 'get', 'pvc', `${to}-1`])).status.phase).toBe('Bound')
     expect(await gone(['-n', toNs, 'get', 'volumesnapshot', b])).toBe(true)

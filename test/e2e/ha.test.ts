@@ -172,6 +172,10 @@ lab.describe('ha with the operator played by the fixture', () => {
     expect(doneAt).toBeGreaterThanOrEqual(reconcileStart)
     expect(reconciled.status.phase).toBe('Cluster in healthy state')
     expect(r.json()).toMatchObject({ status: 'Ready', ready: '1/1', currentPrimary: `${name}-1` })
+    // The cluster's history begins with its creation, and how the wait ended.
+    const h = (await dbaasOk(['ha', 'history', name, '-o', 'json'])).json()
+    expect(h.entries.map((e: any) => [e.verb, e.result, e.message])).toEqual([['ha create', 'succeeded', 'created, healthy']])
+    expect(h.entries[0].params).toMatchObject({ engine: 'postgresql', instances: '1', storage: '1Gi' })
     const before = await rv(ns, name)
     const again = await dbaas(['ha', 'create', name, '--storage', '1Gi', '--no-wait'])
     expect(again.exitCode).toBe(4)

@@ -41,17 +41,8 @@ export interface HaDay2Capability<C extends KubeObject = KubeObject> {
     done(c: C, pods: Pod[], at: string): boolean
     field: string
   }
-  /** Server parameters (`ha config get|set|unset`): PostgreSQL GUCs the operator carries to every instance. */
-  config?: {
-    /** The values dbaas (or anyone) set in the operator's object. */
-    current(c: C): Record<string, string>
-    /** Parameters the operator manages itself (refused, exit 2). */
-    fixed: ReadonlySet<string>
-    /** One merge patch: a value sets, null removes. */
-    patch(changes: Record<string, string | null>): Record<string, unknown>
-    /** Where the values live in the object, for plans and messages. */
-    field: string
-  }
+  /** Server parameters (`ha config get|set|unset`): PostgreSQL GUCs the operator carries to every instance, or a my.cnf text. */
+  config?: ParamsConfig<C> | MyCnfConfig<C>
   upgrade?: {
     image(c: C): string | undefined
     majors: readonly string[]
@@ -64,4 +55,42 @@ export interface HaDay2Capability<C extends KubeObject = KubeObject> {
     /** The operator gave up (a message), else undefined. */
     failed(c: C): string | undefined
   }
+}
+
+/** CloudNativePG: a map of parameters in the object. */
+export interface ParamsConfig<C extends KubeObject = KubeObject> {
+  kind?: 'parameters'
+  /** The values dbaas (or anyone) set in the operator's object. */
+  current(c: C): Record<string, string>
+  /** Parameters the operator manages itself (refused, exit 2). */
+  fixed: ReadonlySet<string>
+  /** One merge patch: a value sets, null removes. */
+  patch(changes: Record<string, string | null>): Record<string, unknown>
+  /** Where the values live in the object, for plans and messages. */
+  field: string
+}
+
+/** The MySQL-family operators: a my.cnf text (core/day2/mycnf.ts) the operator mounts and rolls every member onto. */
+export interface MyCnfConfig<C extends KubeObject = KubeObject> {
+  kind: 'my.cnf'
+  field: string
+  /** The sections the server reads; dbaas writes its block into the first. */
+  sections: readonly string[]
+  text(c: C): string | undefined
+  /** One merge patch setting the whole text (null removes the field). */
+  patch(text: string | null): Record<string, unknown>
+  /** An option the operator writes itself (refused, exit 2). */
+  fixed(name: string): boolean
+  /** Where the root password is (exec reads the server as root, the password on stdin). */
+  rootSecret(c: C): { name: string; key: string }
+  /** The pod-template annotation carrying the operator's hash of the configuration (a new one marks a rolled pod). */
+  hashAnnotation: string
+  /** The member pods among the cluster's pods (not its proxies). */
+  members(c: C, pods: Pod[]): Pod[]
+  /** The operator reports the change taken and every member rolled (its own status), given the pods. */
+  rolled(c: C): boolean
+  /** What the operator does when the field changes, for plans. */
+  rollout: string
+  /** The cluster's update strategy leaves the restarts to the user (OnDelete, Never): which, else undefined. */
+  manualRoll(c: C): string | undefined
 }

@@ -100,6 +100,7 @@ export const cnpgDay2: HaDay2Capability<CnpgCluster> = {
   // spec.postgresql.parameters: the instance manager writes them and reloads; for a parameter that needs a
   // restart, CNPG restarts the instances itself (standbys first, then the primary).
   config: {
+    kind: 'parameters',
     current: (c) => Object.fromEntries(Object.entries(c.spec?.postgresql?.parameters ?? {}).map(([k, v]) => [k, String(v)])),
     fixed: FIXED_PARAMS,
     patch: (changes) => ({ spec: { postgresql: { parameters: changes } } }),

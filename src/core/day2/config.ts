@@ -63,7 +63,17 @@ export const psql = (sql: string) => ['sh', '-c', 'exec psql -X -q -At -v ON_ERR
  * The root password is stdin's one line (never argv); the SQL goes in argv (no secret in it), so the client
  * never reads stdin to its end — an exec whose stdin close does not arrive (kwok's, v4.channel) cannot hang it.
  */
-const mysql = (sql: string) => ['sh', '-c', 'IFS= read -r MYSQL_PWD; export MYSQL_PWD; if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; exec "$c" -u root -N -B -e "$0"', sql]
+export const mysql = (sql: string) => ['sh', '-c', 'IFS= read -r MYSQL_PWD; export MYSQL_PWD; if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; exec "$c" -u root -N -B -e "$0"', sql]
+
+/** A MySQL or MariaDB server's description of these variables: MariaDB describes them (type, range, read-only); MySQL only lists them. */
+export async function readMySettings(sql: (q: string, what: string) => Promise<string>, names: string[]): Promise<ServerSetting[]> {
+  try {
+    return parseMySettings(await sql(MARIADB_SQL(names), 'read information_schema.SYSTEM_VARIABLES'))
+  } catch (err) {
+    if (!(err instanceof OperationError)) throw err
+    return parseMySettings(await sql(MYSQL_SQL(names), 'read SHOW VARIABLES'))
+  }
+}
 
 const instancePodsOf = async (o: OpenInstance): Promise<Pod[]> => (await o.kube.list(R.pods, o.namespace, { labelSelector: `dbaas.io/kind=pod,app.kubernetes.io/instance=${o.name}` })).items
 
@@ -91,15 +101,7 @@ export async function serverOf(o: OpenInstance, deps: Deps, execer: Execer = cli
   const sql = (q: string, what: string) => execer(t, mysql(q), `${root}\n`, what).then((r) => r.stdout)
   return {
     generation,
-    read: async (names) => {
-      // MariaDB describes its variables (type, range, read-only); MySQL only lists them.
-      try {
-        return parseMySettings(await sql(MARIADB_SQL(names), 'read information_schema.SYSTEM_VARIABLES'))
-      } catch (err) {
-        if (!(err instanceof OperationError)) throw err
-        return parseMySettings(await sql(MYSQL_SQL(names), 'read SHOW VARIABLES'))
-      }
-    },
+    read: (names) => readMySettings(sql, names),
     apply: async (changes) => {
       if (changes.length === 0) return
       const stmt = changes.map((c) => `SET GLOBAL ${c.name} = ${c.value === null ? 'DEFAULT' : /^-?[0-9]+(\.[0-9]+)?$/.test(c.value) ? c.value : `'${c.value.replace(/'/g, "''")}'`};`).join('\n')

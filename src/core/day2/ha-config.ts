@@ -1,7 +1,7 @@
 // dbaas ha config get|set|unset: the server parameters of an HA cluster, through the config part of its
 // engine's day-2 capability (CloudNativePG: spec.postgresql.parameters, which the operator carries to every
-// instance). Names and values are checked against the primary's pg_settings through exec before anything is
-// written (the single-instance checks of config.ts/settings.ts); parameters the operator manages itself are
+// instance; the MySQL-family operators: a my.cnf text, ha-config-mysql.ts). Names and values are checked against
+// the primary's pg_settings through exec before anything is written (the single-instance checks of config.ts/settings.ts); parameters the operator manages itself are
 // refused. One merge patch under the cluster's Lease (day2/ha.ts), then the wait: the cluster healthy, and —
 // through exec on the primary — the new value in effect with no restart pending (CloudNativePG reloads, or
 // restarts the instances itself for a parameter that needs it). An engine without the part exits 7.
@@ -17,6 +17,7 @@ import { clientNodeExecer, type Execer } from '../metrics/exec.ts'
 import { configRow, psql, type ConfigView } from './config.ts'
 import type { Change } from './model.ts'
 import { basePlan, openHa, podsWhere, refuseBusy, refuseHibernated, requireDay2, type HaChangeOptions, type HaPlan } from './ha.ts'
+import { myConfigGet, planMyConfig } from './ha-config-mysql.ts'
 import { checkValue, parsePgSettings, pgNumber, pgSettingsSql, PG_NAME, type ServerSetting } from './settings.ts'
 
 /** How often the primary is asked while a change settles (a wait with a deadline). */
@@ -50,7 +51,8 @@ function engineKind(engine: HaEngine): 'postgresql' {
 
 /** The plan makes the operator restart the instances (a restart-context parameter): the verb asks, as `ha restart` does. */
 export function restarts(p: HaPlan): boolean {
-  return ((p.extra?.restart as string[] | undefined) ?? []).length > 0
+  // The MySQL-family operators roll every member for any configuration change (ha-config-mysql.ts).
+  return p.extra?.rolls === true || ((p.extra?.restart as string[] | undefined) ?? []).length > 0
 }
 
 export function haConfigParams(o: HaConfigSetOptions): Record<string, string> {
@@ -60,8 +62,9 @@ export function haConfigParams(o: HaConfigSetOptions): Record<string, string> {
 // ---- get
 
 export async function haConfigGet(o: HaConfigGetOptions, deps: Deps, execer: Execer = clientNodeExecer(deps)): Promise<ConfigView> {
-  const { engine, cluster } = await openCluster(o, deps)
+  const { kube, engine, cluster } = await openCluster(o, deps)
   const cfg = requireDay2(engine, 'config', 'ha config get')
+  if (cfg.kind === 'my.cnf') return myConfigGet(kube, engine, cfg, cluster, o, execer)
   engineKind(engine)
   const managed = cfg.current(cluster)
   const names = o.key ? [o.key] : Object.keys(managed).sort()
@@ -107,6 +110,7 @@ export async function planHaConfig(o: HaConfigSetOptions, deps: Deps, execer: Ex
   const verb = unset ? 'ha config unset' : 'ha config set'
   const { kube, engine, cluster } = await openHa(o, deps)
   const cfg = requireDay2(engine, 'config', verb)
+  if (cfg.kind === 'my.cnf') return planMyConfig({ kube, engine, cluster }, cfg, o, verb, deps, execer)
   const kind = engineKind(engine)
   const name = cluster.metadata.name
   const ns = cluster.metadata.namespace as string

@@ -18,7 +18,7 @@ import { generatePassword } from '../create.ts'
 import { checkOperatorNamespace } from '../system-namespaces.ts'
 import { mergePlacement, readPlacement, type Placement } from '../placement.ts'
 import type { DeletionResult } from '../deletion.ts'
-import { createHaCluster, buildHaNamespace } from './create.ts'
+import { createHaCluster, buildHaNamespace, createParams } from './create.ts'
 import type { BackupCapability, HaBackupView, HaEngine, HaSpec, HaView, Topology } from './engine.ts'
 import { openCluster, requireOperator, requireSomeOperator, type HaTarget } from './find.ts'
 import { HA_BACKUP_TEMPLATE, HA_RESTORE_SOURCE, haLabels } from './model.ts'
@@ -503,6 +503,7 @@ async function restoreInto(
   sourceCluster: string,
 ): Promise<RestoreResult> {
   const notes: string[] = []
+  const started = deps.now()
   const cross = srcNs !== o.namespace
   let createdNamespace = false
   let r: Awaited<ReturnType<typeof createHaCluster>>
@@ -531,7 +532,7 @@ async function restoreInto(
       )
     }
     r = await createHaCluster(
-      { spec, namespaceExplicit: true, password: passwords.password, rootPassword: passwords.root, dryRun: 'none', wait: false, timeoutMs: o.timeoutMs, cluster: o.cluster, skipOperatorCheck: true, allowSystemNamespace: true },
+      { spec, namespaceExplicit: true, password: passwords.password, rootPassword: passwords.root, dryRun: 'none', wait: false, timeoutMs: o.timeoutMs, cluster: o.cluster, skipOperatorCheck: true, allowSystemNamespace: true, history: false },
       deps,
     )
   } catch (err) {
@@ -542,7 +543,17 @@ async function restoreInto(
     }
     throw err
   }
-  if (o.wait) r = { ...r, cluster: engine.view(await waitHealthy(kube, engine, o.to, o.namespace, o.timeoutMs, deps)) }
+  // The new cluster's history starts with the restore, and how its wait ended.
+  const target = haHistoryTarget(engine.resource, o.to, o.namespace)
+  const op = { verb: 'ha restore', params: { backup: o.backup, from: `${srcNs}/${sourceCluster}`, ...createParams(engine, spec) }, startedMs: started }
+  try {
+    if (o.wait) r = { ...r, cluster: engine.view(await waitHealthy(kube, engine, o.to, o.namespace, o.timeoutMs, deps)) }
+  } catch (err) {
+    await recordOutcome(kube, target, op, { error: err }, deps)
+    throw err
+  }
+  const recorded = await recordOutcome(kube, target, op, { message: o.wait ? 'restored, healthy' : 'restored (not waited for)' }, deps)
+  if (recorded) notes.push(recorded)
   notes.push(...r.notes)
   let removed: string[] = []
   if (cross) {

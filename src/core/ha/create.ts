@@ -7,6 +7,7 @@ import { apiInfo, isApiNotFound, orForbidden } from '../../k8s/errors.ts'
 import { R, resourceFor, type Kube, type KubeObject, type ResourceType } from '../../k8s/kube.ts'
 import { ANN, Kinds, MANAGED_BY } from '../../k8s/labels.ts'
 import { generatePassword, redact } from '../create.ts'
+import { haHistoryTarget, recordOutcome } from '../day2/history.ts'
 import { checkNameFree } from '../find.ts'
 import type { CnpgCluster } from '../../k8s/types.ts'
 import { enableHaMetrics } from '../metrics/enable.ts'
@@ -34,6 +35,8 @@ export interface HaCreateOptions {
   allowSystemNamespace?: boolean | undefined
   /** --metrics (engines that serve metrics themselves): dbaas's Prometheus monitor for the cluster, once it exists. */
   metrics?: boolean | undefined
+  /** Recorded in the cluster's history as `ha create` unless false (`ha restore` records itself, around its own wait). */
+  history?: false | undefined
 }
 
 export interface HaCreateResult {
@@ -41,6 +44,18 @@ export interface HaCreateResult {
   cluster: HaView
   objects: KubeObject[]
   notes: string[]
+}
+
+/** What the history says `ha create` (and `ha restore`) was asked for. */
+export function createParams(engine: Pick<HaEngine, 'engine'>, spec: HaSpec): Record<string, string> {
+  return {
+    engine: engine.engine,
+    ...(spec.version ? { version: spec.version } : {}),
+    instances: String(spec.instances),
+    storage: spec.storage,
+    ...(spec.cpu ? { cpu: spec.cpu } : {}),
+    ...(spec.memory ? { memory: spec.memory } : {}),
+  }
 }
 
 export const DEFAULT_SNAPSHOT_CLASS = 'snapshot.storage.kubernetes.io/is-default-class'
@@ -182,12 +197,25 @@ export async function createHaCluster(o: HaCreateOptions, deps: Deps): Promise<H
   }
 
   deps.ui.step(`Creating ${engine.displayName} HA cluster ${spec.name} (${spec.instances} instance${spec.instances === 1 ? '' : 's'})`)
+  const started = deps.now()
   if (!namespaceExists) await kube.create(R.namespaces, nsObj)
   if (!secret) await kube.create(R.secrets, secretObj)
   else if (o.password !== undefined) notes.push(`kept the existing password in secret ${secretObj.metadata.name}; --password-stdin was not applied`)
   let applied = await kube.apply(engine.resource, clusterObj)
   for (const x of extras) await kube.apply(resourceOf(engine, x), x)
-  if (o.wait) applied = await waitHealthy(kube, engine, spec.name, spec.namespace, o.timeoutMs, deps)
+  // The cluster's history (on its own object, which exists from here on) records the creation and how it ended.
+  const target = haHistoryTarget(engine.resource, spec.name, spec.namespace)
+  const op = { verb: 'ha create', params: createParams(engine, spec), startedMs: started }
+  try {
+    if (o.wait) applied = await waitHealthy(kube, engine, spec.name, spec.namespace, o.timeoutMs, deps)
+  } catch (err) {
+    if (o.history !== false) await recordOutcome(kube, target, op, { error: err }, deps)
+    throw err
+  }
+  if (o.history !== false) {
+    const note = await recordOutcome(kube, target, op, { message: o.wait ? 'created, healthy' : 'created (not waited for)' }, deps)
+    if (note) notes.push(note)
+  }
   deps.ui.done()
   if (o.metrics) notes.push(...(await enableHaMetrics(kube, applied as CnpgCluster, deps)).notes)
   return { action: 'created', cluster: engine.view(applied), objects: [], notes }

@@ -7,11 +7,13 @@ import { KIND, Kinds } from '../../k8s/labels.ts'
 import type { HaEngine, HaEngineId, HaFlag, Topology } from './engine.ts'
 import { cnpg } from './engines/cnpg.ts'
 import { cnpgDay2 } from '../day2/cnpg.ts'
+import { mariadbDay2, pxcDay2 } from '../day2/mysql-ha.ts'
 import { mariadb } from './engines/mariadb.ts'
 import { pxc } from './engines/pxc.ts'
 
-// CloudNativePG's day-2 capability lives with the day-2 verbs (core/day2/cnpg.ts); the other operators have none yet.
-export const HA_ENGINES: readonly HaEngine[] = [{ ...cnpg, day2: cnpgDay2 } as unknown as HaEngine, pxc as unknown as HaEngine, mariadb as unknown as HaEngine]
+// The day-2 capabilities live with the day-2 verbs: CloudNativePG's in core/day2/cnpg.ts, the MySQL-family
+// operators' (configuration only) in core/day2/mysql-ha.ts.
+export const HA_ENGINES: readonly HaEngine[] = [{ ...cnpg, day2: cnpgDay2 } as unknown as HaEngine, { ...pxc, day2: pxcDay2 } as unknown as HaEngine, { ...mariadb, day2: mariadbDay2 } as unknown as HaEngine]
 
 /** Every HA cluster dbaas created carries these labels, whatever its kind. */
 export const HA_SELECTOR = `${KIND}=${Kinds.haCluster}`

@@ -110,14 +110,18 @@ describe('config: values checked against what the server says of each parameter'
 })
 
 describe('the HA registry: day-2 verbs for an engine without them exit 7 naming the engines that have them', () => {
-  const others = HA_ENGINES.filter((e) => !e.day2)
+  const others = HA_ENGINES.filter((e) => e.engine !== 'postgresql')
 
   it('CloudNativePG has every part', () => {
-    const cnpg = HA_ENGINES.find((e) => e.day2)!
+    const cnpg = HA_ENGINES.find((e) => e.engine === 'postgresql')!
     for (const part of ['resources', 'resize', 'hibernation', 'restart', 'upgrade', 'config'] as const) expect(() => requireDay2(cnpg, part, 'x')).not.toThrow()
   })
 
-  it.each(['resources', 'resize', 'hibernation', 'restart', 'upgrade', 'config'] as const)('%s on Percona XtraDB Cluster and MariaDB operator clusters: 7, naming CloudNativePG', (part) => {
+  it('config on Percona XtraDB Cluster and MariaDB operator clusters: their my.cnf text field', () => {
+    for (const e of others) expect(requireDay2(e, 'config', 'ha config set').kind).toBe('my.cnf')
+  })
+
+  it.each(['resources', 'resize', 'hibernation', 'restart', 'upgrade'] as const)('%s on Percona XtraDB Cluster and MariaDB operator clusters: 7, naming CloudNativePG', (part) => {
     expect(others.map((e) => e.engine).sort()).toEqual(['mariadb', 'mysql'])
     for (const e of others) {
       let err: unknown

@@ -96,7 +96,7 @@ export const MARIADB_INSTALL_HINT =
   'pass --skip-operator-check if it is installed later (GitOps)'
 
 /** Settings the operator writes itself (replication, Galera, its agent), refused in --param. */
-const MANAGED = new Set([
+export const MANAGED = new Set([
   'wsrep_*', 'server_id', 'log_bin', 'log_basename', 'gtid_domain_id', 'gtid_strict_mode', 'read_only', 'sync_binlog',
   'rpl_semi_sync_master_enabled', 'rpl_semi_sync_slave_enabled', 'rpl_semi_sync_master_timeout', 'rpl_semi_sync_master_wait_point',
   'datadir', 'port', 'socket', 'bind_address', 'ssl_ca', 'ssl_cert', 'ssl_key', 'require_secure_transport',

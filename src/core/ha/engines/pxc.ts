@@ -78,7 +78,7 @@ export const PXC_INSTALL_HINT =
   'pass --skip-operator-check if it is installed later (GitOps)'
 
 /** Settings the operator writes for Galera and its own users, refused in --param. */
-const MANAGED = new Set(['wsrep_*', 'datadir', 'port', 'socket', 'bind_address', 'ssl_ca', 'ssl_cert', 'ssl_key', 'pxc_encrypt_cluster_traffic', 'admin_address', 'admin_port'])
+export const MANAGED = new Set(['wsrep_*', 'datadir', 'port', 'socket', 'bind_address', 'ssl_ca', 'ssl_cert', 'ssl_key', 'pxc_encrypt_cluster_traffic', 'admin_address', 'admin_port'])
 
 export function memberName(c: PerconaXtraDBCluster, i: number): string {
   return `${c.metadata.name}-pxc-${i}`

@@ -1,5 +1,6 @@
 // dbaas ha config get <cluster> [key]: the parameters set in the operator's object (CloudNativePG:
-// spec.postgresql.parameters) beside the primary's effective values and their source, read through exec.
+// spec.postgresql.parameters; PXC and the MariaDB operator: dbaas's block of their my.cnf text) beside the
+// server's effective values and their source, read through exec.
 import { Command } from 'commander'
 import type { Deps } from '../../../../deps.ts'
 import { haConfigGet } from '../../../../core/day2/ha-config.ts'
@@ -12,7 +13,7 @@ export default (deps: Deps): Command =>
   command(
     {
       name: 'get',
-      description: "Show an HA cluster's parameters beside the primary's effective values (one, or all set)",
+      description: "Show an HA cluster's parameters beside the running server's effective values (one, or all set)",
       arguments: [
         ['<name>', 'cluster name'],
         ['[key]', 'one parameter (the server may have it even if it is not set)'],
@@ -21,7 +22,7 @@ export default (deps: Deps): Command =>
         haOptions(cmd)
       },
       examples: [
-        ['Everything set, and what the primary runs with', 'dbaas ha config get pay'],
+        ['Everything set, and what the server runs with', 'dbaas ha config get pay'],
         ['One parameter, for a script', "dbaas ha config get pay work_mem -o jsonpath='{.parameters[0].effective}'"],
       ],
       output: { formats: ['table', 'wide', 'json', 'yaml', 'jsonpath'], writer: configWriter, table: true },

@@ -14,10 +14,10 @@ export default (deps: Deps): Command =>
   command(
     {
       name: 'unset',
-      description: "Remove an HA cluster's server parameters (the server's defaults again), waiting until the primary runs without them",
+      description: "Remove an HA cluster's server parameters (the server's defaults again), waiting until the cluster runs without them",
       arguments: [['<name>', 'cluster name'], ['<key...>', 'parameter names, e.g. work_mem']],
       options: (cmd) => {
-        changeOptions(cmd, { confirms: true, waitFor: 'the primary runs without them and the cluster is healthy', timeout: '15m' })
+        changeOptions(cmd, { confirms: true, waitFor: 'the cluster runs without them and is healthy', timeout: '15m' })
         haOptions(cmd)
       },
       examples: [['Back to the default', 'dbaas ha config unset pay work_mem']],
