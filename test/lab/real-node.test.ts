@@ -75,7 +75,7 @@ describeRealNode(up, 'the real node', () => {
     expect(node.metadata.labels['dbaas.io/lab-node']).toBe('real')
     expect(node.spec.taints).toContainEqual({ key: 'dbaas.io/lab-node', value: 'real', effect: 'NoSchedule' })
     expect(node.status.addresses).toEqual([{ type: 'InternalIP', address: '127.0.0.1' }])
-    expect(node.status.nodeInfo.kubeletVersion).toBe('v1.34.4')
+    expect(node.status.nodeInfo.kubeletVersion).toBe(process.env.DBAAS_LAB_K8S_VERSION ?? 'v1.34.4')
     expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/2\./)
     const classes = await kubectlJson<{ items: { metadata: { name: string; annotations?: Record<string, string> }; provisioner: string }[] }>(['get', 'storageclass'])
     const defaults = classes.items.filter((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')
@@ -125,7 +125,7 @@ describeRealNode(up, 'the real node', () => {
       const ca = fs.readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/ca.crt');
       https.get({ host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT, path: '/version', ca, servername: 'kubernetes.default.svc' },
         (r) => { let b = ''; r.on('data', (c) => b += c); r.on('end', () => console.log(JSON.parse(b).gitVersion)) }).on('error', (e) => { console.error(e.message); process.exit(1) })`])
-    expect(version.trim()).toBe('v1.34.4')
+    expect(version.trim()).toBe(process.env.DBAAS_LAB_K8S_VERSION ?? 'v1.34.4')
 
     // port-forward: from this machine into the pod's network namespace.
     const localPort = 28000 + Math.floor(Math.random() * 1000)
