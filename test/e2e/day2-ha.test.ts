@@ -100,7 +100,7 @@ lab.describe('day 2 on CloudNativePG clusters', () => {
     expect((await clusterPods(ns, name)).length).toBe(3)
     expect((await dbaasOk(['ha', 'status', name, '-o', 'json'])).json().status).toBe('Ready')
     const h = (await dbaasOk(['ha', 'history', name, '-o', 'json'])).json()
-    expect(h.entries.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['ha stop:succeeded', 'ha start:succeeded'])
+    expect(h.entries.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['ha create:succeeded', 'ha stop:succeeded', 'ha start:succeeded'])
   })
 
   it('ha restart: the restartedAt annotation, every pod re-created standbys first, healthy; a second verb meanwhile exits 4', async () => {

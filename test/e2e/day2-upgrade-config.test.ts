@@ -251,10 +251,11 @@ lab.describe('ha upgrade of a CloudNativePG cluster', () => {
     expect(c.status.pgDataImageInfo.majorVersion).toBe(18)
     expect(await leaseOf(ns, name)).toBeUndefined()
     const h = JSON.parse(c.metadata.annotations?.['dbaas.io/history'] ?? '[]')
-    // The upgrade (its entry written when it started, finished in place) and the backup it took first.
-    expect(h.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['ha upgrade:succeeded', 'ha backup create:succeeded'])
-    expect(h[0]).toMatchObject({ params: { version: '18', 'allow-major': 'true' } })
-    expect(h[1]).toMatchObject({ params: { backup } })
+    // The cluster's creation, then the upgrade (its entry written when it started, finished in place) and the backup
+    // it took first.
+    expect(h.map((e: any) => `${e.verb}:${e.result}`)).toEqual(['ha create:succeeded', 'ha upgrade:succeeded', 'ha backup create:succeeded'])
+    expect(h[1]).toMatchObject({ params: { version: '18', 'allow-major': 'true' } })
+    expect(h[2]).toMatchObject({ params: { backup } })
   })
 })
 

@@ -166,7 +166,12 @@ lab.describe('ha mariadb with the operator played by the fixture', () => {
     // Exactly that field, written by dbaas as an update (not an apply that would take ownership of more).
     const mine = seen.request.metadata.managedFields?.filter((f: any) => f.manager === 'dbaas' && f.operation === 'Update')
     expect(mine).toHaveLength(1)
-    expect(mine![0].fieldsV1).toEqual({ 'f:spec': { 'f:replication': { 'f:primary': { 'f:podIndex': {} } } } })
+    // dbaas's Update entry also holds the history annotation `ha create` wrote before; the failover's own patch
+    // added only the primary's index.
+    expect(mine![0].fieldsV1).toEqual({
+      'f:metadata': { 'f:annotations': { 'f:dbaas.io/history': {} } },
+      'f:spec': { 'f:replication': { 'f:primary': { 'f:podIndex': {} } } },
+    })
     // The wait ended only once the operator reported Ready again, not when currentPrimary moved.
     const after = await getMariaDB(ns, name)
     expect(after.status).toMatchObject({ currentPrimary: `${name}-1`, currentPrimaryPodIndex: 1 })
