@@ -98,3 +98,30 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+export interface PollOptions {
+  timeoutMs: number
+  intervalMs: number
+  signal: AbortSignal
+  /** What the timeout says after `timed out after N s: `, given where things stood at the last check. */
+  timedOut: (where: string) => string
+  timeoutHint: string
+}
+
+/**
+ * Checks until `check` reports done, for what no watch shows (a file inside a pod, a server's settings through
+ * exec): one check at once, then one per interval; exits on abort, and with a TimeoutError saying where the last
+ * check stood once the time is up.
+ */
+export async function poll(check: () => Promise<{ done: boolean; where: string }>, o: PollOptions): Promise<void> {
+  const deadline = Date.now() + o.timeoutMs
+  for (;;) {
+    const { done, where } = await check()
+    if (done) return
+    if (o.signal.aborted) throw new InterruptedError()
+    if (Date.now() >= deadline) {
+      throw new TimeoutError(`timed out after ${Math.round(o.timeoutMs / 1000)} s: ${o.timedOut(where)}`, { hint: o.timeoutHint })
+    }
+    await sleep(o.intervalMs, o.signal)
+  }
+}

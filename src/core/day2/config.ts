@@ -9,10 +9,10 @@
 // which `status` shows until its pod has restarted.
 import { createHash } from 'node:crypto'
 import type { Deps } from '../../deps.ts'
-import { InterruptedError, OperationError, PreconditionError, TimeoutError, UsageError } from '../../errors.ts'
+import { OperationError, PreconditionError, UsageError } from '../../errors.ts'
 import { R } from '../../k8s/kube.ts'
 import type { Pod, StatefulSet } from '../../k8s/types.ts'
-import { sleep } from '../../k8s/wait.ts'
+import { poll } from '../../k8s/wait.ts'
 import { clientNodeExecer, type Execer, type ExecTarget } from '../metrics/exec.ts'
 import { podReady } from '../instances.ts'
 import { getValue, openInstance, recheckInstance, setValue, type OpenInstance, type Values } from './instance.ts'
@@ -259,19 +259,19 @@ export async function planConfig(o: ConfigSetOptions, deps: Deps, execer?: Exece
 /** Waits (a deadline, a look every FILE_POLL_MS) until the pod's configuration file carries this generation. */
 export async function waitForFile(server: Server, generation: string, timeoutMs: number, deps: Deps, where: string): Promise<void> {
   deps.ui.step('Waiting for the pod to see the new configuration file (the kubelet syncs ConfigMaps within about a minute)')
-  const deadline = Date.now() + timeoutMs
-  let seen = ''
-  for (;;) {
-    seen = await server.generation()
-    if (seen === generation) return
-    if (deps.signal.aborted) throw new InterruptedError()
-    if (Date.now() >= deadline) {
-      throw new TimeoutError(`timed out after ${Math.round(timeoutMs / 1000)} s: the pod does not see the new configuration file yet (it has generation ${seen || '<none>'}, the new one is ${generation})`, {
-        hint: `the values are written; the kubelet delivers them: \`dbaas config set\` again with the same values waits for it and reloads (${where})`,
-      })
-    }
-    await sleep(FILE_POLL_MS, deps.signal)
-  }
+  await poll(
+    async () => {
+      const seen = await server.generation()
+      return { done: seen === generation, where: seen || '<none>' }
+    },
+    {
+      timeoutMs,
+      intervalMs: FILE_POLL_MS,
+      signal: deps.signal,
+      timedOut: (seen) => `the pod does not see the new configuration file yet (it has generation ${seen}, the new one is ${generation})`,
+      timeoutHint: `the values are written; the kubelet delivers them: \`dbaas config set\` again with the same values waits for it and reloads (${where})`,
+    },
+  )
 }
 
 export async function executeConfig(p: ConfigPlan, o: ConfigSetOptions, replan: () => Promise<ConfigPlan>, deps: Deps): Promise<Day2Result> {

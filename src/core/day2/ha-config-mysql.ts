@@ -7,10 +7,10 @@
 // merge patch under the cluster's Lease (day2/ha.ts); the wait: the operator reports the roll done, every member
 // pod rolled and ready, then — through exec on every member — the new values in effect.
 import type { Deps } from '../../deps.ts'
-import { InterruptedError, PreconditionError, TimeoutError, UsageError } from '../../errors.ts'
+import { PreconditionError, UsageError } from '../../errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import type { Pod } from '../../k8s/types.ts'
-import { sleep } from '../../k8s/wait.ts'
+import { poll } from '../../k8s/wait.ts'
 import type { HaEngine } from '../ha/engine.ts'
 import type { HaTarget } from '../ha/find.ts'
 import { podReady } from '../instances.ts'
@@ -189,13 +189,11 @@ export async function planMyConfig(
   const settle = async (): Promise<void> => {
     const keys = Object.keys(wanted)
     deps.ui.step(`Checking every member runs with ${changes.map((c) => `${c.field}=${c.to ?? '<default>'}`).join(', ')}`)
-    const deadline = Date.now() + o.timeoutMs
-    let where = ''
-    for (;;) {
-      const c = await kube.get(engine.resource, ns, name)
-      const pods = live(await memberPods(kube, engine, cfg, c))
-      let ok = false
-      if (rolled(c, pods)) {
+    await poll(
+      async () => {
+        const c = await kube.get(engine.resource, ns, name)
+        const pods = live(await memberPods(kube, engine, cfg, c))
+        if (!rolled(c, pods)) return { done: false, where: `${engine.whereItStands(c)}; ${podsWhere(pods, fresh)}` }
         const bad: string[] = []
         try {
           for (const p of pods) {
@@ -205,21 +203,19 @@ export async function planMyConfig(
               if (!s || !myInEffect(s, wanted[k]?.value ?? null, wanted[k]?.old ?? null)) bad.push(`${p.metadata.name}: ${k}=${s?.value ?? '?'}`)
             }
           }
-          ok = bad.length === 0
-          where = bad.join(', ')
+          return { done: bad.length === 0, where: bad.join(', ') }
         } catch (err) {
-          where = `a member could not be asked: ${(err as Error).message}`
+          return { done: false, where: `a member could not be asked: ${(err as Error).message}` }
         }
-      } else where = `${engine.whereItStands(c)}; ${podsWhere(pods, fresh)}`
-      if (ok) return
-      if (deps.signal.aborted) throw new InterruptedError()
-      if (Date.now() >= deadline) {
-        throw new TimeoutError(`timed out after ${Math.round(o.timeoutMs / 1000)} s: the members do not run with the new configuration yet (${where})`, {
-          hint: `the change is written and ${engine.operator.name} goes on: \`dbaas ha config get ${name} -n ${ns}\` shows what the server has`,
-        })
-      }
-      await sleep(MY_SETTLE_POLL_MS, deps.signal)
-    }
+      },
+      {
+        timeoutMs: o.timeoutMs,
+        intervalMs: MY_SETTLE_POLL_MS,
+        signal: deps.signal,
+        timedOut: (where) => `the members do not run with the new configuration yet (${where})`,
+        timeoutHint: `the change is written and ${engine.operator.name} goes on: \`dbaas ha config get ${name} -n ${ns}\` shows what the server has`,
+      },
+    )
   }
   const status = (c: KubeObject) => `${engine.whereItStands(c)}${engine.engine === 'mariadb' ? `, ${mariadbUpdateWhere(c)}` : ''}`
   return {

@@ -6,10 +6,10 @@
 // through exec on the primary — the new value in effect with no restart pending (CloudNativePG reloads, or
 // restarts the instances itself for a parameter that needs it). An engine without the part exits 7.
 import type { Deps } from '../../deps.ts'
-import { InterruptedError, PreconditionError, TimeoutError, UsageError } from '../../errors.ts'
+import { PreconditionError, UsageError } from '../../errors.ts'
 import { R, type KubeObject } from '../../k8s/kube.ts'
 import type { Pod } from '../../k8s/types.ts'
-import { sleep } from '../../k8s/wait.ts'
+import { poll } from '../../k8s/wait.ts'
 import type { HaEngine } from '../ha/engine.ts'
 import { openCluster, type HaTarget } from '../ha/find.ts'
 import { podReady } from '../instances.ts'
@@ -151,38 +151,37 @@ export async function planHaConfig(o: HaConfigSetOptions, deps: Deps, execer: Ex
   const settle = async (): Promise<void> => {
     const keys = Object.keys(wanted)
     deps.ui.step(`Waiting for the primary to run with ${changes.map((c) => `${c.field}=${c.to ?? '<default>'}`).join(', ')}`)
-    const deadline = Date.now() + o.timeoutMs
-    let where = ''
-    for (;;) {
-      const c = await kube.get(engine.resource, ns, name)
-      const pods = (await kube.list(R.pods, ns, { labelSelector: engine.podSelector(c) })).items
-      const live = pods.filter((p: Pod) => !p.metadata.deletionTimestamp)
-      let ok = false
-      if (engine.healthy(c) && live.length >= engine.view(c).instances && live.every(podReady)) {
+    await poll(
+      async () => {
+        const c = await kube.get(engine.resource, ns, name)
+        const pods = (await kube.list(R.pods, ns, { labelSelector: engine.podSelector(c) })).items
+        const live = pods.filter((p: Pod) => !p.metadata.deletionTimestamp)
+        if (!(engine.healthy(c) && live.length >= engine.view(c).instances && live.every(podReady))) {
+          return { done: false, where: `${engine.whereItStands(c)}; ${podsWhere(live)}` }
+        }
         try {
           const now = await readPrimary(engine, c, o, keys, execer)
           const bad = keys.filter((k) => {
             const s = now.find((x) => x.name === k)
             return !s || !inEffect(s, wanted[k]?.value ?? null, wanted[k]?.old ?? null)
           })
-          ok = bad.length === 0
-          where = bad.map((k) => {
+          const where = bad.map((k) => {
             const s = now.find((x) => x.name === k)
             return `${k}=${s?.value ?? '?'}${s?.unit ? ` ${s.unit}` : ''}${s?.pendingRestart ? ' (restart pending)' : ''}`
           }).join(', ')
+          return { done: bad.length === 0, where }
         } catch (err) {
-          where = `the primary could not be asked: ${(err as Error).message}`
+          return { done: false, where: `the primary could not be asked: ${(err as Error).message}` }
         }
-      } else where = `${engine.whereItStands(c)}; ${podsWhere(live)}`
-      if (ok) return
-      if (deps.signal.aborted) throw new InterruptedError()
-      if (Date.now() >= deadline) {
-        throw new TimeoutError(`timed out after ${Math.round(o.timeoutMs / 1000)} s: the primary does not run with the new configuration yet (${where})`, {
-          hint: `the change is written and ${engine.operator.name} goes on: \`dbaas ha config get ${name} -n ${ns}\` shows what the server has`,
-        })
-      }
-      await sleep(SETTLE_POLL_MS, deps.signal)
-    }
+      },
+      {
+        timeoutMs: o.timeoutMs,
+        intervalMs: SETTLE_POLL_MS,
+        signal: deps.signal,
+        timedOut: (where) => `the primary does not run with the new configuration yet (${where})`,
+        timeoutHint: `the change is written and ${engine.operator.name} goes on: \`dbaas ha config get ${name} -n ${ns}\` shows what the server has`,
+      },
+    )
   }
   return {
     plan,
