@@ -10,7 +10,6 @@ import type { Deps } from '../../deps.ts'
 import { PreconditionError, UsageError } from '../../errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import type { Pod } from '../../k8s/types.ts'
-import { poll } from '../../k8s/wait.ts'
 import type { HaEngine } from '../ha/engine.ts'
 import type { HaTarget } from '../ha/find.ts'
 import { podReady } from '../instances.ts'
@@ -18,7 +17,7 @@ import type { Execer } from '../metrics/exec.ts'
 import type { MyCnfConfig } from './capability.ts'
 import { configRow, mysql, readMySettings, type ConfigView } from './config.ts'
 import type { Change } from './model.ts'
-import { basePlan, podsWhere, refuseBusy, type HaPlan } from './ha.ts'
+import { basePlan, podsWhere, refuseBusy, settleConfig, type HaPlan } from './ha.ts'
 import { editCnf, optionName, readCnf } from './mycnf.ts'
 import { mariadbUpdateWhere, rolledPod } from './mysql-ha.ts'
 import { checkValue, MY_NAME, mysqlNumber, type ServerSetting } from './settings.ts'
@@ -189,32 +188,26 @@ export async function planMyConfig(
   const settle = async (): Promise<void> => {
     const keys = Object.keys(wanted)
     deps.ui.step(`Checking every member runs with ${changes.map((c) => `${c.field}=${c.to ?? '<default>'}`).join(', ')}`)
-    await poll(
+    await settleConfig(
       async () => {
         const c = await kube.get(engine.resource, ns, name)
         const pods = live(await memberPods(kube, engine, cfg, c))
         if (!rolled(c, pods)) return { done: false, where: `${engine.whereItStands(c)}; ${podsWhere(pods, fresh)}` }
         const bad: string[] = []
-        try {
-          for (const p of pods) {
-            const now = await readMember(kube, engine, cfg, c, o, p.metadata.name, keys, execer)
-            for (const k of keys) {
-              const s = now.find((x) => x.name === k)
-              if (!s || !myInEffect(s, wanted[k]?.value ?? null, wanted[k]?.old ?? null)) bad.push(`${p.metadata.name}: ${k}=${s?.value ?? '?'}`)
-            }
+        for (const p of pods) {
+          // A member that cannot be asked yet (restarting) is a turn to wait, not a failure.
+          const now = await readMember(kube, engine, cfg, c, o, p.metadata.name, keys, execer).catch((err: Error) => err)
+          if (now instanceof Error) return { done: false, where: `a member could not be asked: ${now.message}` }
+          for (const k of keys) {
+            const s = now.find((x) => x.name === k)
+            if (!s || !myInEffect(s, wanted[k]?.value ?? null, wanted[k]?.old ?? null)) bad.push(`${p.metadata.name}: ${k}=${s?.value ?? '?'}`)
           }
-          return { done: bad.length === 0, where: bad.join(', ') }
-        } catch (err) {
-          return { done: false, where: `a member could not be asked: ${(err as Error).message}` }
         }
+        return { done: bad.length === 0, where: bad.join(', ') }
       },
-      {
-        timeoutMs: o.timeoutMs,
-        intervalMs: MY_SETTLE_POLL_MS,
-        signal: deps.signal,
-        timedOut: (where) => `the members do not run with the new configuration yet (${where})`,
-        timeoutHint: `the change is written and ${engine.operator.name} goes on: \`dbaas ha config get ${name} -n ${ns}\` shows what the server has`,
-      },
+      'the members do',
+      { engine, name, namespace: ns, timeoutMs: o.timeoutMs, intervalMs: MY_SETTLE_POLL_MS },
+      deps,
     )
   }
   const status = (c: KubeObject) => `${engine.whereItStands(c)}${engine.engine === 'mariadb' ? `, ${mariadbUpdateWhere(c)}` : ''}`

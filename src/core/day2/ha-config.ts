@@ -9,14 +9,13 @@ import type { Deps } from '../../deps.ts'
 import { PreconditionError, UsageError } from '../../errors.ts'
 import { R, type KubeObject } from '../../k8s/kube.ts'
 import type { Pod } from '../../k8s/types.ts'
-import { poll } from '../../k8s/wait.ts'
 import type { HaEngine } from '../ha/engine.ts'
 import { openCluster, type HaTarget } from '../ha/find.ts'
 import { podReady } from '../instances.ts'
 import { clientNodeExecer, type Execer } from '../metrics/exec.ts'
 import { configRow, psql, type ConfigView } from './config.ts'
 import type { Change } from './model.ts'
-import { basePlan, openHa, podsWhere, refuseBusy, refuseHibernated, requireDay2, type HaChangeOptions, type HaPlan } from './ha.ts'
+import { basePlan, openHa, podsWhere, refuseBusy, refuseHibernated, requireDay2, settleConfig, type HaChangeOptions, type HaPlan } from './ha.ts'
 import { myConfigGet, planMyConfig } from './ha-config-mysql.ts'
 import { checkValue, parsePgSettings, pgNumber, pgSettingsSql, PG_NAME, type ServerSetting } from './settings.ts'
 
@@ -151,7 +150,7 @@ export async function planHaConfig(o: HaConfigSetOptions, deps: Deps, execer: Ex
   const settle = async (): Promise<void> => {
     const keys = Object.keys(wanted)
     deps.ui.step(`Waiting for the primary to run with ${changes.map((c) => `${c.field}=${c.to ?? '<default>'}`).join(', ')}`)
-    await poll(
+    await settleConfig(
       async () => {
         const c = await kube.get(engine.resource, ns, name)
         const pods = (await kube.list(R.pods, ns, { labelSelector: engine.podSelector(c) })).items
@@ -159,28 +158,22 @@ export async function planHaConfig(o: HaConfigSetOptions, deps: Deps, execer: Ex
         if (!(engine.healthy(c) && live.length >= engine.view(c).instances && live.every(podReady))) {
           return { done: false, where: `${engine.whereItStands(c)}; ${podsWhere(live)}` }
         }
-        try {
-          const now = await readPrimary(engine, c, o, keys, execer)
-          const bad = keys.filter((k) => {
-            const s = now.find((x) => x.name === k)
-            return !s || !inEffect(s, wanted[k]?.value ?? null, wanted[k]?.old ?? null)
-          })
-          const where = bad.map((k) => {
-            const s = now.find((x) => x.name === k)
-            return `${k}=${s?.value ?? '?'}${s?.unit ? ` ${s.unit}` : ''}${s?.pendingRestart ? ' (restart pending)' : ''}`
-          }).join(', ')
-          return { done: bad.length === 0, where }
-        } catch (err) {
-          return { done: false, where: `the primary could not be asked: ${(err as Error).message}` }
-        }
+        // A primary that cannot be asked yet (restarting) is a turn to wait, not a failure.
+        const now = await readPrimary(engine, c, o, keys, execer).catch((err: Error) => err)
+        if (now instanceof Error) return { done: false, where: `the primary could not be asked: ${now.message}` }
+        const bad = keys.filter((k) => {
+          const s = now.find((x) => x.name === k)
+          return !s || !inEffect(s, wanted[k]?.value ?? null, wanted[k]?.old ?? null)
+        })
+        const where = bad.map((k) => {
+          const s = now.find((x) => x.name === k)
+          return `${k}=${s?.value ?? '?'}${s?.unit ? ` ${s.unit}` : ''}${s?.pendingRestart ? ' (restart pending)' : ''}`
+        }).join(', ')
+        return { done: bad.length === 0, where }
       },
-      {
-        timeoutMs: o.timeoutMs,
-        intervalMs: SETTLE_POLL_MS,
-        signal: deps.signal,
-        timedOut: (where) => `the primary does not run with the new configuration yet (${where})`,
-        timeoutHint: `the change is written and ${engine.operator.name} goes on: \`dbaas ha config get ${name} -n ${ns}\` shows what the server has`,
-      },
+      'the primary does',
+      { engine, name, namespace: ns, timeoutMs: o.timeoutMs, intervalMs: SETTLE_POLL_MS },
+      deps,
     )
   }
   return {

@@ -9,6 +9,7 @@ import { isApiConflict } from '../../k8s/errors.ts'
 import { R, type Kube, type KubeObject } from '../../k8s/kube.ts'
 import type { PersistentVolumeClaim, Pod } from '../../k8s/types.ts'
 import { ANN } from '../../k8s/labels.ts'
+import { poll } from '../../k8s/wait.ts'
 import type { HaEngine } from '../ha/engine.ts'
 import { openCluster, type HaTarget } from '../ha/find.ts'
 import { HA_ENGINES } from '../ha/registry.ts'
@@ -97,6 +98,25 @@ const livePods = (pods: Pod[]) => pods.filter((p) => !p.metadata.deletionTimesta
 export function podsWhere(pods: Pod[], fresh?: (p: Pod) => boolean): string {
   if (pods.length === 0) return 'no pod'
   return pods.map((p) => `pod ${p.metadata.name}: ${p.metadata.deletionTimestamp ? 'terminating' : podReady(p) ? 'ready' : 'not ready'}${fresh ? (fresh(p) ? ', updated' : ', not updated yet') : ''}`).join('; ')
+}
+
+/**
+ * `ha config`'s last wait, for every engine: asks the servers (through exec) until `check` finds the change in
+ * effect. `who` is what the timeout names: "the primary does" or "the members do".
+ */
+export function settleConfig(
+  check: () => Promise<{ done: boolean; where: string }>,
+  who: string,
+  c: { engine: HaEngine; name: string; namespace: string; timeoutMs: number; intervalMs: number },
+  deps: Deps,
+): Promise<void> {
+  return poll(check, {
+    timeoutMs: c.timeoutMs,
+    intervalMs: c.intervalMs,
+    signal: deps.signal,
+    timedOut: (where) => `${who} not run with the new configuration yet (${where})`,
+    timeoutHint: `the change is written and ${c.engine.operator.name} goes on: \`dbaas ha config get ${c.name} -n ${c.namespace}\` shows what the server has`,
+  })
 }
 
 function podContainer(p: Pod, name: string): NonNullable<Pod['spec']>['containers'][number] | undefined {

@@ -6,12 +6,13 @@ import { describe, expect, it } from 'vitest'
 import type { HaSpec } from '../../../src/core/ha/engine.ts'
 import { buildPxc, PXC } from '../../../src/core/ha/engines/pxc.ts'
 import { executeHa } from '../../../src/core/day2/ha.ts'
-import { haConfigGet, haConfigParams, planHaConfig, restarts, type HaConfigSetOptions } from '../../../src/core/day2/ha-config.ts'
+import { haConfigGet, haConfigParams, planHaConfig, restarts } from '../../../src/core/day2/ha-config.ts'
 import { BEGIN, END } from '../../../src/core/day2/mycnf.ts'
 import type { Execer } from '../../../src/core/metrics/exec.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../../helpers/fake-deps.ts'
 import { namespace } from '../../helpers/fixtures.ts'
+import { fails, haConfigOptions } from '../../helpers/ha-config.ts'
 
 const spec: HaSpec = { engine: 'pxc', topology: 'galera', name: 'shop', namespace: 'dbaas-shop', instances: 3, database: 'app', user: 'app', storage: '1Gi', params: { max_connections: '250' } }
 
@@ -47,24 +48,7 @@ function member(calls: Array<{ pod: string; container: string; stdin: string }>)
   }
 }
 
-const opts = (changes: Record<string, string | null>, o: Partial<HaConfigSetOptions> = {}): HaConfigSetOptions => ({
-  name: 'shop',
-  namespace: 'dbaas-shop',
-  cluster: { namespace: 'dbaas-shop' },
-  skipOperatorCheck: true,
-  dryRun: 'none',
-  wait: true,
-  timeoutMs: 20_000,
-  yes: true,
-  changes,
-  ...o,
-} as HaConfigSetOptions)
-
-async function fails(p: Promise<unknown>): Promise<{ exitCode?: number; message: string }> {
-  const err = await p.then(() => undefined, (e: unknown) => e)
-  if (!err) throw new Error('it did not fail')
-  return err as { exitCode?: number; message: string }
-}
+const opts = haConfigOptions('shop', 'dbaas-shop', { skipOperatorCheck: true })
 
 const block = (...lines: string[]) => `${BEGIN}\n${lines.join('\n')}\n${END}\n`
 

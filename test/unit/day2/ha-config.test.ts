@@ -6,13 +6,14 @@ import { describe, expect, it } from 'vitest'
 import type { HaSpec } from '../../../src/core/ha/engine.ts'
 import { buildHaCluster, CNPG } from '../../../src/core/ha/engines/cnpg.ts'
 import { executeHa } from '../../../src/core/day2/ha.ts'
-import { haConfigGet, haConfigParams, inEffect, planHaConfig, type HaConfigSetOptions } from '../../../src/core/day2/ha-config.ts'
+import { haConfigGet, haConfigParams, inEffect, planHaConfig } from '../../../src/core/day2/ha-config.ts'
 import { parsePgSettings } from '../../../src/core/day2/settings.ts'
 import type { Execer } from '../../../src/core/metrics/exec.ts'
 import { R } from '../../../src/k8s/kube.ts'
 import { fakeDeps, type FakeDeps } from '../../helpers/fake-deps.ts'
 import { CNPG_CRDS } from '../../helpers/fake-kube.ts'
 import { namespace } from '../../helpers/fixtures.ts'
+import { fails, haConfigOptions } from '../../helpers/ha-config.ts'
 
 const spec: HaSpec = { engine: 'cnpg', topology: 'streaming', name: 'pg', namespace: 'dbaas-pg', instances: 2, database: 'app', user: 'app', storage: '1Gi', params: { work_mem: '4MB' } }
 
@@ -48,24 +49,7 @@ function primary(d: FakeDeps, calls: Array<{ pod: string; container: string }>):
   }
 }
 
-const opts = (changes: Record<string, string | null>, o: Partial<HaConfigSetOptions> = {}): HaConfigSetOptions => ({
-  name: 'pg',
-  namespace: 'dbaas-pg',
-  cluster: { namespace: 'dbaas-pg' },
-  skipOperatorCheck: false,
-  dryRun: 'none',
-  wait: true,
-  timeoutMs: 20_000,
-  yes: true,
-  changes,
-  ...o,
-} as HaConfigSetOptions)
-
-async function fails(p: Promise<unknown>): Promise<{ exitCode?: number; message: string; hint?: string }> {
-  const err = await p.then(() => undefined, (e: unknown) => e)
-  if (!err) throw new Error('it did not fail')
-  return err as { exitCode?: number; message: string; hint?: string }
-}
+const opts = haConfigOptions('pg', 'dbaas-pg')
 
 describe('ha config set|unset (CloudNativePG)', () => {
   it('plans one merge patch of spec.postgresql.parameters and says reload vs restart', async () => {
