@@ -120,6 +120,32 @@ async function startWriter(name: string, ns: string, pod: string, from: number) 
 }
 
 /**
+ * `ha failover` (with `extra` flags) while a writer pod commits (rows from `from` + 1): the failover exits 0 with
+ * `action` away from `primary`, the writer goes on through the new primary and stops, and every acknowledged
+ * commit — some made before the failover — is on the new primary. Returns what each test checks further.
+ */
+async function failoverUnderWriter(name: string, ns: string, primary: string, w: { pod: string; from: number; extra: string[]; action: string }) {
+  const writer = await startWriter(name, ns, w.pod, w.from)
+  const events = await recordChanges(CNPG.clusters, ns, { fieldSelector: `metadata.name=${name}` })
+  const startAt = Date.now()
+  const r = await dbaas(['ha', 'failover', name, '-n', ns, ...w.extra, '--timeout', '15m', '-o', 'json'], { timeoutMs: 16 * 60_000 })
+  const exitAt = Date.now()
+  expect(r.exitCode, r.stderr).toBe(0)
+  const result = r.json()
+  expect(result).toMatchObject({ action: w.action, from: primary })
+  const target: string = result.primary
+  expect(target).not.toBe(primary)
+  const acks = await writer.stopAfter(exitAt)
+  const acked = acks.filter((a) => a.ok).map((a) => a.seq)
+  const onNew = new Set(await seqs(ns, target))
+  expect(acked.filter((q) => !onNew.has(q)), 'acknowledged commits missing on the new primary').toEqual([])
+  expect(acks.filter((a) => a.ok && a.at < startAt).length, 'commits before the failover').toBeGreaterThan(0)
+  /** The first change of the cluster object (this test's own watch) matching `pred`. */
+  const first = (what: string, pred: (c: Recorded['object']) => boolean) => events.first(what, (e) => pred(e.object), 1000)
+  return { target, acks, acked, startAt, exitAt, first, gap: writeGap(acks, startAt) }
+}
+
+/**
  * The write gap: the longest time between two consecutive acknowledged commits from `from` on (an attempt that
  * hangs counts as much as one refused), and the longest before it for comparison.
  */
@@ -192,34 +218,15 @@ real.describe('ha with the real CloudNativePG operator: streaming standbys, a sw
   it('ha failover while a writer commits: every acknowledged row is on the new primary, dbaas done within 0.3 s of the operator', async () => {
     need()
     await psqlIn(ns, primary, 'CREATE TABLE w (seq int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp()); ALTER TABLE w OWNER TO app')
-    const writer = await startWriter(name, ns, `${name}-writer`, 0)
-
-    const events = await recordChanges(CNPG.clusters, ns, { fieldSelector: `metadata.name=${name}` })
-    const startAt = Date.now()
-    const r = await dbaas(['ha', 'failover', name, '-n', ns, '--timeout', '15m', '-o', 'json'], { timeoutMs: 16 * 60_000 })
-    const exitAt = Date.now()
-    expect(r.exitCode, r.stderr).toBe(0)
-    const result = r.json()
-    expect(result).toMatchObject({ action: 'switched-over', from: primary })
-    const target: string = result.primary
-    expect(target).not.toBe(primary)
-
-    // The writer goes on through the new primary, then stops.
-    const acks = await writer.stopAfter(exitAt)
-    const acked = acks.filter((a) => a.ok).map((a) => a.seq)
-    const onNew = new Set(await seqs(ns, target))
-    expect(acked.filter((q) => !onNew.has(q)), 'acknowledged commits missing on the new primary').toEqual([])
-    expect(acks.filter((a) => a.ok && a.at < startAt).length, 'commits before the switchover').toBeGreaterThan(0)
-
+    // Through the new primary, every acknowledged commit kept (failoverUnderWriter checks it).
+    const { target, acked, startAt, exitAt, first, gap } = await failoverUnderWriter(name, ns, primary, { pod: `${name}-writer`, from: 0, extra: [], action: 'switched-over' })
     // When the operator did what (this test's own watch), and how long dbaas took to notice.
-    const first = (what: string, pred: (c: Recorded['object']) => boolean) => events.first(what, (e) => pred(e.object), 1000)
     const requested = await first('the switchover requested', (c) => c.status?.targetPrimary === target)
     const promoted = await first('the new primary reported', (c) => c.status?.currentPrimary === target)
     const instances: number = requested.object.spec.instances
     const reported = await first('the switchover reported done', (c) => c.status?.currentPrimary === target && c.status?.phase === HEALTHY && (c.status?.readyInstances ?? 0) >= instances)
     const lag = exitAt - reported.at
     const c = reported.object.status
-    const gap = writeGap(acks, startAt)
     process.stderr.write(
       `real operator: switchover ${primary} → ${target}: requested +${s(requested.at - startAt)}, new primary reported +${s(promoted.at - startAt)} ` +
         `(currentPrimaryTimestamp ${c.currentPrimaryTimestamp}), healthy +${s(reported.at - startAt)}; dbaas exited +${s(exitAt - startAt)}, ` +
@@ -238,32 +245,14 @@ real.describe('ha with the real CloudNativePG operator: streaming standbys, a sw
 
   it('ha failover --force (the primary\'s pod deleted) while a writer commits: every acknowledged row is on the new primary', async () => {
     need()
-    // Rows numbered apart from the first writer's.
-    const writer = await startWriter(name, ns, `${name}-writer2`, 1_000_000)
-    const events = await recordChanges(CNPG.clusters, ns, { fieldSelector: `metadata.name=${name}` })
-    const startAt = Date.now()
-    const r = await dbaas(['ha', 'failover', name, '-n', ns, '--force', '--timeout', '15m', '-o', 'json'], { timeoutMs: 16 * 60_000 })
-    const exitAt = Date.now()
-    expect(r.exitCode, r.stderr).toBe(0)
-    const result = r.json()
-    expect(result).toMatchObject({ action: 'failed-over', from: primary })
-    const target: string = result.primary
-    expect(target).not.toBe(primary)
-
-    const acks = await writer.stopAfter(exitAt)
-    const acked = acks.filter((a) => a.ok).map((a) => a.seq)
-    const onNew = new Set(await seqs(ns, target))
-    // The old primary was shut down (a pod deletion is a clean stop): its WAL senders wait until the standbys have
-    // flushed the last WAL before it exits, so even this asynchronous cluster keeps every acknowledged commit.
-    expect(acked.filter((q) => !onNew.has(q)), 'acknowledged commits missing on the new primary').toEqual([])
-    expect(acks.filter((a) => a.ok && a.at < startAt).length, 'commits before the failover').toBeGreaterThan(0)
-
-    const first = (what: string, pred: (c: Recorded['object']) => boolean) => events.first(what, (e) => pred(e.object), 1000)
+    // Rows numbered apart from the first writer's. The old primary was shut down (a pod deletion is a clean
+    // stop): its WAL senders wait until the standbys have flushed the last WAL before it exits, so even this
+    // asynchronous cluster keeps every acknowledged commit (failoverUnderWriter checks it).
+    const { target, acked, startAt, exitAt, first, gap } = await failoverUnderWriter(name, ns, primary, { pod: `${name}-writer2`, from: 1_000_000, extra: ['--force'], action: 'failed-over' })
     const promoted = await first('the new primary reported', (c) => c.status?.currentPrimary === target)
     const instances: number = promoted.object.spec.instances
     const whole = await first('the cluster healthy again', (c) => c.status?.currentPrimary === target && c.status?.phase === HEALTHY && (c.status?.readyInstances ?? 0) >= instances)
     const lag = exitAt - whole.at
-    const gap = writeGap(acks, startAt)
     process.stderr.write(
       `real operator: forced failover, ${primary}'s pod deleted → ${target}: new primary reported +${s(promoted.at - startAt)}, ` +
         `healthy with ${instances} ready +${s(whole.at - startAt)}; dbaas exited +${s(exitAt - startAt)}, ${lag} ms after; ` +
