@@ -53,18 +53,31 @@ function askWhom(engine: HaEngine, c: KubeObject, members: Pod[]): string {
   return pick
 }
 
-/** The server runs with the wanted value (numbers compared as numbers, ON/OFF as booleans), or — unset — no longer with the file's old one. */
+/**
+ * Where a value comes from an option file: MariaDB's GLOBAL_VALUE_ORIGIN `CONFIG`; MySQL's VARIABLE_SOURCE for
+ * /etc/my.cnf (`GLOBAL`), $MYSQL_HOME/my.cnf (`SERVER`), --defaults-file (`EXPLICIT`), --defaults-extra-file
+ * (`EXTRA`) and the files they include.
+ */
+const FROM_FILE = new Set(['CONFIG', 'GLOBAL', 'SERVER', 'EXPLICIT', 'EXTRA'])
+
+/**
+ * The server runs with the wanted value (numbers compared as numbers, ON/OFF as booleans), or — unset — no longer
+ * with the file's old one. Asked of a member rolled onto the new file, a number the file set counts as in effect
+ * when the server rounded it (InnoDB makes innodb_buffer_pool_size a multiple of chunk size × instances, other
+ * sizes go to their block size): within half to twice the wanted value, never the other side of that.
+ */
 export function myInEffect(s: ServerSetting, want: string | null, old: string | null): boolean {
-  if (want === null) {
-    const fromFile = s.source === 'CONFIG' || s.source === 'EXPLICIT'
-    return !fromFile || old === null || !myInEffect({ ...s, source: null }, old, null)
-  }
+  const fromFile = s.source !== null && FROM_FILE.has(s.source)
+  if (want === null) return !fromFile || old === null || !myInEffect({ ...s, source: null }, old, null)
   const v = s.value.trim()
   switch (s.type) {
     case 'integer':
     case 'real': {
       const a = mysqlNumber(want.trim())
-      return a !== undefined && Math.abs(a - Number(v)) <= Math.max(1e-9, Math.abs(a) * 1e-9)
+      if (a === undefined) return false
+      const n = Number(v)
+      if (Math.abs(a - n) <= Math.max(1e-9, Math.abs(a) * 1e-9)) return true
+      return s.type === 'integer' && fromFile && a > 0 && n >= a / 2 && n <= a * 2
     }
     case 'bool': {
       const on = (x: string) => ['on', '1', 'true', 'yes'].includes(x.toLowerCase())

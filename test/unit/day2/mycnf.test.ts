@@ -68,6 +68,18 @@ describe('the values a member runs with', () => {
     expect(myInEffect(s({ type: 'bool', value: 'OFF' }), 'ON', null)).toBe(false)
     expect(myInEffect(s({ type: 'enum', value: 'ROW' }), 'row', null)).toBe(true)
   })
+  it('a number the file set and the server rounded (innodb_buffer_pool_size to chunk size × instances) is in effect; elsewhere it is not', () => {
+    // 3G with 16 instances of 128M chunks: the server runs 4G (MySQL's manual, "Configuring InnoDB Buffer Pool Size").
+    expect(myInEffect(s({ value: String(4 * 2 ** 30), source: 'CONFIG' }), '3G', null)).toBe(true)
+    expect(myInEffect(s({ value: String(4 * 2 ** 30), source: 'EXPLICIT' }), '3G', null)).toBe(true)
+    expect(myInEffect(s({ value: String(4 * 2 ** 30), source: 'GLOBAL' }), '3G', null)).toBe(true)
+    // Not from the file (a SET PERSIST, the compiled default): the file's value is not what runs.
+    expect(myInEffect(s({ value: String(4 * 2 ** 30), source: 'PERSISTED' }), '3G', null)).toBe(false)
+    expect(myInEffect(s({ value: String(4 * 2 ** 30), source: 'COMPILE-TIME' }), '3G', null)).toBe(false)
+    // Further off than rounding goes: another value won.
+    expect(myInEffect(s({ value: String(128 * 2 ** 20), source: 'CONFIG' }), '3G', null)).toBe(false)
+    expect(myInEffect(s({ value: String(7 * 2 ** 30), source: 'CONFIG' }), '3G', null)).toBe(false)
+  })
   it('unset: in effect once the value no longer comes from the file with the old value', () => {
     expect(myInEffect(s({ value: '150', source: 'CONFIG' }), null, '150')).toBe(false)
     expect(myInEffect(s({ value: '151', source: 'CONFIG' }), null, '150')).toBe(true)
